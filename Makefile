@@ -1,0 +1,122 @@
+# dspd - realtime ALSA DSP daemon.  Plain GNU make.
+#   make            build daemon/dspd and ctl/dspctl
+#   make check      install missing test packages, run every test (unit, sanitizers, e2e)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make bench      benchmarks (not part of check)
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR   ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo $(PREFIX)/lib/systemd/system)
+VERSION   := 0.1.0
+
+CC        ?= cc
+PKGS      := alsa json-c libevent libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+BASE_CFLAGS := -std=gnu11 -g -pthread $(WARN) -D_GNU_SOURCE -DDSPD_VERSION=\"$(VERSION)\" \
+               -Idaemon $(PKG_CFLAGS) $(CFLAGS)
+LIBS      := $(PKG_LIBS) -lm -pthread
+
+# Build variants: rel (what ships), asan (ASan+UBSan), tsan (ThreadSanitizer).
+FLAGS_rel  := -O2
+FLAGS_asan := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FLAGS_tsan := -O1 -fsanitize=thread
+
+DAEMON_LIB_SRC := daemon/log.c daemon/config.c daemon/format.c daemon/ring.c \
+                  daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/pcm.c daemon/engine.c \
+                  daemon/proto.c daemon/methods.c daemon/ctl_server.c
+DAEMON_MAIN    := daemon/main.c
+CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c
+UNIT_TESTS     := format ring gain meter config proto
+PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
+
+.PHONY: all clean check check-run deps unit unit-asan unit-tsan e2e e2e-asan install bench plugin
+.SECONDARY:
+
+all: daemon/dspd ctl/dspctl
+
+# ---- objects per variant ---------------------------------------------------
+build/rel/%.o: %.c $(wildcard daemon/*.h ctl/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) -c $< -o $@
+build/asan/%.o: %.c $(wildcard daemon/*.h ctl/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(FLAGS_asan) -c $< -o $@
+build/tsan/%.o: %.c $(wildcard daemon/*.h ctl/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(FLAGS_tsan) -c $< -o $@
+
+# libdspd.a, dspd, dspctl and the unit tests of one variant
+define variant
+build/$(1)/libdspd.a: $(patsubst %.c,build/$(1)/%.o,$(DAEMON_LIB_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+build/$(1)/dspd: build/$(1)/daemon/main.o build/$(1)/libdspd.a
+	$$(CC) $$(BASE_CFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LIBS)
+build/$(1)/dspctl: $(patsubst %.c,build/$(1)/%.o,$(CTL_SRC)) build/$(1)/libdspd.a
+	$$(CC) $$(BASE_CFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LIBS)
+$(foreach t,$(UNIT_TESTS),build/$(1)/tests/test_$(t)): build/$(1)/tests/test_%: build/$(1)/tests/unit/test_%.o build/$(1)/libdspd.a
+	$$(CC) $$(BASE_CFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LIBS) -lcmocka
+endef
+$(foreach v,rel asan tsan,$(eval $(call variant,$(v))))
+
+daemon/dspd: build/rel/dspd
+	cp $< $@
+ctl/dspctl: build/rel/dspctl
+	cp $< $@
+
+# ---- unit tests (cmocka) ---------------------------------------------------
+UNIT_BINS = $(addprefix build/$(1)/tests/test_,$(UNIT_TESTS))
+
+# ---- ALSA test device ------------------------------------------------------
+$(PLUGIN): tests/alsa/pcm_dspdtest.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -fPIC -DPIC -shared $< -o $@ $(shell pkg-config --cflags --libs alsa) -lm
+build/alsa/tests.conf: tests/alsa/tests.conf.in
+	@mkdir -p $(dir $@)
+	sed 's|@PLUGIN@|$(abspath $(PLUGIN))|g' $< > $@
+plugin: $(PLUGIN) build/alsa/tests.conf
+
+# ---- check -----------------------------------------------------------------
+deps:
+	tests/install-deps.sh
+
+check: deps
+	$(MAKE) check-run
+
+check-run: unit unit-asan unit-tsan e2e e2e-asan
+	@echo "make check: all suites passed"
+
+unit: $(call UNIT_BINS,rel)
+	tests/run-unit.sh build/rel
+unit-asan: $(call UNIT_BINS,asan)
+	tests/run-unit.sh build/asan
+unit-tsan: build/tsan/tests/test_ring
+	tests/run-unit.sh build/tsan test_ring
+
+e2e: all plugin
+	python3 tests/e2e/run.py --dspd daemon/dspd --dspctl ctl/dspctl
+e2e-asan: build/asan/dspd build/asan/dspctl plugin
+	python3 tests/e2e/run.py --dspd build/asan/dspd --dspctl build/asan/dspctl --quick
+
+bench: all plugin
+	bench/run.sh
+
+# ---- install ---------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/dspd $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 daemon/dspd $(DESTDIR)$(SBINDIR)/dspd
+	install -m 0755 ctl/dspctl $(DESTDIR)$(BINDIR)/dspctl
+	install -m 0644 units/dspd.service $(DESTDIR)$(UNITDIR)/dspd.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/dspd/dspd.conf || \
+		install -m 0644 etc/dspd.conf $(DESTDIR)$(SYSCONFDIR)/dspd/dspd.conf
+	install -m 0644 man/dspd.8 $(DESTDIR)$(MANDIR)/man8/dspd.8
+	install -m 0644 man/dspctl.1 $(DESTDIR)$(MANDIR)/man1/dspctl.1
+
+clean:
+	rm -rf build daemon/dspd ctl/dspctl

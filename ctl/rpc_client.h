@@ -1,0 +1,55 @@
+/* rpc_client.h - dspctl's side of the dspd control protocol (docs/protocol.md):
+ * one Unix stream connection, one JSON-RPC 2.0 request line at a time, and
+ * the matching answer line read back under a deadline.
+ *
+ * dspctl is single-threaded; everything here runs on its only thread.
+ * Functions return 0 or a negative errno; they never print. */
+#ifndef DSPCTL_RPC_CLIENT_H
+#define DSPCTL_RPC_CLIENT_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RPC_MAX_REPLY_BYTES (16u << 20)  /* a longer answer line is refused */
+#define RPC_MAX_JSON_DEPTH 64
+
+struct rpc_conn {
+	int fd;
+	int timeout_ms;            /* per request: send plus the wait for its answer */
+	int64_t next_id;
+	char *buf;                 /* bytes received and not consumed yet */
+	size_t len;
+	size_t cap;
+	char bad_reply[160];       /* why the last -EBADMSG reply was rejected */
+};
+
+/* One answer: exactly one of result and error is set; both point into
+ * envelope, which rpc_reply_free() releases. */
+struct rpc_reply {
+	json_object *envelope;
+	json_object *result;
+	json_object *error;
+};
+
+/* Errors: -ENAMETOOLONG (path does not fit sun_path), -ENOENT, -ECONNREFUSED,
+ * -EACCES, -ETIMEDOUT (listen queue stayed full), or another connect errno. */
+int rpc_connect(struct rpc_conn *c, const char *path, int timeout_ms);
+
+/* Sends {"jsonrpc":"2.0","id":N,"method":method,"params":params} (params may
+ * be NULL, and is only borrowed) and waits for the answer with id N, skipping
+ * notifications.  Errors: -ETIMEDOUT, -ECONNRESET (peer closed or reset the
+ * connection before answering), -EBADMSG (the answer is not a valid JSON-RPC
+ * reply; c->bad_reply says why), -EMSGSIZE, -ENOMEM. */
+int rpc_call(struct rpc_conn *c, const char *method, json_object *params,
+	     struct rpc_reply *ret_reply);
+
+void rpc_reply_free(struct rpc_reply *r);
+void rpc_close(struct rpc_conn *c);
+
+/* Parses text (len bytes followed by a NUL) as one strict JSON document that
+ * must fill all of it; returns NULL and points *ret_why at a message when it
+ * does not. */
+json_object *rpc_parse_json(const char *text, size_t len, const char **ret_why);
+
+#endif

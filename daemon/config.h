@@ -1,0 +1,84 @@
+/* config.h - dspd's configuration: the parsed, validated form of dspd.conf.
+ *
+ * Parsing and validation happen on the control thread only (startup, SIGHUP,
+ * `dspd --check-config`).  The result is a plain value with no pointers into
+ * the JSON, so it can be copied and compared freely. */
+#ifndef DSPD_CONFIG_H
+#define DSPD_CONFIG_H
+
+#include <alsa/asoundlib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_MAX_CHANNELS 32
+#define CFG_MAX_BLOCKS 64
+#define CFG_MAX_ERRORS 32
+#define CFG_MAX_FILE_BYTES (4u << 20)  /* a config larger than 4 MiB is refused */
+#define CFG_NAME_MAX 64
+#define CFG_DEVICE_MAX 256
+#define CFG_PATH_MAX 108               /* sizeof(sun_path) */
+
+/* SND_PCM_FORMAT_UNKNOWN in cfg_pcm.format means "auto". */
+#define CFG_FORMAT_AUTO SND_PCM_FORMAT_UNKNOWN
+
+struct cfg_pcm {
+	char device[CFG_DEVICE_MAX];
+	unsigned channels;              /* 1..CFG_MAX_CHANNELS */
+	snd_pcm_format_t format;        /* or CFG_FORMAT_AUTO */
+};
+
+enum cfg_block_type {
+	CFG_BLOCK_GAIN,
+};
+
+struct cfg_block {
+	enum cfg_block_type type;
+	char name[CFG_NAME_MAX];        /* unique within the pipeline */
+	double db;                      /* gain: -150..+40 */
+	bool mute;
+	bool invert;                    /* polarity */
+	uint32_t channel_mask;          /* bit n = channel n; all ones = all */
+};
+
+struct dspd_config {
+	unsigned rate;                  /* 8000..768000, default 48000 */
+	unsigned period_frames;         /* 16..65536, default 256 */
+	unsigned periods;               /* 2..64, default 4 */
+	struct cfg_pcm capture;
+	struct cfg_pcm playback;
+	char socket_path[CFG_PATH_MAX]; /* control.socket */
+	struct {
+		bool enabled;           /* realtime.enabled, default true */
+		int priority;           /* realtime.priority 1..99, default 70 */
+		bool mlock;             /* realtime.mlock, default true */
+	} realtime;
+	struct {
+		double db;              /* volume.db, -150..+40, default 0 */
+		bool mute;              /* volume.mute, default false */
+		double ramp_ms;         /* volume.ramp_ms 0..10000, default 20 */
+	} volume;
+	unsigned n_blocks;
+	struct cfg_block blocks[CFG_MAX_BLOCKS];
+};
+
+/* Every problem found, each a complete message such as
+ *   "dspd.conf:12:5: syntax error: unexpected '}'"  or
+ *   "dspd.conf: /capture/format: unknown format \"S33_LE\" (supported: ...)" */
+struct cfg_errors {
+	unsigned count;                 /* may exceed CFG_MAX_ERRORS; extras dropped */
+	char msg[CFG_MAX_ERRORS][320];
+};
+
+void config_defaults(struct dspd_config *cfg);
+
+/* Parse and validate.  On success fill *cfg and return 0.  On failure return
+ * -EINVAL (bad content), -ENOENT/-EACCES/-EFBIG... (file problems) and fill
+ * errs with every error found; *cfg is then unspecified (callers parse into
+ * a scratch copy so the running config is never touched). */
+int config_load_file(const char *path, struct dspd_config *cfg,
+                     struct cfg_errors *errs);
+int config_load_string(const char *text, size_t len, const char *origin,
+                       struct dspd_config *cfg, struct cfg_errors *errs);
+
+#endif

@@ -1,0 +1,566 @@
+/* engine.c - the RT thread and its control-thread API (see engine.h).
+ *
+ * The RT loop, once per period:
+ *     read capture -> decode -> meter -> pipeline -> master gain -> encode
+ *     -> meter -> write playback
+ * Playback is pre-filled with (periods - 1) periods of silence at every
+ * (re)start, so the capture -> playback latency is exactly that many frames
+ * and stays so: every xrun, suspend or stalled device leads to one "resync"
+ * (drop both, prepare both, prefill, start both) that restores it.
+ *
+ * Everything the RT thread touches is allocated in engine_create().  The RT
+ * thread makes no allocation, takes no lock, never logs; the only calls it
+ * makes besides arithmetic are alsa-lib calls on its two PCMs and
+ * clock_gettime (vDSO).  Sleeping happens only on the recovery path when a
+ * restart failed. */
+#include "engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "gain.h"
+#include "pipeline.h"
+#include "ring.h"
+
+#define LOAD_HISTORY 128
+
+enum eng_event_type { ENG_EVENT_METERS, ENG_EVENT_XRUN };
+
+struct eng_event {
+	uint32_t type;
+	uint32_t periods;           /* meters: periods the block covers */
+	uint64_t busy_ns_sum;
+	uint64_t busy_ns_max;
+	uint64_t busy_ns_last;
+	union {
+		struct meter_block meters;
+		struct eng_xrun xrun;
+	} u;
+};
+
+enum eng_cmd_type { ENG_CMD_MASTER_GAIN };
+
+struct eng_cmd {
+	uint32_t type;
+	uint32_t ramp_frames;
+	float gain;
+};
+
+struct engine {
+	struct dspd_config cfg;
+	struct pcm_stream capture, playback;
+	unsigned work_channels;
+	bool linked;                     /* snd_pcm_link() accepted */
+	unsigned char *capture_raw, *playback_raw, *prefill;
+	snd_pcm_uframes_t prefill_frames;
+	float *work_mem;
+	float *work[METER_MAX_CHANNELS];
+	struct pipeline *pipeline;
+	struct ring commands;            /* control -> RT */
+	struct ring events;              /* RT -> control */
+
+	pthread_t thread;
+	bool thread_started;
+	_Atomic bool keep_going;
+	_Atomic int state;
+	bool rt, mlocked;
+
+	/* written by the RT thread, read by anyone */
+	_Atomic uint64_t captured, processed, played, dropped;
+	_Atomic uint64_t xruns[2], resyncs, events_lost;
+
+	/* RT thread only */
+	struct gain_ramp master;
+	struct meter_block meter_acc;
+	uint64_t busy_sum, busy_max, busy_last;
+	uint32_t busy_periods;
+	uint64_t last_read_ns;
+	uint64_t clips[METER_MAX_CHANNELS];
+
+	/* control thread only */
+	struct meter_history history;
+	struct eng_xrun xrun_log[ENG_XRUN_LOG];
+	uint64_t xrun_total;
+	double load_last, load_avg;
+	double load_hist[LOAD_HISTORY];
+	unsigned load_pos;
+	double gain_db;
+	bool mute;
+};
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+const char *eng_state_name(enum eng_state s)
+{
+	switch (s) {
+	case ENG_STARTING: return "starting";
+	case ENG_RUNNING: return "running";
+	case ENG_RECOVERING: return "recovering";
+	case ENG_STOPPED: return "stopped";
+	}
+	return "unknown";
+}
+
+/* ---- RT thread ------------------------------------------------------- */
+
+static void flush_denormals_to_zero(void)
+{
+#if defined(__SSE__)
+	_mm_setcsr(_mm_getcsr() | 0x8040);      /* FTZ | DAZ */
+#elif defined(__aarch64__)
+	uint64_t fpcr;
+
+	__asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+	__asm__ volatile("msr fpcr, %0" : : "r"(fpcr | (1u << 24)));
+#endif
+}
+
+static int io_timeout_ms(const struct engine *e)
+{
+	int buffer_ms = (int)(1000u * e->playback.buffer_frames / e->cfg.rate);
+
+	return buffer_ms * 10 > 2000 ? buffer_ms * 10 : 2000;
+}
+
+static void apply_commands(struct engine *e)
+{
+	struct eng_cmd cmd;
+
+	while (ring_pop(&e->commands, &cmd)) {
+		switch (cmd.type) {
+		case ENG_CMD_MASTER_GAIN:
+			gain_ramp_set(&e->master, cmd.gain, cmd.ramp_frames);
+			break;
+		}
+	}
+}
+
+static void publish(struct engine *e, struct eng_event *ev)
+{
+	if (!ring_push(&e->events, ev))
+		atomic_fetch_add_explicit(&e->events_lost, 1, memory_order_relaxed);
+}
+
+static void publish_meters(struct engine *e)
+{
+	struct eng_event ev;
+
+	ev.type = ENG_EVENT_METERS;
+	ev.periods = e->busy_periods;
+	ev.busy_ns_sum = e->busy_sum;
+	ev.busy_ns_max = e->busy_max;
+	ev.busy_ns_last = e->busy_last;
+	ev.u.meters = e->meter_acc;
+	publish(e, &ev);
+	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
+	e->busy_sum = e->busy_max = 0;
+	e->busy_periods = 0;
+}
+
+/* Drop both streams, prepare, prefill playback with silence, start both. */
+static int restart_streams(struct engine *e)
+{
+	int r;
+
+	if ((r = pcm_reset(&e->capture)) < 0 || (r = pcm_reset(&e->playback)) < 0)
+		return r;
+	r = pcm_write(&e->playback, e->prefill, e->prefill_frames,
+	              io_timeout_ms(e), &e->keep_going);
+	if (r < 0)
+		return r;
+	if (!e->linked && (r = snd_pcm_start(e->playback.handle)) < 0)
+		return r;
+	if ((r = snd_pcm_start(e->capture.handle)) < 0)
+		return r;
+	return 0;
+}
+
+static enum eng_xrun_cause xrun_cause(int err)
+{
+	switch (err) {
+	case -EPIPE: return ENG_XRUN_PIPE;
+	case -ESTRPIPE: return ENG_XRUN_SUSPEND;
+	case -ETIMEDOUT: return ENG_XRUN_TIMEOUT;
+	default: return ENG_XRUN_ERROR;
+	}
+}
+
+/* err came from direction dir (0 capture, 1 playback): count it, resync,
+ * report.  Retries a failing restart with bounded exponential backoff. */
+static void recover(struct engine *e, int err, int dir)
+{
+	struct pcm_stream *other = dir == 0 ? &e->playback : &e->capture;
+	struct eng_event ev = { .type = ENG_EVENT_XRUN };
+	struct eng_xrun *x = &ev.u.xrun;
+	long backoff_ms = 10;
+	uint64_t restarted;
+
+	atomic_store_explicit(&e->state, ENG_RECOVERING, memory_order_relaxed);
+	x->directions = 1u << dir;
+	/* snd_pcm_avail() updates the hw pointer, so it sees an xrun the
+	 * other stream has had but not reported yet */
+	if (snd_pcm_avail(other->handle) == -EPIPE)
+		x->directions |= 1u << (1 - dir);
+	x->cause = xrun_cause(err);
+	x->error = err;
+	x->monotonic_ns = now_ns(CLOCK_MONOTONIC);
+	x->realtime_ns = (int64_t)now_ns(CLOCK_REALTIME);
+	while (restart_streams(e) < 0 &&
+	       atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
+		struct timespec pause = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000 };
+
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL);
+		backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
+	}
+	restarted = now_ns(CLOCK_MONOTONIC);
+	x->frames_lost = (restarted - e->last_read_ns) * e->cfg.rate / 1000000000u;
+	e->last_read_ns = restarted;
+	for (int d = 0; d < 2; d++)
+		if (x->directions & (1u << d))
+			atomic_fetch_add_explicit(&e->xruns[d], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->dropped, x->frames_lost, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->resyncs, 1, memory_order_relaxed);
+	publish(e, &ev);
+	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
+}
+
+static int run_period(struct engine *e, int *failed_dir)
+{
+	const uint32_t frames = (uint32_t)e->capture.period_frames;
+	const uint32_t all = UINT32_MAX;
+	uint64_t start;
+	int r;
+
+	r = pcm_read(&e->capture, e->capture_raw, frames, io_timeout_ms(e),
+	             &e->keep_going);
+	if (r < 0) {
+		*failed_dir = 0;
+		return r;
+	}
+	start = now_ns(CLOCK_MONOTONIC);
+	e->last_read_ns = start;
+	atomic_fetch_add_explicit(&e->captured, frames, memory_order_relaxed);
+	apply_commands(e);
+
+	e->capture.codec->decode(e->capture_raw, e->work, e->capture.channels, frames);
+	meter_block_add(&e->meter_acc, METER_TAP_CAPTURE,
+	                (const float *const *)e->work, frames,
+	                e->capture.codec->clip_level);
+	pipeline_process(e->pipeline, e->work, e->work_channels, frames);
+	gain_ramp_process(&e->master, e->work, e->work_channels, all, frames);
+	memset(e->clips, 0, sizeof(e->clips));
+	e->playback.codec->encode((const float *const *)e->work, e->playback_raw,
+	                          e->playback.channels, frames, e->clips);
+	meter_block_add(&e->meter_acc, METER_TAP_PLAYBACK,
+	                (const float *const *)e->work, frames, 0.0f);
+	meter_block_add_clips(&e->meter_acc, METER_TAP_PLAYBACK, e->clips);
+	atomic_fetch_add_explicit(&e->processed, frames, memory_order_relaxed);
+
+	r = pcm_write(&e->playback, e->playback_raw, frames, io_timeout_ms(e),
+	              &e->keep_going);
+	if (r < 0) {
+		*failed_dir = 1;
+		return r;
+	}
+	atomic_fetch_add_explicit(&e->played, frames, memory_order_relaxed);
+
+	e->busy_last = now_ns(CLOCK_MONOTONIC) - start;
+	e->busy_sum += e->busy_last;
+	if (e->busy_last > e->busy_max)
+		e->busy_max = e->busy_last;
+	e->busy_periods++;
+	if (e->meter_acc.frames >= e->cfg.rate / 100)
+		publish_meters(e);
+	return 0;
+}
+
+static void *rt_main(void *arg)
+{
+	struct engine *e = arg;
+	int r, dir = 0;
+
+	flush_denormals_to_zero();
+	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
+	e->last_read_ns = now_ns(CLOCK_MONOTONIC);
+	r = restart_streams(e);
+	if (r < 0)
+		recover(e, r, 0);
+	else
+		atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
+	while (atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
+		r = run_period(e, &dir);
+		if (r == -ECANCELED)
+			break;
+		if (r < 0)
+			recover(e, r, dir);
+	}
+	snd_pcm_drop(e->capture.handle);
+	snd_pcm_drop(e->playback.handle);
+	atomic_store_explicit(&e->state, ENG_STOPPED, memory_order_relaxed);
+	return NULL;
+}
+
+/* ---- control thread -------------------------------------------------- */
+
+static int allocate_buffers(struct engine *e)
+{
+	size_t period = e->capture.period_frames;
+	size_t stride = (period + 15) & ~(size_t)15;   /* 64-byte aligned rows */
+	int r;
+
+	e->prefill_frames = e->playback.buffer_frames - e->playback.period_frames;
+	e->capture_raw = malloc(period * e->capture.frame_bytes);
+	e->playback_raw = malloc(period * e->playback.frame_bytes);
+	e->prefill = malloc(e->prefill_frames * e->playback.frame_bytes);
+	if (posix_memalign((void **)&e->work_mem, 64,
+	                   stride * e->work_channels * sizeof(float)) != 0)
+		e->work_mem = NULL;
+	if (!e->capture_raw || !e->playback_raw || !e->prefill || !e->work_mem)
+		return -ENOMEM;
+	memset(e->work_mem, 0, stride * e->work_channels * sizeof(float));
+	for (unsigned ch = 0; ch < e->work_channels; ch++)
+		e->work[ch] = e->work_mem + ch * stride;
+	snd_pcm_format_set_silence(e->playback.codec->format, e->prefill,
+	                           (unsigned)(e->prefill_frames * e->playback.channels));
+	if ((r = ring_init(&e->commands, sizeof(struct eng_cmd), 256)) < 0)
+		return r;
+	return ring_init(&e->events, sizeof(struct eng_event), 512);
+}
+
+static int check_pair(const struct engine *e, char *err, size_t err_len)
+{
+	if (e->cfg.periods < 3) {
+		snprintf(err, err_len, "periods must be at least 3: one period is "
+		         "in flight each way and one is the safety margin");
+		return -EINVAL;
+	}
+	if (e->capture.period_frames != e->playback.period_frames) {
+		snprintf(err, err_len, "capture and playback periods differ "
+		         "(%lu vs %lu frames)", e->capture.period_frames,
+		         e->playback.period_frames);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int engine_create(struct engine **ret, const struct dspd_config *cfg,
+                  char *err, size_t err_len)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->cfg = *cfg;
+	atomic_init(&e->state, ENG_STARTING);
+	meter_history_init(&e->history);
+	e->gain_db = cfg->volume.db;
+	e->mute = cfg->volume.mute;
+	gain_ramp_init(&e->master, cfg->volume.mute ? 0.0f
+	               : (float)gain_db_to_linear(cfg->volume.db));
+	r = pcm_open(&e->capture, SND_PCM_STREAM_CAPTURE, &cfg->capture,
+	             cfg->rate, cfg->period_frames, cfg->periods, err, err_len);
+	if (r == 0)
+		r = pcm_open(&e->playback, SND_PCM_STREAM_PLAYBACK, &cfg->playback,
+		             cfg->rate, cfg->period_frames, cfg->periods, err, err_len);
+	if (r == 0)
+		r = check_pair(e, err, err_len);
+	if (r == 0) {
+		e->work_channels = e->capture.channels > e->playback.channels
+		                   ? e->capture.channels : e->playback.channels;
+		e->linked = snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
+		r = allocate_buffers(e);
+		if (r == -ENOMEM)
+			snprintf(err, err_len, "out of memory for audio buffers");
+	}
+	if (r == 0 && (r = pipeline_build(cfg, e->work_channels, &e->pipeline)) < 0)
+		snprintf(err, err_len, "cannot build the pipeline: %s", strerror(-r));
+	if (r < 0) {
+		engine_destroy(e);
+		return r;
+	}
+	*ret = e;
+	return 0;
+}
+
+int engine_start(struct engine *e, int *sched_error, int *mlock_error)
+{
+	int r;
+
+	*sched_error = *mlock_error = 0;
+	if (e->cfg.realtime.mlock) {
+		if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+			*mlock_error = -errno;
+		else
+			e->mlocked = true;
+	}
+	atomic_store(&e->keep_going, true);
+	r = pthread_create(&e->thread, NULL, rt_main, e);
+	if (r != 0)
+		return -r;
+	e->thread_started = true;
+	pthread_setname_np(e->thread, "dspd-rt");
+	if (e->cfg.realtime.enabled) {
+		struct sched_param sp = { .sched_priority = e->cfg.realtime.priority };
+
+		r = pthread_setschedparam(e->thread, SCHED_FIFO, &sp);
+		if (r != 0)
+			*sched_error = -r;
+		else
+			e->rt = true;
+	}
+	return 0;
+}
+
+void engine_stop(struct engine *e)
+{
+	if (!e->thread_started)
+		return;
+	atomic_store(&e->keep_going, false);
+	pthread_join(e->thread, NULL);
+	e->thread_started = false;
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	engine_stop(e);
+	if (e->capture.handle && e->linked)
+		snd_pcm_unlink(e->capture.handle);
+	pcm_close(&e->capture);
+	pcm_close(&e->playback);
+	pipeline_free(e->pipeline);
+	ring_free(&e->commands);
+	ring_free(&e->events);
+	free(e->capture_raw);
+	free(e->playback_raw);
+	free(e->prefill);
+	free(e->work_mem);
+	free(e);
+}
+
+static void account_load(struct engine *e, const struct eng_event *ev)
+{
+	double period_ns = 1e9 * (double)e->capture.period_frames / e->cfg.rate;
+	double block_avg, block_max;
+
+	if (ev->periods == 0)
+		return;
+	block_avg = (double)ev->busy_ns_sum / ev->periods / period_ns;
+	block_max = (double)ev->busy_ns_max / period_ns;
+	e->load_last = (double)ev->busy_ns_last / period_ns;
+	e->load_avg = e->load_avg == 0.0 ? block_avg
+	              : 0.95 * e->load_avg + 0.05 * block_avg;
+	e->load_hist[e->load_pos++ % LOAD_HISTORY] = block_max;
+}
+
+void engine_poll(struct engine *e,
+                 void (*on_xrun)(const struct eng_xrun *x, void *data),
+                 void *data)
+{
+	struct eng_event ev;
+
+	while (ring_pop(&e->events, &ev)) {
+		switch (ev.type) {
+		case ENG_EVENT_METERS:
+			meter_history_push(&e->history, &ev.u.meters);
+			account_load(e, &ev);
+			break;
+		case ENG_EVENT_XRUN:
+			e->xrun_log[e->xrun_total++ % ENG_XRUN_LOG] = ev.u.xrun;
+			if (on_xrun)
+				on_xrun(&ev.u.xrun, data);
+			break;
+		}
+	}
+}
+
+void engine_status(struct engine *e, struct eng_status *out)
+{
+	double load_max = 0.0;
+
+	memset(out, 0, sizeof(*out));
+	out->state = atomic_load_explicit(&e->state, memory_order_relaxed);
+	out->rate = e->cfg.rate;
+	out->period_frames = (unsigned)e->capture.period_frames;
+	out->periods = e->cfg.periods;
+	out->capture = &e->capture;
+	out->playback = &e->playback;
+	out->captured = atomic_load_explicit(&e->captured, memory_order_relaxed);
+	out->processed = atomic_load_explicit(&e->processed, memory_order_relaxed);
+	out->played = atomic_load_explicit(&e->played, memory_order_relaxed);
+	out->dropped = atomic_load_explicit(&e->dropped, memory_order_relaxed);
+	out->xruns_capture = atomic_load_explicit(&e->xruns[0], memory_order_relaxed);
+	out->xruns_playback = atomic_load_explicit(&e->xruns[1], memory_order_relaxed);
+	out->resyncs = atomic_load_explicit(&e->resyncs, memory_order_relaxed);
+	out->latency_frames = (unsigned)e->prefill_frames;
+	out->rt = e->rt;
+	out->rt_priority = e->rt ? e->cfg.realtime.priority : 0;
+	out->mlock = e->mlocked;
+	for (unsigned i = 0; i < LOAD_HISTORY; i++)
+		if (e->load_hist[i] > load_max)
+			load_max = e->load_hist[i];
+	out->load_last = e->load_last;
+	out->load_avg = e->load_avg;
+	out->load_max = load_max;
+	out->gain_db = e->gain_db;
+	out->mute = e->mute;
+	out->ramp_ms = e->cfg.volume.ramp_ms;
+}
+
+int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms)
+{
+	struct eng_cmd cmd = { .type = ENG_CMD_MASTER_GAIN };
+
+	if (!isfinite(db) || db < GAIN_DB_MIN || db > GAIN_DB_MAX)
+		return -EINVAL;
+	if (ramp_ms < 0)
+		ramp_ms = e->cfg.volume.ramp_ms;
+	if (!isfinite(ramp_ms) || ramp_ms > 10000.0)
+		return -EINVAL;
+	cmd.gain = mute ? 0.0f : (float)gain_db_to_linear(db);
+	cmd.ramp_frames = (uint32_t)lround(ramp_ms * e->cfg.rate / 1000.0);
+	if (!ring_push(&e->commands, &cmd))
+		return -EAGAIN;
+	e->gain_db = db;
+	e->mute = mute;
+	return 0;
+}
+
+void engine_levels(struct engine *e, uint64_t *since, double window_ms,
+                   struct meter_reading *out)
+{
+	uint32_t frames = (uint32_t)(window_ms * e->cfg.rate / 1000.0);
+
+	*since = meter_history_read(&e->history, *since, frames, out);
+}
+
+unsigned engine_xrun_log(struct engine *e, struct eng_xrun *out, unsigned max)
+{
+	uint64_t n = e->xrun_total < ENG_XRUN_LOG ? e->xrun_total : ENG_XRUN_LOG;
+	unsigned copied = 0;
+
+	if (n > max)
+		n = max;
+	for (uint64_t i = e->xrun_total - n; i < e->xrun_total; i++)
+		out[copied++] = e->xrun_log[i % ENG_XRUN_LOG];
+	return copied;
+}

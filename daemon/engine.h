@@ -1,0 +1,91 @@
+/* engine.h - the audio engine: one RT thread moving every captured period
+ * through the pipeline to playback, plus the control-thread API that talks
+ * to it.
+ *
+ * Threads: engine_create/start/stop/destroy and every other function here
+ * belong to the control thread.  The RT thread is private to engine.c; the
+ * two sides meet only through two SPSC rings (commands in, events out) and
+ * relaxed atomic counters. */
+#ifndef DSPD_ENGINE_H
+#define DSPD_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "meter.h"
+#include "pcm.h"
+
+enum eng_state {
+	ENG_STARTING,
+	ENG_RUNNING,
+	ENG_RECOVERING,
+	ENG_STOPPED,
+};
+
+#define ENG_XRUN_LOG 32
+
+enum eng_xrun_cause {
+	ENG_XRUN_PIPE,       /* overrun / underrun (-EPIPE) */
+	ENG_XRUN_SUSPEND,    /* -ESTRPIPE, resumed */
+	ENG_XRUN_TIMEOUT,    /* the device stopped moving */
+	ENG_XRUN_ERROR,      /* any other I/O error */
+};
+
+struct eng_xrun {
+	uint32_t directions;      /* bit 0 capture, bit 1 playback */
+	int32_t cause;            /* enum eng_xrun_cause */
+	int32_t error;            /* the negative errno that triggered it */
+	uint64_t frames_lost;     /* estimated from the clock */
+	uint64_t monotonic_ns;    /* CLOCK_MONOTONIC when detected */
+	int64_t realtime_ns;      /* CLOCK_REALTIME when detected */
+};
+
+struct eng_status {
+	enum eng_state state;
+	unsigned rate, period_frames, periods;
+	const struct pcm_stream *capture, *playback;
+	uint64_t captured, processed, played, dropped;
+	uint64_t xruns_capture, xruns_playback, resyncs;
+	unsigned latency_frames;
+	bool rt;
+	int rt_priority;
+	bool mlock;
+	double load_last, load_avg, load_max;    /* busy time / period time */
+	double gain_db;
+	bool mute;
+	double ramp_ms;
+};
+
+struct engine;
+
+/* Open both devices and allocate everything the RT thread will touch.
+ * On failure returns -errno with a message in err. */
+int engine_create(struct engine **ret, const struct dspd_config *cfg,
+                  char *err, size_t err_len);
+/* mlockall (if configured), start the RT thread and make it SCHED_FIFO (if
+ * configured).  Refused privileges are not errors: see sched_error and
+ * mlock_error (0 or -errno) for the caller to report. */
+int engine_start(struct engine *e, int *sched_error, int *mlock_error);
+void engine_stop(struct engine *e);
+void engine_destroy(struct engine *e);
+
+/* Drain the event ring: meters into the history, xruns into the log.  For
+ * every new xrun, on_xrun (may be NULL) is called.  Call every ~10 ms. */
+void engine_poll(struct engine *e,
+                 void (*on_xrun)(const struct eng_xrun *x, void *data),
+                 void *data);
+
+void engine_status(struct engine *e, struct eng_status *out);
+/* Master volume: db in GAIN_DB_MIN..GAIN_DB_MAX, ramp_ms < 0 means the
+ * configured default.  Returns 0, -EINVAL or -EAGAIN (command ring full). */
+int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms);
+/* Meters since *since (0 = the last window_ms); updates *since. */
+void engine_levels(struct engine *e, uint64_t *since, double window_ms,
+                   struct meter_reading *out);
+/* The most recent xruns, oldest first; returns how many were copied. */
+unsigned engine_xrun_log(struct engine *e, struct eng_xrun *out, unsigned max);
+
+const char *eng_state_name(enum eng_state s);
+
+#endif

@@ -1,0 +1,308 @@
+/* pcm.c - ALSA stream negotiation and I/O (see pcm.h for threads).
+ *
+ * Negotiation never accepts a silent fallback: every parameter is tested
+ * against the device's configuration space and set exactly, then read back
+ * after snd_pcm_hw_params() and compared.  The PCM is opened with
+ * SND_PCM_NO_AUTO_{RESAMPLE,CHANNELS,FORMAT} so a plug layer in the device
+ * name is the user's explicit choice, never an accident. */
+#include "pcm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void append(char *out, size_t len, const char *fmt, const char *word)
+{
+	size_t used = strlen(out);
+
+	if (used < len)
+		snprintf(out + used, len - used, fmt, word);
+}
+
+/* Space-separated names of every format the device accepts. */
+static void device_formats(snd_pcm_t *h, snd_pcm_hw_params_t *space,
+                           char *out, size_t len)
+{
+	out[0] = '\0';
+	for (int f = 0; f <= SND_PCM_FORMAT_LAST; f++) {
+		const char *name = snd_pcm_format_name((snd_pcm_format_t)f);
+
+		if (name && snd_pcm_hw_params_test_format(h, space, (snd_pcm_format_t)f) == 0)
+			append(out, len, out[0] ? " %s" : "%s", name);
+	}
+	if (!out[0])
+		snprintf(out, len, "none");
+}
+
+static int choose_format(struct pcm_stream *s, snd_pcm_t *h,
+                         snd_pcm_hw_params_t *hw, snd_pcm_format_t wanted,
+                         char *err, size_t err_len)
+{
+	char supported[512];
+	size_t n;
+	const struct fmt_codec *table = fmt_codec_table(&n);
+
+	if (wanted == CFG_FORMAT_AUTO) {
+		for (size_t i = 0; i < n; i++)
+			if (snd_pcm_hw_params_test_format(h, hw, table[i].format) == 0) {
+				s->codec = &table[i];
+				return 0;
+			}
+		device_formats(h, hw, supported, sizeof(supported));
+		snprintf(err, err_len, "%s device \"%s\" offers no format dspd can "
+		         "convert (device supports: %s)", s->name, s->device, supported);
+		return -EINVAL;
+	}
+	s->codec = fmt_codec_find(wanted);
+	if (!s->codec) {
+		snprintf(err, err_len, "format %s is not supported by dspd",
+		         snd_pcm_format_name(wanted));
+		return -EINVAL;
+	}
+	if (snd_pcm_hw_params_test_format(h, hw, wanted) < 0) {
+		device_formats(h, hw, supported, sizeof(supported));
+		snprintf(err, err_len, "%s device \"%s\" cannot do format %s "
+		         "(device supports: %s; or use \"format\": \"auto\")",
+		         s->name, s->device, s->codec->name, supported);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_hw_params(struct pcm_stream *s, snd_pcm_t *h,
+                         const struct cfg_pcm *cfg, unsigned period_frames,
+                         unsigned periods, char *err, size_t err_len)
+{
+	snd_pcm_hw_params_t *hw;
+	snd_pcm_uframes_t min_f = 0, max_f = 0;
+	unsigned min_u = 0, max_u = 0;
+	int r;
+
+	snd_pcm_hw_params_alloca(&hw);
+	if ((r = snd_pcm_hw_params_any(h, hw)) < 0) {
+		snprintf(err, err_len, "%s device \"%s\": no configurations: %s",
+		         s->name, s->device, snd_strerror(r));
+		return r;
+	}
+	if ((r = snd_pcm_hw_params_set_access(h, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0) {
+		snprintf(err, err_len, "%s device \"%s\" does not support interleaved "
+		         "read/write access", s->name, s->device);
+		return r;
+	}
+	if ((r = choose_format(s, h, hw, cfg->format, err, err_len)) < 0)
+		return r;
+	snd_pcm_hw_params_set_format(h, hw, s->codec->format);
+	if (snd_pcm_hw_params_test_channels(h, hw, cfg->channels) < 0) {
+		snd_pcm_hw_params_get_channels_min(hw, &min_u);
+		snd_pcm_hw_params_get_channels_max(hw, &max_u);
+		snprintf(err, err_len, "%s device \"%s\" cannot do %u channels "
+		         "(supports %u..%u)", s->name, s->device, cfg->channels,
+		         min_u, max_u);
+		return -EINVAL;
+	}
+	snd_pcm_hw_params_set_channels(h, hw, cfg->channels);
+	snd_pcm_hw_params_set_rate_resample(h, hw, 0);
+	if (snd_pcm_hw_params_test_rate(h, hw, s->rate, 0) < 0) {
+		snd_pcm_hw_params_get_rate_min(hw, &min_u, NULL);
+		snd_pcm_hw_params_get_rate_max(hw, &max_u, NULL);
+		snprintf(err, err_len, "%s device \"%s\" cannot run at %u Hz in %s "
+		         "(supports %u..%u Hz; dspd never resamples silently)",
+		         s->name, s->device, s->rate, s->codec->name, min_u, max_u);
+		return -EINVAL;
+	}
+	snd_pcm_hw_params_set_rate(h, hw, s->rate, 0);
+	if (snd_pcm_hw_params_set_period_size(h, hw, period_frames, 0) < 0) {
+		snd_pcm_hw_params_get_period_size_min(hw, &min_f, NULL);
+		snd_pcm_hw_params_get_period_size_max(hw, &max_f, NULL);
+		snprintf(err, err_len, "%s device \"%s\" cannot use a period of %u "
+		         "frames (supports %lu..%lu)", s->name, s->device,
+		         period_frames, min_f, max_f);
+		return -EINVAL;
+	}
+	if (snd_pcm_hw_params_set_buffer_size(h, hw, (snd_pcm_uframes_t)period_frames * periods) < 0) {
+		snd_pcm_hw_params_get_buffer_size_min(hw, &min_f);
+		snd_pcm_hw_params_get_buffer_size_max(hw, &max_f);
+		snprintf(err, err_len, "%s device \"%s\" cannot use a buffer of %u "
+		         "periods = %u frames (supports %lu..%lu frames)", s->name,
+		         s->device, periods, period_frames * periods, min_f, max_f);
+		return -EINVAL;
+	}
+	if ((r = snd_pcm_hw_params(h, hw)) < 0) {
+		snprintf(err, err_len, "%s device \"%s\": cannot apply parameters: %s",
+		         s->name, s->device, snd_strerror(r));
+		return r;
+	}
+	return 0;
+}
+
+/* Read back what the device really runs with; refuse any difference. */
+static int verify_negotiated(struct pcm_stream *s, snd_pcm_t *h,
+                             unsigned channels, unsigned period_frames,
+                             unsigned periods, char *err, size_t err_len)
+{
+	snd_pcm_hw_params_t *hw;
+	snd_pcm_format_t format;
+	unsigned rate, ch;
+	snd_pcm_uframes_t period, buffer;
+
+	snd_pcm_hw_params_alloca(&hw);
+	if (snd_pcm_hw_params_current(h, hw) < 0 ||
+	    snd_pcm_hw_params_get_format(hw, &format) < 0 ||
+	    snd_pcm_hw_params_get_rate(hw, &rate, NULL) < 0 ||
+	    snd_pcm_hw_params_get_channels(hw, &ch) < 0 ||
+	    snd_pcm_hw_params_get_period_size(hw, &period, NULL) < 0 ||
+	    snd_pcm_hw_params_get_buffer_size(hw, &buffer) < 0) {
+		snprintf(err, err_len, "%s device \"%s\": cannot read back parameters",
+		         s->name, s->device);
+		return -EIO;
+	}
+	if (format != s->codec->format || rate != s->rate || ch != channels ||
+	    period != period_frames || buffer != (snd_pcm_uframes_t)period_frames * periods) {
+		snprintf(err, err_len, "%s device \"%s\" silently changed the "
+		         "parameters: got %s %u Hz %u ch period %lu buffer %lu, asked "
+		         "%s %u Hz %u ch period %u buffer %u", s->name, s->device,
+		         snd_pcm_format_name(format), rate, ch, period, buffer,
+		         s->codec->name, s->rate, channels, period_frames,
+		         period_frames * periods);
+		return -EINVAL;
+	}
+	s->period_frames = period;
+	s->buffer_frames = buffer;
+	return 0;
+}
+
+static int set_sw_params(struct pcm_stream *s, snd_pcm_t *h, char *err,
+                         size_t err_len)
+{
+	snd_pcm_sw_params_t *sw;
+	snd_pcm_uframes_t boundary;
+	int r;
+
+	snd_pcm_sw_params_alloca(&sw);
+	if ((r = snd_pcm_sw_params_current(h, sw)) < 0 ||
+	    (r = snd_pcm_sw_params_get_boundary(sw, &boundary)) < 0 ||
+	    (r = snd_pcm_sw_params_set_avail_min(h, sw, s->period_frames)) < 0 ||
+	    /* dspd starts both streams itself, at a known moment */
+	    (r = snd_pcm_sw_params_set_start_threshold(h, sw, boundary)) < 0 ||
+	    (r = snd_pcm_sw_params_set_stop_threshold(h, sw, s->buffer_frames)) < 0 ||
+	    (r = snd_pcm_sw_params(h, sw)) < 0) {
+		snprintf(err, err_len, "%s device \"%s\": cannot set software "
+		         "parameters: %s", s->name, s->device, snd_strerror(r));
+		return r;
+	}
+	return 0;
+}
+
+int pcm_open(struct pcm_stream *s, snd_pcm_stream_t direction,
+             const struct cfg_pcm *cfg, unsigned rate, unsigned period_frames,
+             unsigned periods, char *err, size_t err_len)
+{
+	snd_pcm_t *h = NULL;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->direction = direction;
+	s->name = direction == SND_PCM_STREAM_CAPTURE ? "capture" : "playback";
+	snprintf(s->device, sizeof(s->device), "%s", cfg->device);
+	s->channels = cfg->channels;
+	s->rate = rate;
+	r = snd_pcm_open(&h, cfg->device, direction,
+	                 SND_PCM_NONBLOCK | SND_PCM_NO_AUTO_RESAMPLE |
+	                 SND_PCM_NO_AUTO_CHANNELS | SND_PCM_NO_AUTO_FORMAT);
+	if (r < 0) {
+		snprintf(err, err_len, "cannot open %s device \"%s\": %s",
+		         s->name, cfg->device, snd_strerror(r));
+		return r;
+	}
+	if ((r = set_hw_params(s, h, cfg, period_frames, periods, err, err_len)) < 0 ||
+	    (r = verify_negotiated(s, h, cfg->channels, period_frames, periods, err, err_len)) < 0 ||
+	    (r = set_sw_params(s, h, err, err_len)) < 0) {
+		snd_pcm_close(h);
+		return r;
+	}
+	s->handle = h;
+	s->frame_bytes = (size_t)s->codec->bytes * s->channels;
+	return 0;
+}
+
+void pcm_close(struct pcm_stream *s)
+{
+	if (s->handle)
+		snd_pcm_close(s->handle);
+	s->handle = NULL;
+}
+
+typedef snd_pcm_sframes_t (*pcm_io_fn)(snd_pcm_t *, void *, snd_pcm_uframes_t);
+
+static snd_pcm_sframes_t write_adapter(snd_pcm_t *h, void *buf,
+                                       snd_pcm_uframes_t frames)
+{
+	return snd_pcm_writei(h, buf, frames);
+}
+
+static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
+                    snd_pcm_uframes_t frames, int timeout_ms,
+                    const _Atomic bool *keep_going)
+{
+	const int slice_ms = 50;   /* how often a stop request is noticed */
+	int idle_ms = 0;
+
+	while (frames > 0) {
+		snd_pcm_sframes_t n;
+
+		if (!atomic_load_explicit(keep_going, memory_order_relaxed))
+			return -ECANCELED;
+		n = io(s->handle, buf, frames);
+		if (n == -EAGAIN) {
+			int r = snd_pcm_wait(s->handle, slice_ms);
+
+			if (r < 0)
+				return r;
+			if (r == 0 && (idle_ms += slice_ms) >= timeout_ms)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		idle_ms = 0;
+		buf += (size_t)n * s->frame_bytes;
+		frames -= (snd_pcm_uframes_t)n;
+	}
+	return 0;
+}
+
+int pcm_read(struct pcm_stream *s, void *buf, snd_pcm_uframes_t frames,
+             int timeout_ms, const _Atomic bool *keep_going)
+{
+	return transfer(s, snd_pcm_readi, buf, frames, timeout_ms, keep_going);
+}
+
+int pcm_write(struct pcm_stream *s, const void *buf, snd_pcm_uframes_t frames,
+              int timeout_ms, const _Atomic bool *keep_going)
+{
+	return transfer(s, write_adapter, (unsigned char *)buf, frames,
+	                timeout_ms, keep_going);
+}
+
+int pcm_reset(struct pcm_stream *s)
+{
+	if (snd_pcm_state(s->handle) == SND_PCM_STATE_SUSPENDED) {
+		const struct timespec pause = { 0, 100 * 1000 * 1000 };
+		int r, tries = 50;
+
+		while ((r = snd_pcm_resume(s->handle)) == -EAGAIN && tries-- > 0)
+			clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL);
+	}
+	snd_pcm_drop(s->handle);
+	return snd_pcm_prepare(s->handle);
+}
+
+void pcm_describe(const struct pcm_stream *s, char *out, size_t len)
+{
+	snprintf(out, len, "%s %s: %s %u ch %u Hz, period %lu frames (%.2f ms), "
+	         "buffer %lu frames (%.2f ms)", s->device, s->name, s->codec->name,
+	         s->channels, s->rate, s->period_frames,
+	         1000.0 * s->period_frames / s->rate, s->buffer_frames,
+	         1000.0 * s->buffer_frames / s->rate);
+}

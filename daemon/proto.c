@@ -1,0 +1,259 @@
+/* proto.c - JSON-RPC 2.0 parsing and formatting (see proto.h). */
+#include "proto.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rpc_error_set(struct rpc_error *err, int code, const char *field,
+                   const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	switch (code) {
+	case RPC_PARSE_ERROR: snprintf(err->message, sizeof(err->message), "parse error"); break;
+	case RPC_INVALID_REQUEST: snprintf(err->message, sizeof(err->message), "invalid request"); break;
+	case RPC_METHOD_NOT_FOUND: snprintf(err->message, sizeof(err->message), "method not found"); break;
+	case RPC_INVALID_PARAMS: snprintf(err->message, sizeof(err->message), "invalid params"); break;
+	default: snprintf(err->message, sizeof(err->message), "server error"); break;
+	}
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+	va_end(ap);
+}
+
+static bool valid_id(json_object *id)
+{
+	switch (json_object_get_type(id)) {
+	case json_type_null:
+	case json_type_string:
+	case json_type_int:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int parse_json(const char *line, size_t len, json_object **ret,
+                      struct rpc_error *err)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error jerr;
+	json_object *obj;
+
+	if (memchr(line, '\0', len)) {
+		rpc_error_set(err, RPC_PARSE_ERROR, NULL, "NUL byte in line");
+		return -EINVAL;
+	}
+	tok = json_tokener_new_ex(PROTO_MAX_DEPTH);
+	if (!tok) {
+		rpc_error_set(err, RPC_SERVER_ERROR, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_continue) {
+		rpc_error_set(err, RPC_PARSE_ERROR, NULL, "incomplete JSON");
+	} else if (jerr != json_tokener_success) {
+		rpc_error_set(err, RPC_PARSE_ERROR, NULL, "%s at byte %zu",
+		              json_tokener_error_desc(jerr),
+		              json_tokener_get_parse_end(tok));
+	} else if (json_tokener_get_parse_end(tok) < len &&
+	           strspn(line + json_tokener_get_parse_end(tok), " \t\r") !=
+	           len - json_tokener_get_parse_end(tok)) {
+		rpc_error_set(err, RPC_PARSE_ERROR, NULL,
+		              "trailing characters after the JSON object at byte %zu",
+		              json_tokener_get_parse_end(tok));
+		jerr = json_tokener_error_parse_unexpected;
+	}
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success) {
+		json_object_put(obj);
+		return -EINVAL;
+	}
+	*ret = obj;
+	return 0;
+}
+
+int proto_parse_request(const char *line, size_t len, struct rpc_request *req,
+                        struct rpc_error *err)
+{
+	json_object *version, *method, *id;
+	int r;
+
+	memset(req, 0, sizeof(*req));
+	if ((r = parse_json(line, len, &req->root, err)) < 0)
+		return r;
+	if (!json_object_is_type(req->root, json_type_object)) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, NULL, "request must be a JSON object");
+		return -EINVAL;
+	}
+	if (json_object_object_get_ex(req->root, "id", &id)) {
+		if (!valid_id(id)) {
+			rpc_error_set(err, RPC_INVALID_REQUEST, "id",
+			              "id must be a string, an integer or null");
+			return -EINVAL;
+		}
+		req->id = id;
+		req->has_id = true;
+	}
+	if (!json_object_object_get_ex(req->root, "jsonrpc", &version) ||
+	    !json_object_is_type(version, json_type_string) ||
+	    strcmp(json_object_get_string(version), "2.0") != 0) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, "jsonrpc", "must be \"2.0\"");
+		return -EINVAL;
+	}
+	if (!json_object_object_get_ex(req->root, "method", &method) ||
+	    !json_object_is_type(method, json_type_string)) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, "method", "must be a string");
+		return -EINVAL;
+	}
+	req->method = json_object_get_string(method);
+	if (json_object_object_get_ex(req->root, "params", &req->params) &&
+	    !json_object_is_type(req->params, json_type_object) &&
+	    !json_object_is_type(req->params, json_type_null)) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, "params",
+		              "params must be an object (by-name parameters)");
+		return -EINVAL;
+	}
+	if (json_object_is_type(req->params, json_type_null))
+		req->params = NULL;
+	json_object_object_foreach(req->root, key, val) {
+		(void)val;
+		if (strcmp(key, "jsonrpc") && strcmp(key, "id") &&
+		    strcmp(key, "method") && strcmp(key, "params")) {
+			rpc_error_set(err, RPC_INVALID_REQUEST, key, "unknown member");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static char *finish_line(json_object *msg)
+{
+	const char *text = json_object_to_json_string_ext(msg,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *line = NULL;
+
+	if (text && asprintf(&line, "%s\n", text) < 0)
+		line = NULL;
+	json_object_put(msg);
+	return line;
+}
+
+static json_object *envelope(json_object *id)
+{
+	json_object *msg = json_object_new_object();
+
+	json_object_object_add(msg, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(msg, "id", id ? json_object_get(id) : NULL);
+	return msg;
+}
+
+char *proto_result_line(json_object *id, json_object *result)
+{
+	json_object *msg = envelope(id);
+
+	json_object_object_add(msg, "result", result);
+	return finish_line(msg);
+}
+
+char *proto_error_line(json_object *id, const struct rpc_error *err)
+{
+	json_object *msg = envelope(id);
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "code", json_object_new_int(err->code));
+	json_object_object_add(e, "message", json_object_new_string(err->message));
+	if (err->field[0] || err->reason[0]) {
+		json_object *data = json_object_new_object();
+
+		if (err->field[0])
+			json_object_object_add(data, "field", json_object_new_string(err->field));
+		json_object_object_add(data, "reason", json_object_new_string(err->reason));
+		json_object_object_add(e, "data", data);
+	}
+	json_object_object_add(msg, "error", e);
+	return finish_line(msg);
+}
+
+static json_object *param(json_object *params, const char *key)
+{
+	json_object *v = NULL;
+
+	if (params)
+		json_object_object_get_ex(params, key, &v);
+	return v;
+}
+
+int proto_param_double(json_object *params, const char *key, bool required,
+                       double min, double max, double *out,
+                       struct rpc_error *err)
+{
+	json_object *v = param(params, key);
+	double d;
+
+	if (!v) {
+		if (!required)
+			return 0;
+		rpc_error_set(err, RPC_INVALID_PARAMS, key, "required");
+		return -EINVAL;
+	}
+	if (!json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_int)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, key, "must be a number");
+		return -EINVAL;
+	}
+	d = json_object_get_double(v);
+	if (!isfinite(d) || d < min || d > max) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, key,
+		              "must be a finite number between %g and %g", min, max);
+		return -EINVAL;
+	}
+	*out = d;
+	return 0;
+}
+
+int proto_param_bool(json_object *params, const char *key, bool required,
+                     bool *out, struct rpc_error *err)
+{
+	json_object *v = param(params, key);
+
+	if (!v) {
+		if (!required)
+			return 0;
+		rpc_error_set(err, RPC_INVALID_PARAMS, key, "required");
+		return -EINVAL;
+	}
+	if (!json_object_is_type(v, json_type_boolean)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, key, "must be true or false");
+		return -EINVAL;
+	}
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+int proto_params_only(json_object *params, const char *const *allowed,
+                      struct rpc_error *err)
+{
+	if (!params)
+		return 0;
+	json_object_object_foreach(params, key, val) {
+		const char *const *a;
+
+		(void)val;
+		for (a = allowed; *a && strcmp(*a, key); a++)
+			;
+		if (!*a) {
+			rpc_error_set(err, RPC_INVALID_PARAMS, key, "unknown parameter");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,635 @@
+/* rig_selftest.c - proves the dspdtest test device itself, with plain
+ * alsa-lib and none of dspd's code.
+ *
+ * For every format it runs, each in its own process (the device keeps its
+ * state per process) and all concurrently:
+ *   clean    nonblocking snd_pcm_wait/readi/writei loop-back, 48 kHz
+ *            stereo, period 1024, buffer 4096, 3072 frames of silence
+ *            prefilled: expects no xrun, no gap, no mismatch and a constant
+ *            latency of 3072 frames;
+ *   stall    the same with "stall 300" injected through the control file:
+ *            expects overruns and underruns counted, exactly one gap per
+ *            aplay-style recovery, and the latency back to 3072;
+ *   blocking the clean run in blocking mode.
+ * plus one negotiation check (formats dspd must not get silently).
+ * Single-threaded; one line per check, "N passed, M failed" at the end,
+ * exit status 1 on any failure.
+ *
+ * Usage: rig_selftest [-D PCM] [-t SECONDS] [-k] [FORMAT...]
+ * PCM (default "dspdtest") must accept the REPORT and CONTROL arguments
+ * like the PCMs of tests/alsa/tests.conf.in. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <alsa/asoundlib.h>
+
+#define RATE 48000u
+#define CHANNELS 2u
+#define PERIOD 1024u
+#define BUFFER 4096u
+#define PREFILL 3072u
+#define STALL_MS 300u
+#define MAX_JOBS 64
+
+enum phase { PHASE_NEGOTIATION, PHASE_CLEAN, PHASE_STALL, PHASE_BLOCKING };
+
+static const char *const phase_names[] = {
+	[PHASE_NEGOTIATION] = "negotiation",
+	[PHASE_CLEAN] = "clean",
+	[PHASE_STALL] = "stall",
+	[PHASE_BLOCKING] = "blocking",
+};
+
+static const snd_pcm_format_t all_formats[] = {
+	SND_PCM_FORMAT_S16_LE, SND_PCM_FORMAT_S24_LE, SND_PCM_FORMAT_S24_3LE,
+	SND_PCM_FORMAT_S32_LE, SND_PCM_FORMAT_FLOAT_LE, SND_PCM_FORMAT_FLOAT64_LE,
+	SND_PCM_FORMAT_U8,
+};
+#define ALL_FORMAT_COUNT (sizeof(all_formats) / sizeof(all_formats[0]))
+
+struct job_result {
+	int passed;
+	int failed;
+};
+
+struct job {
+	enum phase phase;
+	snd_pcm_format_t format;
+	const char *pcm_base;
+	unsigned int seconds;
+	char report[PATH_MAX];
+	char control[PATH_MAX];
+	FILE *out;
+	struct job_result *result;      /* shared with the parent */
+	pid_t pid;
+};
+
+/* What one loop-back run saw from the application's side. */
+struct run_stats {
+	unsigned int recoveries;
+	bool completed;
+};
+
+static void check(struct job *job, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(job->out, "%s  %-10s %-8s ", ok ? "PASS" : "FAIL",
+		job->phase == PHASE_NEGOTIATION ? "-" : snd_pcm_format_name(job->format),
+		phase_names[job->phase]);
+	va_start(ap, fmt);
+	vfprintf(job->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', job->out);
+	if (ok)
+		job->result->passed++;
+	else
+		job->result->failed++;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- report reading ------------------------------------------------------ */
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t len;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 65536);
+	if (buf) {
+		len = fread(buf, 1, 65535, f);
+		buf[len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/* End of the object or array opening at *open (its closing bracket). */
+static const char *json_skip(const char *open)
+{
+	int depth = 0;
+
+	for (const char *p = open; *p; p++) {
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if ((*p == '}' || *p == ']') && --depth == 0)
+			return p;
+	}
+	return open + strlen(open);
+}
+
+/* The number after "key": inside the value of "section" (an object, or
+ * an array whose first object is searched), or at the top level when
+ * section is NULL; NAN when absent.  Enough for the report the device
+ * writes, whose keys are unique within each object. */
+static double report_number(const char *json, const char *section, const char *key)
+{
+	char pattern[128];
+	const char *start = json;
+	const char *end = json + strlen(json);
+	const char *hit;
+
+	if (section) {
+		snprintf(pattern, sizeof(pattern), "\"%s\":", section);
+		start = strstr(json, pattern);
+		if (!start)
+			return NAN;
+		start += strlen(pattern);
+		if (*start == '[')
+			start++;
+		if (*start != '{')
+			return NAN;
+		end = json_skip(start);
+	}
+	snprintf(pattern, sizeof(pattern), "\"%s\":", key);
+	for (hit = strstr(start, pattern); hit && hit < end;
+	     hit = strstr(hit + 1, pattern)) {
+		/* skip matches nested deeper than the searched object */
+		int depth = 0;
+		for (const char *p = start + 1; p < hit; p++) {
+			if (*p == '{' || *p == '[')
+				depth++;
+			else if (*p == '}' || *p == ']')
+				depth--;
+		}
+		if (depth == 0)
+			return strtod(hit + strlen(pattern), NULL);
+	}
+	return NAN;
+}
+
+/* ---- PCM set-up ---------------------------------------------------------- */
+
+static int pcm_configure(snd_pcm_t *pcm, snd_pcm_format_t format)
+{
+	snd_pcm_hw_params_t *hw;
+	snd_pcm_sw_params_t *sw;
+	snd_pcm_uframes_t period = PERIOD, buffer = BUFFER, boundary;
+	int err;
+
+	snd_pcm_hw_params_alloca(&hw);
+	snd_pcm_sw_params_alloca(&sw);
+	if ((err = snd_pcm_hw_params_any(pcm, hw)) < 0 ||
+	    (err = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0 ||
+	    (err = snd_pcm_hw_params_set_format(pcm, hw, format)) < 0 ||
+	    (err = snd_pcm_hw_params_set_channels(pcm, hw, CHANNELS)) < 0 ||
+	    (err = snd_pcm_hw_params_set_rate_resample(pcm, hw, 0)) < 0 ||
+	    (err = snd_pcm_hw_params_set_rate(pcm, hw, RATE, 0)) < 0 ||
+	    (err = snd_pcm_hw_params_set_period_size(pcm, hw, period, 0)) < 0 ||
+	    (err = snd_pcm_hw_params_set_buffer_size(pcm, hw, buffer)) < 0 ||
+	    (err = snd_pcm_hw_params(pcm, hw)) < 0)
+		return err;
+	if ((err = snd_pcm_sw_params_current(pcm, sw)) < 0 ||
+	    (err = snd_pcm_sw_params_get_boundary(sw, &boundary)) < 0 ||
+	    (err = snd_pcm_sw_params_set_avail_min(pcm, sw, PERIOD)) < 0 ||
+	    (err = snd_pcm_sw_params_set_start_threshold(pcm, sw, boundary)) < 0 ||
+	    (err = snd_pcm_sw_params(pcm, sw)) < 0)
+		return err;
+	return 0;
+}
+
+static int pcm_open_configured(struct job *job, snd_pcm_t **pcm,
+			       snd_pcm_stream_t stream, int mode)
+{
+	char name[3 * PATH_MAX];
+	int err;
+
+	snprintf(name, sizeof(name), "%s:REPORT=\"%s\",CONTROL=\"%s\"",
+		 job->pcm_base, job->report, job->control);
+	err = snd_pcm_open(pcm, name, stream, mode);
+	if (err < 0)
+		return err;
+	err = pcm_configure(*pcm, job->format);
+	if (err < 0) {
+		snd_pcm_close(*pcm);
+		*pcm = NULL;
+	}
+	return err;
+}
+
+/* ---- loop-back ----------------------------------------------------------- */
+
+static int prefill_and_start(snd_pcm_t *cap, snd_pcm_t *play, void *buf,
+			     snd_pcm_format_t format)
+{
+	snd_pcm_sframes_t n;
+	int err;
+
+	snd_pcm_format_set_silence(format, buf, PREFILL * CHANNELS);
+	n = snd_pcm_writei(play, buf, PREFILL);
+	if (n != (snd_pcm_sframes_t)PREFILL)
+		return n < 0 ? (int)n : -EIO;
+	if ((err = snd_pcm_start(cap)) < 0)
+		return err;
+	return snd_pcm_start(play);
+}
+
+/* aplay's recovery, for both streams at once. */
+static int recover(snd_pcm_t *cap, snd_pcm_t *play, void *buf,
+		   snd_pcm_format_t format)
+{
+	int err;
+
+	snd_pcm_drop(cap);
+	snd_pcm_drop(play);
+	if ((err = snd_pcm_prepare(cap)) < 0 || (err = snd_pcm_prepare(play)) < 0)
+		return err;
+	return prefill_and_start(cap, play, buf, format);
+}
+
+static int request_stall(const struct job *job)
+{
+	char tmp[PATH_MAX + 8];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", job->control);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "stall %u\n", STALL_MS);
+	if (fclose(f) != 0)
+		return -errno;
+	return rename(tmp, job->control) < 0 ? -errno : 0;
+}
+
+/* One period (or what is there) from capture to playback; 0, -EPIPE for
+ * an xrun, or another negative errno. */
+static int pump_once(snd_pcm_t *cap, snd_pcm_t *play, void *buf, bool blocking)
+{
+	snd_pcm_sframes_t got, put;
+	int err;
+
+	if (!blocking) {
+		err = snd_pcm_wait(cap, 1000);
+		if (err < 0)
+			return err;
+		if (err == 0)
+			return -ETIMEDOUT;
+	}
+	got = snd_pcm_readi(cap, buf, blocking ? PERIOD : BUFFER);
+	if (got == -EAGAIN)
+		return 0;
+	if (got < 0)
+		return (int)got;
+	put = snd_pcm_writei(play, buf, (snd_pcm_uframes_t)got);
+	if (put < 0)
+		return (int)put;
+	return put == got ? 0 : -ENOSPC;
+}
+
+static void loopback(struct job *job, snd_pcm_t *cap, snd_pcm_t *play,
+		     struct run_stats *rs)
+{
+	bool blocking = job->phase == PHASE_BLOCKING;
+	size_t frame_bytes = (size_t)snd_pcm_format_physical_width(job->format) / 8 * CHANNELS;
+	void *buf = malloc(BUFFER * frame_bytes);
+	double start = now_seconds();
+	double length = job->seconds;
+	bool stall_sent = job->phase != PHASE_STALL;
+	int err;
+
+	if (job->phase == PHASE_STALL && length < 2.5)
+		length = 2.5;
+	err = buf ? prefill_and_start(cap, play, buf, job->format) : -ENOMEM;
+	check(job, err == 0, "prefill %u frames and start both streams: %s",
+	      PREFILL, err ? snd_strerror(err) : "ok");
+	while (err == 0 && now_seconds() - start < length) {
+		if (!stall_sent && now_seconds() - start >= 1.0) {
+			err = request_stall(job);
+			stall_sent = true;
+			if (err < 0)
+				break;
+		}
+		err = pump_once(cap, play, buf, blocking);
+		if (err == -EPIPE) {
+			rs->recoveries++;
+			err = recover(cap, play, buf, job->format);
+		}
+	}
+	rs->completed = err == 0;
+	check(job, rs->completed, "loop-back for %.1f s (%u recoveries): %s",
+	      length, rs->recoveries, err ? snd_strerror(err) : "ok");
+	free(buf);
+}
+
+/* ---- report checks ------------------------------------------------------- */
+
+static bool near(double value, double target, double tolerance)
+{
+	return fabs(value - target) <= tolerance;
+}
+
+static void check_setup(struct job *job, const char *r)
+{
+	check(job, strstr(r, snd_pcm_format_name(job->format)) &&
+	      report_number(r, NULL, "rate") == RATE &&
+	      report_number(r, NULL, "channels") == CHANNELS &&
+	      report_number(r, NULL, "period_frames") == PERIOD &&
+	      report_number(r, NULL, "buffer_frames") == BUFFER,
+	      "report shows %s, %u Hz, %u ch, period %u, buffer %u",
+	      snd_pcm_format_name(job->format), RATE, CHANNELS, PERIOD, BUFFER);
+}
+
+static void check_latency(struct job *job, const char *r)
+{
+	double lmin = report_number(r, "playback", "latency_min");
+	double lmax = report_number(r, "playback", "latency_max");
+	double last = report_number(r, "playback", "latency_last");
+
+	check(job, lmax - lmin <= 1 && near(lmin, PREFILL, 2) && near(last, PREFILL, 2),
+	      "latency constant at %u frames (min %.0f, max %.0f, last %.0f)",
+	      PREFILL, lmin, lmax, last);
+}
+
+static void check_clean_report(struct job *job, const char *r)
+{
+	double counters = report_number(r, "playback", "counter_frames");
+	double captured = report_number(r, "capture", "frames");
+	double first = report_number(r, "playback", "first_counter");
+	double last = report_number(r, "playback", "last_counter");
+	double expected = job->seconds * (double)RATE;
+
+	check_setup(job, r);
+	check(job, report_number(r, "capture", "overruns") == 0 &&
+	      report_number(r, "playback", "underruns") == 0,
+	      "no overrun, no underrun");
+	check(job, report_number(r, "playback", "gaps") == 0,
+	      "no gap (%.0f)", report_number(r, "playback", "gaps"));
+	check(job, report_number(r, "playback", "mismatches") == 0,
+	      "no mismatch (%.0f)", report_number(r, "playback", "mismatches"));
+	check(job, counters == captured && last - first + 1 == counters &&
+	      near(counters, expected, 0.05 * expected + BUFFER),
+	      "every captured frame checked once, in order (%.0f of %.0f, ~%.0f)",
+	      counters, captured, expected);
+	check(job, report_number(r, "playback", "silent_frames") == PREFILL,
+	      "silence is exactly the prefill (%.0f)",
+	      report_number(r, "playback", "silent_frames"));
+	check_latency(job, r);
+}
+
+static void check_stall_report(struct job *job, const char *r,
+			       const struct run_stats *rs)
+{
+	double gaps = report_number(r, "playback", "gaps");
+	double missing = report_number(r, "gap_list", "missing");
+	double stall_frames = STALL_MS * (double)RATE / 1000.0;
+
+	check_setup(job, r);
+	check(job, report_number(r, "capture", "stalls_injected") == 1,
+	      "one stall injected");
+	check(job, rs->recoveries >= 1 &&
+	      report_number(r, "capture", "overruns") >= 1 &&
+	      report_number(r, "playback", "underruns") >= 1,
+	      "xruns counted (overruns %.0f, underruns %.0f, recoveries %u)",
+	      report_number(r, "capture", "overruns"),
+	      report_number(r, "playback", "underruns"), rs->recoveries);
+	check(job, report_number(r, "capture", "starts") == rs->recoveries + 1 &&
+	      report_number(r, "playback", "starts") == rs->recoveries + 1,
+	      "each recovery restarted both streams");
+	check(job, gaps == rs->recoveries,
+	      "exactly one gap per recovery (%.0f gaps)", gaps);
+	check(job, missing >= stall_frames - 2 && missing <= stall_frames + 0.2 * RATE,
+	      "first gap spans the stall (%.0f frames missing, stall %.0f)",
+	      missing, stall_frames);
+	check(job, report_number(r, "playback", "mismatches") == 0,
+	      "no mismatch (%.0f)", report_number(r, "playback", "mismatches"));
+	check(job, near(report_number(r, "playback", "latency_last"), PREFILL, 2),
+	      "latency back to %u after re-sync (%.0f)", PREFILL,
+	      report_number(r, "playback", "latency_last"));
+}
+
+/* ---- jobs ---------------------------------------------------------------- */
+
+static void run_loopback_job(struct job *job)
+{
+	int mode = job->phase == PHASE_BLOCKING ? 0 : SND_PCM_NONBLOCK;
+	snd_pcm_t *cap = NULL, *play = NULL;
+	struct run_stats rs = { 0 };
+	char *report;
+	int err;
+
+	unlink(job->report);
+	unlink(job->control);
+	err = pcm_open_configured(job, &cap, SND_PCM_STREAM_CAPTURE, mode);
+	if (err == 0)
+		err = pcm_open_configured(job, &play, SND_PCM_STREAM_PLAYBACK, mode);
+	check(job, err == 0, "open capture+playback %s: %s",
+	      mode ? "nonblocking" : "blocking", err ? snd_strerror(err) : "ok");
+	if (err == 0)
+		loopback(job, cap, play, &rs);
+	if (cap)
+		snd_pcm_close(cap);
+	if (play)
+		snd_pcm_close(play);
+	if (err)
+		return;
+	report = read_file(job->report);
+	check(job, report != NULL, "report %s written at close", job->report);
+	if (!report)
+		return;
+	if (job->phase == PHASE_STALL)
+		check_stall_report(job, report, &rs);
+	else
+		check_clean_report(job, report);
+	free(report);
+}
+
+/* The device offers what it says and refuses the rest: no silent fallback. */
+static void run_negotiation_job(struct job *job)
+{
+	static const snd_pcm_format_t foreign[] = {
+		SND_PCM_FORMAT_U32_LE, SND_PCM_FORMAT_S32_BE, SND_PCM_FORMAT_S16_BE,
+	};
+	snd_pcm_hw_params_t *hw;
+	snd_pcm_t *pcm;
+	int err;
+
+	snd_pcm_hw_params_alloca(&hw);
+	err = snd_pcm_open(&pcm, job->pcm_base, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK);
+	check(job, err == 0, "open %s: %s", job->pcm_base, err ? snd_strerror(err) : "ok");
+	if (err)
+		return;
+	snd_pcm_hw_params_any(pcm, hw);
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
+		check(job, snd_pcm_hw_params_test_format(pcm, hw, foreign[i]) < 0,
+		      "%s refused", snd_pcm_format_name(foreign[i]));
+	check(job, snd_pcm_hw_params_test_channels(pcm, hw, 33) < 0 &&
+	      snd_pcm_hw_params_test_rate(pcm, hw, 7999, 0) < 0,
+	      "33 channels and 7999 Hz refused");
+	snd_pcm_close(pcm);
+}
+
+static bool format_supported(const char *pcm_base, snd_pcm_format_t format)
+{
+	snd_pcm_hw_params_t *hw;
+	snd_pcm_t *pcm;
+	bool ok;
+
+	snd_pcm_hw_params_alloca(&hw);
+	if (snd_pcm_open(&pcm, pcm_base, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK) < 0)
+		return false;
+	ok = snd_pcm_hw_params_any(pcm, hw) >= 0 &&
+	     snd_pcm_hw_params_test_format(pcm, hw, format) == 0;
+	snd_pcm_close(pcm);
+	return ok;
+}
+
+static void job_child(struct job *job)
+{
+	if (job->phase == PHASE_NEGOTIATION)
+		run_negotiation_job(job);
+	else
+		run_loopback_job(job);
+	fflush(job->out);
+	_exit(0);
+}
+
+static int job_add(struct job *jobs, size_t *count, struct job_result *results,
+		   const char *dir, const struct job *proto)
+{
+	struct job *job;
+
+	if (*count >= MAX_JOBS)
+		return -E2BIG;
+	job = &jobs[*count];
+	*job = *proto;
+	job->result = &results[*count];
+	snprintf(job->report, sizeof(job->report), "%s/%zu.json", dir, *count);
+	snprintf(job->control, sizeof(job->control), "%s/%zu.ctl", dir, *count);
+	job->out = tmpfile();
+	if (!job->out)
+		return -errno;
+	(*count)++;
+	return 0;
+}
+
+static void job_collect(struct job *job)
+{
+	char line[512];
+	int status;
+
+	if (waitpid(job->pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		check(job, false, "job process ended abnormally (status %d)", status);
+	rewind(job->out);
+	while (fgets(line, sizeof(line), job->out))
+		fputs(line, stdout);
+	fclose(job->out);
+}
+
+static void cleanup_dir(const char *dir, size_t count)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < count; i++) {
+		snprintf(path, sizeof(path), "%s/%zu.json", dir, i);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%zu.ctl", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [-D PCM] [-t SECONDS] [-k] [FORMAT...]\n"
+		"  -D PCM      device accepting REPORT and CONTROL args (dspdtest)\n"
+		"  -t SECONDS  length of each loop-back run (3)\n"
+		"  -k          keep the reports (in a directory under /tmp)\n"
+		"  FORMAT      default: every format the device offers\n", argv0);
+}
+
+int main(int argc, char **argv)
+{
+	static struct job jobs[MAX_JOBS];
+	struct job proto = { .pcm_base = "dspdtest", .seconds = 3 };
+	struct job_result *results;
+	char dir[] = "/tmp/rig_selftest.XXXXXX";
+	size_t count = 0;
+	int passed = 0, failed = 0;
+	bool keep = false;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "D:t:kh")) != -1) {
+		switch (opt) {
+		case 'D': proto.pcm_base = optarg; break;
+		case 't': proto.seconds = (unsigned int)atoi(optarg); break;
+		case 'k': keep = true; break;
+		default: usage(argv[0]); return 2;
+		}
+	}
+	if (proto.seconds < 1 || proto.seconds > 3600) {
+		usage(argv[0]);
+		return 2;
+	}
+	results = mmap(NULL, sizeof(*results) * MAX_JOBS, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (results == MAP_FAILED || !mkdtemp(dir)) {
+		perror("rig_selftest");
+		return 1;
+	}
+	proto.phase = PHASE_NEGOTIATION;
+	job_add(jobs, &count, results, dir, &proto);
+	if (optind == argc) {
+		for (size_t i = 0; i < ALL_FORMAT_COUNT; i++) {
+			if (!format_supported(proto.pcm_base, all_formats[i])) {
+				printf("skip  %-10s not offered by %s\n",
+				       snd_pcm_format_name(all_formats[i]), proto.pcm_base);
+				continue;
+			}
+			proto.format = all_formats[i];
+			for (proto.phase = PHASE_CLEAN; proto.phase <= PHASE_BLOCKING; proto.phase++)
+				job_add(jobs, &count, results, dir, &proto);
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		proto.format = snd_pcm_format_value(argv[i]);
+		if (proto.format == SND_PCM_FORMAT_UNKNOWN) {
+			fprintf(stderr, "rig_selftest: unknown format %s\n", argv[i]);
+			return 2;
+		}
+		for (proto.phase = PHASE_CLEAN; proto.phase <= PHASE_BLOCKING; proto.phase++)
+			if (job_add(jobs, &count, results, dir, &proto) < 0) {
+				fprintf(stderr, "rig_selftest: too many jobs\n");
+				return 2;
+			}
+	}
+	fflush(stdout);
+	for (size_t i = 0; i < count; i++) {
+		jobs[i].pid = fork();
+		if (jobs[i].pid == 0)
+			job_child(&jobs[i]);
+	}
+	for (size_t i = 0; i < count; i++) {
+		job_collect(&jobs[i]);
+		passed += results[i].passed;
+		failed += results[i].failed;
+	}
+	if (keep || failed)
+		printf("reports kept in %s\n", dir);
+	else
+		cleanup_dir(dir, count);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

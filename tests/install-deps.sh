@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install the Debian packages dspd's build and tests need, if any is missing.
+# Used by `make check` and the README's set-up; needs root (or sudo) only when
+# something is actually missing.
+set -eu
+pkgs="build-essential pkg-config libasound2-dev libjson-c-dev libevent-dev
+libsystemd-dev libcmocka-dev python3 alsa-utils"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y --no-install-recommends $missing

@@ -1,0 +1,187 @@
+/* test_proto.c - the JSON-RPC line parser and formatter, table-driven over
+ * good and bad lines (the torture list included), plus dispatch of methods
+ * that need no engine. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "methods.h"
+#include "proto.h"
+
+struct parse_case {
+	const char *line;
+	int code;                  /* 0: parses fine */
+	const char *field;         /* expected data.field, or NULL */
+};
+
+static const struct parse_case cases[] = {
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\"}", 0, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"gain.set\",\"params\":{\"db\":-6}}", 0, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"method\":\"status\"}  ", 0, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"status\",\"params\":null}", 0, NULL },
+	{ "", RPC_PARSE_ERROR, NULL },
+	{ "{", RPC_PARSE_ERROR, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\"} x", RPC_PARSE_ERROR, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\"}{}", RPC_PARSE_ERROR, NULL },
+	{ "[1,2]", RPC_INVALID_REQUEST, NULL },
+	{ "42", RPC_INVALID_REQUEST, NULL },
+	{ "{\"id\":1,\"method\":\"status\"}", RPC_INVALID_REQUEST, "jsonrpc" },
+	{ "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"status\"}", RPC_INVALID_REQUEST, "jsonrpc" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1}", RPC_INVALID_REQUEST, "method" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", RPC_INVALID_REQUEST, "method" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"params\":[1]}", RPC_INVALID_REQUEST, "params" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"extra\":1}", RPC_INVALID_REQUEST, "extra" },
+	/* NaN / Infinity literals and comments are not JSON */
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"gain.set\",\"params\":{\"db\":NaN}}", RPC_PARSE_ERROR, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"gain.set\",\"params\":{\"db\":-Infinity}}", RPC_PARSE_ERROR, NULL },
+	{ "{\"jsonrpc\":\"2.0\",/*c*/\"id\":1,\"method\":\"status\"}", RPC_PARSE_ERROR, NULL },
+	{ "{'jsonrpc':'2.0','id':1,'method':'status'}", RPC_PARSE_ERROR, NULL },
+	/* invalid UTF-8 */
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"st\xff\xfe\"}", RPC_PARSE_ERROR, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xc3\x28\"}", RPC_PARSE_ERROR, NULL },
+};
+
+static void test_parse_table(void **state)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rpc_request req;
+		struct rpc_error err = { 0 };
+		int r = proto_parse_request(cases[i].line, strlen(cases[i].line), &req, &err);
+
+		if (cases[i].code == 0) {
+			if (r != 0)
+				fail_msg("case %zu should parse: %s", i, err.reason);
+		} else {
+			if (r == 0)
+				fail_msg("case %zu should fail with %d", i, cases[i].code);
+			if (err.code != cases[i].code)
+				fail_msg("case %zu: code %d, expected %d (%s)", i,
+				         err.code, cases[i].code, err.reason);
+			if (cases[i].field && strcmp(err.field, cases[i].field))
+				fail_msg("case %zu: field \"%s\", expected \"%s\"", i,
+				         err.field, cases[i].field);
+		}
+		json_object_put(req.root);
+	}
+}
+
+static void test_nul_byte_and_depth(void **state)
+{
+	const char with_nul[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\0\"method\":\"x\"}";
+	struct rpc_request req;
+	struct rpc_error err;
+	char deep[4096];
+	size_t n = 0;
+
+	assert_int_equal(proto_parse_request(with_nul, sizeof(with_nul) - 1, &req, &err), -EINVAL);
+	assert_int_equal(err.code, RPC_PARSE_ERROR);
+	assert_non_null(strstr(err.reason, "NUL"));
+	json_object_put(req.root);
+
+	n += (size_t)sprintf(deep, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":{\"a\":");
+	for (int i = 0; i < 1000; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < 1000; i++)
+		deep[n++] = ']';
+	n += (size_t)sprintf(deep + n, "}}");
+	assert_int_equal(proto_parse_request(deep, n, &req, &err), -EINVAL);
+	assert_int_equal(err.code, RPC_PARSE_ERROR);
+	json_object_put(req.root);
+}
+
+static void test_id_is_echoed_in_errors(void **state)
+{
+	const char *line = "{\"jsonrpc\":\"2.0\",\"id\":\"abc\"}";
+	struct rpc_request req;
+	struct rpc_error err;
+	char *out;
+
+	assert_int_equal(proto_parse_request(line, strlen(line), &req, &err), -EINVAL);
+	out = proto_error_line(req.id, &err);
+	assert_string_equal(out, "{\"jsonrpc\":\"2.0\",\"id\":\"abc\",\"error\":{\"code\":-32600,"
+	                    "\"message\":\"invalid request\",\"data\":{\"field\":\"method\","
+	                    "\"reason\":\"must be a string\"}}}\n");
+	free(out);
+	json_object_put(req.root);
+}
+
+static void test_params_helpers(void **state)
+{
+	json_object *p = json_tokener_parse("{\"db\":-6.5,\"big\":1e400,\"s\":\"x\",\"b\":true,\"i\":3}");
+	static const char *const allowed[] = { "db", "big", "s", "b", NULL };
+	struct rpc_error err;
+	double d = 0;
+	bool b = false;
+
+	assert_int_equal(proto_param_double(p, "db", true, -150, 40, &d, &err), 0);
+	assert_true(d == -6.5);
+	assert_int_equal(proto_param_double(p, "i", true, -150, 40, &d, &err), 0);
+	assert_true(d == 3.0);
+	assert_int_equal(proto_param_double(p, "big", true, -150, 40, &d, &err), -EINVAL);
+	assert_string_equal(err.field, "big");
+	assert_int_equal(proto_param_double(p, "s", true, -150, 40, &d, &err), -EINVAL);
+	assert_string_equal(err.reason, "must be a number");
+	assert_int_equal(proto_param_double(p, "db", true, 0, 40, &d, &err), -EINVAL);
+	assert_int_equal(proto_param_double(p, "missing", true, 0, 40, &d, &err), -EINVAL);
+	assert_string_equal(err.reason, "required");
+	assert_int_equal(proto_param_double(p, "missing", false, 0, 40, &d, &err), 0);
+	assert_int_equal(proto_param_bool(p, "b", true, &b, &err), 0);
+	assert_true(b);
+	assert_int_equal(proto_param_bool(p, "db", true, &b, &err), -EINVAL);
+	assert_int_equal(proto_params_only(p, allowed, &err), -EINVAL);
+	assert_string_equal(err.field, "i");
+	json_object_put(p);
+}
+
+static char *dispatch(const char *line)
+{
+	struct ctl_context ctx = { .config_path = "x" };
+	struct ctl_session session = { 0 };
+	struct rpc_request req;
+	struct rpc_error err;
+	char *out;
+
+	assert_int_equal(proto_parse_request(line, strlen(line), &req, &err), 0);
+	out = methods_dispatch(&ctx, &session, &req);
+	json_object_put(req.root);
+	return out;
+}
+
+static void test_dispatch_without_engine(void **state)
+{
+	char *out;
+
+	out = dispatch("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"hello\"}");
+	assert_non_null(strstr(out, "\"id\":7,\"result\":{\"protocol\":1"));
+	assert_non_null(strstr(out, "\"gain.set\""));
+	free(out);
+	out = dispatch("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"nope\"}");
+	assert_non_null(strstr(out, "\"code\":-32601"));
+	assert_non_null(strstr(out, "nope"));
+	free(out);
+	out = dispatch("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"status\",\"params\":{\"x\":1}}");
+	assert_non_null(strstr(out, "\"code\":-32602"));
+	assert_non_null(strstr(out, "\"field\":\"x\""));
+	free(out);
+	/* a notification is never answered, even when it fails */
+	assert_null(dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"nope\"}"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_table),
+		cmocka_unit_test(test_nul_byte_and_depth),
+		cmocka_unit_test(test_id_is_echoed_in_errors),
+		cmocka_unit_test(test_params_helpers),
+		cmocka_unit_test(test_dispatch_without_engine),
+	};
+
+	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
+}
