@@ -48,7 +48,7 @@ struct parser {
 	unsigned tainted;               /* TAINTS_* of fields that failed */
 	unsigned block_index;           /* pipeline block being parsed */
 	/* position in the block's "channels" array of each channel given */
-	uint8_t channel_pos[CFG_MAX_BLOCKS][CFG_MAX_CHANNELS];
+	uint32_t channel_pos[CFG_MAX_BLOCKS][CFG_MAX_CHANNELS];
 };
 
 struct field;
@@ -142,6 +142,16 @@ static void line_column(const struct parser *p, size_t offset,
 	*ret_column = column;
 }
 
+/* Once the message slots are full, errors are only counted: skip the
+ * work of locating them (line_column() is linear in the offset). */
+static bool errors_full(struct parser *p)
+{
+	if (p->errs->count < CFG_MAX_ERRORS)
+		return false;
+	p->errs->count++;
+	return true;
+}
+
 /* Error at a text offset: "origin:line:column: ..." */
 static void error_at(struct parser *p, size_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -151,6 +161,8 @@ static void error_at(struct parser *p, size_t offset, const char *fmt, ...)
 	unsigned line, column;
 	va_list ap;
 
+	if (errors_full(p))
+		return;
 	line_column(p, offset, &line, &column);
 	snprintf(where, sizeof(where), ":%u:%u", line, column);
 	va_start(ap, fmt);
@@ -597,7 +609,7 @@ static void report_duplicate_keys(struct key_scan *s, struct seen_key *keys,
 		unsigned line, column;
 		size_t mark;
 
-		if (!keys[i].duplicate)
+		if (!keys[i].duplicate || errors_full(s->p))
 			continue;
 		line_column(s->p, keys[i].first, &line, &column);
 		mark = pointer_push(s->p, json_object_get_string(keys[i].key),
@@ -1010,7 +1022,7 @@ static int parse_channels(struct parser *p, struct json_object *val,
 			r = -EINVAL;
 		} else {
 			mask |= 1u << ch;
-			p->channel_pos[p->block_index][ch] = (uint8_t)i;
+			p->channel_pos[p->block_index][ch] = (uint32_t)i;
 		}
 		pointer_pop(p, mark);
 	}

@@ -85,7 +85,8 @@ struct engine {
 	struct meter_block meter_acc;
 	uint64_t busy_sum, busy_max, busy_last;
 	uint32_t busy_periods;
-	uint64_t last_read_ns;
+	uint64_t capture_started_ns;     /* CLOCK_MONOTONIC at the last start */
+	uint64_t frames_since_start;     /* captured since then */
 	uint64_t clips[METER_MAX_CHANNELS];
 
 	/* control thread only */
@@ -185,9 +186,13 @@ static int restart_streams(struct engine *e)
 	              io_timeout_ms(e), &e->keep_going);
 	if (r < 0)
 		return r;
-	if (!e->linked && (r = snd_pcm_start(e->playback.handle)) < 0)
-		return r;
+	/* capture first: the playback clock then starts no earlier, so the
+	 * latency is the prefill plus at most the few microseconds between */
 	if ((r = snd_pcm_start(e->capture.handle)) < 0)
+		return r;
+	e->capture_started_ns = now_ns(CLOCK_MONOTONIC);
+	e->frames_since_start = 0;
+	if (!e->linked && (r = snd_pcm_start(e->playback.handle)) < 0)
 		return r;
 	return 0;
 }
@@ -210,7 +215,7 @@ static void recover(struct engine *e, int err, int dir)
 	struct eng_event ev = { .type = ENG_EVENT_XRUN };
 	struct eng_xrun *x = &ev.u.xrun;
 	long backoff_ms = 10;
-	uint64_t restarted;
+	uint64_t old_start_ns, frames_read, restarted_ns;
 
 	atomic_store_explicit(&e->state, ENG_RECOVERING, memory_order_relaxed);
 	x->directions = 1u << dir;
@@ -222,6 +227,8 @@ static void recover(struct engine *e, int err, int dir)
 	x->error = err;
 	x->monotonic_ns = now_ns(CLOCK_MONOTONIC);
 	x->realtime_ns = (int64_t)now_ns(CLOCK_REALTIME);
+	old_start_ns = e->capture_started_ns;
+	frames_read = e->frames_since_start;
 	while (restart_streams(e) < 0 &&
 	       atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
 		struct timespec pause = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000 };
@@ -229,9 +236,11 @@ static void recover(struct engine *e, int err, int dir)
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL);
 		backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
 	}
-	restarted = now_ns(CLOCK_MONOTONIC);
-	x->frames_lost = (restarted - e->last_read_ns) * e->cfg.rate / 1000000000u;
-	e->last_read_ns = restarted;
+	/* everything the device captured between the two starts that was
+	 * never read is lost */
+	restarted_ns = e->capture_started_ns;
+	x->frames_lost = (restarted_ns - old_start_ns) * e->cfg.rate / 1000000000u;
+	x->frames_lost = x->frames_lost > frames_read ? x->frames_lost - frames_read : 0;
 	for (int d = 0; d < 2; d++)
 		if (x->directions & (1u << d))
 			atomic_fetch_add_explicit(&e->xruns[d], 1, memory_order_relaxed);
@@ -255,7 +264,7 @@ static int run_period(struct engine *e, int *failed_dir)
 		return r;
 	}
 	start = now_ns(CLOCK_MONOTONIC);
-	e->last_read_ns = start;
+	e->frames_since_start += frames;
 	atomic_fetch_add_explicit(&e->captured, frames, memory_order_relaxed);
 	apply_commands(e);
 
@@ -298,7 +307,7 @@ static void *rt_main(void *arg)
 
 	flush_denormals_to_zero();
 	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
-	e->last_read_ns = now_ns(CLOCK_MONOTONIC);
+	e->capture_started_ns = now_ns(CLOCK_MONOTONIC);
 	r = restart_streams(e);
 	if (r < 0)
 		recover(e, r, 0);

@@ -218,11 +218,28 @@ static int setup_loop(struct daemon *d)
 	return r;
 }
 
+static void log_final_counters(struct engine *e)
+{
+	struct eng_status st;
+
+	engine_stop(e);
+	engine_poll(e, on_xrun, NULL);
+	engine_status(e, &st);
+	log_info("stopped: frames captured %llu processed %llu played %llu "
+	         "dropped %llu; xruns capture %llu playback %llu",
+	         (unsigned long long)st.captured, (unsigned long long)st.processed,
+	         (unsigned long long)st.played, (unsigned long long)st.dropped,
+	         (unsigned long long)st.xruns_capture,
+	         (unsigned long long)st.xruns_playback);
+}
+
 static void teardown(struct daemon *d)
 {
 	ctl_server_close(d->server);
-	if (d->engine)
+	if (d->engine) {
+		log_final_counters(d->engine);
 		engine_destroy(d->engine);
+	}
 	if (d->tick)
 		event_free(d->tick);
 	if (d->sig_term)

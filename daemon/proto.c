@@ -39,6 +39,40 @@ static bool valid_id(json_object *id)
 	}
 }
 
+/* json-c accepts NaN and Infinity even in strict mode; JSON has neither.
+ * A number too large for a double (1e400) is valid JSON and is left for the
+ * parameter checks to refuse.  Recursion is bounded by PROTO_MAX_DEPTH. */
+static bool has_non_json_literal(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_double: {
+		const char *text;
+
+		if (isfinite(json_object_get_double(v)))
+			return false;
+		text = json_object_to_json_string(v);
+		if (*text == '-')
+			text++;
+		return !(*text >= '0' && *text <= '9');
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (has_non_json_literal(json_object_array_get_idx(v, i)))
+				return true;
+		return false;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			if (has_non_json_literal(val))
+				return true;
+		}
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
 static int parse_json(const char *line, size_t len, json_object **ret,
                       struct rpc_error *err)
 {
@@ -73,6 +107,11 @@ static int parse_json(const char *line, size_t len, json_object **ret,
 		jerr = json_tokener_error_parse_unexpected;
 	}
 	json_tokener_free(tok);
+	if (jerr == json_tokener_success && has_non_json_literal(obj)) {
+		rpc_error_set(err, RPC_PARSE_ERROR, NULL,
+		              "NaN and Infinity are not JSON numbers");
+		jerr = json_tokener_error_parse_unexpected;
+	}
 	if (jerr != json_tokener_success) {
 		json_object_put(obj);
 		return -EINVAL;

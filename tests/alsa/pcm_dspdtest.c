@@ -218,6 +218,7 @@ struct gap_entry {
 };
 
 struct capture_stats {
+	int64_t run_origin;     /* first counter of the newest capture run */
 	uint64_t starts;
 	uint64_t frames;
 	uint64_t overruns;
@@ -236,6 +237,8 @@ struct playback_stats {
 	unsigned int gap_list_len;
 	bool have_counter;      /* at least one counter frame matched */
 	bool after_silence;     /* silence since the last counter frame */
+	uint64_t capture_starts_seen;   /* capture starts at the last counter */
+	bool have_latency;
 	int64_t expected;       /* next counter if nothing is lost */
 	int64_t first_counter;
 	int64_t last_counter;
@@ -279,6 +282,13 @@ struct dspdtest_params {
 	char *control_path;
 };
 
+/* Latency of counter frames written before their run started, kept
+ * relative (run position minus counter) until start() knows Gstart. */
+struct pending_latency {
+	bool any;
+	int64_t min, max, last;
+};
+
 struct dspdtest {
 	snd_pcm_ioplug_t io;
 	struct dspdtest_params params;
@@ -290,6 +300,8 @@ struct dspdtest {
 	bool xrun_seen;         /* this run already overran/underran */
 	uint64_t run_start_ns;
 	int64_t run_origin;     /* G at run start: Gstart */
+	bool origin_known;      /* run_origin belongs to the current run */
+	struct pending_latency pending;         /* playback, before start */
 	uint64_t run_frames;    /* frames transferred in this run */
 	uint64_t frames_total;  /* frames transferred since open */
 	uint64_t next_report_frames;
@@ -317,7 +329,7 @@ static int parse_formats(struct dspdtest_params *p, const char *list)
 		if (p->format_count < SAMPLE_FORMAT_COUNT)
 			p->formats[p->format_count++] = (unsigned int)format;
 	}
-	return 0;
+	return p->format_count ? 0 : -EINVAL;
 }
 
 static void params_set_defaults(struct dspdtest_params *p)
@@ -703,31 +715,82 @@ static void checker_gap(struct playback_stats *s, int64_t k)
 
 static void checker_latency(struct playback_stats *s, int64_t latency)
 {
-	if (!s->counter_frames || latency < s->latency_min)
+	if (!s->have_latency || latency < s->latency_min)
 		s->latency_min = latency;
-	if (!s->counter_frames || latency > s->latency_max)
+	if (!s->have_latency || latency > s->latency_max)
 		s->latency_max = latency;
 	s->latency_last = latency;
+	s->have_latency = true;
 }
 
-/* The counter a frame most likely carries given ch0 = v0: near the next
- * expected counter, or, right after silence (an xrun re-sync), near the
- * counter that keeps the last latency; so even 8-bit counters measure the
- * size of a re-sync gap. */
+static void pending_add(struct pending_latency *p, int64_t relative)
+{
+	if (!p->any || relative < p->min)
+		p->min = relative;
+	if (!p->any || relative > p->max)
+		p->max = relative;
+	p->last = relative;
+	p->any = true;
+}
+
+/* The run started at origin: account the latency of frames written before. */
+static void pending_commit(struct pending_latency *p, struct playback_stats *s,
+			   int64_t origin)
+{
+	if (!p->any)
+		return;
+	checker_latency(s, origin + p->min);
+	checker_latency(s, origin + p->max);
+	checker_latency(s, origin + p->last);
+	p->any = false;
+}
+
+/* k = ref + wrap(v0 - ref): the counter congruent to v0 nearest to ref. */
+static int64_t counter_near(int64_t ref, int64_t v0, unsigned int bits,
+			    uint64_t *distance)
+{
+	int64_t delta = wrap_bits(v0 - ref, bits);
+
+	*distance = (uint64_t)(delta < 0 ? -delta : delta);
+	return ref + delta;
+}
+
+/* The counter a frame most likely carries, given ch0 = v0 (which only
+ * tells k modulo 2^bits): the candidate nearest to one of these
+ * predictions, earlier ones winning ties: the next expected counter;
+ * right after silence (an xrun re-sync) the counter that keeps the last
+ * latency; when the capture restarted since the last counter frame, the
+ * first counter of its newest run.  So even 8-bit counters measure
+ * re-sync gaps exactly. */
 static int64_t checker_decode(const struct playback_stats *s, int64_t v0,
-			      int64_t played_at, unsigned int bits)
+			      const int64_t *played_at, unsigned int bits)
 {
-	int64_t ref = s->expected;
+	uint64_t best_distance, distance;
+	int64_t best = counter_near(s->expected, v0, bits, &best_distance);
+	int64_t k;
 
-	if (s->have_counter && s->after_silence)
-		ref = played_at - s->latency_last;
-	return ref + wrap_bits(v0 - ref, bits);
+	if (played_at && s->have_latency && s->after_silence) {
+		k = counter_near(*played_at - s->latency_last, v0, bits, &distance);
+		if (distance < best_distance) {
+			best = k;
+			best_distance = distance;
+		}
+	}
+	if (shared.capture.starts != s->capture_starts_seen) {
+		k = counter_near(shared.capture.run_origin, v0, bits, &distance);
+		if (distance < best_distance)
+			best = k;
+	}
+	return best;
 }
 
-/* Check one frame (decoded samples) played at global frame played_at. */
-static void checker_frame(struct playback_stats *s, const double *x,
-			  unsigned int channels, unsigned int bits, int64_t played_at)
+/* Check one frame (decoded samples) that t will play at run position p. */
+static void checker_frame(struct playback_stats *s, struct dspdtest *t,
+			  const double *x, int64_t p)
 {
+	unsigned int channels = t->io.channels;
+	unsigned int bits = t->fmt->bits;
+	int64_t played_at = t->run_origin + p;
 	bool silent = true;
 	int64_t k;
 
@@ -739,7 +802,8 @@ static void checker_frame(struct playback_stats *s, const double *x,
 		s->after_silence = true;
 		return;
 	}
-	k = checker_decode(s, (int64_t)nearbyint(x[0]), played_at, bits);
+	k = checker_decode(s, (int64_t)nearbyint(x[0]),
+			   t->origin_known ? &played_at : NULL, bits);
 	for (unsigned int c = 0; c < channels; c++) {
 		if (x[c] != (double)counter_value(k, c, bits)) {
 			s->mismatches++;        /* present but altered */
@@ -753,9 +817,13 @@ static void checker_frame(struct playback_stats *s, const double *x,
 		s->first_counter = k;
 	s->have_counter = true;
 	s->after_silence = false;
+	s->capture_starts_seen = shared.capture.starts;
 	s->last_counter = k;
 	s->expected = k + 1;
-	checker_latency(s, played_at - k);
+	if (t->origin_known)
+		checker_latency(s, played_at - k);
+	else
+		pending_add(&t->pending, p - k);
 	s->counter_frames++;
 }
 
@@ -781,8 +849,7 @@ static void playback_check(struct dspdtest *t, const snd_pcm_channel_area_t *are
 	for (snd_pcm_uframes_t i = 0; i < size; i++) {
 		for (unsigned int c = 0; c < channels; c++)
 			x[c] = sample_decode(t->fmt, area_frame(&areas[c], offset + i));
-		checker_frame(&shared.playback, x, channels, t->fmt->bits,
-			      t->run_origin + (int64_t)(t->run_frames + i));
+		checker_frame(&shared.playback, t, x, (int64_t)(t->run_frames + i));
 		if (!t->record)
 			continue;
 		if (rec_len + channels > sizeof(rec) / sizeof(rec[0])) {
@@ -881,12 +948,16 @@ static int dspdtest_start(snd_pcm_ioplug_t *io)
 
 	pthread_mutex_lock(&shared.lock);
 	t->run_origin = shared_global_frame(now, io->rate);
-	if (is_capture(t))
+	if (is_capture(t)) {
 		shared.capture.starts++;
-	else
+		shared.capture.run_origin = t->run_origin;
+	} else {
 		shared.playback.starts++;
+		pending_commit(&t->pending, &shared.playback, t->run_origin);
+	}
 	pthread_mutex_unlock(&shared.lock);
 	t->run_start_ns = now;
+	t->origin_known = true;
 	t->run_active = true;
 	wakeup_arm(t, SND_PCM_STATE_RUNNING);
 	return 0;
@@ -908,6 +979,8 @@ static int dspdtest_prepare(snd_pcm_ioplug_t *io)
 
 	run_end(t);
 	t->xrun_seen = false;
+	t->origin_known = false;
+	t->pending.any = false;
 	t->run_frames = 0;
 	wakeup_arm(t, SND_PCM_STATE_PREPARED);
 	return 0;

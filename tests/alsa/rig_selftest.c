@@ -10,7 +10,10 @@
  *   stall    the same with "stall 300" injected through the control file:
  *            expects overruns and underruns counted, exactly one gap per
  *            aplay-style recovery, and the latency back to 3072;
- *   blocking the clean run in blocking mode.
+ *   blocking the clean run in blocking mode;
+ *   faults   the loop-back itself drops 10 frames once and alters one
+ *            sample once: the checker must see exactly that (proves it
+ *            can fail).
  * plus one negotiation check (formats dspd must not get silently).
  * Single-threaded; one line per check, "N passed, M failed" at the end,
  * exit status 1 on any failure.
@@ -40,15 +43,19 @@
 #define BUFFER 4096u
 #define PREFILL 3072u
 #define STALL_MS 300u
+#define FAULT_DROP 10u          /* frames the faults phase throws away */
 #define MAX_JOBS 64
 
-enum phase { PHASE_NEGOTIATION, PHASE_CLEAN, PHASE_STALL, PHASE_BLOCKING };
+enum phase {
+	PHASE_NEGOTIATION, PHASE_CLEAN, PHASE_STALL, PHASE_BLOCKING, PHASE_FAULTS,
+};
 
 static const char *const phase_names[] = {
 	[PHASE_NEGOTIATION] = "negotiation",
 	[PHASE_CLEAN] = "clean",
 	[PHASE_STALL] = "stall",
 	[PHASE_BLOCKING] = "blocking",
+	[PHASE_FAULTS] = "faults",
 };
 
 static const snd_pcm_format_t all_formats[] = {
@@ -273,9 +280,26 @@ static int request_stall(const struct job *job)
 	return rename(tmp, job->control) < 0 ? -errno : 0;
 }
 
+/* Damage the data once, the way a buggy pipeline would: drop FAULT_DROP
+ * frames, then flip one sample of channel 1 of the next frame kept. */
+static snd_pcm_sframes_t inject_faults(void *buf, snd_pcm_sframes_t got,
+				       snd_pcm_format_t format)
+{
+	size_t frame_bytes = (size_t)snd_pcm_format_physical_width(format) / 8 * CHANNELS;
+	unsigned char *frames = buf;
+
+	if (got <= (snd_pcm_sframes_t)FAULT_DROP)
+		return got;
+	got -= FAULT_DROP;
+	memmove(frames, frames + FAULT_DROP * frame_bytes, (size_t)got * frame_bytes);
+	frames[frame_bytes / CHANNELS] ^= 0x40;     /* first byte of channel 1 */
+	return got;
+}
+
 /* One period (or what is there) from capture to playback; 0, -EPIPE for
- * an xrun, or another negative errno. */
-static int pump_once(snd_pcm_t *cap, snd_pcm_t *play, void *buf, bool blocking)
+ * an xrun, or another negative errno.  *fault asks for inject_faults(). */
+static int pump_once(snd_pcm_t *cap, snd_pcm_t *play, void *buf, bool blocking,
+		     snd_pcm_format_t format, bool *fault)
 {
 	snd_pcm_sframes_t got, put;
 	int err;
@@ -292,6 +316,10 @@ static int pump_once(snd_pcm_t *cap, snd_pcm_t *play, void *buf, bool blocking)
 		return 0;
 	if (got < 0)
 		return (int)got;
+	if (*fault && got > (snd_pcm_sframes_t)FAULT_DROP) {
+		got = inject_faults(buf, got, format);
+		*fault = false;
+	}
 	put = snd_pcm_writei(play, buf, (snd_pcm_uframes_t)got);
 	if (put < 0)
 		return (int)put;
@@ -307,6 +335,7 @@ static void loopback(struct job *job, snd_pcm_t *cap, snd_pcm_t *play,
 	double start = now_seconds();
 	double length = job->seconds;
 	bool stall_sent = job->phase != PHASE_STALL;
+	bool fault = false, fault_sent = job->phase != PHASE_FAULTS;
 	int err;
 
 	if (job->phase == PHASE_STALL && length < 2.5)
@@ -321,7 +350,9 @@ static void loopback(struct job *job, snd_pcm_t *cap, snd_pcm_t *play,
 			if (err < 0)
 				break;
 		}
-		err = pump_once(cap, play, buf, blocking);
+		if (!fault_sent && now_seconds() - start >= 1.0)
+			fault = fault_sent = true;
+		err = pump_once(cap, play, buf, blocking, job->format, &fault);
 		if (err == -EPIPE) {
 			rs->recoveries++;
 			err = recover(cap, play, buf, job->format);
@@ -419,6 +450,27 @@ static void check_stall_report(struct job *job, const char *r,
 	      report_number(r, "playback", "latency_last"));
 }
 
+static void check_faults_report(struct job *job, const char *r)
+{
+	double lmin = report_number(r, "playback", "latency_min");
+	double lmax = report_number(r, "playback", "latency_max");
+	double last = report_number(r, "playback", "latency_last");
+
+	check_setup(job, r);
+	check(job, report_number(r, "playback", "gaps") == 1 &&
+	      report_number(r, "gap_list", "missing") == FAULT_DROP,
+	      "the %u dropped frames are one gap of %u (%.0f gaps, %.0f missing)",
+	      FAULT_DROP, FAULT_DROP, report_number(r, "playback", "gaps"),
+	      report_number(r, "gap_list", "missing"));
+	check(job, report_number(r, "playback", "mismatches") == 1,
+	      "the altered sample is one mismatch (%.0f)",
+	      report_number(r, "playback", "mismatches"));
+	check(job, near(lmax, PREFILL, 2) && near(lmin, PREFILL - FAULT_DROP, 2) &&
+	      near(last, PREFILL - FAULT_DROP, 2),
+	      "latency drops by %u with the frames (min %.0f, max %.0f, last %.0f)",
+	      FAULT_DROP, lmin, lmax, last);
+}
+
 /* ---- jobs ---------------------------------------------------------------- */
 
 static void run_loopback_job(struct job *job)
@@ -450,6 +502,8 @@ static void run_loopback_job(struct job *job)
 		return;
 	if (job->phase == PHASE_STALL)
 		check_stall_report(job, report, &rs);
+	else if (job->phase == PHASE_FAULTS)
+		check_faults_report(job, report);
 	else
 		check_clean_report(job, report);
 	free(report);
@@ -599,7 +653,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			proto.format = all_formats[i];
-			for (proto.phase = PHASE_CLEAN; proto.phase <= PHASE_BLOCKING; proto.phase++)
+			for (proto.phase = PHASE_CLEAN; proto.phase <= PHASE_FAULTS; proto.phase++)
 				job_add(jobs, &count, results, dir, &proto);
 		}
 	}
@@ -609,7 +663,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rig_selftest: unknown format %s\n", argv[i]);
 			return 2;
 		}
-		for (proto.phase = PHASE_CLEAN; proto.phase <= PHASE_BLOCKING; proto.phase++)
+		for (proto.phase = PHASE_CLEAN; proto.phase <= PHASE_FAULTS; proto.phase++)
 			if (job_add(jobs, &count, results, dir, &proto) < 0) {
 				fprintf(stderr, "rig_selftest: too many jobs\n");
 				return 2;

@@ -323,7 +323,7 @@ static const struct error_case error_cases[] = {
 	{ "unclosed_array", "{\"pipeline\": [\n {}\n", 0,
 	  { "end of file", "'[' opened at 1:14" } },
 	{ "unterminated_string", "{\"capture\": {\"device\": \"hw:0}}", 0,
-	  { "syntax error", "end of file inside the string started at 1:25" } },
+	  { "syntax error", "end of file inside the string started at 1:24" } },
 	{ "unterminated_comment", "{\"rate\": 48000 /* never closed\n}", 0,
 	  { "syntax error", "inside the comment opened at 1:16" } },
 	{ "unterminated_comment_after", "{} /* x", 0,
@@ -347,10 +347,10 @@ static const struct error_case error_cases[] = {
 	{ "only_whitespace", " \n\t\n", 0, { "configuration is empty" } },
 	{ "only_comments", "// nothing\n/* here */\n", 0,
 	  { "configuration is empty" } },
-	{ "nul_byte", "{\"rate\":\0 1}", 11,
+	{ "nul_byte", "{\"rate\":\0 1}", 12,
 	  { "t.conf:1:9: syntax error", "NUL byte" } },
 	{ "invalid_utf8", "{\"capture\": {\"device\": \"hw\xff\"}}", 0,
-	  { "t.conf:1:28: syntax error", "invalid UTF-8", "0xff" } },
+	  { "t.conf:1:27: syntax error", "invalid UTF-8", "0xff" } },
 	{ "hash_comment", "{\n# not a comment\n}", 0,
 	  { "t.conf:2:1: syntax error", "unexpected '#'" } },
 	/* duplicate keys */
@@ -648,7 +648,7 @@ static void test_multiple_errors_reported_together(void **state)
 	if (errs.count != 8)
 		dump_errors(&errs);
 	assert_int_equal(errs.count, 8);
-	expect_in(0, "t.conf:9:18: /periods: duplicate key (first at 9:3)");
+	expect_in(0, "t.conf:9:17: /periods: duplicate key (first at 9:3)");
 	expect_in(1, "/rate: must be an integer between 8000 and 768000, got 1");
 	expect_in(2, "/capture/channels: must be an integer between 1 and 32, got 0");
 	expect_in(3, "/capture/device: must be a non-empty string");
@@ -792,29 +792,40 @@ static void test_file_too_big(void **state)
 	expect_in(0, "larger than the limit of 4194304 bytes");
 
 	/* exactly at the limit is read and parsed */
-	write_file(path, data, len - 1);
 	data[len - 2] = '}';
-	assert_int_equal(config_load_file(path, &cfg, &errs), -EINVAL);
-	expect_in(0, "end of file");
 	write_file(path, data, len - 1);
 	assert_int_equal(config_load_file(path, &cfg, &errs), 0);
+	assert_int_equal(errs.count, 0);
 	free(data);
 	unlink(path);
 }
 
 /* ---- the shipped configuration files --------------------------------- */
 
+/* Files of the source tree: from the top of the tree (where make runs the
+ * tests), else relative to the binary in build/<variant>/tests. */
 static void source_path(char *buf, size_t size, const char *relative)
 {
-	const char *slash = strrchr(__FILE__, '/');
-	int dir_len = slash ? (int)(slash - __FILE__) : 1;
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
 
-	snprintf(buf, size, "%.*s/../../%s", dir_len, slash ? __FILE__ : ".",
-	         relative);
-	if (access(buf, R_OK) != 0) {
-		print_error("cannot read %s (tests run from the source tree)\n", buf);
-		fail();
+	snprintf(buf, size, "%s", relative);
+	if (access(buf, R_OK) == 0)
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		if (snprintf(buf, size, "%s/../../../%s", exe, relative) <
+		    (int)size && access(buf, R_OK) == 0)
+			return;
 	}
+	print_error("cannot find %s from the current directory or from "
+	            "build/<variant>/tests\n", relative);
+	fail();
 }
 
 static void test_shipped_default_config(void **state)

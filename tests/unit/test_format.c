@@ -721,9 +721,12 @@ static const float sat_input[SAT_CHANNELS][SAT_FRAMES] = {
 	{ -1.0f - 0x1p-23f, FLT_MAX, -FLT_MAX, NAN, -NAN, 0.125f },
 };
 
-/* Clips per channel, worked out by hand: channel 1 clips +1.0 only for
- * integers; -1 - 2^-23 is still min after rounding for 16 and 8 bits. */
-static void sat_expected_clips(const struct layout *l, uint64_t want[SAT_CHANNELS])
+/* Clips per channel, worked out by hand.  Channel 0: all but 0.25.
+ * Channel 1: 1 + 2^-23 always, +1.0 only for integers (a float holds it).
+ * Channel 2: +-FLT_MAX always, never the NaNs, and -1 - 2^-23 except at 8
+ * and 16 bits, where it still rounds to the min code. */
+static void sat_expected_clips(const struct layout *l,
+			       uint64_t want[SAT_CHANNELS])
 {
 	want[0] = 5;
 	want[1] = l->is_float ? 1 : 2;

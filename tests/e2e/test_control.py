@@ -1,0 +1,187 @@
+"""End-to-end tests of the control socket and dspctl against a running dspd:
+every bad line gets a JSON-RPC error and the connection and daemon survive;
+limits close abusive clients without hurting others; dspctl's grammar."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from harness import Daemon, Failure, Paths, check, raw_request
+
+GOOD = b'{"jsonrpc":"2.0","id":%d,"method":"gain.get"}\n'
+
+
+def test_bad_lines_get_errors_and_connection_survives():
+    d = Daemon("proto")
+    try:
+        d.start()
+        bad = [
+            (b"this is not json\n", -32700),
+            (b'{"jsonrpc":"2.0","id":1,"method":"st\xff"}\n', -32700),
+            (b'{"jsonrpc":"2.0","id":2,"method":"gain.set","params":{"db":NaN}}\n', -32700),
+            (b'{"jsonrpc":"2.0","id":3,"method":"gain.set","params":{"db":1e400}}\n', -32602),
+            (b'{"jsonrpc":"2.0","id":4,"method":"gain.set","params":{"db":"loud"}}\n', -32602),
+            (b'{"jsonrpc":"2.0","id":5,"method":"gain.set","params":{"db":-6,"db":-3,"x":1}}\n', -32602),
+            (b'{"jsonrpc":"2.0","id":6,"method":"reboot"}\n', -32601),
+            (b'[' * 1000 + b']' * 1000 + b'\n', -32700),
+            (b'{"jsonrpc":"2.0","id":7,"method":"status"\x00}\n', -32700),
+            (b'"just a string"\n', -32600),
+        ]
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(d.socket)
+        f = s.makefile("rb")
+        for i, (line, code) in enumerate(bad):
+            s.sendall(line)
+            reply = json.loads(f.readline())
+            check(reply.get("error", {}).get("code") == code,
+                  "line %d: %s -> %s (want %d)" % (i, line[:60], reply, code))
+            s.sendall(GOOD % (100 + i))
+            ok = json.loads(f.readline())
+            check(ok.get("id") == 100 + i and "result" in ok, "connection broken after line %d: %s" % (i, ok))
+        # many requests in one write, answered in order
+        s.sendall(b"".join(GOOD % n for n in range(200, 250)))
+        ids = [json.loads(f.readline())["id"] for _ in range(50)]
+        check(ids == list(range(200, 250)), "pipelined answers out of order")
+        # a notification gets no answer: the next line read is id 300
+        s.sendall(b'{"jsonrpc":"2.0","method":"gain.get"}\n' + GOOD % 300)
+        check(json.loads(f.readline())["id"] == 300, "notification was answered")
+        s.close()
+        check(d.ctl("status")["state"] == "running", "daemon hurt")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+def test_limits_close_abusers_only():
+    d = Daemon("limits")
+    try:
+        d.start()
+        # 10 MB without a newline: one error, then the connection is closed
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(d.socket)
+        sent = 0
+        try:
+            chunk = b"x" * 65536
+            while sent < 10 * 1024 * 1024:
+                s.sendall(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = b""
+        try:
+            while True:
+                c = s.recv(4096)
+                if not c:
+                    break
+                data += c
+        except ConnectionResetError:
+            pass
+        s.close()
+        check(b'"code":-32600' in data and b"too long" in data, "no error for a huge line: %r" % data[:200])
+        check(sent < 10 * 1024 * 1024, "daemon swallowed 10 MB without closing")
+        # half a line then EOF: nothing breaks
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(d.socket)
+        s.sendall(b'{"jsonrpc":"2.0","id":1,"meth')
+        s.close()
+        # client limit: 64 held open, the 65th is told why
+        held = []
+        for _ in range(64):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.connect(d.socket)
+            held.append(c)
+        time.sleep(0.3)
+        extra = raw_request(d.socket, b"", read_lines=1)
+        check(extra and "too many clients" in extra[0]["error"]["data"]["reason"], "65th client: %s" % extra)
+        for c in held:
+            c.close()
+        time.sleep(0.3)
+        check(raw_request(d.socket, GOOD % 1)[0]["id"] == 1, "no recovery after the clients left")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+def test_dspctl_grammar_and_exit_codes():
+    d = Daemon("dspctl")
+    try:
+        d.start()
+        env = dict(os.environ, DSPD_SOCKET=d.socket)
+        run = lambda *a: subprocess.run([Paths.dspctl] + list(a), env=env,
+                                        capture_output=True, text=True, timeout=10)
+        p = run("set", "gain", "-6")
+        check(p.returncode == 0, "set gain -6: %s" % p.stderr)
+        p = run("--json", "get", "gain")
+        check(json.loads(p.stdout)["db"] == -6.0, p.stdout)
+        p = run("get", "gain")
+        check(p.stdout.strip().startswith("-6.0 dB"), "human get gain: %r" % p.stdout)
+        p = run("set", "gain", "abc")
+        check(p.returncode == 2 and "abc" in p.stderr, "usage error: %d %s" % (p.returncode, p.stderr))
+        p = run("set", "gain", "100")
+        check(p.returncode == 1 and "db" in p.stderr, "daemon error: %d %s" % (p.returncode, p.stderr))
+        p = run("--json", "status")
+        st = json.loads(p.stdout)
+        for key in ("state", "rate", "period_frames", "periods", "capture", "playback",
+                    "frames", "xruns", "latency_frames", "rt"):
+            check(key in st, "status lacks %s" % key)
+        for side in ("capture", "playback"):
+            for key in ("device", "format", "channels"):
+                check(key in st[side], "status.%s lacks %s" % (side, key))
+        check(set(st["frames"]) >= {"captured", "played"}, "frames %s" % st["frames"])
+        p = run("--json", "levels")
+        lv = json.loads(p.stdout)
+        for side in ("capture", "playback"):
+            check(len(lv[side]) == 2, "levels %s" % lv)
+            for ch in lv[side]:
+                check(set(ch) >= {"peak_dbfs", "rms_dbfs", "clipped"}, "levels fields %s" % ch)
+        p = run("xruns")
+        check(p.returncode == 0 and "0" in p.stdout, p.stdout)
+        p = run("--socket", "/nonexistent/x.sock", "status")
+        check(p.returncode == 3 and "x.sock" in p.stderr, "unreachable: %d %s" % (p.returncode, p.stderr))
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+def test_check_config_and_reload():
+    d = Daemon("reload")
+    try:
+        bad = os.path.join(d.dir, "bad.conf")
+        with open(bad, "w") as f:
+            f.write('{ "rate": 48000, "period_frames": "big",\n  "capture": { "channels": 0 } }\n')
+        p = subprocess.run([Paths.dspd, "--check-config", "-c", bad], capture_output=True, text=True)
+        check(p.returncode == 78, "exit %d for a bad config" % p.returncode)
+        check("/period_frames" in p.stderr and "/capture/channels" in p.stderr,
+              "errors do not name both fields:\n" + p.stderr)
+        p = subprocess.run([Paths.dspd, "--check-config", "-c", d.config_path], capture_output=True, text=True)
+        check(p.returncode == 0, "good config rejected: " + p.stderr)
+
+        d.start()
+        good = dict(d.cfg)
+        with open(d.config_path, "w") as f:
+            f.write('{ "rate": 48000, oops }')
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        st = d.ctl("status")
+        check(st["state"] == "running" and st["rate"] == 48000, "bad reload hurt the running config")
+        check("reload rejected" in d.read_log(), "no rejection in the log")
+        good["volume"] = {"db": -3.0}
+        d.write_config(good)
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if d.ctl("get", "gain")["db"] == -3.0:
+                    break
+            except Failure:
+                pass
+            time.sleep(0.1)
+        check(d.ctl("get", "gain")["db"] == -3.0, "reload did not apply volume.db")
+        d.stop()
+    finally:
+        d.cleanup()

@@ -1,0 +1,259 @@
+"""End-to-end tests of the audio path: gapless, bit-exact, constant latency,
+xrun recovery, format negotiation, gain and meters.  Each starts the real
+dspd on the paced dspdtest device, whose capture side emits a frame counter
+and whose playback side checks every frame it receives."""
+
+import os
+import threading
+import time
+
+from harness import (Daemon, Failure, Paths, check, device, max_step, read_f32,
+                     rms_db)
+
+
+def run_parallel(fn, items):
+    errors = {}
+
+    def worker(item):
+        try:
+            fn(item)
+        except Exception as e:  # collected and re-raised below
+            errors[item] = e
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise Failure("; ".join("%s: %s" % (k, v) for k, v in errors.items()))
+
+
+def gapless(fmt, seconds):
+    d = Daemon("gapless-" + fmt, fmt=fmt)
+    try:
+        st = d.start().ctl("status")
+        check(st["capture"]["format"] == fmt and st["playback"]["format"] == fmt,
+              "negotiated %s/%s" % (st["capture"]["format"], st["playback"]["format"]))
+        latency = st["latency_frames"]
+        check(latency == 3 * 1024, "latency_frames %d, want 3072" % latency)
+        time.sleep(seconds)
+        st = d.ctl("status")
+        check(st["xruns"] == {"capture": 0, "playback": 0}, "xruns %s" % st["xruns"])
+        check(0 <= st["load"]["avg"] < 1 and 0 <= st["load"]["max"], "load %s" % st["load"])
+        final = d.stop()
+        rep = d.report()
+        pb = rep["playback"]
+        where = "%s: " % fmt
+        check(pb["gaps"] == 0, where + "%d gaps: %s" % (pb["gaps"], pb["gap_list"]))
+        check(pb["mismatches"] == 0, where + "%d frames not bit-exact" % pb["mismatches"])
+        check(pb["underruns"] == 0 and rep["capture"]["overruns"] == 0,
+              where + "device saw xruns: %s" % rep)
+        check(pb["latency_max"] - pb["latency_min"] <= 1,
+              where + "latency moved: %d..%d" % (pb["latency_min"], pb["latency_max"]))
+        check(abs(pb["latency_min"] - latency) <= 2,
+              where + "measured latency %d, configured %d" % (pb["latency_min"], latency))
+        check(final["captured"] == final["processed"] == final["played"],
+              where + "counters disagree: %s" % final)
+        check(final["played"] == pb["counter_frames"],
+              where + "dspd played %d, device received %d counter frames"
+              % (final["played"], pb["counter_frames"]))
+        check(final["dropped"] == 0 and final["xruns_capture"] == 0, where + str(final))
+        check(pb["counter_frames"] >= 48000 * seconds * 0.9,
+              where + "only %d frames in %d s" % (pb["counter_frames"], seconds))
+    finally:
+        d.cleanup()
+
+
+def test_gapless_bit_exact_30s():
+    """30 s at 48 kHz stereo through dspd at 0 dB, four formats at once:
+    no gap, every frame bit-exact, latency constant and as configured."""
+    seconds = 5 if Paths.quick else 30
+    run_parallel(lambda f: gapless(f, seconds), ["S16_LE", "S24_3LE", "S32_LE", "FLOAT_LE"])
+
+
+def test_gapless_other_formats():
+    """The remaining formats, 4 s each: S24_LE (24 in 32), FLOAT64_LE, U8."""
+    run_parallel(lambda f: gapless(f, 4), ["S24_LE", "FLOAT64_LE", "U8"])
+
+
+def test_injected_stalls_recover():
+    """Two stalls of the audio thread longer than the buffer: each is one
+    xrun per direction, matched one to one by the device, one gap per
+    resync, and the latency comes back to its configured value."""
+    d = Daemon("stall")
+    try:
+        d.start()
+        time.sleep(1.5)
+        d.device_command("stall 300")
+        time.sleep(1.5)
+        d.device_command("stall 150")
+        time.sleep(1.5)
+        st = d.ctl("status")
+        check(st["state"] == "running", "state %s" % st["state"])
+        xr = d.ctl("xruns")
+        final = d.stop()
+        rep = d.report()
+        pb, cap = rep["playback"], rep["capture"]
+        check(cap["stalls_injected"] == 2, "stalls injected: %d" % cap["stalls_injected"])
+        check(final["xruns_capture"] == cap["overruns"],
+              "dspd capture xruns %d, device overruns %d" % (final["xruns_capture"], cap["overruns"]))
+        check(final["xruns_playback"] == pb["underruns"],
+              "dspd playback xruns %d, device underruns %d" % (final["xruns_playback"], pb["underruns"]))
+        check(cap["overruns"] == 2, "device overruns %d, want 2" % cap["overruns"])
+        check(len(xr["recent"]) == 2 and xr["resyncs"] == 2, "xruns %s" % xr)
+        check(pb["gaps"] == 2, "device saw %d gaps, want 2 (one per resync)" % pb["gaps"])
+        check(pb["mismatches"] == 0, "%d corrupt frames" % pb["mismatches"])
+        check(abs(pb["latency_last"] - st["latency_frames"]) <= 2,
+              "latency after recovery %d, configured %d" % (pb["latency_last"], st["latency_frames"]))
+        for event, gap in zip(xr["recent"], pb["gap_list"]):
+            # dspd estimates the loss from the clock; the device knows it
+            print("    frames_lost %d, device gap %d" % (event["frames_lost"], gap["missing"]))
+            check(abs(event["frames_lost"] - gap["missing"]) <= 64,
+                  "frames_lost %d vs device gap %d" % (event["frames_lost"], gap["missing"]))
+            check(event["direction"] == "both" and event["cause"] == "xrun", str(event))
+    finally:
+        d.cleanup()
+
+
+def test_format_refused_with_supported_list():
+    """A device that cannot do the asked format: a clear error naming what
+    it supports, never garbage; "auto" picks and reports a native one."""
+    d = Daemon("format", fmt="S32_LE",
+               playback=device("dspdtest_s16only"))
+    try:
+        d.start(wait=False)
+        rc = d.proc.wait(timeout=20)
+        log = d.read_log()
+        check(rc == 1, "exit status %d, want 1" % rc)
+        check("cannot do format S32_LE" in log and "S16_LE" in log,
+              "error does not say what the device supports:\n" + log)
+    finally:
+        d.cleanup()
+    d = Daemon("format-auto", fmt="auto")
+    d.cfg["playback"]["device"] = device("dspdtest_s16only", report=d.report_path)
+    d.write_config(d.cfg)
+    try:
+        st = d.start().ctl("status")
+        check(st["playback"]["format"] == "S16_LE", "auto chose %s" % st["playback"]["format"])
+        check(st["capture"]["format"] == "S32_LE", "auto chose %s" % st["capture"]["format"])
+        time.sleep(1)
+        d.stop()
+        # S32 capture counter keeps 24 bits; S16 keeps the top 16: the device
+        # checks the exact S16 encoding, so a wrong conversion is a mismatch
+        check(d.report()["playback"]["frames"] > 0, "nothing played")
+    finally:
+        d.cleanup()
+
+
+def test_gain_change_is_exact_and_click_free():
+    """`dspctl set gain -6` while a sine plays: the recorded output level
+    drops by 6.0 +- 0.05 dB and no sample step exceeds what the sine and the
+    20 ms ramp allow."""
+    d = Daemon("gain", fmt="FLOAT_LE", period=256, periods=8)
+    d.cfg["capture"]["device"] = device("dspdtest_sine")
+    d.cfg["playback"]["device"] = device(report=d.report_path, record=d.record_path)
+    d.write_config(d.cfg)
+    try:
+        d.start()
+        time.sleep(1.0)
+        out = d.ctl("set", "gain", "-6")
+        check(abs(out["db"] + 6.0) < 1e-9, "gain.set answered %s" % out)
+        check(d.ctl("get", "gain")["db"] == -6.0, "get gain")
+        time.sleep(1.0)
+        lv = d.ctl("levels")
+        d.stop()
+    finally:
+        d.kill()
+    try:
+        left = read_f32(d.record_path, 2)[0]
+        rate = 48000
+        amp = 10 ** (-6 / 20)
+        # find the ramp: the first sample whose magnitude exceeds the new level
+        start = next(i for i in range(len(left)) if abs(left[i]) > 1e-6)
+        body = left[start:]
+        before, after = body[rate // 4: rate // 2], body[-rate // 2:]
+        delta = rms_db(after) - rms_db(before)
+        check(abs(delta + 6.0) <= 0.05, "level changed by %.3f dB, want -6.0 +- 0.05" % delta)
+        # a 1 kHz sine steps at most 2 A sin(pi f / fs) per sample; the ramp
+        # may add at most A * (1 - 10^(-6/20)) / ramp_frames
+        ramp_frames = 0.020 * rate
+        allowed = 2 * amp * __import__("math").sin(__import__("math").pi * 1000 / rate) \
+            + amp * (1 - 10 ** (-6 / 20)) / ramp_frames + 1e-6
+        worst = max_step(body)
+        check(worst <= allowed, "largest step %.5f > %.5f allowed: a click" % (worst, allowed))
+        pb = lv["playback"][0]
+        check(abs(lv["capture"][0]["peak_dbfs"] + 6.0) < 0.1, "capture peak %s" % lv["capture"][0])
+        check(abs(pb["peak_dbfs"] + 12.0) < 0.1, "playback peak %s" % pb)
+        check(abs(pb["rms_dbfs"] + 15.01) < 0.1, "playback rms %s" % pb)
+    finally:
+        d.cleanup()
+
+
+def test_mute_and_clip_counters():
+    """Mute ramps to digital silence; +12 dB on a -6 dBFS sine saturates
+    and is counted as clipped on playback, never wrapped."""
+    d = Daemon("mute", fmt="S16_LE", period=256, periods=8)
+    d.cfg["capture"]["device"] = device("dspdtest_sine")
+    d.cfg["playback"]["device"] = device(report=d.report_path, record=d.record_path)
+    d.write_config(d.cfg)
+    try:
+        d.start()
+        time.sleep(0.5)
+        d.ctl("set", "gain", "+12")
+        time.sleep(0.5)
+        lv = d.ctl("levels")
+        check(lv["playback"][0]["clipped"] > 0, "no clip counted: %s" % lv["playback"][0])
+        d.ctl("set", "mute", "on")
+        time.sleep(0.5)
+        d.ctl("levels")
+        time.sleep(0.4)
+        lv = d.ctl("levels")
+        check(lv["playback"][0]["peak_dbfs"] <= -199, "muted output %s" % lv["playback"][0])
+        check(d.ctl("get", "gain")["mute"] is True, "mute not reported")
+        d.stop()
+        left = read_f32(d.record_path, 2)[0]
+        check(max(left) <= 32767 / 32768 and min(left) >= -1.0, "output wrapped")
+        check(max(left) == 32767 / 32768, "saturation never reached full scale")
+    finally:
+        d.cleanup()
+
+
+def test_runs_without_privileges():
+    """As an unprivileged user SCHED_FIFO is refused: dspd runs on, says so
+    in status and in the log."""
+    d = Daemon("unpriv", user=65534)
+    d.cfg["realtime"] = {"mlock": True, "priority": 70}
+    d.write_config(d.cfg)
+    try:
+        st = d.start().ctl("status")
+        check(st["rt"] is False and st["mlock"] is False, "rt/mlock reported %s/%s" % (st["rt"], st["mlock"]))
+        time.sleep(1)
+        d.stop()
+        check("SCHED_FIFO priority 70 refused" in d.log, "no warning:\n" + d.log)
+        check("mlockall refused" in d.log, "no mlock warning:\n" + d.log)
+        check(d.report()["playback"]["gaps"] == 0, "gaps without RT")
+    finally:
+        d.cleanup()
+
+
+def test_rt_when_root():
+    """As root, the audio thread really is SCHED_FIFO."""
+    if os.geteuid() != 0:
+        return "skipped: not root"
+    d = Daemon("rt")
+    try:
+        st = d.start().ctl("status")
+        check(st["rt"] is True and st["rt_priority"] == 70, "rt %s" % st["rt"])
+        tid = None
+        for t in os.listdir("/proc/%d/task" % d.proc.pid):
+            with open("/proc/%d/task/%s/comm" % (d.proc.pid, t)) as f:
+                if f.read().strip() == "dspd-rt":
+                    tid = t
+        check(tid is not None, "no dspd-rt thread")
+        with open("/proc/%d/task/%s/stat" % (d.proc.pid, tid)) as f:
+            policy = int(f.read().rsplit(")", 1)[1].split()[38])
+        check(policy == 1, "scheduling policy %d, want SCHED_FIFO (1)" % policy)
+        d.stop()
+    finally:
+        d.cleanup()
