@@ -86,7 +86,7 @@ struct engine {
 	uint64_t busy_sum, busy_max, busy_last;
 	uint32_t busy_periods;
 	uint64_t capture_started_ns;     /* CLOCK_MONOTONIC at the last start */
-	uint64_t frames_since_start;     /* captured since then */
+	uint64_t frames_since_start;     /* played through since then */
 	uint64_t clips[METER_MAX_CHANNELS];
 
 	/* control thread only */
@@ -236,8 +236,9 @@ static void recover(struct engine *e, int err, int dir)
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL);
 		backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
 	}
-	/* everything the device captured between the two starts that was
-	 * never read is lost */
+	/* every frame the device captured between the two starts that did
+	 * not reach playback (never read, or read but refused by playback)
+	 * is a frame the listener lost */
 	restarted_ns = e->capture_started_ns;
 	x->frames_lost = (restarted_ns - old_start_ns) * e->cfg.rate / 1000000000u;
 	x->frames_lost = x->frames_lost > frames_read ? x->frames_lost - frames_read : 0;
@@ -264,7 +265,6 @@ static int run_period(struct engine *e, int *failed_dir)
 		return r;
 	}
 	start = now_ns(CLOCK_MONOTONIC);
-	e->frames_since_start += frames;
 	atomic_fetch_add_explicit(&e->captured, frames, memory_order_relaxed);
 	apply_commands(e);
 
@@ -289,6 +289,7 @@ static int run_period(struct engine *e, int *failed_dir)
 		return r;
 	}
 	atomic_fetch_add_explicit(&e->played, frames, memory_order_relaxed);
+	e->frames_since_start += frames;
 
 	e->busy_last = now_ns(CLOCK_MONOTONIC) - start;
 	e->busy_sum += e->busy_last;
