@@ -114,7 +114,9 @@ e2e: all plugin rig
 e2e-asan: build/asan/dspd build/asan/dspctl plugin
 	python3 tests/e2e/run.py --dspd build/asan/dspd --dspctl build/asan/dspctl --quick
 
-bench: all plugin
+build/rel/bench/bench_period: build/rel/bench/bench_period.o build/rel/libdspd.a
+	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
+bench: all build/rel/bench/bench_period
 	bench/run.sh
 
 # ---- install ---------------------------------------------------------------

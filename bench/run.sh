@@ -1,0 +1,7 @@
+#!/bin/sh
+# bench/run.sh - dspd's benchmarks (make bench).  Each prints its figures as
+# ratios against an anchor measured in the same invocation.
+set -eu
+cd "$(dirname "$0")/.."
+echo "== bench_period: RT per-period work vs memcpy anchor"
+build/rel/bench/bench_period
