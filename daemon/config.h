@@ -48,6 +48,11 @@ struct dspd_config {
 	struct cfg_pcm capture;
 	struct cfg_pcm playback;
 	char socket_path[CFG_PATH_MAX]; /* control.socket */
+	char monitor_socket_path[CFG_PATH_MAX]; /* control.monitor_socket, read-only
+	                                   methods only; "" = none (default) */
+	char socket_group[CFG_NAME_MAX];  /* control.group: group of the sockets,
+	                                   default "audio"; "" = do not change */
+	unsigned max_clients;           /* control.max_clients 1..4096, default 1024 */
 	struct {
 		bool enabled;           /* realtime.enabled, default true */
 		int priority;           /* realtime.priority 1..99, default 70 */
