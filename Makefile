@@ -26,9 +26,11 @@ FLAGS_rel  := -O2
 FLAGS_asan := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FLAGS_tsan := -O1 -fsanitize=thread
 
-DAEMON_LIB_SRC := daemon/log.c daemon/config.c daemon/format.c daemon/ring.c \
+DAEMON_LIB_SRC := daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c \
                   daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/pcm.c daemon/engine.c \
-                  daemon/proto.c daemon/methods.c daemon/ctl_server.c
+                  daemon/proto.c daemon/methods.c daemon/methods_engine.c \
+                  daemon/methods_config.c daemon/subscriptions.c daemon/ctl_server.c \
+                  daemon/sha256.c daemon/lifecycle.c
 DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c
 UNIT_TESTS     := format ring gain meter config proto
@@ -74,9 +76,9 @@ ctl/dspctl: build/rel/dspctl
 UNIT_BINS = $(addprefix build/$(1)/tests/test_,$(UNIT_TESTS))
 
 # ---- ALSA test device ------------------------------------------------------
-$(PLUGIN): tests/alsa/pcm_dspdtest.c
+$(PLUGIN): tests/alsa/pcm_dspdtest.c $(wildcard tests/alsa/dspdtest_*.c tests/alsa/dspdtest*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -g $(WARN) -fPIC -DPIC -shared $< -o $@ $(shell pkg-config --cflags --libs alsa) -lm
+	$(CC) -std=gnu11 -O2 -g $(WARN) -fPIC -DPIC -shared $(filter %.c,$^) -o $@ $(shell pkg-config --cflags --libs alsa) -lm
 build/alsa/tests.conf: tests/alsa/tests.conf.in
 	@mkdir -p $(dir $@)
 	sed 's|@PLUGIN@|$(abspath $(PLUGIN))|g' $< > $@

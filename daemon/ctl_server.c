@@ -3,14 +3,16 @@
  * Reading stops at PROTO_MAX_LINE + 1 buffered bytes (bufferevent high
  * watermark), so a client can never make the daemon buffer more than one
  * line; a line that long without a newline closes the client after a final
- * error.  Output beyond CTL_MAX_OUTPUT also closes it: a client that does not
- * read cannot grow the daemon's memory. */
+ * error.  Output is bounded too: level notifications pause while a client
+ * has CTL_LEVELS_BACKLOG unread, and a client with CTL_MAX_OUTPUT unread
+ * gets one last error and is closed (after at most CLOSE_GRACE_S). */
 #include "ctl_server.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +23,13 @@
 
 #include "log.h"
 
+#define CLOSE_GRACE_S 2
+
 struct ctl_client {
 	struct ctl_server *server;
 	struct bufferevent *bev;
 	struct ctl_session session;
 	struct ctl_client *next;
-	pid_t pid;
-	uid_t uid;
 	bool closing;            /* close once the output is flushed */
 };
 
@@ -36,7 +38,9 @@ struct ctl_server {
 	struct evconnlistener *listener;
 	struct ctl_context *ctx;
 	struct ctl_client *clients;
-	unsigned n_clients;
+	unsigned n_clients, max_clients;
+	bool read_only;
+	bool owns_path;          /* we bound it, so we remove it */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -51,27 +55,66 @@ static void client_free(struct ctl_client *c)
 			break;
 		}
 	s->n_clients--;
-	log_debug("control client pid %d uid %u disconnected", (int)c->pid, (unsigned)c->uid);
+	ctl_session_release(s->ctx, &c->session);
+	log_debug("control client pid %d uid %u disconnected", (int)c->session.pid,
+	          (unsigned)c->session.uid);
 	bufferevent_free(c->bev);
 	free(c);
 }
 
-static void client_send(struct ctl_client *c, char *line)
+/* Stop reading, flush what is queued, then close (or give up after the
+ * grace period if the peer never reads). */
+static void client_close_after_flush(struct ctl_client *c)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	const struct timeval grace = { CLOSE_GRACE_S, 0 };
 
-	if (!line)
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_set_timeouts(c->bev, NULL, &grace);
+}
+
+void ctl_session_send(struct ctl_session *session, char *line)
+{
+	struct ctl_client *c = session->client;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct rpc_error err;
+
+	if (!line || c->closing) {
+		free(line);
 		return;
-	if (evbuffer_get_length(out) + strlen(line) > CTL_MAX_OUTPUT) {
-		log_warning("control client pid %d does not read its replies; closing it",
-		            (int)c->pid);
-		c->closing = true;
-		bufferevent_disable(c->bev, EV_READ);
-		evbuffer_drain(out, evbuffer_get_length(out));
-	} else {
-		evbuffer_add(out, line, strlen(line));
 	}
+	if (evbuffer_get_length(out) + strlen(line) > CTL_MAX_OUTPUT) {
+		log_warning("control client pid %d left %zu bytes unread; closing it",
+		            (int)session->pid, evbuffer_get_length(out));
+		free(line);
+		evbuffer_drain(out, evbuffer_get_length(out));
+		rpc_error_set(&err, RPC_CLIENT_TOO_SLOW, NULL,
+		              "more than %u bytes unread; disconnecting", CTL_MAX_OUTPUT);
+		line = proto_error_line(NULL, &err);
+		client_close_after_flush(c);
+	}
+	if (line)
+		evbuffer_add(out, line, strlen(line));
 	free(line);
+}
+
+bool ctl_session_congested(const struct ctl_session *session)
+{
+	return evbuffer_get_length(bufferevent_get_output(session->client->bev)) >
+	       CTL_LEVELS_BACKLOG;
+}
+
+void ctl_server_foreach(struct ctl_server *srv,
+                        void (*fn)(struct ctl_session *s, void *data), void *data)
+{
+	for (struct ctl_client *c = srv->clients; c; c = c->next)
+		if (!c->closing)
+			fn(&c->session, data);
+}
+
+unsigned ctl_server_clients(const struct ctl_server *s)
+{
+	return s->n_clients;
 }
 
 static void client_error_and_close(struct ctl_client *c, int code,
@@ -80,9 +123,8 @@ static void client_error_and_close(struct ctl_client *c, int code,
 	struct rpc_error err;
 
 	rpc_error_set(&err, code, NULL, "%s", reason);
-	client_send(c, proto_error_line(NULL, &err));
-	c->closing = true;
-	bufferevent_disable(c->bev, EV_READ);
+	ctl_session_send(&c->session, proto_error_line(NULL, &err));
+	client_close_after_flush(c);
 }
 
 static void handle_line(struct ctl_client *c, const char *line, size_t len)
@@ -91,9 +133,9 @@ static void handle_line(struct ctl_client *c, const char *line, size_t len)
 	struct rpc_error err;
 
 	if (proto_parse_request(line, len, &req, &err) < 0)
-		client_send(c, proto_error_line(req.id, &err));
+		ctl_session_send(&c->session, proto_error_line(req.has_id ? req.id : NULL, &err));
 	else
-		client_send(c, methods_dispatch(c->server->ctx, &c->session, &req));
+		ctl_session_send(&c->session, methods_dispatch(c->server->ctx, &c->session, &req));
 	json_object_put(req.root);
 }
 
@@ -107,7 +149,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 	while (!c->closing && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
 		if (len > PROTO_MAX_LINE) {
 			free(line);
-			client_error_and_close(c, RPC_INVALID_REQUEST, "line too long (limit 65536 bytes)");
+			client_error_and_close(c, RPC_INVALID_REQUEST,
+			                       "line too long (limit 65536 bytes); closing");
 			break;
 		}
 		handle_line(c, line, len);
@@ -130,29 +173,30 @@ static void on_write(struct bufferevent *bev, void *arg)
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		client_free(arg);
 }
 
-static void log_peer(struct ctl_client *c, int fd)
+static void peer_credentials(struct ctl_client *c, int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		c->pid = cred.pid;
-		c->uid = cred.uid;
+		c->session.pid = cred.pid;
+		c->session.uid = cred.uid;
 	}
-	log_debug("control client pid %d uid %u connected", (int)c->pid, (unsigned)c->uid);
+	log_debug("%s client pid %d uid %u gid %u connected",
+	          c->server->read_only ? "monitor" : "control",
+	          (int)cred.pid, (unsigned)cred.uid, (unsigned)cred.gid);
 }
 
-static void refuse(int fd)
+static void refuse(int fd, unsigned limit)
 {
 	struct rpc_error err;
 	char *line;
 
-	rpc_error_set(&err, RPC_SERVER_ERROR, NULL, "too many clients (limit %d)",
-	              CTL_MAX_CLIENTS);
+	rpc_error_set(&err, RPC_SERVER_ERROR, NULL, "too many clients (limit %u)", limit);
 	line = proto_error_line(NULL, &err);
 	if (line && write(fd, line, strlen(line)) < 0)
 		log_debug("could not tell a refused client why: %s", strerror(errno));
@@ -166,9 +210,9 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct ctl_server *s = arg;
 	struct ctl_client *c;
 
-	if (s->n_clients >= CTL_MAX_CLIENTS) {
-		log_warning("control client refused: already %u clients", s->n_clients);
-		refuse(fd);
+	if (s->n_clients >= s->max_clients) {
+		log_warning("client refused on %s: already %u clients", s->path, s->n_clients);
+		refuse(fd, s->max_clients);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
@@ -178,7 +222,9 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->server = s;
-	log_peer(c, fd);
+	c->session.client = c;
+	c->session.read_only = s->read_only;
+	peer_credentials(c, fd);
 	c->next = s->clients;
 	s->clients = c;
 	s->n_clients++;
@@ -214,37 +260,97 @@ static int claim_path(const char *path, char *err, size_t err_len)
 	return 0;
 }
 
-int ctl_server_open(struct ctl_server **ret, struct event_base *base,
-                    const char *path, struct ctl_context *ctx,
-                    char *err, size_t err_len)
+/* The directory of the socket, created 0755 if missing (one level). */
+static void ensure_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == 0)
+		log_info("created %s", dir);
+}
+
+static void apply_owner(const char *path, unsigned mode, const char *group)
+{
+	struct group *g;
+
+	if (group && group[0]) {
+		g = getgrnam(group);
+		if (!g)
+			log_warning("group \"%s\" does not exist; %s keeps the daemon's group",
+			            group, path);
+		else if (chown(path, (uid_t)-1, g->gr_gid) < 0)
+			log_warning("cannot give %s to group %s: %s", path, group, strerror(errno));
+	}
+	if (chmod(path, mode) < 0)
+		log_warning("cannot chmod %s: %s", path, strerror(errno));
+}
+
+static struct evconnlistener *bind_path(struct ctl_server *s,
+                                        const struct ctl_listen *how,
+                                        char *err, size_t err_len)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct ctl_server *s;
+	struct evconnlistener *l;
+	mode_t old_mask;
+
+	if (strlen(how->path) >= sizeof(sa.sun_path)) {
+		snprintf(err, err_len, "socket path too long: %s", how->path);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if ((errno = -claim_path(how->path, err, err_len)) != 0)
+		return NULL;
+	ensure_parent(how->path);
+	memcpy(sa.sun_path, how->path, strlen(how->path) + 1);
+	/* never let the socket exist with looser permissions than asked */
+	old_mask = umask(0777 & ~how->mode);
+	l = evconnlistener_new_bind(s->base, on_accept, s,
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64,
+		(struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (!l) {
+		snprintf(err, err_len, "cannot listen on %s: %s", how->path, strerror(errno));
+		return NULL;
+	}
+	apply_owner(how->path, how->mode, how->group);
+	s->owns_path = true;
+	return l;
+}
+
+int ctl_server_open(struct ctl_server **ret, struct event_base *base,
+                    const struct ctl_listen *how, struct ctl_context *ctx,
+                    char *err, size_t err_len)
+{
+	struct ctl_server *s = calloc(1, sizeof(*s));
 	int r;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, err_len, "socket path too long: %s", path);
-		return -ENAMETOOLONG;
-	}
-	if ((r = claim_path(path, err, err_len)) < 0)
-		return r;
-	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->base = base;
 	s->ctx = ctx;
-	snprintf(s->path, sizeof(s->path), "%s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	s->listener = evconnlistener_new_bind(base, on_accept, s,
-		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
-		(struct sockaddr *)&sa, sizeof(sa));
-	if (!s->listener) {
-		r = -errno;
-		snprintf(err, err_len, "cannot listen on %s: %s", path, strerror(-r));
-		free(s);
-		return r ? r : -EIO;
+	s->read_only = how->read_only;
+	s->max_clients = how->max_clients;
+	snprintf(s->path, sizeof(s->path), "%s", how->path);
+	if (how->fd >= 0) {
+		s->listener = evconnlistener_new(base, on_accept, s,
+			LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, how->fd);
+		if (!s->listener)
+			snprintf(err, err_len, "cannot use the inherited socket %s: %s",
+			         how->path, strerror(errno));
+	} else {
+		s->listener = bind_path(s, how, err, err_len);
 	}
-	chmod(path, 0660);
+	if (!s->listener) {
+		r = errno ? -errno : -EIO;
+		free(s);
+		return r;
+	}
 	*ret = s;
 	return 0;
 }
@@ -256,11 +362,7 @@ void ctl_server_close(struct ctl_server *s)
 	while (s->clients)
 		client_free(s->clients);
 	evconnlistener_free(s->listener);
-	unlink(s->path);
+	if (s->owns_path)
+		unlink(s->path);
 	free(s);
-}
-
-unsigned ctl_server_clients(const struct ctl_server *s)
-{
-	return s->n_clients;
 }

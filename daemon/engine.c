@@ -76,6 +76,12 @@ struct engine {
 	_Atomic int state;
 	bool rt, mlocked;
 
+	/* sample taps for recording (see engine_tap_start) */
+	struct ring taps[METER_TAPS];
+	_Atomic bool tap_on[METER_TAPS];
+	_Atomic uint64_t tap_dropped[METER_TAPS];   /* frames */
+	unsigned tap_users[METER_TAPS];              /* control thread only */
+
 	/* written by the RT thread, read by anyone */
 	_Atomic uint64_t captured, processed, played, dropped;
 	_Atomic uint64_t xruns[2], resyncs, events_lost;
@@ -251,6 +257,26 @@ static void recover(struct engine *e, int err, int dir)
 	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
 }
 
+/* Copy one period of a tap point, interleaved, into its ring: all of it
+ * or (no room: the control thread is behind) none of it, counted. */
+static void tap_write(struct engine *e, enum meter_tap tap,
+                      float *const *bufs, unsigned channels, uint32_t frames)
+{
+	struct ring *r = &e->taps[tap];
+	uint32_t start, n = frames * channels;
+
+	if (!atomic_load_explicit(&e->tap_on[tap], memory_order_relaxed))
+		return;
+	if (!ring_reserve(r, n, &start)) {
+		atomic_fetch_add_explicit(&e->tap_dropped[tap], frames, memory_order_relaxed);
+		return;
+	}
+	for (uint32_t i = 0; i < frames; i++)
+		for (unsigned ch = 0; ch < channels; ch++)
+			*(float *)ring_slot(r, start++) = bufs[ch][i];
+	ring_commit(r, n);
+}
+
 static int run_period(struct engine *e, int *failed_dir)
 {
 	const uint32_t frames = (uint32_t)e->capture.period_frames;
@@ -272,8 +298,10 @@ static int run_period(struct engine *e, int *failed_dir)
 	meter_block_add(&e->meter_acc, METER_TAP_CAPTURE,
 	                (const float *const *)e->work, frames,
 	                e->capture.codec->clip_level);
+	tap_write(e, METER_TAP_CAPTURE, e->work, e->capture.channels, frames);
 	pipeline_process(e->pipeline, e->work, e->work_channels, frames);
 	gain_ramp_process(&e->master, e->work, e->work_channels, all, frames);
+	tap_write(e, METER_TAP_PLAYBACK, e->work, e->playback.channels, frames);
 	memset(e->clips, 0, sizeof(e->clips));
 	e->playback.codec->encode((const float *const *)e->work, e->playback_raw,
 	                          e->playback.channels, frames, e->clips);
@@ -349,9 +377,15 @@ static int allocate_buffers(struct engine *e)
 		e->work[ch] = e->work_mem + ch * stride;
 	snd_pcm_format_set_silence(e->playback.codec->format, e->prefill,
 	                           (unsigned)(e->prefill_frames * e->playback.channels));
-	if ((r = ring_init(&e->commands, sizeof(struct eng_cmd), 256)) < 0)
+	if ((r = ring_init(&e->commands, sizeof(struct eng_cmd), 256)) < 0 ||
+	    (r = ring_init(&e->events, sizeof(struct eng_event), 512)) < 0)
 		return r;
-	return ring_init(&e->events, sizeof(struct eng_event), 512);
+	/* about a second of samples per tap */
+	if ((r = ring_init(&e->taps[METER_TAP_CAPTURE], sizeof(float),
+	                   e->cfg.rate * e->capture.channels)) < 0)
+		return r;
+	return ring_init(&e->taps[METER_TAP_PLAYBACK], sizeof(float),
+	                 e->cfg.rate * e->playback.channels);
 }
 
 static int check_pair(const struct engine *e, char *err, size_t err_len)
@@ -460,6 +494,8 @@ void engine_destroy(struct engine *e)
 	pipeline_free(e->pipeline);
 	ring_free(&e->commands);
 	ring_free(&e->events);
+	ring_free(&e->taps[METER_TAP_CAPTURE]);
+	ring_free(&e->taps[METER_TAP_PLAYBACK]);
 	free(e->capture_raw);
 	free(e->playback_raw);
 	free(e->prefill);
@@ -534,6 +570,47 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->gain_db = e->gain_db;
 	out->mute = e->mute;
 	out->ramp_ms = e->cfg.volume.ramp_ms;
+	for (unsigned ch = 0; ch < METER_MAX_CHANNELS; ch++) {
+		out->clipped_capture += e->history.clipped_total[METER_TAP_CAPTURE][ch];
+		out->clipped_playback += e->history.clipped_total[METER_TAP_PLAYBACK][ch];
+	}
+	out->events_lost = atomic_load_explicit(&e->events_lost, memory_order_relaxed);
+}
+
+const struct dspd_config *engine_config(const struct engine *e)
+{
+	return &e->cfg;
+}
+
+void engine_tap_start(struct engine *e, enum meter_tap tap)
+{
+	if (e->tap_users[tap]++ > 0)
+		return;
+	ring_discard(&e->taps[tap]);
+	atomic_store_explicit(&e->tap_on[tap], true, memory_order_relaxed);
+}
+
+void engine_tap_stop(struct engine *e, enum meter_tap tap)
+{
+	if (e->tap_users[tap] == 0 || --e->tap_users[tap] > 0)
+		return;
+	atomic_store_explicit(&e->tap_on[tap], false, memory_order_relaxed);
+}
+
+uint32_t engine_tap_read(struct engine *e, enum meter_tap tap, float *out,
+                         uint32_t max_samples)
+{
+	return ring_read(&e->taps[tap], out, max_samples);
+}
+
+uint64_t engine_tap_dropped(struct engine *e, enum meter_tap tap)
+{
+	return atomic_load_explicit(&e->tap_dropped[tap], memory_order_relaxed);
+}
+
+unsigned engine_tap_channels(struct engine *e, enum meter_tap tap)
+{
+	return tap == METER_TAP_CAPTURE ? e->capture.channels : e->playback.channels;
 }
 
 int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms)
@@ -559,8 +636,9 @@ void engine_levels(struct engine *e, uint64_t *since, double window_ms,
                    struct meter_reading *out)
 {
 	uint32_t frames = (uint32_t)(window_ms * e->cfg.rate / 1000.0);
+	uint32_t hold = (uint32_t)(ENG_PEAK_HOLD_MS * e->cfg.rate / 1000.0);
 
-	*since = meter_history_read(&e->history, *since, frames, out);
+	*since = meter_history_read(&e->history, *since, frames, hold, out);
 }
 
 unsigned engine_xrun_log(struct engine *e, struct eng_xrun *out, unsigned max)

@@ -24,6 +24,7 @@ enum eng_state {
 };
 
 #define ENG_XRUN_LOG 32
+#define ENG_PEAK_HOLD_MS 2000.0   /* levels: peak_hold_dbfs covers this long */
 
 enum eng_xrun_cause {
 	ENG_XRUN_PIPE,       /* overrun / underrun (-EPIPE) */
@@ -55,6 +56,8 @@ struct eng_status {
 	double gain_db;
 	bool mute;
 	double ramp_ms;
+	uint64_t clipped_capture, clipped_playback;  /* all channels, since start */
+	uint64_t events_lost;     /* meter/xrun events the RT thread could not queue */
 };
 
 struct engine;
@@ -77,6 +80,8 @@ void engine_poll(struct engine *e,
                  void *data);
 
 void engine_status(struct engine *e, struct eng_status *out);
+/* The configuration the engine runs (valid until engine_destroy). */
+const struct dspd_config *engine_config(const struct engine *e);
 /* Master volume: db in GAIN_DB_MIN..GAIN_DB_MAX, ramp_ms < 0 means the
  * configured default.  Returns 0, -EINVAL or -EAGAIN (command ring full). */
 int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms);
@@ -85,6 +90,18 @@ void engine_levels(struct engine *e, uint64_t *since, double window_ms,
                    struct meter_reading *out);
 /* The most recent xruns, oldest first; returns how many were copied. */
 unsigned engine_xrun_log(struct engine *e, struct eng_xrun *out, unsigned max);
+
+/* Sample taps for recording: the RT thread copies the tap's interleaved
+ * float frames into a lock-free ring while at least one user is recording;
+ * frames that do not fit are dropped and counted, never waited for. */
+void engine_tap_start(struct engine *e, enum meter_tap tap);
+void engine_tap_stop(struct engine *e, enum meter_tap tap);
+/* Copy up to max_samples (a multiple of the channel count) out; returns the
+ * number of samples copied, always whole frames. */
+uint32_t engine_tap_read(struct engine *e, enum meter_tap tap, float *out,
+                         uint32_t max_samples);
+uint64_t engine_tap_dropped(struct engine *e, enum meter_tap tap);
+unsigned engine_tap_channels(struct engine *e, enum meter_tap tap);
 
 const char *eng_state_name(enum eng_state s);
 

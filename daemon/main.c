@@ -1,37 +1,22 @@
-/* main.c - dspd's entry point and control thread: options, config, engine
- * lifecycle, the libevent loop (control socket, signals, the 10 ms timer that
- * drains the engine's events) and sd_notify.  Everything here runs on the
- * control thread. */
+/* main.c - dspd's entry point and control thread: options, startup, the
+ * libevent loop (control sockets, signals, the 10 ms tick that drains the
+ * engine's events and feeds subscribers) and shutdown.  Everything here runs
+ * on the control thread. */
 #include <errno.h>
-#include <pthread.h>
-#include <event2/event.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
-#include "config.h"
-#include "ctl_server.h"
-#include "engine.h"
+#include "daemon.h"
 #include "log.h"
 
 #define DEFAULT_CONFIG "/etc/dspd/dspd.conf"
-#define EXIT_CONFIG 78     /* EX_CONFIG: not restarted by the unit */
-
-struct daemon {
-	struct event_base *base;
-	struct engine *engine;
-	struct ctl_server *server;
-	struct ctl_context ctx;
-	struct dspd_config cfg;
-	const char *config_path;
-	const char *socket_override;
-	struct event *tick, *sig_term, *sig_int, *sig_hup;
-};
 
 static void usage(FILE *out)
 {
@@ -47,10 +32,10 @@ static void usage(FILE *out)
 		"Signals: SIGHUP reloads the configuration, SIGTERM/SIGINT stop.\n"
 		"Exit status: 0 ok, 1 runtime failure (e.g. device), 2 usage,\n"
 		"78 configuration rejected.\n"
-		"See dspd(8), dspd.conf(5), dspctl(1).\n");
+		"See dspd(8), dspd.conf(5), dspctl(1), dspd-protocol(7).\n");
 }
 
-static uint64_t monotonic_ns(void)
+static uint64_t now_monotonic_ns(void)
 {
 	struct timespec ts;
 
@@ -58,44 +43,17 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int load_config(const char *path, struct dspd_config *cfg)
-{
-	static struct cfg_errors errs;   /* large; control thread only */
-	int r = config_load_file(path, cfg, &errs);
-
-	if (r < 0) {
-		unsigned shown = errs.count < CFG_MAX_ERRORS ? errs.count : CFG_MAX_ERRORS;
-
-		for (unsigned i = 0; i < shown; i++)
-			log_err("%s", errs.msg[i]);
-		if (errs.count > shown)
-			log_err("... and %u more errors", errs.count - shown);
-		if (errs.count == 0)
-			log_err("%s: %s", path, strerror(-r));
-	}
-	return r;
-}
-
 static void on_xrun(const struct eng_xrun *x, void *data)
 {
 	static const char *const names[] = { "?", "capture", "playback", "capture+playback" };
 	static const char *const causes[] = { "xrun", "suspend", "device timeout", "I/O error" };
+	struct ctl_context *ctx = data;
 
-	log_warning("%s %s (%s): about %llu frames lost, streams re-synced",
+	log_warning("%s %s (%s): %llu frames lost, streams re-synced",
 	            names[x->directions & 3], causes[x->cause & 3],
 	            strerror(-x->error), (unsigned long long)x->frames_lost);
-}
-
-static void notify_status(struct daemon *d)
-{
-	struct eng_status st;
-
-	engine_status(d->engine, &st);
-	sd_notifyf(0, "STATUS=%u Hz %s %uch -> %s %uch, period %u, %s, %llu xruns",
-	           st.rate, st.capture->codec->name, st.capture->channels,
-	           st.playback->codec->name, st.playback->channels,
-	           st.period_frames, eng_state_name(st.state),
-	           (unsigned long long)(st.xruns_capture + st.xruns_playback));
+	if (ctx)
+		ctl_notify_xrun(ctx, x);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -103,88 +61,20 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct daemon *d = arg;
 	static unsigned ticks;
 
-	engine_poll(d->engine, on_xrun, d);
+	engine_poll(d->engine, on_xrun, &d->ctx);
+	ctl_tick(&d->ctx);
 	if (++ticks % 100 == 0)
-		notify_status(d);
-}
-
-static int start_engine(struct daemon *d, const struct dspd_config *cfg,
-                        struct engine **ret)
-{
-	char err[512], desc[256];
-	struct eng_status st;
-	int sched_err, mlock_err, r;
-	struct engine *e;
-
-	if ((r = engine_create(&e, cfg, err, sizeof(err))) < 0) {
-		log_err("%s", err);
-		return r;
-	}
-	if ((r = engine_start(e, &sched_err, &mlock_err)) < 0) {
-		log_err("cannot start the audio thread: %s", strerror(-r));
-		engine_destroy(e);
-		return r;
-	}
-	if (mlock_err)
-		log_warning("mlockall refused (%s): running without locked memory",
-		            strerror(-mlock_err));
-	if (sched_err)
-		log_warning("SCHED_FIFO priority %d refused (%s): running without "
-		            "realtime scheduling (status shows rt: false)",
-		            cfg->realtime.priority, strerror(-sched_err));
-	else if (cfg->realtime.enabled)
-		log_info("audio thread runs SCHED_FIFO priority %d", cfg->realtime.priority);
-	engine_status(e, &st);
-	pcm_describe(st.capture, desc, sizeof(desc));
-	log_info("%s", desc);
-	pcm_describe(st.playback, desc, sizeof(desc));
-	log_info("%s", desc);
-	log_info("latency %u frames (%.2f ms) capture to playback",
-	         st.latency_frames, 1000.0 * st.latency_frames / st.rate);
-	*ret = e;
-	return 0;
-}
-
-/* SIGHUP: validate the new file fully; on any error keep the old config
- * running untouched.  A valid config restarts the engine with it; if the new
- * engine cannot start, the old config is started again. */
-static void reload(struct daemon *d)
-{
-	static struct dspd_config next;
-	struct engine *e;
-
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-	           (unsigned long long)(monotonic_ns() / 1000));
-	log_info("reloading %s", d->config_path);
-	if (load_config(d->config_path, &next) < 0) {
-		log_err("reload rejected; the running configuration stays");
-	} else if (memcmp(&next, &d->cfg, sizeof(next)) == 0) {
-		log_info("configuration unchanged");
-	} else {
-		engine_stop(d->engine);
-		engine_destroy(d->engine);
-		d->engine = NULL;
-		if (start_engine(d, &next, &e) == 0) {
-			d->cfg = next;
-			log_info("new configuration running");
-		} else if (start_engine(d, &d->cfg, &e) < 0) {
-			log_err("cannot restart the previous configuration either; exiting");
-			event_base_loopbreak(d->base);
-			return;
-		}
-		d->engine = e;
-		d->ctx.engine = e;
-	}
-	sd_notify(0, "READY=1");
-	notify_status(d);
+		daemon_notify_status(d);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
+	static struct cfg_errors errs;
 	struct daemon *d = arg;
+	bool changed;
 
 	if (sig == SIGHUP) {
-		reload(d);
+		daemon_reload(&d->ctx, NULL, &errs, &changed);
 		return;
 	}
 	log_info("%s received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -192,11 +82,65 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/* Sockets passed by systemd (socket activation): "monitor" by name, any
+ * other is the control socket.  Returns how many were taken. */
+static int inherited_sockets(int *control_fd, int *monitor_fd)
+{
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names);
+
+	*control_fd = *monitor_fd = -1;
+	for (int i = 0; i < n; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+
+		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
+			log_warning("inherited fd %d is not a listening Unix stream socket; ignored", fd);
+		else if (names && names[i] && strcmp(names[i], "monitor") == 0)
+			*monitor_fd = fd;
+		else
+			*control_fd = fd;
+	}
+	for (int i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	return n < 0 ? 0 : n;
+}
+
+static int open_servers(struct daemon *d)
+{
+	struct ctl_listen control = {
+		.path = d->cfg.socket_path, .mode = 0660, .group = d->cfg.socket_group,
+		.max_clients = d->cfg.max_clients,
+	};
+	struct ctl_listen monitor = {
+		.path = d->cfg.monitor_socket_path, .read_only = true, .mode = 0666,
+		.group = "", .max_clients = d->cfg.max_clients,
+	};
+	char err[256];
+	int r;
+
+	if (inherited_sockets(&control.fd, &monitor.fd) > 0)
+		log_info("using sockets passed by systemd");
+	if (control.fd >= 0)
+		control.path = "(socket activation)";
+	if ((r = ctl_server_open(&d->ctx.servers[0], d->base, &control, &d->ctx,
+	                         err, sizeof(err))) < 0) {
+		log_err("%s", err);
+		return r;
+	}
+	if (monitor.fd < 0 && !monitor.path[0])
+		return 0;
+	if (monitor.fd >= 0)
+		monitor.path = "(socket activation)";
+	if ((r = ctl_server_open(&d->ctx.servers[1], d->base, &monitor, &d->ctx,
+	                         err, sizeof(err))) < 0)
+		log_err("%s", err);
+	return r;
+}
+
 static int setup_loop(struct daemon *d)
 {
 	const struct timeval tick = { 0, 10000 };
-	char err[256];
-	int r;
 
 	d->base = event_base_new();
 	if (!d->base)
@@ -211,11 +155,7 @@ static int setup_loop(struct daemon *d)
 	event_add(d->sig_term, NULL);
 	event_add(d->sig_int, NULL);
 	event_add(d->sig_hup, NULL);
-	r = ctl_server_open(&d->server, d->base, d->cfg.socket_path, &d->ctx,
-	                    err, sizeof(err));
-	if (r < 0)
-		log_err("%s", err);
-	return r;
+	return open_servers(d);
 }
 
 static void log_final_counters(struct engine *e)
@@ -235,11 +175,13 @@ static void log_final_counters(struct engine *e)
 
 static void teardown(struct daemon *d)
 {
-	ctl_server_close(d->server);
+	ctl_server_close(d->ctx.servers[0]);
+	ctl_server_close(d->ctx.servers[1]);
 	if (d->engine) {
 		log_final_counters(d->engine);
 		engine_destroy(d->engine);
 	}
+	json_object_put(d->ctx.config.json);
 	if (d->tick)
 		event_free(d->tick);
 	if (d->sig_term)
@@ -250,6 +192,17 @@ static void teardown(struct daemon *d)
 		event_free(d->sig_hup);
 	if (d->base)
 		event_base_free(d->base);
+}
+
+/* Many control clients need many descriptors: use the hard limit. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 int main(int argc, char **argv)
@@ -264,14 +217,15 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct daemon d;
+	static struct cfg_errors errs;
+	const char *config_path = DEFAULT_CONFIG;
 	bool check_only = false;
-	int verbosity = 0, c, status = 0;
-	sigset_t rt_mask;
+	int verbosity = 0, c, r, status = 0;
+	sigset_t signals;
 
-	d.config_path = DEFAULT_CONFIG;
 	while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': d.config_path = optarg; break;
+		case 'c': config_path = optarg; break;
 		case 's': d.socket_override = optarg; break;
 		case 'C': check_only = true; break;
 		case 'v': verbosity++; break;
@@ -286,38 +240,44 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init(verbosity);
-	if (load_config(d.config_path, &d.cfg) < 0)
+	if ((r = daemon_load_config(config_path, &d.cfg, &d.ctx.config, &errs)) < 0) {
+		daemon_log_config_errors(&errs, r, config_path);
 		return EXIT_CONFIG;
+	}
 	if (d.socket_override)
 		snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s", d.socket_override);
 	if (check_only) {
-		printf("%s: configuration OK\n", d.config_path);
+		printf("%s: configuration OK\n", config_path);
+		json_object_put(d.ctx.config.json);
 		return 0;
 	}
-	/* the RT thread and libevent's signal handling: only the control
-	 * thread receives signals */
-	sigemptyset(&rt_mask);
-	sigaddset(&rt_mask, SIGHUP);
-	sigaddset(&rt_mask, SIGTERM);
-	sigaddset(&rt_mask, SIGINT);
+	raise_fd_limit();
+	/* only the control thread takes signals: block them while the RT
+	 * thread is created, it inherits the mask */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGHUP);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_sigmask(SIG_BLOCK, &rt_mask, NULL);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 
-	d.ctx.config_path = d.config_path;
-	d.ctx.started_ns = monotonic_ns();
-	if (start_engine(&d, &d.cfg, &d.engine) < 0) {
+	d.ctx.daemon = &d;
+	d.ctx.reload = daemon_reload;
+	d.ctx.started_ns = now_monotonic_ns();
+	if (daemon_start_engine(&d.cfg, &d.engine) < 0) {
 		status = 1;
 		goto out;
 	}
-	pthread_sigmask(SIG_UNBLOCK, &rt_mask, NULL);
 	d.ctx.engine = d.engine;
+	d.ctx.last_state = ENG_STARTING;
 	if (setup_loop(&d) < 0) {
 		status = 1;
 		goto out;
 	}
+	pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
 	log_info("dspd %s ready; control socket %s", DSPD_VERSION, d.cfg.socket_path);
 	sd_notify(0, "READY=1");
-	notify_status(&d);
+	daemon_notify_status(&d);
 	event_base_dispatch(d.base);
 out:
 	teardown(&d);

@@ -62,8 +62,38 @@ void meter_history_push(struct meter_history *h, const struct meter_block *b)
 	h->next_seq++;
 }
 
+/* The newest blocks covering at least `frames`: the first seq of them. */
+static uint64_t newest_covering(const struct meter_history *h, uint32_t frames)
+{
+	uint64_t oldest = h->next_seq > METER_HISTORY ? h->next_seq - METER_HISTORY : 1;
+	uint64_t first = h->next_seq;
+	uint32_t covered = 0;
+
+	while (first > oldest && covered < frames)
+		covered += h->blocks[--first % METER_HISTORY].frames;
+	return first;
+}
+
+static void peak_hold(const struct meter_history *h, uint32_t hold_frames,
+                      struct meter_reading *out)
+{
+	float hold[METER_TAPS][METER_MAX_CHANNELS] = {{0}};
+
+	for (uint64_t seq = newest_covering(h, hold_frames); seq < h->next_seq; seq++) {
+		const struct meter_block *b = &h->blocks[seq % METER_HISTORY];
+
+		for (int tap = 0; tap < METER_TAPS; tap++)
+			for (unsigned ch = 0; ch < b->channels[tap]; ch++)
+				if (b->peak[tap][ch] > hold[tap][ch])
+					hold[tap][ch] = b->peak[tap][ch];
+	}
+	for (int tap = 0; tap < METER_TAPS; tap++)
+		for (unsigned ch = 0; ch < METER_MAX_CHANNELS; ch++)
+			out->peak_hold_dbfs[tap][ch] = gain_linear_to_db(hold[tap][ch]);
+}
+
 uint64_t meter_history_read(const struct meter_history *h, uint64_t since_seq,
-                            uint32_t default_frames,
+                            uint32_t default_frames, uint32_t hold_frames,
                             struct meter_reading *out)
 {
 	uint64_t oldest = h->next_seq > METER_HISTORY ? h->next_seq - METER_HISTORY : 1;
@@ -72,12 +102,9 @@ uint64_t meter_history_read(const struct meter_history *h, uint64_t since_seq,
 	float peak[METER_TAPS][METER_MAX_CHANNELS] = {{0}};
 
 	memset(out, 0, sizeof(*out));
-	if (since_seq == 0) {
-		uint32_t covered = 0;
-
-		first = h->next_seq;
-		while (first > oldest && covered < default_frames)
-			covered += h->blocks[--first % METER_HISTORY].frames;
+	/* 0, or a cursor from another history (the engine was replaced) */
+	if (since_seq == 0 || since_seq > h->next_seq) {
+		first = newest_covering(h, default_frames);
 	} else {
 		first = since_seq < oldest ? oldest : since_seq;
 	}
@@ -106,5 +133,6 @@ uint64_t meter_history_read(const struct meter_history *h, uint64_t since_seq,
 			out->rms_dbfs[tap][ch] = gain_linear_to_db(sqrt(ms));
 			out->clipped[tap][ch] = h->clipped_total[tap][ch];
 		}
+	peak_hold(h, hold_frames, out);
 	return h->next_seq;
 }

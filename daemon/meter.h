@@ -41,6 +41,7 @@ struct meter_reading {
 	uint32_t channels[METER_TAPS];
 	double peak_dbfs[METER_TAPS][METER_MAX_CHANNELS];
 	double rms_dbfs[METER_TAPS][METER_MAX_CHANNELS];
+	double peak_hold_dbfs[METER_TAPS][METER_MAX_CHANNELS]; /* newest hold_frames */
 	uint64_t clipped[METER_TAPS][METER_MAX_CHANNELS]; /* since start */
 };
 
@@ -53,9 +54,10 @@ struct meter_history {
 void meter_history_init(struct meter_history *h);
 void meter_history_push(struct meter_history *h, const struct meter_block *b);
 /* Aggregate blocks with seq >= since_seq (0: the newest blocks covering at
- * least default_frames).  Returns the seq to pass next time. */
+ * least default_frames); the peak hold covers the newest hold_frames.
+ * Returns the seq to pass next time. */
 uint64_t meter_history_read(const struct meter_history *h, uint64_t since_seq,
-                            uint32_t default_frames,
+                            uint32_t default_frames, uint32_t hold_frames,
                             struct meter_reading *out);
 
 #endif

@@ -1,41 +1,111 @@
-/* methods.h - the control methods clients call (status, gain.*, levels,
- * xruns, hello): the table and the per-connection state they keep.
- * Control thread only. */
+/* methods.h - what a control connection can ask for: the method table, the
+ * per-connection session state the methods keep, the daemon context they
+ * act on, and the notifications pushed to subscribers.
+ * Control thread only.  Wire format: docs/protocol.md. */
 #ifndef DSPD_METHODS_H
 #define DSPD_METHODS_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "config.h"
 #include "engine.h"
 #include "proto.h"
 
+#define RPC_PERMISSION_DENIED -32001
+#define RPC_CLIENT_TOO_SLOW -32002
+#define RPC_CONFIG_REJECTED -32003
+
+enum ctl_topic {
+	CTL_TOPIC_LEVELS,
+	CTL_TOPIC_XRUN,
+	CTL_TOPIC_STATE,
+	CTL_TOPIC_GAIN,
+	CTL_TOPIC_CONFIG,
+	CTL_TOPICS
+};
+
+struct ctl_client;
+struct ctl_server;
+
+struct ctl_record {
+	json_object *id;                  /* request id, answered at the end */
+	enum meter_tap tap;
+	uint64_t frames_wanted, frames_sent, seq;
+	uint64_t dropped_at_start;        /* engine_tap_dropped() when started */
+};
+
+struct ctl_session {
+	struct ctl_client *client;        /* the transport (ctl_server.c) */
+	bool read_only;                   /* connected to the monitor socket */
+	pid_t pid;
+	uid_t uid;
+	uint64_t levels_since;            /* cursor of "levels" calls */
+	uint32_t topics;                  /* bit n = enum ctl_topic n */
+	uint32_t levels_interval_ms;
+	uint64_t levels_due_ns;
+	uint64_t levels_notify_since;     /* cursor of levels notifications */
+	uint64_t levels_seq;
+	struct ctl_record *record;        /* NULL unless recording */
+};
+
+struct ctl_config_identity {
+	char path[4096];
+	char sha256[65];
+	int64_t loaded_at;                /* CLOCK_REALTIME seconds */
+	json_object *json;                /* the active configuration as loaded */
+};
+
 struct ctl_context {
 	struct engine *engine;
-	const char *config_path;
+	struct ctl_server *servers[2];    /* control, monitor (either may be NULL) */
 	uint64_t started_ns;              /* CLOCK_MONOTONIC at startup */
+	struct ctl_config_identity config;
+	/* Validate path (NULL: the active path) and, when valid and different,
+	 * switch to it.  Returns 0, or -errno with every error in errs. */
+	int (*reload)(struct ctl_context *ctx, const char *path,
+	              struct cfg_errors *errs, bool *ret_changed);
+	void *daemon;                     /* for reload */
+	enum eng_state last_state;
+	uint64_t levels_skipped;
 };
 
-/* What a method may remember about its connection. */
-struct ctl_session {
-	uint64_t levels_since;            /* meter history seq for "levels" */
-};
+/* ---- dispatch (methods.c) ---- */
 
-typedef int (*method_fn)(struct ctl_context *ctx, struct ctl_session *session,
-                         json_object *params, json_object **ret_result,
-                         struct rpc_error *err);
-
-struct method {
-	const char *name;
-	method_fn handler;
-	const char *const *params;        /* accepted parameter names */
-};
-
-const struct method *methods_find(const char *name);
-
-/* Dispatch one parsed request; returns the response line (malloc'ed) or
- * NULL for a notification. */
+/* Answer one parsed request; returns the response line (malloc'ed) or NULL
+ * when there is nothing to send now (notification, or an answer that
+ * comes later, like record's). */
 char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
                        const struct rpc_request *req);
+/* Comma-free list of method names for `hello`. */
+json_object *methods_names(void);
+
+/* ---- transport, implemented by ctl_server.c ---- */
+
+/* Queue a line for the session's client; takes ownership of line.  A client
+ * whose unread output passes CTL_MAX_OUTPUT gets a final -32002 error and
+ * is closed. */
+void ctl_session_send(struct ctl_session *s, char *line);
+/* More than CTL_LEVELS_BACKLOG bytes unread: skip level notifications. */
+bool ctl_session_congested(const struct ctl_session *s);
+void ctl_server_foreach(struct ctl_server *srv,
+                        void (*fn)(struct ctl_session *s, void *data), void *data);
+unsigned ctl_server_clients(const struct ctl_server *s);
+
+/* ---- subscriptions and recording (subscriptions.c) ---- */
+
+/* Push a notification to every session subscribed to topic; takes
+ * ownership of params. */
+void ctl_notify(struct ctl_context *ctx, enum ctl_topic topic,
+                const char *method, json_object *params);
+void ctl_notify_xrun(struct ctl_context *ctx, const struct eng_xrun *x);
+/* Every ~10 ms: state changes, due level notifications, record data. */
+void ctl_tick(struct ctl_context *ctx);
+/* The engine is about to be replaced: end every recording with an error. */
+void ctl_abort_recordings(struct ctl_context *ctx, const char *reason);
+/* A session is going away: stop what it started. */
+void ctl_session_release(struct ctl_context *ctx, struct ctl_session *s);
 
 #endif

@@ -14,11 +14,15 @@ void rpc_error_set(struct rpc_error *err, int code, const char *field,
 	va_list ap;
 
 	err->code = code;
+	err->data = NULL;
 	switch (code) {
 	case RPC_PARSE_ERROR: snprintf(err->message, sizeof(err->message), "parse error"); break;
 	case RPC_INVALID_REQUEST: snprintf(err->message, sizeof(err->message), "invalid request"); break;
 	case RPC_METHOD_NOT_FOUND: snprintf(err->message, sizeof(err->message), "method not found"); break;
 	case RPC_INVALID_PARAMS: snprintf(err->message, sizeof(err->message), "invalid params"); break;
+	case -32001: snprintf(err->message, sizeof(err->message), "permission denied"); break;
+	case -32002: snprintf(err->message, sizeof(err->message), "client too slow"); break;
+	case -32003: snprintf(err->message, sizeof(err->message), "configuration rejected"); break;
 	default: snprintf(err->message, sizeof(err->message), "server error"); break;
 	}
 	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
@@ -214,7 +218,9 @@ char *proto_error_line(json_object *id, const struct rpc_error *err)
 
 	json_object_object_add(e, "code", json_object_new_int(err->code));
 	json_object_object_add(e, "message", json_object_new_string(err->message));
-	if (err->field[0] || err->reason[0]) {
+	if (err->data) {
+		json_object_object_add(e, "data", err->data);
+	} else if (err->field[0] || err->reason[0]) {
 		json_object *data = json_object_new_object();
 
 		if (err->field[0])

@@ -26,6 +26,9 @@ struct rpc_error {
 	char message[128];
 	char field[64];           /* "" when the error is not about a field */
 	char reason[256];
+	json_object *data;        /* when set (after rpc_error_set), "data" is
+	                             this object instead of field/reason; owned
+	                             and released by proto_error_line */
 };
 
 struct rpc_request {

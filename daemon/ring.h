@@ -52,6 +52,56 @@ static inline bool ring_pop(struct ring *r, void *record)
 	return true;
 }
 
+/* Bulk producer side: reserve n records at once (all or nothing), fill
+ * them through ring_slot(), then publish them with ring_commit(). */
+static inline bool ring_reserve(struct ring *r, uint32_t n, uint32_t *ret_start)
+{
+	uint32_t w = atomic_load_explicit(&r->write_index, memory_order_relaxed);
+	uint32_t rd = atomic_load_explicit(&r->read_index, memory_order_acquire);
+
+	if (r->mask + 1 - (w - rd) < n)
+		return false;
+	*ret_start = w;
+	return true;
+}
+
+static inline void *ring_slot(struct ring *r, uint32_t index)
+{
+	return r->records + (size_t)(index & r->mask) * r->record_size;
+}
+
+static inline void ring_commit(struct ring *r, uint32_t n)
+{
+	uint32_t w = atomic_load_explicit(&r->write_index, memory_order_relaxed);
+
+	atomic_store_explicit(&r->write_index, w + n, memory_order_release);
+}
+
+/* Bulk consumer side: copy up to max records out; returns how many. */
+static inline uint32_t ring_read(struct ring *r, void *out, uint32_t max)
+{
+	uint32_t rd = atomic_load_explicit(&r->read_index, memory_order_relaxed);
+	uint32_t w = atomic_load_explicit(&r->write_index, memory_order_acquire);
+	uint32_t n = w - rd < max ? w - rd : max;
+	uint32_t first = (r->mask + 1) - (rd & r->mask);
+
+	if (first > n)
+		first = n;
+	memcpy(out, ring_slot(r, rd), (size_t)first * r->record_size);
+	memcpy((unsigned char *)out + (size_t)first * r->record_size, r->records,
+	       (size_t)(n - first) * r->record_size);
+	atomic_store_explicit(&r->read_index, rd + n, memory_order_release);
+	return n;
+}
+
+/* Consumer: throw away everything waiting. */
+static inline void ring_discard(struct ring *r)
+{
+	atomic_store_explicit(&r->read_index,
+	                      atomic_load_explicit(&r->write_index, memory_order_acquire),
+	                      memory_order_release);
+}
+
 /* Records waiting; exact for the consumer, a lower bound for the producer. */
 static inline uint32_t ring_used(struct ring *r)
 {

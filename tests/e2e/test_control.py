@@ -58,6 +58,8 @@ def test_bad_lines_get_errors_and_connection_survives():
 
 def test_limits_close_abusers_only():
     d = Daemon("limits")
+    d.cfg["control"]["max_clients"] = 64
+    d.write_config(d.cfg)
     try:
         d.start()
         # 10 MB without a newline: one error, then the connection is closed

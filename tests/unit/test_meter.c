@@ -44,7 +44,7 @@ static void test_sine_and_silence(void **state)
 	for (int i = 0; i < FRAMES; i++)
 		ch1[i] = 0.0f;
 	push_block(&hist, 1.0f);
-	meter_history_read(&hist, 0, FRAMES, &m);
+	meter_history_read(&hist, 0, FRAMES, FRAMES, &m);
 	assert_int_equal(m.frames, FRAMES);
 	assert_true(fabs(m.peak_dbfs[METER_TAP_CAPTURE][0] - -6.0206) < 0.01);
 	assert_true(fabs(m.rms_dbfs[METER_TAP_CAPTURE][0] - -9.0309) < 0.01);
@@ -64,7 +64,7 @@ static void test_clip_level_counts_full_scale(void **state)
 		ch1[i] = 0.99f;
 	}
 	push_block(&hist, 32767.0f / 32768.0f);
-	meter_history_read(&hist, 0, FRAMES, &m);
+	meter_history_read(&hist, 0, FRAMES, FRAMES, &m);
 	assert_int_equal(m.clipped[METER_TAP_CAPTURE][0], FRAMES / 4);
 	assert_int_equal(m.clipped[METER_TAP_CAPTURE][1], 0);
 	assert_true(fabs(m.peak_dbfs[METER_TAP_CAPTURE][0]) < 1e-6);
@@ -78,15 +78,19 @@ static void test_since_last_call(void **state)
 	meter_history_init(&hist);
 	sine(ch0, 1.0f, 5.0);
 	push_block(&hist, 0.0f);
-	since = meter_history_read(&hist, 0, FRAMES, &m);
+	since = meter_history_read(&hist, 0, FRAMES, FRAMES, &m);
 	sine(ch0, 0.1f, 5.0);                /* quieter afterwards */
 	push_block(&hist, 0.0f);
 	push_block(&hist, 0.0f);
-	since = meter_history_read(&hist, since, FRAMES, &m);
+	since = meter_history_read(&hist, since, FRAMES, FRAMES, &m);
 	assert_int_equal(m.frames, 2 * FRAMES);
 	assert_true(fabs(m.peak_dbfs[METER_TAP_CAPTURE][0] - -20.0) < 0.01);
+	/* the hold looks at the newest block only: the quiet one */
+	assert_true(fabs(m.peak_hold_dbfs[METER_TAP_CAPTURE][0] - -20.0) < 0.01);
+	meter_history_read(&hist, since, FRAMES, 3 * FRAMES, &m);
+	assert_true(fabs(m.peak_hold_dbfs[METER_TAP_CAPTURE][0]) < 0.01);
 	/* nothing new: an empty reading, still finite */
-	meter_history_read(&hist, since, FRAMES, &m);
+	meter_history_read(&hist, since, FRAMES, FRAMES, &m);
 	assert_int_equal(m.frames, 0);
 	assert_true(m.rms_dbfs[METER_TAP_CAPTURE][0] == METER_FLOOR_DB);
 }
@@ -100,10 +104,10 @@ static void test_window_and_overflowed_history(void **state)
 	for (int i = 0; i < METER_HISTORY + 50; i++)
 		push_block(&hist, 0.0f);
 	/* a client that last read before the history wrapped gets what is kept */
-	meter_history_read(&hist, 1, FRAMES, &m);
+	meter_history_read(&hist, 1, FRAMES, FRAMES, &m);
 	assert_int_equal(m.frames, METER_HISTORY * FRAMES);
 	/* window of 3 blocks */
-	meter_history_read(&hist, 0, 3 * FRAMES, &m);
+	meter_history_read(&hist, 0, 3 * FRAMES, FRAMES, &m);
 	assert_int_equal(m.frames, 3 * FRAMES);
 }
 
@@ -115,7 +119,7 @@ static void test_nan_stays_out(void **state)
 	sine(ch0, 0.5f, 3.0);
 	ch0[7] = NAN;
 	push_block(&hist, 1.0f);
-	meter_history_read(&hist, 0, FRAMES, &m);
+	meter_history_read(&hist, 0, FRAMES, FRAMES, &m);
 	assert_true(isfinite(m.peak_dbfs[METER_TAP_CAPTURE][0]));
 	assert_true(isfinite(m.rms_dbfs[METER_TAP_CAPTURE][0]));
 }

@@ -139,10 +139,10 @@ static void test_params_helpers(void **state)
 	json_object_put(p);
 }
 
-static char *dispatch(const char *line)
+static char *dispatch_as(const char *line, bool read_only)
 {
-	struct ctl_context ctx = { .config_path = "x" };
-	struct ctl_session session = { 0 };
+	struct ctl_context ctx = { .engine = NULL };
+	struct ctl_session session = { .read_only = read_only };
 	struct rpc_request req;
 	struct rpc_error err;
 	char *out;
@@ -151,6 +151,11 @@ static char *dispatch(const char *line)
 	out = methods_dispatch(&ctx, &session, &req);
 	json_object_put(req.root);
 	return out;
+}
+
+static char *dispatch(const char *line)
+{
+	return dispatch_as(line, false);
 }
 
 static void test_dispatch_without_engine(void **state)
@@ -168,6 +173,18 @@ static void test_dispatch_without_engine(void **state)
 	out = dispatch("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"status\",\"params\":{\"x\":1}}");
 	assert_non_null(strstr(out, "\"code\":-32602"));
 	assert_non_null(strstr(out, "\"field\":\"x\""));
+	free(out);
+	/* changing methods are refused on the monitor socket, before any
+	 * parameter is looked at */
+	out = dispatch_as("{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"gain.set\",\"params\":{\"db\":-6}}", true);
+	assert_non_null(strstr(out, "\"code\":-32001"));
+	assert_non_null(strstr(out, "read-only"));
+	free(out);
+	out = dispatch_as("{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"config.reload\"}", true);
+	assert_non_null(strstr(out, "\"code\":-32001"));
+	free(out);
+	out = dispatch_as("{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"hello\"}", true);
+	assert_non_null(strstr(out, "\"read_only\":true"));
 	free(out);
 	/* a notification is never answered, even when it fails */
 	assert_null(dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"nope\"}"));

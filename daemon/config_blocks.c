@@ -1,0 +1,259 @@
+/* config_blocks.c - pass 3 for "pipeline": the array of blocks.  A table of
+ * block types, each with its own key table, so a new block type only adds a
+ * table entry.  Also the pipeline's checks across blocks (unique names) and
+ * against the PCMs (channel indexes).  Control thread only. */
+#include "config_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct block_type {
+	const char *name;
+	enum cfg_block_type type;
+	void (*defaults)(struct cfg_block *block);
+	const struct field *fields;     /* every key the block may have */
+};
+
+static int parse_block_type_key(struct parser *p, struct json_object *val,
+                                const struct field *f, void *dst)
+{
+	(void)p, (void)val, (void)f, (void)dst;
+	return 0;  /* already resolved by parse_block() */
+}
+
+static int parse_block_name(struct parser *p, struct json_object *val,
+                            const struct field *f, void *dst)
+{
+	const char *s;
+
+	(void)f;
+	if (cfg_get_string(p, val, CFG_NAME_MAX, NULL, &s) < 0 ||
+	    cfg_check_name_chars(p, s, "name") < 0)
+		return -EINVAL;
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int parse_channels(struct parser *p, struct json_object *val,
+                          const struct field *f, void *dst)
+{
+	uint32_t mask = 0;
+	size_t n;
+	int r = 0;
+
+	(void)f;
+	if (!json_object_is_type(val, json_type_array)) {
+		cfg_error_here(p, "must be an array of channel indexes, got %s",
+		               cfg_kind_name(val));
+		return -EINVAL;
+	}
+	n = json_object_array_length(val);
+	if (n == 0) {
+		cfg_error_here(p, "must list at least one channel (omit the key "
+		               "for all channels)");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t mark = cfg_pointer_push_index(p, i);
+		int64_t ch;
+
+		if (cfg_get_integer(p, json_object_array_get_idx(val, i), 0,
+		                    CFG_MAX_CHANNELS - 1, &ch) < 0) {
+			r = -EINVAL;
+		} else if (mask & (1u << ch)) {
+			cfg_error_here(p, "channel %d is listed twice (first at "
+			               "index %u)", (int)ch,
+			               p->channel_pos[p->block_index][ch]);
+			r = -EINVAL;
+		} else {
+			mask |= 1u << ch;
+			p->channel_pos[p->block_index][ch] = (uint32_t)i;
+		}
+		cfg_pointer_pop(p, mark);
+	}
+	*(uint32_t *)dst = mask;
+	return r;
+}
+
+static void gain_defaults(struct cfg_block *block)
+{
+	block->db = 0.0;
+	block->mute = false;
+	block->invert = false;
+	block->channel_mask = UINT32_MAX;
+}
+
+#define BLOCK_COMMON_FIELDS                                                   \
+	{ .key = "type", .parse = parse_block_type_key,                       \
+	  .flags = FIELD_REQUIRED },                                          \
+	{ .key = "name", .parse = parse_block_name,                           \
+	  .offset = offsetof(struct cfg_block, name), .flags = FIELD_REQUIRED }
+
+static const struct field gain_fields[] = {
+	BLOCK_COMMON_FIELDS,
+	{ .key = "db", .parse = cfg_parse_number,
+	  .offset = offsetof(struct cfg_block, db), .min = -150, .max = 40 },
+	{ .key = "mute", .parse = cfg_parse_bool,
+	  .offset = offsetof(struct cfg_block, mute) },
+	{ .key = "invert", .parse = cfg_parse_bool,
+	  .offset = offsetof(struct cfg_block, invert) },
+	{ .key = "channels", .parse = parse_channels,
+	  .offset = offsetof(struct cfg_block, channel_mask) },
+	{ 0 }
+};
+
+static const struct block_type block_types[] = {
+	{ "gain", CFG_BLOCK_GAIN, gain_defaults, gain_fields },
+};
+
+#define N_BLOCK_TYPES (sizeof(block_types) / sizeof(block_types[0]))
+
+static const struct block_type *find_block_type(const char *name)
+{
+	for (size_t i = 0; i < N_BLOCK_TYPES; i++)
+		if (strcmp(block_types[i].name, name) == 0)
+			return &block_types[i];
+	return NULL;
+}
+
+/* Resolve the block's "type"; the type's key table does the rest. */
+static const struct block_type *get_block_type(struct parser *p,
+                                               struct json_object *obj)
+{
+	const struct block_type *bt;
+	struct json_object *val;
+	char quoted[CFG_SHOWN_VALUE_MAX + 8], known[128];
+	size_t len = 0, mark;
+
+	if (!json_object_object_get_ex(obj, "type", &val)) {
+		cfg_error_here(p, "missing required key \"type\"");
+		return NULL;
+	}
+	mark = cfg_pointer_push(p, "type", 4);
+	if (!json_object_is_type(val, json_type_string)) {
+		cfg_error_here(p, "must be a string naming a block type, got %s",
+		               cfg_kind_name(val));
+		cfg_pointer_pop(p, mark);
+		return NULL;
+	}
+	bt = find_block_type(json_object_get_string(val));
+	if (!bt) {
+		known[0] = '\0';
+		for (size_t i = 0; i < N_BLOCK_TYPES; i++)
+			cfg_msg_append(known, sizeof(known), &len, "%s%s",
+			               i ? ", " : "", block_types[i].name);
+		cfg_quote(json_object_get_string(val),
+		          (size_t)json_object_get_string_len(val), quoted,
+		          sizeof(quoted));
+		cfg_error_here(p, "unknown block type %s (known: %s)", quoted, known);
+	}
+	cfg_pointer_pop(p, mark);
+	return bt;
+}
+
+static int parse_block(struct parser *p, struct json_object *obj,
+                       struct cfg_block *block)
+{
+	const struct block_type *bt;
+
+	if (!json_object_is_type(obj, json_type_object)) {
+		cfg_error_here(p, "must be an object (a pipeline block), got %s",
+		               cfg_kind_name(obj));
+		return -EINVAL;
+	}
+	bt = get_block_type(p, obj);
+	if (!bt)
+		return -EINVAL;
+	block->type = bt->type;
+	bt->defaults(block);
+	return cfg_parse_fields(p, obj, bt->fields, block);
+}
+
+static void check_duplicate_name(struct parser *p,
+                                 const struct dspd_config *cfg, unsigned i)
+{
+	char quoted[CFG_SHOWN_VALUE_MAX + 8];
+	const char *name = cfg->blocks[i].name;
+
+	if (!name[0])
+		return;
+	for (unsigned j = 0; j < i; j++)
+		if (strcmp(cfg->blocks[j].name, name) == 0) {
+			size_t mark = cfg_pointer_push(p, "name", 4);
+
+			cfg_quote(name, strlen(name), quoted, sizeof(quoted));
+			cfg_error_here(p, "duplicate name %s (first at /pipeline/%u)",
+			               quoted, j);
+			cfg_pointer_pop(p, mark);
+			return;
+		}
+}
+
+int cfg_parse_pipeline(struct parser *p, struct json_object *val,
+                       const struct field *f, void *dst)
+{
+	struct dspd_config *cfg = dst;
+	size_t n;
+	int r = 0;
+
+	(void)f;
+	if (!json_object_is_type(val, json_type_array)) {
+		cfg_error_here(p, "must be an array of blocks, got %s",
+		               cfg_kind_name(val));
+		return -EINVAL;
+	}
+	n = json_object_array_length(val);
+	if (n > CFG_MAX_BLOCKS) {
+		cfg_error_here(p, "has %zu blocks, at most %d are allowed (only the "
+		               "first %d were checked)", n, CFG_MAX_BLOCKS,
+		               CFG_MAX_BLOCKS);
+		n = CFG_MAX_BLOCKS;
+		r = -EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		size_t mark = cfg_pointer_push_index(p, i);
+
+		p->block_index = i;
+		if (parse_block(p, json_object_array_get_idx(val, i),
+		                &cfg->blocks[i]) < 0)
+			r = -EINVAL;
+		check_duplicate_name(p, cfg, i);
+		cfg_pointer_pop(p, mark);
+	}
+	cfg->n_blocks = (unsigned)n;
+	return r;
+}
+/* Every channel a block names must exist on the wider of the two PCMs. */
+void cfg_check_block_channels(struct parser *p,
+                              const struct dspd_config *cfg)
+{
+	unsigned channels = cfg->capture.channels > cfg->playback.channels ?
+	                    cfg->capture.channels : cfg->playback.channels;
+
+	if (p->tainted & TAINTS_CHANNELS)
+		return;
+	for (unsigned i = 0; i < cfg->n_blocks; i++) {
+		uint32_t mask = cfg->blocks[i].channel_mask;
+
+		if (mask == UINT32_MAX)
+			continue;
+		for (unsigned ch = channels; ch < CFG_MAX_CHANNELS; ch++) {
+			char seg[48];
+			size_t mark;
+
+			if (!(mask & (1u << ch)))
+				continue;
+			snprintf(seg, sizeof(seg), "pipeline/%u/channels/%u", i,
+			         p->channel_pos[i][ch]);
+			mark = p->pointer_len;
+			cfg_msg_append(p->pointer, sizeof(p->pointer),
+			               &p->pointer_len, "/%s", seg);
+			cfg_error_here(p, "channel %u does not exist: the "
+			               "pipeline has %u channels (the larger of "
+			               "capture and playback channels), numbered "
+			               "from 0", ch, channels);
+			cfg_pointer_pop(p, mark);
+		}
+	}
+}

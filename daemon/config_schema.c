@@ -1,0 +1,388 @@
+/* config_schema.c - pass 3 of a config load: the meaning of the tree.  Key
+ * tables map each key to a field parser and a destination in struct
+ * dspd_config; unknown and missing keys are reported against the table.
+ * Cross-field checks (buffer size, socket paths, block channels) run last
+ * and are skipped when a field they depend on already failed.  Control
+ * thread only. */
+#include "config_internal.h"
+#include "format.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define CFG_MAX_BUFFER_FRAMES (1u << 20) /* period_frames * periods */
+#define CFG_MAX_CLIENTS 4096            /* control.max_clients */
+#define SUN_PATH_HINT " (the size of a Unix socket's sun_path)"
+
+/* ---- pass 3: meaning --------------------------------------------------- */
+
+/* A number that must be an integer in [min, max]. */
+int cfg_get_integer(struct parser *p, struct json_object *val,
+                    double min, double max, int64_t *ret)
+{
+	char shown[CFG_SHOWN_VALUE_MAX + 4];
+	double d;
+
+	if (!json_object_is_type(val, json_type_int) &&
+	    !json_object_is_type(val, json_type_double)) {
+		cfg_error_here(p, "must be an integer, got %s", cfg_kind_name(val));
+		return -EINVAL;
+	}
+	cfg_show_value(val, shown, sizeof(shown));
+	d = json_object_get_double(val);
+	if (json_object_is_type(val, json_type_double) &&
+	    (!isfinite(d) || floor(d) != d)) {
+		cfg_error_here(p, "must be an integer, got %s", shown);
+		return -EINVAL;
+	}
+	if (d < min || d > max) {
+		cfg_error_here(p, "must be an integer between %.0f and %.0f, got %s",
+		               min, max, shown);
+		return -EINVAL;
+	}
+	*ret = (int64_t)d;
+	return 0;
+}
+
+static int parse_unsigned(struct parser *p, struct json_object *val,
+                          const struct field *f, void *dst)
+{
+	int64_t v;
+
+	if (cfg_get_integer(p, val, f->min, f->max, &v) < 0)
+		return -EINVAL;
+	*(unsigned *)dst = (unsigned)v;
+	return 0;
+}
+
+static int parse_int(struct parser *p, struct json_object *val,
+                     const struct field *f, void *dst)
+{
+	int64_t v;
+
+	if (cfg_get_integer(p, val, f->min, f->max, &v) < 0)
+		return -EINVAL;
+	*(int *)dst = (int)v;
+	return 0;
+}
+
+int cfg_parse_number(struct parser *p, struct json_object *val,
+                     const struct field *f, void *dst)
+{
+	char shown[CFG_SHOWN_VALUE_MAX + 4];
+	double d;
+
+	if (!json_object_is_type(val, json_type_int) &&
+	    !json_object_is_type(val, json_type_double)) {
+		cfg_error_here(p, "must be a number, got %s", cfg_kind_name(val));
+		return -EINVAL;
+	}
+	cfg_show_value(val, shown, sizeof(shown));
+	d = json_object_get_double(val);
+	if (!isfinite(d)) {
+		cfg_error_here(p, "must be a finite number, got %s", shown);
+		return -EINVAL;
+	}
+	if (d < f->min || d > f->max) {
+		cfg_error_here(p, "must be a number between %g and %g, got %s",
+		               f->min, f->max, shown);
+		return -EINVAL;
+	}
+	*(double *)dst = d;
+	return 0;
+}
+
+int cfg_parse_bool(struct parser *p, struct json_object *val,
+                   const struct field *f, void *dst)
+{
+	(void)f;
+	if (!json_object_is_type(val, json_type_boolean)) {
+		cfg_error_here(p, "must be true or false, got %s",
+		               cfg_kind_name(val));
+		return -EINVAL;
+	}
+	*(bool *)dst = json_object_get_boolean(val);
+	return 0;
+}
+
+/* A non-empty string without NUL that fits size bytes with its NUL. */
+int cfg_get_string(struct parser *p, struct json_object *val, size_t size,
+                   const char *hint, const char **ret)
+{
+	const char *s;
+	size_t len;
+
+	if (!json_object_is_type(val, json_type_string)) {
+		cfg_error_here(p, "must be a non-empty string, got %s",
+		               cfg_kind_name(val));
+		return -EINVAL;
+	}
+	s = json_object_get_string(val);
+	len = (size_t)json_object_get_string_len(val);
+	if (len == 0) {
+		cfg_error_here(p, "must be a non-empty string");
+		return -EINVAL;
+	}
+	if (strlen(s) != len) {
+		cfg_error_here(p, "must not contain NUL characters");
+		return -EINVAL;
+	}
+	if (len >= size) {
+		cfg_error_here(p, "is too long: %zu bytes, at most %zu allowed%s",
+		               len, size - 1, hint ? hint : "");
+		return -EINVAL;
+	}
+	*ret = s;
+	return 0;
+}
+
+int cfg_check_name_chars(struct parser *p, const char *s, const char *what)
+{
+	char quoted[CFG_SHOWN_VALUE_MAX + 8];
+
+	for (const char *c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_.-", *c)) {
+			cfg_quote(s, strlen(s), quoted, sizeof(quoted));
+			cfg_error_here(p, "invalid %s %s: use letters, digits, "
+			               "'_', '.' and '-' only", what, quoted);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+static int parse_string(struct parser *p, struct json_object *val,
+                        const struct field *f, void *dst)
+{
+	const char *s;
+
+	if (cfg_get_string(p, val, f->size, f->hint, &s) < 0)
+		return -EINVAL;
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+/* A group name, or "" to leave the sockets' group alone. */
+static int parse_group(struct parser *p, struct json_object *val,
+                       const struct field *f, void *dst)
+{
+	const char *s = "";
+
+	if (!json_object_is_type(val, json_type_string)) {
+		cfg_error_here(p, "must be a string naming a group (\"\" to leave "
+		               "the group alone), got %s", cfg_kind_name(val));
+		return -EINVAL;
+	}
+	if (json_object_get_string_len(val) > 0 &&
+	    (cfg_get_string(p, val, f->size, NULL, &s) < 0 ||
+	     cfg_check_name_chars(p, s, "group name") < 0))
+		return -EINVAL;
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int parse_format(struct parser *p, struct json_object *val,
+                        const struct field *f, void *dst)
+{
+	const struct fmt_codec *codec, *table;
+	char quoted[CFG_SHOWN_VALUE_MAX + 8], names[256];
+	size_t count, len = 0;
+	const char *s;
+
+	(void)f;
+	if (cfg_get_string(p, val, SIZE_MAX, NULL, &s) < 0)
+		return -EINVAL;
+	if (strcasecmp(s, "auto") == 0) {
+		*(snd_pcm_format_t *)dst = CFG_FORMAT_AUTO;
+		return 0;
+	}
+	codec = fmt_codec_by_name(s);
+	if (codec) {
+		*(snd_pcm_format_t *)dst = codec->format;
+		return 0;
+	}
+	table = fmt_codec_table(&count);
+	names[0] = '\0';
+	cfg_msg_append(names, sizeof(names), &len, "auto");
+	for (size_t i = 0; i < count; i++)
+		cfg_msg_append(names, sizeof(names), &len, ", %s", table[i].name);
+	cfg_quote(s, strlen(s), quoted, sizeof(quoted));
+	cfg_error_here(p, "unknown format %s (supported: %s)", quoted, names);
+	return -EINVAL;
+}
+
+static const struct field *find_field(const struct field *fields,
+                                      const char *key)
+{
+	for (const struct field *f = fields; f->key; f++)
+		if (strcmp(f->key, key) == 0)
+			return f;
+	return NULL;
+}
+
+static void report_unknown_key(struct parser *p, const struct field *fields)
+{
+	char known[200];
+	size_t len = 0;
+
+	known[0] = '\0';
+	for (const struct field *f = fields; f->key; f++)
+		cfg_msg_append(known, sizeof(known), &len, "%s%s",
+		               f == fields ? "" : ", ", f->key);
+	cfg_error_here(p, "unknown key (known: %s)", known);
+}
+
+/* Walk an object against its key table, writing into base. */
+int cfg_parse_fields(struct parser *p, struct json_object *obj,
+                     const struct field *fields, void *base)
+{
+	unsigned errors_before = p->errs->count;
+
+	if (!json_object_is_type(obj, json_type_object)) {
+		cfg_error_here(p, "must be an object, got %s", cfg_kind_name(obj));
+		return -EINVAL;
+	}
+	json_object_object_foreach(obj, key, val) {
+		const struct field *f = find_field(fields, key);
+		size_t mark = cfg_pointer_push(p, key, strlen(key));
+
+		if (!f)
+			report_unknown_key(p, fields);
+		else if (f->parse(p, val, f, (char *)base + f->offset) < 0)
+			p->tainted |= f->flags;
+		cfg_pointer_pop(p, mark);
+	}
+	for (const struct field *f = fields; f->key; f++)
+		if ((f->flags & FIELD_REQUIRED) &&
+		    !json_object_object_get_ex(obj, f->key, NULL)) {
+			cfg_error_here(p, "missing required key \"%s\"", f->key);
+			p->tainted |= f->flags;
+		}
+	return p->errs->count == errors_before ? 0 : -EINVAL;
+}
+
+static int parse_object(struct parser *p, struct json_object *val,
+                        const struct field *f, void *dst)
+{
+	return cfg_parse_fields(p, val, f->fields, dst);
+}
+
+/* -- the top level -- */
+
+#define CFG_OFFSET(member) offsetof(struct dspd_config, member)
+
+static const struct field pcm_fields[] = {
+	{ .key = "device", .parse = parse_string,
+	  .offset = offsetof(struct cfg_pcm, device), .size = CFG_DEVICE_MAX },
+	{ .key = "channels", .parse = parse_unsigned,
+	  .offset = offsetof(struct cfg_pcm, channels),
+	  .min = 1, .max = CFG_MAX_CHANNELS, .flags = TAINTS_CHANNELS },
+	{ .key = "format", .parse = parse_format,
+	  .offset = offsetof(struct cfg_pcm, format) },
+	{ 0 }
+};
+
+static const struct field control_fields[] = {
+	{ .key = "socket", .parse = parse_string,
+	  .offset = CFG_OFFSET(socket_path), .size = CFG_PATH_MAX,
+	  .hint = SUN_PATH_HINT, .flags = TAINTS_SOCKETS },
+	{ .key = "monitor_socket", .parse = parse_string,
+	  .offset = CFG_OFFSET(monitor_socket_path), .size = CFG_PATH_MAX,
+	  .hint = SUN_PATH_HINT, .flags = TAINTS_SOCKETS },
+	{ .key = "group", .parse = parse_group,
+	  .offset = CFG_OFFSET(socket_group), .size = CFG_NAME_MAX },
+	{ .key = "max_clients", .parse = parse_unsigned,
+	  .offset = CFG_OFFSET(max_clients), .min = 1, .max = CFG_MAX_CLIENTS },
+	{ 0 }
+};
+
+static const struct field realtime_fields[] = {
+	{ .key = "enabled", .parse = cfg_parse_bool,
+	  .offset = CFG_OFFSET(realtime.enabled) },
+	{ .key = "priority", .parse = parse_int,
+	  .offset = CFG_OFFSET(realtime.priority), .min = 1, .max = 99 },
+	{ .key = "mlock", .parse = cfg_parse_bool,
+	  .offset = CFG_OFFSET(realtime.mlock) },
+	{ 0 }
+};
+
+static const struct field volume_fields[] = {
+	{ .key = "db", .parse = cfg_parse_number,
+	  .offset = CFG_OFFSET(volume.db), .min = -150, .max = 40 },
+	{ .key = "mute", .parse = cfg_parse_bool,
+	  .offset = CFG_OFFSET(volume.mute) },
+	{ .key = "ramp_ms", .parse = cfg_parse_number,
+	  .offset = CFG_OFFSET(volume.ramp_ms), .min = 0, .max = 10000 },
+	{ 0 }
+};
+
+/* control, realtime and volume fill members of the top-level struct, so
+ * their nested tables use top-level offsets and a base offset of 0. */
+static const struct field top_fields[] = {
+	{ .key = "rate", .parse = parse_unsigned, .offset = CFG_OFFSET(rate),
+	  .min = 8000, .max = 768000 },
+	{ .key = "period_frames", .parse = parse_unsigned,
+	  .offset = CFG_OFFSET(period_frames), .min = 16, .max = 65536,
+	  .flags = TAINTS_PERIOD },
+	{ .key = "periods", .parse = parse_unsigned,
+	  .offset = CFG_OFFSET(periods), .min = 2, .max = 64,
+	  .flags = TAINTS_PERIOD },
+	{ .key = "capture", .parse = parse_object,
+	  .offset = CFG_OFFSET(capture), .fields = pcm_fields },
+	{ .key = "playback", .parse = parse_object,
+	  .offset = CFG_OFFSET(playback), .fields = pcm_fields },
+	{ .key = "control", .parse = parse_object, .fields = control_fields },
+	{ .key = "realtime", .parse = parse_object, .fields = realtime_fields },
+	{ .key = "volume", .parse = parse_object, .fields = volume_fields },
+	{ .key = "pipeline", .parse = cfg_parse_pipeline },
+	{ 0 }
+};
+
+static void check_buffer_size(struct parser *p, struct json_object *root,
+                              const struct dspd_config *cfg)
+{
+	uint64_t frames = (uint64_t)cfg->period_frames * cfg->periods;
+	const char *key;
+	size_t mark;
+
+	if ((p->tainted & TAINTS_PERIOD) || frames <= CFG_MAX_BUFFER_FRAMES)
+		return;
+	key = json_object_object_get_ex(root, "periods", NULL) ?
+	      "periods" : "period_frames";
+	mark = cfg_pointer_push(p, key, strlen(key));
+	cfg_error_here(p, "the buffer period_frames * periods = %u * %u = %llu "
+	               "frames exceeds %u frames", cfg->period_frames, cfg->periods,
+	               (unsigned long long)frames, CFG_MAX_BUFFER_FRAMES);
+	cfg_pointer_pop(p, mark);
+}
+
+/* Two listeners cannot share one path: the second bind would fail, or
+ * remove the first's socket. */
+static void check_socket_paths(struct parser *p, const struct dspd_config *cfg)
+{
+	char quoted[CFG_SHOWN_VALUE_MAX + 8];
+	const char *path = cfg->monitor_socket_path;
+	size_t mark;
+
+	if ((p->tainted & TAINTS_SOCKETS) || !path[0] ||
+	    strcmp(path, cfg->socket_path) != 0)
+		return;
+	mark = cfg_pointer_push(p, "control", 7);
+	cfg_pointer_push(p, "monitor_socket", 14);
+	cfg_quote(path, strlen(path), quoted, sizeof(quoted));
+	cfg_error_here(p, "must differ from /control/socket (both are %s)",
+	               quoted);
+	cfg_pointer_pop(p, mark);
+}
+
+void cfg_validate(struct parser *p, struct json_object *root,
+                  struct dspd_config *cfg)
+{
+	cfg_parse_fields(p, root, top_fields, cfg);
+	check_buffer_size(p, root, cfg);
+	check_socket_paths(p, cfg);
+	cfg_check_block_channels(p, cfg);
+}

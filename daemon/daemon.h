@@ -1,0 +1,38 @@
+/* daemon.h - the daemon's control-thread state and its lifecycle: loading
+ * a configuration with its identity, starting the engine, reloading.
+ * Control thread only. */
+#ifndef DSPD_DAEMON_H
+#define DSPD_DAEMON_H
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "ctl_server.h"
+#include "engine.h"
+#include "methods.h"
+
+#define EXIT_CONFIG 78     /* EX_CONFIG: configuration rejected, not restarted */
+
+struct daemon {
+	struct event_base *base;
+	struct engine *engine;
+	struct ctl_context ctx;
+	struct dspd_config cfg;
+	const char *socket_override;
+	struct event *tick, *sig_term, *sig_int, *sig_hup;
+};
+
+/* Read, hash and validate path into *cfg and *id (the identity's json is
+ * replaced).  Returns 0 or -errno with every error in errs. */
+int daemon_load_config(const char *path, struct dspd_config *cfg,
+                       struct ctl_config_identity *id, struct cfg_errors *errs);
+void daemon_log_config_errors(const struct cfg_errors *errs, int r,
+                              const char *path);
+/* Create and start an engine for cfg, logging what was negotiated. */
+int daemon_start_engine(const struct dspd_config *cfg, struct engine **ret);
+/* ctx->reload: validate, then switch engines if anything changed. */
+int daemon_reload(struct ctl_context *ctx, const char *path,
+                  struct cfg_errors *errs, bool *ret_changed);
+void daemon_notify_status(struct daemon *d);
+
+#endif

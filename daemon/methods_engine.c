@@ -1,0 +1,395 @@
+/* methods_engine.c - the methods about the audio engine: status, stats,
+ * master gain and mute, levels, xruns, the pipeline's blocks.  Each handler
+ * validates its params, asks the engine, builds the result.
+ * Control thread only. */
+#include "methods_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "gain.h"
+
+#define LEVELS_DEFAULT_WINDOW_MS 300.0
+
+static json_object *stream_json(const struct pcm_stream *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "device", json_object_new_string(s->device));
+	json_object_object_add(o, "format", json_object_new_string(s->codec->name));
+	json_object_object_add(o, "channels", json_object_new_int((int)s->channels));
+	json_object_object_add(o, "period_frames", json_object_new_int64((int64_t)s->period_frames));
+	json_object_object_add(o, "buffer_frames", json_object_new_int64((int64_t)s->buffer_frames));
+	return o;
+}
+
+static json_object *pair_json(const char *a, uint64_t va, const char *b, uint64_t vb)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, a, json_object_new_int64((int64_t)va));
+	json_object_object_add(o, b, json_object_new_int64((int64_t)vb));
+	return o;
+}
+
+static json_object *frames_json(const struct eng_status *st)
+{
+	json_object *o = pair_json("captured", st->captured, "processed", st->processed);
+
+	json_object_object_add(o, "played", json_object_new_int64((int64_t)st->played));
+	json_object_object_add(o, "dropped", json_object_new_int64((int64_t)st->dropped));
+	return o;
+}
+
+static json_object *load_json(const struct eng_status *st)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "last", json_number(st->load_last, 0.0001));
+	json_object_object_add(o, "avg", json_number(st->load_avg, 0.0001));
+	json_object_object_add(o, "max", json_number(st->load_max, 0.0001));
+	return o;
+}
+
+json_object *gain_json(const struct eng_status *st)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "db", json_number(st->gain_db, 0.01));
+	json_object_object_add(o, "mute", json_object_new_boolean(st->mute));
+	json_object_object_add(o, "ramp_ms", json_number(st->ramp_ms, 0.01));
+	return o;
+}
+
+static double uptime_s(const struct ctl_context *ctx)
+{
+	return (monotonic_ns() - ctx->started_ns) / 1e9;
+}
+
+int handle_status(struct ctl_context *ctx, struct ctl_session *session,
+                  const struct rpc_request *req, json_object **ret,
+                  struct rpc_error *err)
+{
+	struct eng_status st;
+	json_object *o = json_object_new_object(), *cfg = json_object_new_object();
+
+	engine_status(ctx->engine, &st);
+	json_object_object_add(o, "state", json_object_new_string(eng_state_name(st.state)));
+	json_object_object_add(o, "version", json_object_new_string(DSPD_VERSION));
+	json_object_object_add(o, "uptime_s", json_number(uptime_s(ctx), 0.001));
+	json_object_object_add(o, "rate", json_object_new_int((int)st.rate));
+	json_object_object_add(o, "period_frames", json_object_new_int((int)st.period_frames));
+	json_object_object_add(o, "period_ms", json_number(1000.0 * st.period_frames / st.rate, 0.001));
+	json_object_object_add(o, "periods", json_object_new_int((int)st.periods));
+	json_object_object_add(o, "capture", stream_json(st.capture));
+	json_object_object_add(o, "playback", stream_json(st.playback));
+	json_object_object_add(o, "frames", frames_json(&st));
+	json_object_object_add(o, "xruns", pair_json("capture", st.xruns_capture,
+	                                             "playback", st.xruns_playback));
+	json_object_object_add(o, "latency_frames", json_object_new_int((int)st.latency_frames));
+	json_object_object_add(o, "latency_ms", json_number(1000.0 * st.latency_frames / st.rate, 0.001));
+	json_object_object_add(o, "rt", json_object_new_boolean(st.rt));
+	json_object_object_add(o, "rt_priority", json_object_new_int(st.rt_priority));
+	json_object_object_add(o, "mlock", json_object_new_boolean(st.mlock));
+	json_object_object_add(o, "load", load_json(&st));
+	json_object_object_add(o, "gain", gain_json(&st));
+	json_object_object_add(cfg, "path", json_object_new_string(ctx->config.path));
+	json_object_object_add(cfg, "sha256", json_object_new_string(ctx->config.sha256));
+	json_object_object_add(o, "config", cfg);
+	*ret = o;
+	return 0;
+}
+
+int handle_stats(struct ctl_context *ctx, struct ctl_session *session,
+                 const struct rpc_request *req, json_object **ret,
+                 struct rpc_error *err)
+{
+	struct eng_status st;
+	json_object *o = json_object_new_object();
+	unsigned clients = 0;
+
+	engine_status(ctx->engine, &st);
+	for (int i = 0; i < 2; i++)
+		if (ctx->servers[i])
+			clients += ctl_server_clients(ctx->servers[i]);
+	json_object_object_add(o, "uptime_s", json_number(uptime_s(ctx), 0.001));
+	json_object_object_add(o, "state", json_object_new_string(eng_state_name(st.state)));
+	json_object_object_add(o, "frames", frames_json(&st));
+	json_object_object_add(o, "xruns", pair_json("capture", st.xruns_capture,
+	                                             "playback", st.xruns_playback));
+	json_object_object_add(o, "recoveries", json_object_new_int64((int64_t)st.resyncs));
+	json_object_object_add(o, "reopens", json_object_new_int64(0));
+	json_object_object_add(o, "clipped", pair_json("capture", st.clipped_capture,
+	                                               "playback", st.clipped_playback));
+	json_object_object_add(o, "load", load_json(&st));
+	json_object_object_add(o, "clients", json_object_new_int((int)clients));
+	json_object_object_add(o, "events_lost", json_object_new_int64((int64_t)st.events_lost));
+	json_object_object_add(o, "levels_skipped", json_object_new_int64((int64_t)ctx->levels_skipped));
+	json_object_object_add(o, "rate", json_object_new_int((int)st.rate));
+	json_object_object_add(o, "latency_frames", json_object_new_int((int)st.latency_frames));
+	*ret = o;
+	return 0;
+}
+
+int handle_gain_get(struct ctl_context *ctx, struct ctl_session *session,
+                    const struct rpc_request *req, json_object **ret,
+                    struct rpc_error *err)
+{
+	struct eng_status st;
+
+	engine_status(ctx->engine, &st);
+	*ret = gain_json(&st);
+	return 0;
+}
+
+/* Apply a new master volume and tell the "gain" subscribers who did it. */
+static int apply_gain(struct ctl_context *ctx, struct ctl_session *session,
+                      double db, bool mute, double ramp_ms,
+                      struct rpc_error *err)
+{
+	struct eng_status st;
+	json_object *note, *by;
+	int r = engine_set_gain(ctx->engine, db, mute, ramp_ms);
+
+	if (r < 0) {
+		rpc_error_set(err, RPC_SERVER_ERROR, NULL, "engine busy: %s", strerror(-r));
+		return r;
+	}
+	engine_status(ctx->engine, &st);
+	note = gain_json(&st);
+	by = json_object_new_object();
+	json_object_object_add(by, "pid", json_object_new_int((int)session->pid));
+	json_object_object_add(by, "uid", json_object_new_int64((int64_t)session->uid));
+	json_object_object_add(note, "by", by);
+	ctl_notify(ctx, CTL_TOPIC_GAIN, "gain", note);
+	return 0;
+}
+
+int handle_gain_set(struct ctl_context *ctx, struct ctl_session *session,
+                    const struct rpc_request *req, json_object **ret,
+                    struct rpc_error *err)
+{
+	struct eng_status st;
+	double db, ramp_ms = -1.0;
+	bool mute;
+	int r;
+
+	engine_status(ctx->engine, &st);
+	db = st.gain_db;
+	mute = st.mute;
+	if (!req->params || (!json_object_object_get_ex(req->params, "db", NULL) &&
+	                     !json_object_object_get_ex(req->params, "mute", NULL))) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "db", "give \"db\" and/or \"mute\"");
+		return -EINVAL;
+	}
+	if ((r = proto_param_double(req->params, "db", false, GAIN_DB_MIN, GAIN_DB_MAX, &db, err)) < 0 ||
+	    (r = proto_param_bool(req->params, "mute", false, &mute, err)) < 0 ||
+	    (r = proto_param_double(req->params, "ramp_ms", false, 0.0, 10000.0, &ramp_ms, err)) < 0 ||
+	    (r = apply_gain(ctx, session, db, mute, ramp_ms, err)) < 0)
+		return r;
+	return handle_gain_get(ctx, session, req, ret, err);
+}
+
+int handle_gain_adjust(struct ctl_context *ctx, struct ctl_session *session,
+                       const struct rpc_request *req, json_object **ret,
+                       struct rpc_error *err)
+{
+	const double span = GAIN_DB_MAX - GAIN_DB_MIN;
+	struct eng_status st;
+	double delta, ramp_ms = -1.0, db;
+	int r;
+
+	engine_status(ctx->engine, &st);
+	if ((r = proto_param_double(req->params, "db", true, -span, span, &delta, err)) < 0 ||
+	    (r = proto_param_double(req->params, "ramp_ms", false, 0.0, 10000.0, &ramp_ms, err)) < 0)
+		return r;
+	db = st.gain_db + delta;
+	db = db < GAIN_DB_MIN ? GAIN_DB_MIN : db > GAIN_DB_MAX ? GAIN_DB_MAX : db;
+	if ((r = apply_gain(ctx, session, db, st.mute, ramp_ms, err)) < 0)
+		return r;
+	return handle_gain_get(ctx, session, req, ret, err);
+}
+
+static int mute_result(struct ctl_context *ctx, json_object **ret)
+{
+	struct eng_status st;
+
+	engine_status(ctx->engine, &st);
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "mute", json_object_new_boolean(st.mute));
+	return 0;
+}
+
+int handle_mute_get(struct ctl_context *ctx, struct ctl_session *session,
+                    const struct rpc_request *req, json_object **ret,
+                    struct rpc_error *err)
+{
+	return mute_result(ctx, ret);
+}
+
+static int set_mute(struct ctl_context *ctx, struct ctl_session *session,
+                    const struct rpc_request *req, bool mute, json_object **ret,
+                    struct rpc_error *err)
+{
+	struct eng_status st;
+	double ramp_ms = -1.0;
+	int r;
+
+	engine_status(ctx->engine, &st);
+	if ((r = proto_param_double(req->params, "ramp_ms", false, 0.0, 10000.0, &ramp_ms, err)) < 0 ||
+	    (r = apply_gain(ctx, session, st.gain_db, mute, ramp_ms, err)) < 0)
+		return r;
+	return mute_result(ctx, ret);
+}
+
+int handle_mute_set(struct ctl_context *ctx, struct ctl_session *session,
+                    const struct rpc_request *req, json_object **ret,
+                    struct rpc_error *err)
+{
+	bool mute = false;
+	int r = proto_param_bool(req->params, "mute", true, &mute, err);
+
+	return r < 0 ? r : set_mute(ctx, session, req, mute, ret, err);
+}
+
+int handle_mute_toggle(struct ctl_context *ctx, struct ctl_session *session,
+                       const struct rpc_request *req, json_object **ret,
+                       struct rpc_error *err)
+{
+	struct eng_status st;
+
+	engine_status(ctx->engine, &st);
+	return set_mute(ctx, session, req, !st.mute, ret, err);
+}
+
+static json_object *tap_json(const struct meter_reading *m, enum meter_tap tap)
+{
+	json_object *arr = json_object_new_array();
+
+	for (unsigned ch = 0; ch < m->channels[tap]; ch++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "channel", json_object_new_int((int)ch));
+		json_object_object_add(o, "peak_dbfs", json_number(m->peak_dbfs[tap][ch], 0.01));
+		json_object_object_add(o, "rms_dbfs", json_number(m->rms_dbfs[tap][ch], 0.01));
+		json_object_object_add(o, "peak_hold_dbfs", json_number(m->peak_hold_dbfs[tap][ch], 0.01));
+		json_object_object_add(o, "clipped", json_object_new_int64((int64_t)m->clipped[tap][ch]));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+json_object *levels_json(struct ctl_context *ctx, uint64_t *since, double window_ms)
+{
+	const struct dspd_config *cfg = engine_config(ctx->engine);
+	struct meter_reading m;
+	json_object *o = json_object_new_object();
+
+	engine_levels(ctx->engine, since, window_ms, &m);
+	json_object_object_add(o, "capture", tap_json(&m, METER_TAP_CAPTURE));
+	json_object_object_add(o, "playback", tap_json(&m, METER_TAP_PLAYBACK));
+	json_object_object_add(o, "window_ms", json_number(1000.0 * m.frames / cfg->rate, 0.01));
+	return o;
+}
+
+int handle_levels(struct ctl_context *ctx, struct ctl_session *session,
+                  const struct rpc_request *req, json_object **ret,
+                  struct rpc_error *err)
+{
+	double window_ms = LEVELS_DEFAULT_WINDOW_MS;
+	int r = proto_param_double(req->params, "window_ms", false, 10.0, 10000.0,
+	                           &window_ms, err);
+
+	if (r < 0)
+		return r;
+	*ret = levels_json(ctx, &session->levels_since, window_ms);
+	return 0;
+}
+
+static const char *direction_name(uint32_t directions)
+{
+	switch (directions) {
+	case 1: return "capture";
+	case 2: return "playback";
+	default: return "both";
+	}
+}
+
+static const char *cause_name(int cause)
+{
+	switch (cause) {
+	case ENG_XRUN_PIPE: return "xrun";
+	case ENG_XRUN_SUSPEND: return "suspend";
+	case ENG_XRUN_TIMEOUT: return "timeout";
+	default: return "error";
+	}
+}
+
+json_object *xrun_json(const struct eng_xrun *x)
+{
+	json_object *o = json_object_new_object();
+	char when[64];
+
+	format_utc(x->realtime_ns, when, sizeof(when));
+	json_object_object_add(o, "direction", json_object_new_string(direction_name(x->directions)));
+	json_object_object_add(o, "cause", json_object_new_string(cause_name(x->cause)));
+	json_object_object_add(o, "error", json_object_new_string(strerror(-x->error)));
+	json_object_object_add(o, "time", json_object_new_string(when));
+	json_object_object_add(o, "monotonic_s", json_number(x->monotonic_ns / 1e9, 0.001));
+	json_object_object_add(o, "frames_lost", json_object_new_int64((int64_t)x->frames_lost));
+	return o;
+}
+
+int handle_xruns(struct ctl_context *ctx, struct ctl_session *session,
+                 const struct rpc_request *req, json_object **ret,
+                 struct rpc_error *err)
+{
+	struct eng_xrun log[ENG_XRUN_LOG];
+	struct eng_status st;
+	unsigned n = engine_xrun_log(ctx->engine, log, ENG_XRUN_LOG);
+	json_object *o, *recent = json_object_new_array();
+
+	engine_status(ctx->engine, &st);
+	o = pair_json("capture", st.xruns_capture, "playback", st.xruns_playback);
+	json_object_object_add(o, "resyncs", json_object_new_int64((int64_t)st.resyncs));
+	json_object_object_add(o, "frames_dropped", json_object_new_int64((int64_t)st.dropped));
+	for (unsigned i = 0; i < n; i++)
+		json_object_array_add(recent, xrun_json(&log[i]));
+	json_object_object_add(o, "recent", recent);
+	*ret = o;
+	return 0;
+}
+
+static json_object *block_json(const struct cfg_block *b, unsigned index,
+                               unsigned channels)
+{
+	json_object *o = json_object_new_object(), *chs = json_object_new_array();
+
+	json_object_object_add(o, "index", json_object_new_int((int)index));
+	json_object_object_add(o, "type", json_object_new_string("gain"));
+	json_object_object_add(o, "name", json_object_new_string(b->name));
+	json_object_object_add(o, "db", json_number(b->db, 0.01));
+	json_object_object_add(o, "mute", json_object_new_boolean(b->mute));
+	json_object_object_add(o, "invert", json_object_new_boolean(b->invert));
+	for (unsigned ch = 0; ch < channels && ch < 32; ch++)
+		if (b->channel_mask & (1u << ch))
+			json_object_array_add(chs, json_object_new_int((int)ch));
+	json_object_object_add(o, "channels", chs);
+	return o;
+}
+
+int handle_pipeline_list(struct ctl_context *ctx, struct ctl_session *session,
+                         const struct rpc_request *req, json_object **ret,
+                         struct rpc_error *err)
+{
+	const struct dspd_config *cfg = engine_config(ctx->engine);
+	unsigned channels = cfg->capture.channels > cfg->playback.channels
+	                    ? cfg->capture.channels : cfg->playback.channels;
+	json_object *blocks = json_object_new_array();
+
+	for (unsigned i = 0; i < cfg->n_blocks; i++)
+		json_object_array_add(blocks, block_json(&cfg->blocks[i], i, channels));
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "blocks", blocks);
+	return 0;
+}

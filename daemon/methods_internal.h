@@ -1,0 +1,47 @@
+/* methods_internal.h - what the method files share: the handler signature,
+ * result builders, and each file's handlers.  Control thread only. */
+#ifndef DSPD_METHODS_INTERNAL_H
+#define DSPD_METHODS_INTERNAL_H
+
+#include "methods.h"
+
+typedef int (*method_fn)(struct ctl_context *ctx, struct ctl_session *session,
+                         const struct rpc_request *req, json_object **ret_result,
+                         struct rpc_error *err);
+
+/* A double rounded to resolution (finite always). */
+json_object *json_number(double v, double resolution);
+/* "2026-11-25T12:00:00.123Z" */
+void format_utc(int64_t realtime_ns, char *out, size_t len);
+uint64_t monotonic_ns(void);
+json_object *xrun_json(const struct eng_xrun *x);
+json_object *levels_json(struct ctl_context *ctx, uint64_t *since, double window_ms);
+json_object *gain_json(const struct eng_status *st);
+
+/* methods_engine.c */
+int handle_status(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_stats(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_gain_get(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_gain_set(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_gain_adjust(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_mute_get(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_mute_set(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_mute_toggle(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_levels(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_xruns(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_pipeline_list(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+
+/* methods_config.c */
+int handle_config_get(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_config_validate(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_config_reload(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+
+/* subscriptions.c */
+int handle_subscribe(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_unsubscribe(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_record(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+
+/* A handler that answers later returns this with *ret_result NULL. */
+#define METHOD_DEFERRED 1
+
+#endif
