@@ -639,6 +639,9 @@ void engine_levels(struct engine *e, uint64_t *since, double window_ms,
 	uint32_t hold = (uint32_t)(ENG_PEAK_HOLD_MS * e->cfg.rate / 1000.0);
 
 	*since = meter_history_read(&e->history, *since, frames, hold, out);
+	/* known even before the first meter block arrives */
+	out->channels[METER_TAP_CAPTURE] = e->capture.channels;
+	out->channels[METER_TAP_PLAYBACK] = e->playback.channels;
 }
 
 unsigned engine_xrun_log(struct engine *e, struct eng_xrun *out, unsigned max)

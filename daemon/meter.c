@@ -126,7 +126,7 @@ uint64_t meter_history_read(const struct meter_history *h, uint64_t since_seq,
 			}
 	}
 	for (int tap = 0; tap < METER_TAPS; tap++)
-		for (unsigned ch = 0; ch < out->channels[tap]; ch++) {
+		for (unsigned ch = 0; ch < METER_MAX_CHANNELS; ch++) {
 			double ms = out->frames ? sumsq[tap][ch] / out->frames : 0.0;
 
 			out->peak_dbfs[tap][ch] = gain_linear_to_db(peak[tap][ch]);

@@ -1,0 +1,231 @@
+/* dspdtest.h - internal interface between the files of "dspdtest", an ALSA
+ * ioplug PCM paced by CLOCK_MONOTONIC: the test rig that proves dspd loses
+ * no sample.  Users read tests/alsa/README.md; this header is for the
+ * files below, which are linked into one libasound_module_pcm_dspdtest.so:
+ *
+ *   pcm_dspdtest.c      ioplug callbacks, construction, plugin entry point,
+ *                       the process-wide shared state
+ *   dspdtest_clock.c    the simulated hardware: time, run position, xruns,
+ *                       timerfd wake-ups and poll readiness
+ *   dspdtest_params.c   device parameters from the ALSA configuration
+ *   dspdtest_signal.c   sample formats, counter encoding/decoding, sine,
+ *                       the capture signal generator
+ *   dspdtest_check.c    the playback checker: gaps, mismatches, latency
+ *   dspdtest_report.c   the JSON report and the float32 recording
+ *   dspdtest_control.c  the control file: fault-injection commands
+ *
+ * All capture and playback instances of one process share one state (clock
+ * origin t0 = first start of either stream, every counter, the checker),
+ * because dspd opens both streams of the device in one process.  That state
+ * lives as long as the process and survives close/reopen, so a reopen shows
+ * up as one gap.  Callbacks run on whatever thread the application calls
+ * alsa-lib from; the shared state is guarded by shared.lock, and functions
+ * marked "Lock held" below expect the caller to hold it.  Everything here
+ * is test code: it may log (SNDERR), write files and sleep on the caller's
+ * thread, which is the point of a fault injector.
+ *
+ * Every symbol declared here is hidden: the .so exports only the plugin's
+ * entry point, as when all of this was one file of static functions. */
+#ifndef DSPDTEST_H
+#define DSPDTEST_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <alsa/asoundlib.h>
+#include <alsa/pcm_external.h>
+
+#pragma GCC visibility push(hidden)
+
+#define MAX_CHANNELS 32
+#define GAP_LIST_MAX 64
+#define SAMPLE_FORMAT_COUNT 7   /* entries of dspdtest_signal.c's table */
+
+/* ---- sample formats (dspdtest_signal.c) -------------------------------- */
+
+struct sample_format {
+	snd_pcm_format_t format;
+	unsigned int bytes;     /* storage per sample */
+	unsigned int bits;      /* significant bits B of the counter */
+};
+
+/* NULL when dspdtest does not support format. */
+const struct sample_format *sample_format_find(snd_pcm_format_t format);
+/* Fill formats with every supported format; returns how many. */
+unsigned int sample_format_all(unsigned int formats[SAMPLE_FORMAT_COUNT]);
+
+/* Two's-complement wrap of x to a signed bits-wide value. */
+int64_t wrap_bits(int64_t x, unsigned int bits);
+/* Counter encoding of frame counter k on channel c (before storage). */
+int64_t counter_value(int64_t k, unsigned int channel, unsigned int bits);
+/* One sample of fmt in units of the least significant of fmt->bits bits
+ * (exact for every encoded counter; fractional when something scaled it). */
+double sample_decode(const struct sample_format *fmt, const unsigned char *src);
+
+static inline unsigned char *area_frame(const snd_pcm_channel_area_t *area,
+					snd_pcm_uframes_t frame)
+{
+	return (unsigned char *)area->addr + (area->first + area->step * frame) / 8;
+}
+
+/* ---- process-wide shared state (pcm_dspdtest.c) ------------------------ */
+
+struct gap_entry {
+	int64_t at;             /* counter that was expected */
+	int64_t missing;        /* counter received minus expected */
+};
+
+struct capture_stats {
+	int64_t run_origin;     /* first counter of the newest capture run */
+	uint64_t starts;
+	uint64_t frames;
+	uint64_t overruns;
+	uint64_t stalls_injected;
+};
+
+struct playback_stats {
+	uint64_t starts;
+	uint64_t frames;
+	uint64_t underruns;
+	uint64_t silent_frames;
+	uint64_t counter_frames;
+	uint64_t gaps;
+	uint64_t mismatches;
+	struct gap_entry gap_list[GAP_LIST_MAX];
+	unsigned int gap_list_len;
+	bool have_counter;      /* at least one counter frame matched */
+	bool after_silence;     /* silence since the last counter frame */
+	uint64_t capture_starts_seen;   /* capture starts at the last counter */
+	bool have_latency;
+	int64_t expected;       /* next counter if nothing is lost */
+	int64_t first_counter;
+	int64_t last_counter;
+	int64_t latency_min;
+	int64_t latency_max;
+	int64_t latency_last;
+};
+
+struct shared_state {
+	pthread_mutex_t lock;
+	bool have_origin;
+	uint64_t origin_ns;     /* t0: first start of either stream */
+	struct capture_stats capture;
+	struct playback_stats playback;
+};
+
+extern struct shared_state shared;
+
+/* ---- one open PCM ------------------------------------------------------ */
+
+enum signal_kind { SIGNAL_COUNTER, SIGNAL_SINE, SIGNAL_SILENCE };
+
+struct dspdtest_params {
+	unsigned int formats[SAMPLE_FORMAT_COUNT];
+	unsigned int format_count;
+	unsigned int channels_min, channels_max;
+	unsigned int rate_min, rate_max;
+	enum signal_kind signal;
+	double sine_freq;
+	double sine_dbfs;
+	char *report_path;
+	char *record_path;
+	char *control_path;
+};
+
+/* Latency of counter frames written before their run started, kept
+ * relative (run position minus counter) until start() knows Gstart. */
+struct pending_latency {
+	bool any;
+	int64_t min, max, last;
+};
+
+struct dspdtest {
+	snd_pcm_ioplug_t io;
+	struct dspdtest_params params;
+	const struct sample_format *fmt;        /* NULL until hw_params */
+	int timer_fd;
+	snd_pcm_uframes_t avail_min;
+	snd_pcm_uframes_t boundary;
+	bool run_active;        /* started and not yet stopped/prepared */
+	bool xrun_seen;         /* this run already overran/underran */
+	uint64_t run_start_ns;
+	int64_t run_origin;     /* G at run start: Gstart */
+	bool origin_known;      /* run_origin belongs to the current run */
+	struct pending_latency pending;         /* playback, before start */
+	uint64_t run_frames;    /* frames transferred in this run */
+	uint64_t frames_total;  /* frames transferred since open */
+	uint64_t next_report_frames;
+	FILE *record;
+};
+
+static inline bool is_capture(const struct dspdtest *t)
+{
+	return t->io.stream == SND_PCM_STREAM_CAPTURE;
+}
+
+/* ---- configuration (dspdtest_params.c) --------------------------------- */
+
+void params_set_defaults(struct dspdtest_params *p);
+/* Apply the PCM's configuration node; logs and fails on anything unknown. */
+int params_parse(struct dspdtest_params *p, snd_config_t *conf);
+void params_free(struct dspdtest_params *p);
+
+/* ---- simulated hardware (dspdtest_clock.c) ----------------------------- */
+
+uint64_t monotonic_ns(void);
+void sleep_ms(unsigned int ms);
+/* G(t) = round((t - t0) * rate); sets t0 on the first call. Lock held. */
+int64_t shared_global_frame(uint64_t now_ns, unsigned int rate);
+/* Frames the clock advanced since the current run started. */
+uint64_t run_elapsed(const struct dspdtest *t, uint64_t now_ns);
+/* Hardware position of the running stream, or -EPIPE after an xrun. */
+int64_t run_position(struct dspdtest *t);
+/* End the current run (drop or prepare), counting an unnoticed xrun. */
+void run_end(struct dspdtest *t);
+/* Arm the timerfd for the moment the PCM becomes ready in state. */
+void wakeup_arm(struct dspdtest *t, snd_pcm_state_t state);
+/* POLLIN/POLLOUT, 0 or POLLERR for the PCM's state, from the clock. */
+unsigned short ready_events(struct dspdtest *t);
+
+/* ---- capture (dspdtest_signal.c, dspdtest_control.c) ------------------- */
+
+/* Fill size frames at offset with the configured signal. */
+void capture_generate(struct dspdtest *t, const snd_pcm_channel_area_t *areas,
+		      snd_pcm_uframes_t offset, snd_pcm_uframes_t size);
+/* Run the control file's commands, if one is present; it is consumed. */
+void control_poll(struct dspdtest *t);
+
+/* ---- playback (dspdtest_check.c, dspdtest_report.c) -------------------- */
+
+/* Check, count and record size frames that t plays from offset. */
+void playback_check(struct dspdtest *t, const snd_pcm_channel_area_t *areas,
+		    snd_pcm_uframes_t offset, snd_pcm_uframes_t size);
+/* The run started at origin: account the latency of frames written
+ * before. Lock held. */
+void pending_commit(struct pending_latency *p, struct playback_stats *s,
+		    int64_t origin);
+
+/* Frames decoded in playback_check, batched for the recording file. */
+struct record_batch {
+	float samples[4096];
+	size_t len;
+	double scale;           /* counter LSB units to full scale 1.0 */
+};
+
+void record_batch_init(struct record_batch *b, const struct dspdtest *t);
+/* Queue one frame of t->io.channels decoded samples; no-op when t does
+ * not record. */
+void record_frame(struct dspdtest *t, struct record_batch *b, const double *x);
+/* Write out what is queued; a failed write stops the recording. */
+void record_flush(struct dspdtest *t, struct record_batch *b);
+
+/* Write the report atomically (tmp + rename); playback instances only. */
+int report_write(struct dspdtest *t);
+/* report_write() about every 0.5 s of transferred frames. */
+void report_maybe(struct dspdtest *t);
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,206 @@
+/* dspdtest_clock.c - dspdtest's simulated hardware: a sound card clocked by
+ * CLOCK_MONOTONIC.  Owns time conversions, the shared clock origin t0, the
+ * hardware position of a run (floor(elapsed * rate) from its start), xrun
+ * detection and counting (once per run), and the timerfd that makes the
+ * poll descriptor level-triggered like a kernel PCM's.
+ *
+ * Called from the ioplug callbacks on the application's thread; takes
+ * shared.lock itself where it touches shared counters, except
+ * shared_global_frame(), whose caller holds it. */
+#include <errno.h>
+#include <poll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+#include "dspdtest.h"
+
+#define NSEC_PER_SEC 1000000000ull
+#define WAKE_NOW 1ull           /* an absolute time long past */
+#define WAKE_NEVER 0ull         /* disarms the timer */
+
+/* ---- time -------------------------------------------------------------- */
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* floor(ns * rate / 1e9) without overflow. */
+static uint64_t frames_in_ns(uint64_t ns, unsigned int rate)
+{
+	return (ns / NSEC_PER_SEC) * rate + (ns % NSEC_PER_SEC) * rate / NSEC_PER_SEC;
+}
+
+/* round(ns * rate / 1e9). */
+static int64_t frames_in_ns_rounded(uint64_t ns, unsigned int rate)
+{
+	return (int64_t)((ns / NSEC_PER_SEC) * rate +
+			 ((ns % NSEC_PER_SEC) * rate + NSEC_PER_SEC / 2) / NSEC_PER_SEC);
+}
+
+/* Smallest ns with frames_in_ns(ns, rate) >= frames. */
+static uint64_t ns_for_frames(uint64_t frames, unsigned int rate)
+{
+	uint64_t rest = frames % rate;
+	return (frames / rate) * NSEC_PER_SEC + (rest * NSEC_PER_SEC + rate - 1) / rate;
+}
+
+void sleep_ms(unsigned int ms)
+{
+	uint64_t until = monotonic_ns() + (uint64_t)ms * 1000000ull;
+	struct timespec ts = {
+		.tv_sec = (time_t)(until / NSEC_PER_SEC),
+		.tv_nsec = (long)(until % NSEC_PER_SEC),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+int64_t shared_global_frame(uint64_t now_ns, unsigned int rate)
+{
+	if (!shared.have_origin) {
+		shared.have_origin = true;
+		shared.origin_ns = now_ns;
+	}
+	return frames_in_ns_rounded(now_ns - shared.origin_ns, rate);
+}
+
+/* ---- runs and xruns ---------------------------------------------------- */
+
+uint64_t run_elapsed(const struct dspdtest *t, uint64_t now_ns)
+{
+	return frames_in_ns(now_ns - t->run_start_ns, t->io.rate);
+}
+
+static bool xrun_condition(const struct dspdtest *t, uint64_t elapsed)
+{
+	if (is_capture(t))
+		return elapsed > t->run_frames + t->io.buffer_size;
+	return elapsed > t->run_frames;
+}
+
+/* Count the xrun of this run once, the moment anyone notices it. */
+static void note_xrun(struct dspdtest *t)
+{
+	if (t->xrun_seen)
+		return;
+	t->xrun_seen = true;
+	pthread_mutex_lock(&shared.lock);
+	if (is_capture(t))
+		shared.capture.overruns++;
+	else
+		shared.playback.underruns++;
+	pthread_mutex_unlock(&shared.lock);
+}
+
+int64_t run_position(struct dspdtest *t)
+{
+	uint64_t elapsed = run_elapsed(t, monotonic_ns());
+
+	if (t->xrun_seen || xrun_condition(t, elapsed)) {
+		note_xrun(t);
+		return -EPIPE;
+	}
+	return (int64_t)elapsed;
+}
+
+/* An xrun that happened before the application noticed still counts, as
+ * on real hardware; running dry at the end of a drain does not. */
+void run_end(struct dspdtest *t)
+{
+	if (!t->run_active)
+		return;
+	if (t->io.state != SND_PCM_STATE_DRAINING &&
+	    xrun_condition(t, run_elapsed(t, monotonic_ns())))
+		note_xrun(t);
+	t->run_active = false;
+}
+
+static void timer_set(struct dspdtest *t, uint64_t abs_ns)
+{
+	struct itimerspec its = {
+		.it_value = {
+			.tv_sec = (time_t)(abs_ns / NSEC_PER_SEC),
+			.tv_nsec = (long)(abs_ns % NSEC_PER_SEC),
+		},
+	};
+
+	timerfd_settime(t->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Frames the application may transfer now (run_position() result). */
+static uint64_t run_avail(const struct dspdtest *t, uint64_t elapsed)
+{
+	if (is_capture(t))
+		return elapsed - t->run_frames;
+	return t->io.buffer_size - (t->run_frames - elapsed);
+}
+
+/* So the fd behaves level-triggered like a kernel PCM's. */
+void wakeup_arm(struct dspdtest *t, snd_pcm_state_t state)
+{
+	uint64_t when = WAKE_NOW;
+	uint64_t target;
+
+	switch (state) {
+	case SND_PCM_STATE_RUNNING:
+		if (is_capture(t)) {
+			target = t->run_frames + t->avail_min;
+		} else {
+			if (t->run_frames + t->avail_min <= t->io.buffer_size)
+				break;
+			target = t->run_frames + t->avail_min - t->io.buffer_size;
+		}
+		when = t->run_start_ns + ns_for_frames(target, t->io.rate);
+		break;
+	case SND_PCM_STATE_DRAINING:
+		if (!is_capture(t))
+			when = t->run_start_ns + ns_for_frames(t->run_frames, t->io.rate);
+		break;
+	case SND_PCM_STATE_PREPARED:
+		if (is_capture(t) ||
+		    t->io.buffer_size - t->run_frames < t->avail_min)
+			when = WAKE_NEVER;
+		break;
+	case SND_PCM_STATE_PAUSED:
+		when = WAKE_NEVER;
+		break;
+	default:        /* XRUN, SETUP, ...: report POLLERR at once */
+		break;
+	}
+	timer_set(t, when);
+}
+
+/* Readiness from the clock; the timerfd only wakes the poller up. */
+unsigned short ready_events(struct dspdtest *t)
+{
+	unsigned short ready = is_capture(t) ? POLLIN : POLLOUT;
+	int64_t pos;
+
+	switch (t->io.state) {
+	case SND_PCM_STATE_RUNNING:
+		pos = run_position(t);
+		if (pos < 0) {
+			snd_pcm_ioplug_set_state(&t->io, SND_PCM_STATE_XRUN);
+			return POLLERR;
+		}
+		return run_avail(t, (uint64_t)pos) >= t->avail_min ? ready : 0;
+	case SND_PCM_STATE_DRAINING:
+		if (is_capture(t) || run_elapsed(t, monotonic_ns()) >= t->run_frames)
+			return ready;
+		return 0;
+	case SND_PCM_STATE_PREPARED:
+		if (!is_capture(t) &&
+		    t->io.buffer_size - t->run_frames >= t->avail_min)
+			return ready;
+		return 0;
+	case SND_PCM_STATE_PAUSED:
+		return 0;
+	default:
+		return POLLERR;
+	}
+}
