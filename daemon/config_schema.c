@@ -10,7 +10,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -340,6 +339,8 @@ static const struct field top_fields[] = {
 	{ .key = "pipeline", .parse = cfg_parse_pipeline },
 	{ 0 }
 };
+
+/* -- cross-field checks, once every key has been read -- */
 
 static void check_buffer_size(struct parser *p, struct json_object *root,
                               const struct dspd_config *cfg)

@@ -184,6 +184,7 @@ static void publish_meters(struct engine *e)
 /* Drop both streams, prepare, prefill playback with silence, start both. */
 static int restart_streams(struct engine *e)
 {
+	uint64_t before;
 	int r;
 
 	if ((r = pcm_reset(&e->capture)) < 0 || (r = pcm_reset(&e->playback)) < 0)
@@ -194,9 +195,11 @@ static int restart_streams(struct engine *e)
 		return r;
 	/* capture first: the playback clock then starts no earlier, so the
 	 * latency is the prefill plus at most the few microseconds between */
+	before = now_ns(CLOCK_MONOTONIC);
 	if ((r = snd_pcm_start(e->capture.handle)) < 0)
 		return r;
-	e->capture_started_ns = now_ns(CLOCK_MONOTONIC);
+	/* the device started somewhere in between */
+	e->capture_started_ns = before + (now_ns(CLOCK_MONOTONIC) - before) / 2;
 	e->frames_since_start = 0;
 	if (!e->linked && (r = snd_pcm_start(e->playback.handle)) < 0)
 		return r;

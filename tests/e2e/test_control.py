@@ -93,11 +93,14 @@ def test_limits_close_abusers_only():
         s.close()
         # client limit: 64 held open, the 65th is told why
         held = []
-        for _ in range(64):
+        for i in range(64):
             c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(10)
             c.connect(d.socket)
             held.append(c)
-        time.sleep(0.3)
+        for i, c in enumerate(held):   # each one really accepted and served
+            c.sendall(GOOD % i)
+            check(json.loads(c.makefile("rb").readline())["id"] == i, "held client %d" % i)
         extra = raw_request(d.socket, b"", read_lines=1)
         check(extra and "too many clients" in extra[0]["error"]["data"]["reason"], "65th client: %s" % extra)
         for c in held:
