@@ -37,7 +37,7 @@ UNIT_TESTS     := format ring gain meter config proto
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
-.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan install bench plugin rig
+.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig
 .SECONDARY:
 
 all: daemon/dspd ctl/dspctl
@@ -99,7 +99,7 @@ demo:
 check: deps
 	$(MAKE) check-run
 
-check-run: unit unit-asan unit-tsan rig e2e e2e-asan
+check-run: unit unit-asan unit-tsan rig e2e e2e-asan e2e-tsan
 	@echo "make check: all suites passed"
 
 unit: $(call UNIT_BINS,rel)
@@ -113,6 +113,9 @@ rig: plugin
 	ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$(abspath build/alsa/tests.conf) build/alsa/rig_selftest
 e2e: all plugin rig
 	python3 tests/e2e/run.py --dspd daemon/dspd --dspctl ctl/dspctl
+# the engine and control thread under ThreadSanitizer, end to end
+e2e-tsan: all build/tsan/dspd plugin
+	python3 tests/e2e/run.py --dspd build/tsan/dspd --dspctl ctl/dspctl --quick
 e2e-asan: build/asan/dspd build/asan/dspctl plugin
 	python3 tests/e2e/run.py --dspd build/asan/dspd --dspctl build/asan/dspctl --quick
 
