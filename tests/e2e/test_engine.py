@@ -185,6 +185,7 @@ def test_gain_change_is_exact_and_click_free():
         allowed = 2 * amp * __import__("math").sin(__import__("math").pi * 1000 / rate) \
             + amp * (1 - 10 ** (-6 / 20)) / ramp_frames + 1e-6
         worst = max_step(body)
+        print("    level change %.4f dB; largest step %.5f (allowed %.5f)" % (delta, worst, allowed))
         check(worst <= allowed, "largest step %.5f > %.5f allowed: a click" % (worst, allowed))
         pb = lv["playback"][0]
         check(abs(lv["capture"][0]["peak_dbfs"] + 6.0) < 0.1, "capture peak %s" % lv["capture"][0])
