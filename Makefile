@@ -33,7 +33,7 @@ DAEMON_LIB_SRC := daemon/log.c daemon/config.c daemon/config_syntax.c daemon/con
                   daemon/sha256.c daemon/lifecycle.c
 DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c
-UNIT_TESTS     := format ring gain meter config proto
+UNIT_TESTS     := format ring gain meter config config_errors proto
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)

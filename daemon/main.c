@@ -244,8 +244,13 @@ int main(int argc, char **argv)
 		daemon_log_config_errors(&errs, r, config_path);
 		return EXIT_CONFIG;
 	}
-	if (d.socket_override)
+	if (d.socket_override) {
+		if (strcmp(d.socket_override, d.cfg.monitor_socket_path) == 0) {
+			log_err("--socket %s is the monitor socket of %s", d.socket_override, config_path);
+			return 2;
+		}
 		snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s", d.socket_override);
+	}
 	if (check_only) {
 		printf("%s: configuration OK\n", config_path);
 		json_object_put(d.ctx.config.json);
