@@ -141,3 +141,19 @@ install: all
 
 clean:
 	rm -rf build daemon/dspd ctl/dspctl
+
+# ---- dspctl: bash completion and protocol man page --------------------------
+# etc/bash-completion/dspctl is committed; `make completion` regenerates it
+# from dspctl's command table and ctl-check (part of check) fails when stale.
+.PHONY: completion ctl-check install-ctl-extras
+completion: ctl/dspctl
+	ctl/dspctl --complete-script > etc/bash-completion/dspctl
+ctl-check: ctl/dspctl
+	tests/ctl/test_completion.sh ctl/dspctl
+check-run: ctl-check
+install: install-ctl-extras
+install-ctl-extras: all
+	install -d $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 man/dspd-protocol.7 $(DESTDIR)$(MANDIR)/man7/dspd-protocol.7
+	install -m 0644 etc/bash-completion/dspctl \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dspctl

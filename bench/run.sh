@@ -5,3 +5,4 @@ set -eu
 cd "$(dirname "$0")/.."
 echo "== bench_period: RT per-period work vs memcpy anchor"
 build/rel/bench/bench_period
+python3 bench/bench_control.py

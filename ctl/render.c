@@ -1,10 +1,12 @@
-/* render.c - turns status/gain/levels/xruns results into aligned text.
+/* render.c - turns status/stats/gain/levels/xruns/pipeline results into
+ * aligned text.
  *
- * Status and xruns are "key: value" lines with the values in one column;
- * levels is a table with one row per channel and tap point.  Numbers get the
+ * Status, stats and xruns are "key: value" lines with the values in one
+ * column; levels and pipeline are tables with one row per channel or block.  Numbers get the
  * precision a person can use: dB to 0.1, milliseconds to 0.01, load to 0.1 %.
  * Single-threaded (dspctl's main thread). */
 #include "render.h"
+#include "jvalue.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -12,54 +14,6 @@
 #include <string.h>
 
 #define KEY_WIDTH 18  /* "frames processed:" plus one space */
-
-static json_object *field(json_object *obj, const char *key)
-{
-	json_object *value = NULL;
-
-	if (!obj || !json_object_is_type(obj, json_type_object))
-		return NULL;
-	json_object_object_get_ex(obj, key, &value);
-	return value;
-}
-
-static bool number(json_object *value, double *ret)
-{
-	if (!json_object_is_type(value, json_type_double) &&
-	    !json_object_is_type(value, json_type_int))
-		return false;
-	*ret = json_object_get_double(value);
-	return isfinite(*ret);
-}
-
-static const char *string(json_object *value)
-{
-	return json_object_is_type(value, json_type_string) ?
-	       json_object_get_string(value) : NULL;
-}
-
-static bool boolean(json_object *value, bool *ret)
-{
-	if (!json_object_is_type(value, json_type_boolean))
-		return false;
-	*ret = json_object_get_boolean(value);
-	return true;
-}
-
-/* Integer counters as integers, whatever JSON number type carried them. */
-static bool count(json_object *value, char *buf, size_t size)
-{
-	double d;
-
-	if (json_object_is_type(value, json_type_int)) {
-		snprintf(buf, size, "%" PRId64, json_object_get_int64(value));
-		return true;
-	}
-	if (!number(value, &d))
-		return false;
-	snprintf(buf, size, "%.0f", d);
-	return true;
-}
 
 static void key_value(FILE *out, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -75,7 +29,7 @@ static void key_value(FILE *out, const char *key, const char *fmt, ...)
 	fputc('\n', out);
 }
 
-static void format_db(char *buf, size_t size, double db)
+void render_db(char *buf, size_t size, double db)
 {
 	if (db <= RENDER_SILENCE_DBFS)
 		snprintf(buf, size, "-inf");
@@ -85,7 +39,7 @@ static void format_db(char *buf, size_t size, double db)
 
 static void put_string(FILE *out, const char *key, json_object *value)
 {
-	const char *s = string(value);
+	const char *s = jv_string(value);
 
 	if (s)
 		key_value(out, key, "%s", s);
@@ -95,7 +49,7 @@ static void put_count(FILE *out, const char *key, json_object *value)
 {
 	char n[32];
 
-	if (count(value, n, sizeof(n)))
+	if (jv_count(value, n, sizeof(n)))
 		key_value(out, key, "%s", n);
 }
 
@@ -103,7 +57,7 @@ static void put_yes_no(FILE *out, const char *key, json_object *value)
 {
 	bool b;
 
-	if (boolean(value, &b))
+	if (jv_bool(value, &b))
 		key_value(out, key, "%s", b ? "yes" : "no");
 }
 
@@ -111,7 +65,7 @@ static void put_uptime(FILE *out, json_object *value)
 {
 	double s;
 
-	if (!number(value, &s))
+	if (!jv_number(value, &s))
 		return;
 	if (s < 60) {
 		key_value(out, "uptime", "%.1f s", s);
@@ -135,11 +89,11 @@ static void put_frames(FILE *out, const char *key, json_object *frames,
 	char n[32];
 	double f, m;
 
-	if (!count(frames, n, sizeof(n)))
+	if (!jv_count(frames, n, sizeof(n)))
 		return;
-	if (number(ms, &m))
+	if (jv_number(ms, &m))
 		key_value(out, key, "%s frames (%.2f ms)", n, m);
-	else if (rate > 0 && number(frames, &f))
+	else if (rate > 0 && jv_number(frames, &f))
 		key_value(out, key, "%s frames (%.2f ms)", n, f * 1000.0 / rate);
 	else
 		key_value(out, key, "%s frames", n);
@@ -147,11 +101,11 @@ static void put_frames(FILE *out, const char *key, json_object *frames,
 
 static void put_buffer(FILE *out, json_object *status, double rate)
 {
-	json_object *cap = field(field(status, "capture"), "buffer_frames");
-	json_object *play = field(field(status, "playback"), "buffer_frames");
+	json_object *cap = jv_field(jv_field(status, "capture"), "buffer_frames");
+	json_object *play = jv_field(jv_field(status, "playback"), "buffer_frames");
 	double c, p;
 
-	if (!number(cap, &c) || (number(play, &p) && p != c)) {
+	if (!jv_number(cap, &c) || (jv_number(play, &p) && p != c)) {
 		put_frames(out, "capture buffer", cap, NULL, rate);
 		put_frames(out, "playback buffer", play, NULL, rate);
 	} else {
@@ -161,13 +115,13 @@ static void put_buffer(FILE *out, json_object *status, double rate)
 
 static void put_device(FILE *out, const char *key, json_object *dev)
 {
-	const char *name = string(field(dev, "device"));
-	const char *format = string(field(dev, "format"));
+	const char *name = jv_string(jv_field(dev, "device"));
+	const char *format = jv_string(jv_field(dev, "format"));
 	char channels[32];
 
 	if (!name)
 		return;
-	if (!count(field(dev, "channels"), channels, sizeof(channels)))
+	if (!jv_count(jv_field(dev, "channels"), channels, sizeof(channels)))
 		snprintf(channels, sizeof(channels), "?");
 	key_value(out, key, "%s, %s, %s channels", name, format ? format : "?",
 		  channels);
@@ -177,8 +131,8 @@ static void put_xrun_counts(FILE *out, json_object *xruns)
 {
 	char c[32], p[32];
 
-	if (count(field(xruns, "capture"), c, sizeof(c)) &&
-	    count(field(xruns, "playback"), p, sizeof(p)))
+	if (jv_count(jv_field(xruns, "capture"), c, sizeof(c)) &&
+	    jv_count(jv_field(xruns, "playback"), p, sizeof(p)))
 		key_value(out, "xruns", "%s capture, %s playback", c, p);
 }
 
@@ -187,9 +141,9 @@ static void put_realtime(FILE *out, json_object *status)
 	char prio[32];
 	bool rt;
 
-	if (!boolean(field(status, "rt"), &rt))
+	if (!jv_bool(jv_field(status, "rt"), &rt))
 		return;
-	if (rt && count(field(status, "rt_priority"), prio, sizeof(prio)))
+	if (rt && jv_count(jv_field(status, "rt_priority"), prio, sizeof(prio)))
 		key_value(out, "realtime", "yes (SCHED_FIFO priority %s)", prio);
 	else
 		key_value(out, "realtime", "%s", rt ? "yes" : "no");
@@ -199,9 +153,10 @@ static void put_load(FILE *out, json_object *load)
 {
 	double avg, max, last;
 
-	if (!number(field(load, "avg"), &avg) || !number(field(load, "max"), &max))
+	if (!jv_number(jv_field(load, "avg"), &avg) ||
+	    !jv_number(jv_field(load, "max"), &max))
 		return;
-	if (number(field(load, "last"), &last))
+	if (jv_number(jv_field(load, "last"), &last))
 		key_value(out, "load", "%.1f%% avg, %.1f%% max, %.1f%% last",
 			  avg * 100, max * 100, last * 100);
 	else
@@ -214,44 +169,44 @@ static bool gain_text(json_object *gain, char *buf, size_t size)
 	double v;
 	bool mute = false;
 
-	if (!number(field(gain, "db"), &v))
+	if (!jv_number(jv_field(gain, "db"), &v))
 		return false;
-	format_db(db, sizeof(db), v);
-	boolean(field(gain, "mute"), &mute);
+	render_db(db, sizeof(db), v);
+	jv_bool(jv_field(gain, "mute"), &mute);
 	snprintf(buf, size, "%s dB%s", db, mute ? " (muted)" : "");
 	return true;
 }
 
 void render_status(FILE *out, json_object *st)
 {
-	json_object *frames = field(st, "frames");
+	json_object *frames = jv_field(st, "frames");
 	char gain[48];
 	double rate = 0;
 
-	put_string(out, "state", field(st, "state"));
-	put_string(out, "version", field(st, "version"));
-	put_uptime(out, field(st, "uptime_s"));
-	if (number(field(st, "rate"), &rate))
+	put_string(out, "state", jv_field(st, "state"));
+	put_string(out, "version", jv_field(st, "version"));
+	put_uptime(out, jv_field(st, "uptime_s"));
+	if (jv_number(jv_field(st, "rate"), &rate))
 		key_value(out, "rate", "%.0f Hz", rate);
-	put_frames(out, "period", field(st, "period_frames"),
-		   field(st, "period_ms"), rate);
-	put_count(out, "periods", field(st, "periods"));
+	put_frames(out, "period", jv_field(st, "period_frames"),
+		   jv_field(st, "period_ms"), rate);
+	put_count(out, "periods", jv_field(st, "periods"));
 	put_buffer(out, st, rate);
-	put_device(out, "capture", field(st, "capture"));
-	put_device(out, "playback", field(st, "playback"));
-	put_frames(out, "latency", field(st, "latency_frames"),
-		   field(st, "latency_ms"), rate);
-	put_count(out, "frames captured", field(frames, "captured"));
-	put_count(out, "frames processed", field(frames, "processed"));
-	put_count(out, "frames played", field(frames, "played"));
-	put_count(out, "frames dropped", field(frames, "dropped"));
-	put_xrun_counts(out, field(st, "xruns"));
+	put_device(out, "capture", jv_field(st, "capture"));
+	put_device(out, "playback", jv_field(st, "playback"));
+	put_frames(out, "latency", jv_field(st, "latency_frames"),
+		   jv_field(st, "latency_ms"), rate);
+	put_count(out, "frames captured", jv_field(frames, "captured"));
+	put_count(out, "frames processed", jv_field(frames, "processed"));
+	put_count(out, "frames played", jv_field(frames, "played"));
+	put_count(out, "frames dropped", jv_field(frames, "dropped"));
+	put_xrun_counts(out, jv_field(st, "xruns"));
 	put_realtime(out, st);
-	put_yes_no(out, "memory locked", field(st, "mlock"));
-	put_load(out, field(st, "load"));
-	if (gain_text(field(st, "gain"), gain, sizeof(gain)))
+	put_yes_no(out, "memory locked", jv_field(st, "mlock"));
+	put_load(out, jv_field(st, "load"));
+	if (gain_text(jv_field(st, "gain"), gain, sizeof(gain)))
 		key_value(out, "gain", "%s", gain);
-	put_string(out, "config", field(field(st, "config"), "path"));
+	put_string(out, "config", jv_field(jv_field(st, "config"), "path"));
 }
 
 void render_gain(FILE *out, json_object *gain)
@@ -260,6 +215,48 @@ void render_gain(FILE *out, json_object *gain)
 
 	if (gain_text(gain, text, sizeof(text)))
 		fprintf(out, "%s\n", text);
+}
+
+void render_mute(FILE *out, json_object *mute)
+{
+	bool on;
+
+	if (jv_bool(jv_field(mute, "mute"), &on))
+		fprintf(out, "%s\n", on ? "on" : "off");
+}
+
+static void put_pair(FILE *out, const char *key, json_object *obj,
+		     const char *first, const char *second)
+{
+	char a[32], b[32];
+
+	if (jv_count(jv_field(obj, first), a, sizeof(a)) &&
+	    jv_count(jv_field(obj, second), b, sizeof(b)))
+		key_value(out, key, "%s %s, %s %s", a, first, b, second);
+}
+
+void render_stats(FILE *out, json_object *st)
+{
+	json_object *frames = jv_field(st, "frames");
+	double rate = 0;
+
+	put_string(out, "state", jv_field(st, "state"));
+	put_uptime(out, jv_field(st, "uptime_s"));
+	if (jv_number(jv_field(st, "rate"), &rate))
+		key_value(out, "rate", "%.0f Hz", rate);
+	put_frames(out, "latency", jv_field(st, "latency_frames"), NULL, rate);
+	put_count(out, "frames captured", jv_field(frames, "captured"));
+	put_count(out, "frames processed", jv_field(frames, "processed"));
+	put_count(out, "frames played", jv_field(frames, "played"));
+	put_count(out, "frames dropped", jv_field(frames, "dropped"));
+	put_pair(out, "xruns", jv_field(st, "xruns"), "capture", "playback");
+	put_count(out, "recoveries", jv_field(st, "recoveries"));
+	put_count(out, "reopens", jv_field(st, "reopens"));
+	put_pair(out, "clipped", jv_field(st, "clipped"), "capture", "playback");
+	put_load(out, jv_field(st, "load"));
+	put_count(out, "clients", jv_field(st, "clients"));
+	put_count(out, "events lost", jv_field(st, "events_lost"));
+	put_count(out, "levels skipped", jv_field(st, "levels_skipped"));
 }
 
 static int bar_cells(double dbfs)
@@ -283,28 +280,43 @@ static void put_bar(FILE *out, double peak, double rms)
 	fputc(']', out);
 }
 
-static void put_tap_rows(FILE *out, const char *tap, json_object *channels,
-			 bool bars)
+/* The hold column appears only when the daemon reports peak_hold_dbfs. */
+static bool has_hold(json_object *levels)
 {
-	size_t n = json_object_is_type(channels, json_type_array) ?
-		   json_object_array_length(channels) : 0;
+	json_object *first = json_object_array_get_idx(jv_field(levels, "capture"), 0);
+
+	if (!first)
+		first = json_object_array_get_idx(jv_field(levels, "playback"), 0);
+	return jv_field(first, "peak_hold_dbfs") != NULL;
+}
+
+static void put_tap_rows(FILE *out, const char *tap, json_object *channels,
+			 bool hold, bool bars)
+{
+	size_t n = jv_length(channels);
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *ch = json_object_array_get_idx(channels, i);
 		char index[32], clipped[32], peak_text[16], rms_text[16];
-		double peak, rms;
+		char hold_text[16] = "?";
+		double peak, rms, peak_hold;
 
-		if (!number(field(ch, "peak_dbfs"), &peak) ||
-		    !number(field(ch, "rms_dbfs"), &rms))
+		if (!jv_number(jv_field(ch, "peak_dbfs"), &peak) ||
+		    !jv_number(jv_field(ch, "rms_dbfs"), &rms))
 			continue;
-		if (!count(field(ch, "channel"), index, sizeof(index)))
+		if (!jv_count(jv_field(ch, "channel"), index, sizeof(index)))
 			snprintf(index, sizeof(index), "%zu", i);
-		if (!count(field(ch, "clipped"), clipped, sizeof(clipped)))
+		if (!jv_count(jv_field(ch, "clipped"), clipped, sizeof(clipped)))
 			snprintf(clipped, sizeof(clipped), "?");
-		format_db(peak_text, sizeof(peak_text), peak);
-		format_db(rms_text, sizeof(rms_text), rms);
-		fprintf(out, "%-9s %3s %9s %9s %8s", tap, index, peak_text,
-			rms_text, clipped);
+		render_db(peak_text, sizeof(peak_text), peak);
+		render_db(rms_text, sizeof(rms_text), rms);
+		fprintf(out, "%-9s %3s %9s %9s", tap, index, peak_text, rms_text);
+		if (hold) {
+			if (jv_number(jv_field(ch, "peak_hold_dbfs"), &peak_hold))
+				render_db(hold_text, sizeof(hold_text), peak_hold);
+			fprintf(out, " %9s", hold_text);
+		}
+		fprintf(out, " %8s", clipped);
 		if (bars)
 			put_bar(out, peak, rms);
 		fputc('\n', out);
@@ -313,40 +325,42 @@ static void put_tap_rows(FILE *out, const char *tap, json_object *channels,
 
 void render_levels(FILE *out, json_object *levels, bool bars)
 {
+	bool hold = has_hold(levels);
 	double window;
 
-	fprintf(out, "%-9s %3s %9s %9s %8s\n", "tap", "ch", "peak dBFS",
-		"rms dBFS", "clipped");
-	put_tap_rows(out, "capture", field(levels, "capture"), bars);
-	put_tap_rows(out, "playback", field(levels, "playback"), bars);
-	if (number(field(levels, "window_ms"), &window))
+	fprintf(out, "%-9s %3s %9s %9s", "tap", "ch", "peak dBFS", "rms dBFS");
+	if (hold)
+		fprintf(out, " %9s", "hold dBFS");
+	fprintf(out, " %8s\n", "clipped");
+	put_tap_rows(out, "capture", jv_field(levels, "capture"), hold, bars);
+	put_tap_rows(out, "playback", jv_field(levels, "playback"), hold, bars);
+	if (jv_number(jv_field(levels, "window_ms"), &window))
 		fprintf(out, "window: %.0f ms\n", window);
 }
 
 static void put_xrun_event(FILE *out, json_object *event)
 {
-	const char *time = string(field(event, "time"));
-	const char *direction = string(field(event, "direction"));
+	const char *time = jv_string(jv_field(event, "time"));
+	const char *direction = jv_string(jv_field(event, "direction"));
 	char lost[32];
 	double mono;
 
-	if (!count(field(event, "frames_lost"), lost, sizeof(lost)))
+	if (!jv_count(jv_field(event, "frames_lost"), lost, sizeof(lost)))
 		snprintf(lost, sizeof(lost), "?");
 	fprintf(out, "  %-24s  %-9s  %11s", time ? time : "?",
 		direction ? direction : "?", lost);
-	if (number(field(event, "monotonic_s"), &mono))
+	if (jv_number(jv_field(event, "monotonic_s"), &mono))
 		fprintf(out, "  %12.3f", mono);
 	fputc('\n', out);
 }
 
 void render_xruns(FILE *out, json_object *xruns)
 {
-	json_object *recent = field(xruns, "recent");
-	size_t n = json_object_is_type(recent, json_type_array) ?
-		   json_object_array_length(recent) : 0;
+	json_object *recent = jv_field(xruns, "recent");
+	size_t n = jv_length(recent);
 
-	put_count(out, "capture", field(xruns, "capture"));
-	put_count(out, "playback", field(xruns, "playback"));
+	put_count(out, "capture", jv_field(xruns, "capture"));
+	put_count(out, "playback", jv_field(xruns, "playback"));
 	if (n == 0) {
 		key_value(out, "recent", "none");
 		return;

@@ -15,6 +15,13 @@
 #define RENDER_BAR_FLOOR_DBFS (-60.0)
 
 void render_status(FILE *out, json_object *status);
+void render_stats(FILE *out, json_object *stats);
+/* "on" or "off"; for mute.get, mute.set and mute.toggle results. */
+void render_mute(FILE *out, json_object *mute);
+/* One row per block: index, type, name, channels, then its settings. */
+void render_pipeline(FILE *out, json_object *pipeline);
+/* "-6.0", or "-inf" at or below RENDER_SILENCE_DBFS. */
+void render_db(char *buf, size_t size, double db);
 /* "-6.0 dB" or "-6.0 dB (muted)"; for gain.get and gain.set results. */
 void render_gain(FILE *out, json_object *gain);
 /* bars: append a meter bar to each channel row (for terminals). */

@@ -6,6 +6,10 @@
  * the way the daemon checks requests: one strict JSON object per line, a
  * "jsonrpc":"2.0" envelope, our id, exactly one of result and error.
  *
+ * Streaming commands (monitor, levels --follow, record) read notifications
+ * too: rpc_call_notify() hands those that arrive before the answer to a
+ * callback, rpc_next_message() returns them one at a time.
+ *
  * Single-threaded (dspctl's main thread). */
 #include "rpc_client.h"
 
@@ -176,7 +180,10 @@ static int grow_buffer(struct rpc_conn *c)
 	return 0;
 }
 
-/* Waits for more bytes until deadline; 0 when some arrived. */
+#define NO_DEADLINE INT64_MAX
+
+/* Waits for more bytes until deadline (NO_DEADLINE: forever); 0 when some
+ * arrived. */
 static int receive_more(struct rpc_conn *c, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
@@ -186,11 +193,15 @@ static int receive_more(struct rpc_conn *c, int64_t deadline)
 	if (c->len == c->cap && (r = grow_buffer(c)) < 0)
 		return r;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline == NO_DEADLINE ? -1 : deadline - now_ms();
+		struct timespec ts = { .tv_sec = left / 1000,
+				       .tv_nsec = left % 1000 * 1000000 };
 
-		if (left <= 0)
+		if (c->stop && *c->stop)
+			return -EINTR;
+		if (deadline != NO_DEADLINE && left <= 0)
 			return -ETIMEDOUT;
-		r = poll(&pfd, 1, (int)left);
+		r = ppoll(&pfd, 1, left < 0 ? NULL : &ts, c->wait_mask);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -292,8 +303,48 @@ static int check_envelope(struct rpc_conn *c, json_object *msg, int64_t id,
 	return 1;
 }
 
-int rpc_call(struct rpc_conn *c, const char *method, json_object *params,
-	     struct rpc_reply *ret_reply)
+/* Reads lines until one holds a JSON message (blank lines are skipped). */
+static int next_message(struct rpc_conn *c, int64_t deadline,
+			json_object **ret_msg)
+{
+	for (;;) {
+		const char *why;
+		size_t len;
+		char *line;
+		int r = next_line(c, deadline, &line, &len);
+
+		if (r < 0)
+			return r;
+		if (strspn(line, " \t") == len) {
+			free(line);
+			continue;
+		}
+		*ret_msg = rpc_parse_json(line, len, &why);
+		free(line);
+		if (!*ret_msg) {
+			snprintf(c->bad_reply, sizeof(c->bad_reply),
+				 "reply is not JSON (%s)", why);
+			return -EBADMSG;
+		}
+		return 0;
+	}
+}
+
+static int notify(json_object *msg, rpc_notify_fn on_notify, void *ctx)
+{
+	json_object *method, *params = NULL;
+
+	if (!on_notify)
+		return 0;
+	json_object_object_get_ex(msg, "method", &method);
+	json_object_object_get_ex(msg, "params", &params);
+	if (!json_object_is_type(method, json_type_string))
+		return 0;
+	return on_notify(ctx, json_object_get_string(method), params);
+}
+
+int rpc_call_notify(struct rpc_conn *c, const char *method, json_object *params,
+		    rpc_notify_fn on_notify, void *ctx, struct rpc_reply *ret_reply)
 {
 	int64_t deadline = now_ms() + c->timeout_ms;
 	int64_t id = c->next_id++;
@@ -304,30 +355,54 @@ int rpc_call(struct rpc_conn *c, const char *method, json_object *params,
 	if (r < 0)
 		return r;
 	for (;;) {
-		const char *why;
 		json_object *msg;
-		size_t len;
-		char *line;
 
-		r = next_line(c, deadline, &line, &len);
+		r = next_message(c, deadline, &msg);
 		if (r < 0)
 			return r;
-		if (strspn(line, " \t") == len) {
-			free(line);
-			continue;
-		}
-		msg = rpc_parse_json(line, len, &why);
-		free(line);
-		if (!msg) {
-			snprintf(c->bad_reply, sizeof(c->bad_reply),
-				 "reply is not JSON (%s)", why);
-			return -EBADMSG;
-		}
 		r = check_envelope(c, msg, id, ret_reply);
 		if (r > 0)
 			return 0;
+		if (r == 0)
+			r = notify(msg, on_notify, ctx);
 		json_object_put(msg);
 		if (r < 0)
 			return r;
 	}
+}
+
+int rpc_call(struct rpc_conn *c, const char *method, json_object *params,
+	     struct rpc_reply *ret_reply)
+{
+	return rpc_call_notify(c, method, params, NULL, NULL, ret_reply);
+}
+
+/* An error reply with "id": null, as the daemon sends before closing. */
+static bool is_parting_error(json_object *msg)
+{
+	json_object *id = NULL, *error;
+
+	return json_object_object_get_ex(msg, "id", &id) && !id &&
+	       json_object_object_get_ex(msg, "error", &error) &&
+	       json_object_is_type(error, json_type_object);
+}
+
+int rpc_next_message(struct rpc_conn *c, int timeout_ms, json_object **ret_msg)
+{
+	int64_t deadline = timeout_ms < 0 ? NO_DEADLINE : now_ms() + timeout_ms;
+	json_object *msg;
+	int r = next_message(c, deadline, &msg);
+
+	if (r < 0)
+		return r;
+	if (!json_object_is_type(msg, json_type_object) ||
+	    (!is_notification(msg) && !is_parting_error(msg))) {
+		json_object_put(msg);
+		snprintf(c->bad_reply, sizeof(c->bad_reply),
+			 "unexpected message that is neither a notification "
+			 "nor an error");
+		return -EBADMSG;
+	}
+	*ret_msg = msg;
+	return 0;
 }

@@ -8,6 +8,7 @@
 #define DSPCTL_RPC_CLIENT_H
 
 #include <json-c/json.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +23,16 @@ struct rpc_conn {
 	size_t len;
 	size_t cap;
 	char bad_reply[160];       /* why the last -EBADMSG reply was rejected */
+	/* Streaming commands: waits use ppoll() with wait_mask (NULL: the
+	 * current mask) and end with -EINTR once *stop is set. */
+	const sigset_t *wait_mask;
+	volatile sig_atomic_t *stop;
 };
+
+/* Called for each notification that arrives while rpc_call_notify() waits;
+ * method and params (NULL when absent) are only borrowed.  A negative return
+ * ends the call with that error. */
+typedef int (*rpc_notify_fn)(void *ctx, const char *method, json_object *params);
 
 /* One answer: exactly one of result and error is set; both point into
  * envelope, which rpc_reply_free() releases. */
@@ -43,6 +53,16 @@ int rpc_connect(struct rpc_conn *c, const char *path, int timeout_ms);
  * reply; c->bad_reply says why), -EMSGSIZE, -ENOMEM. */
 int rpc_call(struct rpc_conn *c, const char *method, json_object *params,
 	     struct rpc_reply *ret_reply);
+
+/* rpc_call(), handing the notifications received meanwhile to on_notify. */
+int rpc_call_notify(struct rpc_conn *c, const char *method, json_object *params,
+		    rpc_notify_fn on_notify, void *ctx, struct rpc_reply *ret_reply);
+
+/* Waits up to timeout_ms (-1: forever) for the next message that answers no
+ * request: a notification, or an error reply with a null id (the daemon's
+ * last words before it closes the connection, e.g. -32002).  *ret_msg is the
+ * whole envelope; the caller puts it.  Errors as rpc_call(), plus -EINTR. */
+int rpc_next_message(struct rpc_conn *c, int timeout_ms, json_object **ret_msg);
 
 void rpc_reply_free(struct rpc_reply *r);
 void rpc_close(struct rpc_conn *c);

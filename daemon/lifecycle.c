@@ -139,12 +139,12 @@ void daemon_notify_status(struct daemon *d)
 	           (unsigned long long)(st.xruns_capture + st.xruns_playback));
 }
 
-static void notify_config(struct ctl_context *ctx, const char *event,
+static void notify_config(struct ctl_context *ctx, const char *outcome,
                           const char *path, const struct cfg_errors *errs)
 {
 	json_object *p = json_object_new_object();
 
-	json_object_object_add(p, "event", json_object_new_string(event));
+	json_object_object_add(p, "outcome", json_object_new_string(outcome));
 	json_object_object_add(p, "path", json_object_new_string(path));
 	json_object_object_add(p, "sha256", json_object_new_string(ctx->config.sha256));
 	if (errs) {

@@ -240,6 +240,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init(verbosity);
+	/* results are rounded to a resolution; print them without binary noise */
+	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
 	if ((r = daemon_load_config(config_path, &d.cfg, &d.ctx.config, &errs)) < 0) {
 		daemon_log_config_errors(&errs, r, config_path);
 		return EXIT_CONFIG;

@@ -312,7 +312,11 @@ static void levels_due(struct ctl_session *s, void *data)
 
 	if (!(s->topics & (1u << CTL_TOPIC_LEVELS)) || now < s->levels_due_ns)
 		return;
-	s->levels_due_ns = now + (uint64_t)s->levels_interval_ms * 1000000u;
+	/* keep the cadence: the next one is due an interval after this one
+	 * was due, unless that has already passed (a stall) */
+	s->levels_due_ns += (uint64_t)s->levels_interval_ms * 1000000u;
+	if (s->levels_due_ns < now)
+		s->levels_due_ns = now + (uint64_t)s->levels_interval_ms * 1000000u;
 	if (ctl_session_congested(s)) {
 		ctx->levels_skipped++;
 		return;

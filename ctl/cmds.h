@@ -1,0 +1,40 @@
+/* cmds.h - the handlers of dspctl's command table (dspctl.c).
+ *
+ * Each gets the global options and the words after the command name,
+ * checks them (usage errors exit 2 before the socket is touched), runs and
+ * returns an exit status (cli.h).  Single-threaded (dspctl's main thread). */
+#ifndef DSPCTL_CMDS_H
+#define DSPCTL_CMDS_H
+
+#include "cli.h"
+
+/* cmd_basic.c */
+int cmd_status(const struct options *o, int argc, char **argv);
+int cmd_stats(const struct options *o, int argc, char **argv);
+int cmd_levels(const struct options *o, int argc, char **argv);
+int cmd_xruns(const struct options *o, int argc, char **argv);
+int cmd_pipeline(const struct options *o, int argc, char **argv);
+int cmd_get_gain(const struct options *o, int argc, char **argv);
+int cmd_get_mute(const struct options *o, int argc, char **argv);
+int cmd_set_gain(const struct options *o, int argc, char **argv);
+int cmd_adjust_gain(const struct options *o, int argc, char **argv);
+int cmd_set_mute(const struct options *o, int argc, char **argv);
+int cmd_call(const struct options *o, int argc, char **argv);
+
+/* cmd_config.c */
+int cmd_config_check(const struct options *o, int argc, char **argv);
+int cmd_config_reload(const struct options *o, int argc, char **argv);
+int cmd_config_show(const struct options *o, int argc, char **argv);
+int cmd_wait_ready(const struct options *o, int argc, char **argv);
+
+/* cmd_stream.c */
+int cmd_monitor(const struct options *o, int argc, char **argv);
+int levels_follow(const struct options *o, int interval_ms);
+
+/* cmd_record.c */
+int cmd_record(const struct options *o, int argc, char **argv);
+
+/* prometheus.c: stats --prometheus */
+int stats_prometheus(const struct options *o);
+
+#endif

@@ -1,0 +1,144 @@
+/* events.c - monitor's text and JSON forms of notifications (events.h).
+ *
+ * Known methods (xrun, state, gain, config, levels) get a short summary;
+ * any other notification is shown with its params as JSON, so a topic added
+ * to the daemon is visible without a dspctl change.
+ * Single-threaded (dspctl's main thread). */
+#include "events.h"
+#include "jvalue.h"
+#include "render.h"
+
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+static void put_timestamp(FILE *out)
+{
+	struct timeval tv;
+	struct tm tm;
+	char text[32];
+
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(out, "%s.%03ld ", text, (long)(tv.tv_usec / 1000));
+}
+
+static const char *or_unknown(const char *s)
+{
+	return s ? s : "?";
+}
+
+static void put_xrun(FILE *out, json_object *p)
+{
+	char lost[32];
+
+	fputs(or_unknown(jv_string(jv_field(p, "direction"))), out);
+	if (jv_count(jv_field(p, "frames_lost"), lost, sizeof(lost)))
+		fprintf(out, ", %s frames lost", lost);
+}
+
+static void put_state(FILE *out, json_object *p)
+{
+	const char *previous = jv_string(jv_field(p, "previous"));
+
+	if (previous)
+		fprintf(out, "%s -> ", previous);
+	fputs(or_unknown(jv_string(jv_field(p, "state"))), out);
+}
+
+static void put_gain(FILE *out, json_object *p)
+{
+	json_object *by = jv_field(p, "by");
+	char db[16], pid[32], uid[32];
+	double v, ramp;
+	bool mute = false;
+
+	if (jv_number(jv_field(p, "db"), &v)) {
+		render_db(db, sizeof(db), v);
+		fprintf(out, "%s dB", db);
+	}
+	if (jv_bool(jv_field(p, "mute"), &mute) && mute)
+		fputs(" (muted)", out);
+	if (jv_number(jv_field(p, "ramp_ms"), &v) && (ramp = v) > 0)
+		fprintf(out, ", ramp %g ms", ramp);
+	if (jv_count(jv_field(by, "pid"), pid, sizeof(pid)) &&
+	    jv_count(jv_field(by, "uid"), uid, sizeof(uid)))
+		fprintf(out, ", by pid %s uid %s", pid, uid);
+}
+
+static void put_config(FILE *out, json_object *p)
+{
+	json_object *errors = jv_field(p, "errors");
+	const char *path = jv_string(jv_field(p, "path"));
+
+	fputs(or_unknown(jv_string(jv_field(p, "outcome"))), out);
+	if (path)
+		fprintf(out, " %s", path);
+	for (size_t i = 0; i < jv_length(errors); i++)
+		fprintf(out, "%s%s", i ? "; " : ": ", or_unknown(jv_string(
+			json_object_array_get_idx(errors, i))));
+}
+
+/* "capture -6.0/-9.0 -6.1/-9.2" peak/rms per channel. */
+static void put_tap_levels(FILE *out, const char *tap, json_object *channels)
+{
+	fputs(tap, out);
+	for (size_t i = 0; i < jv_length(channels); i++) {
+		json_object *ch = json_object_array_get_idx(channels, i);
+		char peak[16] = "?", rms[16] = "?";
+		double v;
+
+		if (jv_number(jv_field(ch, "peak_dbfs"), &v))
+			render_db(peak, sizeof(peak), v);
+		if (jv_number(jv_field(ch, "rms_dbfs"), &v))
+			render_db(rms, sizeof(rms), v);
+		fprintf(out, " %s/%s", peak, rms);
+	}
+}
+
+static void put_levels(FILE *out, json_object *p)
+{
+	put_tap_levels(out, "capture", jv_field(p, "capture"));
+	fputs("  ", out);
+	put_tap_levels(out, "playback", jv_field(p, "playback"));
+	fputs(" (peak/rms dBFS)", out);
+}
+
+void event_print_line(FILE *out, const char *method, json_object *params)
+{
+	put_timestamp(out);
+	fprintf(out, "%-8s ", method);
+	if (strcmp(method, "xrun") == 0)
+		put_xrun(out, params);
+	else if (strcmp(method, "state") == 0)
+		put_state(out, params);
+	else if (strcmp(method, "gain") == 0)
+		put_gain(out, params);
+	else if (strcmp(method, "config") == 0)
+		put_config(out, params);
+	else if (strcmp(method, "levels") == 0)
+		put_levels(out, params);
+	else if (params)
+		fputs(json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE), out);
+	fputc('\n', out);
+}
+
+json_object *event_json(const char *method, json_object *params)
+{
+	json_object *out = json_object_new_object();
+
+	if (!out)
+		return NULL;
+	json_object_object_add(out, "event", json_object_new_string(method));
+	if (!json_object_is_type(params, json_type_object)) {
+		if (params)
+			json_object_object_add(out, "params", json_object_get(params));
+		return out;
+	}
+	json_object_object_foreach(params, key, value) {
+		json_object_object_add(out, key, json_object_get(value));
+	}
+	return out;
+}

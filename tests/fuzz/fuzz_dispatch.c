@@ -1,0 +1,270 @@
+/* fuzz_dispatch.c - libFuzzer target for the control plane's request path:
+ * input bytes -> lines (split at '\n' as ctl_server.c does) ->
+ * proto_parse_request() -> methods_dispatch(), against a real engine opened
+ * on ALSA's "null" PCM (created once, never started: no RT thread).
+ *
+ * Every input runs twice, on a fresh control session and on a fresh
+ * read-only (monitor) session, so one line can meet both permission paths;
+ * the lines of one input share their session (subscribe, then record...).
+ * Everything an input allocates is freed before the next, so LeakSanitizer
+ * checks the handlers too.  Each answer must be one line of valid UTF-8,
+ * a JSON-RPC 2.0 response with finite numbers that echoes the request's id,
+ * and every line that failed to parse must be answered: a broken answer
+ * aborts, which libFuzzer reports as a crash.
+ *
+ * File paths in params are confined to FUZZ_DIR: a path from the fuzzer
+ * could name a FIFO or /dev/stdin, on which config_load_file() blocks
+ * forever (a daemon bug, see tests/fuzz/README.md).
+ *
+ * Single-threaded: the fuzzer's thread plays dspd's control thread. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "methods.h"
+#include "sha256.h"
+
+#define FUZZ_DIR "/tmp/dspd-fuzz-dispatch"
+#define GOOD_CONF FUZZ_DIR "/good.conf"
+#define BAD_CONF FUZZ_DIR "/bad.conf"
+#define MISSING_CONF FUZZ_DIR "/missing.conf"
+
+static const char good_text[] =
+	"{ \"rate\": 48000, \"period_frames\": 256, \"periods\": 4,\n"
+	"  \"capture\": { \"device\": \"null\", \"channels\": 2, \"format\": \"S16_LE\" },\n"
+	"  \"playback\": { \"device\": \"null\", \"channels\": 2, \"format\": \"S16_LE\" },\n"
+	"  \"pipeline\": [ { \"type\": \"gain\", \"name\": \"master\", \"db\": -6 } ] }\n";
+static const char bad_text[] =
+	"{ \"rate\": 1, \"period_frames\": \"big\",\n"
+	"  \"capture\": { \"channels\": 0, \"format\": \"S33_LE\" }, \"bogus\": true }\n";
+
+static struct ctl_context ctx;
+
+static void die(const char *what, const char *detail)
+{
+	fprintf(stderr, "fuzz_dispatch: %s: %s\n", what, detail);
+	abort();
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		die("cannot write", path);
+}
+
+/* ctx->reload: validate like the daemon does, never switch engines. */
+static int fuzz_reload(struct ctl_context *c, const char *path,
+                       struct cfg_errors *errs, bool *ret_changed)
+{
+	static struct dspd_config scratch;
+
+	*ret_changed = false;
+	return config_load_file(path ? path : c->config.path, &scratch, errs);
+}
+
+static void setup_engine(void)
+{
+	static struct dspd_config cfg;
+	char err[512] = "";
+	int r;
+
+	config_defaults(&cfg);
+	snprintf(cfg.capture.device, sizeof(cfg.capture.device), "null");
+	snprintf(cfg.playback.device, sizeof(cfg.playback.device), "null");
+	cfg.capture.format = cfg.playback.format = SND_PCM_FORMAT_S16_LE;
+	cfg.period_frames = 256;
+	cfg.periods = 4;
+	cfg.realtime.enabled = false;
+	cfg.realtime.mlock = false;
+	cfg.n_blocks = 1;
+	cfg.blocks[0] = (struct cfg_block){ .type = CFG_BLOCK_GAIN, .name = "master",
+	                                    .db = -6.0, .channel_mask = ~0u };
+	r = engine_create(&ctx.engine, &cfg, err, sizeof(err));
+	if (r < 0)
+		die("engine_create on the ALSA null PCM failed", err);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (mkdir(FUZZ_DIR, 0755) < 0 && errno != EEXIST)
+		die("cannot create", FUZZ_DIR);
+	write_file(GOOD_CONF, good_text);
+	write_file(BAD_CONF, bad_text);
+	unlink(MISSING_CONF);
+	setup_engine();
+	snprintf(ctx.config.path, sizeof(ctx.config.path), "%s", GOOD_CONF);
+	sha256_hex(good_text, strlen(good_text), ctx.config.sha256);
+	ctx.config.json = json_tokener_parse(good_text);
+	ctx.reload = fuzz_reload;
+	ctx.last_state = ENG_STARTING;
+	return 0;
+}
+
+/* Keep "path" params inside FUZZ_DIR (see the top of the file). */
+static void confine_path(const struct rpc_request *req)
+{
+	json_object *v;
+
+	if (!req->params || !json_object_object_get_ex(req->params, "path", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return;
+	if (strncmp(json_object_get_string(v), FUZZ_DIR "/", strlen(FUZZ_DIR) + 1) == 0 &&
+	    !strstr(json_object_get_string(v), ".."))
+		return;
+	json_object_object_add(req->params, "path", json_object_new_string(MISSING_CONF));
+}
+
+static bool all_finite(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(v));
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!all_finite(json_object_array_get_idx(v, i)))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			if (!all_finite(val))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+/* Length of the UTF-8 sequence at s (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0 if it is not one. */
+static size_t utf8_sequence(const unsigned char *s, size_t avail)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static bool valid_utf8(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	for (size_t i = 0, n; i < len; i += n)
+		if ((n = utf8_sequence(s + i, len - i)) == 0)
+			return false;
+	return true;
+}
+
+/* One newline-terminated JSON-RPC 2.0 response with result xor error,
+ * answering id (NULL: the id of a request too broken to have one). */
+static void check_answer(const char *answer, json_object *id)
+{
+	size_t len = strlen(answer);
+	json_object *msg, *v;
+	bool has_result, has_error;
+
+	if (len == 0 || answer[len - 1] != '\n' || memchr(answer, '\n', len - 1))
+		die("answer is not one line", answer);
+	if (!valid_utf8(answer, len))
+		die("answer is not valid UTF-8", answer);
+	msg = json_tokener_parse(answer);
+	if (!msg || !json_object_is_type(msg, json_type_object))
+		die("answer is not a JSON object", answer);
+	if (!json_object_object_get_ex(msg, "jsonrpc", &v) ||
+	    strcmp(json_object_get_string(v), "2.0") != 0 ||
+	    !json_object_object_get_ex(msg, "id", &v))
+		die("answer lacks jsonrpc 2.0 or id", answer);
+	if (!json_object_equal(v, id))
+		die("answer does not echo the request's id", answer);
+	has_result = json_object_object_get_ex(msg, "result", NULL);
+	has_error = json_object_object_get_ex(msg, "error", &v);
+	if (has_result == has_error)
+		die("answer needs exactly one of result and error", answer);
+	if (has_error && !json_object_is_type(json_object_object_get(v, "code"), json_type_int))
+		die("error without an integer code", answer);
+	if (!all_finite(msg))
+		die("answer has a non-finite number", answer);
+	json_object_put(msg);
+}
+
+static void run_line(struct ctl_session *s, const char *line, size_t len)
+{
+	struct rpc_request req;
+	struct rpc_error err;
+	char *answer;
+
+	if (proto_parse_request(line, len, &req, &err) < 0) {
+		answer = proto_error_line(req.has_id ? req.id : NULL, &err);
+		if (!answer)
+			die("no answer to a bad line", "proto_error_line returned NULL");
+	} else {
+		confine_path(&req);
+		answer = methods_dispatch(&ctx, s, &req);
+	}
+	if (answer)
+		check_answer(answer, req.has_id ? req.id : NULL);
+	free(answer);
+	json_object_put(req.root);
+}
+
+static void run_session(const uint8_t *data, size_t size, bool read_only)
+{
+	struct ctl_session s = { .read_only = read_only, .pid = 1, .uid = 1000 };
+	const char *p = (const char *)data, *end = p + size;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)(nl - p);   /* the input ends with '\n' */
+
+		if (len > PROTO_MAX_LINE)
+			break;          /* the transport closes such a client */
+		run_line(&s, p, len);
+		p = nl + 1;
+	}
+	ctl_session_release(&ctx, &s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* a final line without '\n' counts: seeds are easier to write */
+	uint8_t *copy = malloc(size + 1);
+
+	if (!copy)
+		return 0;
+	memcpy(copy, data, size);
+	copy[size] = '\n';
+	run_session(copy, size + 1, false);
+	run_session(copy, size + 1, true);
+	free(copy);
+	return 0;
+}
