@@ -123,7 +123,7 @@ e2e-asan: build/asan/dspd build/asan/dspctl plugin
 
 build/rel/bench/bench_period: build/rel/bench/bench_period.o build/rel/libdspd.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
-bench: all build/rel/bench/bench_period
+bench: all plugin build/rel/bench/bench_period
 	bench/run.sh
 
 # ---- install ---------------------------------------------------------------

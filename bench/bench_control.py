@@ -101,6 +101,22 @@ class Anchor:
 
 # ---- measurements ------------------------------------------------------------
 
+def pin_to_one_cpu(dspd_pid, anchor_pid):
+    """This process, the anchor and dspd's control thread on one CPU: a
+    round trip on this VM costs ~15 us when both ends share a CPU and
+    ~70 us when a wake-up crosses CPUs, and the scheduler picks either at
+    whim; pinned, both servers are measured the same way.  dspd's audio
+    thread stays free.  Returns the CPU."""
+    cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    os.sched_setaffinity(anchor_pid, {cpu})
+    for tid in os.listdir("/proc/%d/task" % dspd_pid):
+        with open("/proc/%d/task/%s/comm" % (dspd_pid, tid)) as f:
+            if f.read().strip() != "dspd-rt":
+                os.sched_setaffinity(int(tid), {cpu})
+    return cpu
+
+
 def connect(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
@@ -123,28 +139,51 @@ def gain_line(i):
             % (i, "-6.0" if i % 2 else "-6.5")).encode()
 
 
-def round_trips(path, n, check_answer):
-    """Seconds per request/answer on one connection, n requests, and how
-    many were answered "engine busy" (the command ring to the audio thread
-    was full: it drains once per period)."""
-    s = connect(path)
-    buf = b""
-    times = []
-    busy = 0
-    for i in range(1, n + 1):
-        line = gain_line(i)
-        t0 = time.perf_counter()
-        s.sendall(line)
-        answer, buf = read_line(s, buf)
-        times.append(time.perf_counter() - t0)
-        if check_answer:
-            msg = json.loads(answer)
-            if msg.get("id") == i and msg.get("error", {}).get("code") == -32000:
-                busy += 1
-            elif msg.get("id") != i or "result" not in msg:
-                raise RuntimeError("gain.set answered %s" % answer[:200])
-    s.close()
-    return sorted(times), busy
+class RoundTrips:
+    """One persistent connection timing gain.set request/answer pairs; also
+    counts "engine busy" answers (the command ring to the audio thread was
+    full: it drains once per period)."""
+
+    def __init__(self, path, check_answers):
+        self.sock = connect(path)
+        self.buf = b""
+        self.check_answers = check_answers
+        self.times = []
+        self.busy = 0
+        self.next_id = 1
+
+    def run(self, n):
+        for _ in range(n):
+            i = self.next_id
+            self.next_id += 1
+            t0 = time.perf_counter()
+            self.sock.sendall(gain_line(i))
+            answer, self.buf = read_line(self.sock, self.buf)
+            self.times.append(time.perf_counter() - t0)
+            if self.check_answers:
+                self.check(i, json.loads(answer))
+
+    def check(self, i, msg):
+        if msg.get("id") == i and msg.get("error", {}).get("code") == -32000:
+            self.busy += 1
+        elif msg.get("id") != i or "result" not in msg:
+            raise RuntimeError("gain.set answered %s" % str(msg)[:200])
+
+
+def interleaved_round_trips(dspd_path, anchor_path, n, blocks=10):
+    """n round trips to each, in alternating blocks so that both see the
+    same background load of this machine."""
+    dspd, anchor = RoundTrips(dspd_path, True), RoundTrips(anchor_path, False)
+    for warm_up in (dspd, anchor):
+        warm_up.run(200)
+        warm_up.times = []
+    for b in range(blocks):
+        size = n // blocks + (1 if b < n % blocks else 0)
+        dspd.run(size)
+        anchor.run(size)
+    dspd.sock.close()
+    anchor.sock.close()
+    return sorted(dspd.times), sorted(anchor.times), dspd.busy
 
 
 def first_answer(path):
@@ -228,9 +267,9 @@ def main():
         answer_len = len(first_answer(d.socket))
         push_len = levels_line_len(d.socket)
         anchor = Anchor(tempfile.mkdtemp(prefix="bench-anchor-", dir=d.dir), answer_len, push_len)
+        cpu = pin_to_one_cpu(d.proc.pid, anchor.proc.pid)
 
-        dspd_rt, busy = round_trips(d.socket, args.requests, True)
-        anchor_rt, _ = round_trips(anchor.path, args.requests, False)
+        dspd_rt, anchor_rt, busy = interleaved_round_trips(d.socket, anchor.path, args.requests)
         rows = []
         for name, q in (("p50", 0.50), ("p99", 0.99)):
             a, b = pct(dspd_rt, q) * 1e6, pct(anchor_rt, q) * 1e6
@@ -246,8 +285,8 @@ def main():
         xruns = st["result"]["xruns"]
         print("== bench_control: control round trip and levels push vs a Python socket anchor")
         print("line sizes: request %d B, answer %d B, levels notification %d B; "
-              "%d requests, %.1f s per push run" % (len(gain_line(1)), answer_len, push_len,
-                                                     args.requests, args.seconds))
+              "%d requests, %.1f s per push run; clients and servers on CPU %d"
+              % (len(gain_line(1)), answer_len, push_len, args.requests, args.seconds, cpu))
         print("%-42s %10s %10s %7s" % ("measure", "dspd", "anchor", "ratio"))
         for name, a, b in rows:
             print("%-42s %10.1f %10.1f %7.2f" % (name, a, b, a / b if b else float("nan")))

@@ -49,13 +49,36 @@ struct eng_event {
 	} u;
 };
 
-enum eng_cmd_type { ENG_CMD_MASTER_GAIN };
+/* Commands that must each be applied, in order (graph swaps will be
+ * here).  The master gain is not one: a volume knob wants only its latest
+ * position, so it travels in one atomic word (see master_target). */
+enum eng_cmd_type { ENG_CMD_NONE };
 
 struct eng_cmd {
 	uint32_t type;
-	uint32_t ramp_frames;
-	float gain;
+	uint32_t arg;
 };
+
+/* The master gain target and its ramp length packed in one word, so the RT
+ * thread always reads a consistent pair, and a burst of changes costs
+ * nothing: only the latest is seen. */
+static uint64_t pack_gain(float gain, uint32_t ramp_frames)
+{
+	uint32_t bits;
+
+	memcpy(&bits, &gain, sizeof(bits));
+	return (uint64_t)bits << 32 | ramp_frames;
+}
+
+static float unpack_gain(uint64_t word, uint32_t *ramp_frames)
+{
+	uint32_t bits = (uint32_t)(word >> 32);
+	float gain;
+
+	memcpy(&gain, &bits, sizeof(gain));
+	*ramp_frames = (uint32_t)word;
+	return gain;
+}
 
 struct engine {
 	struct dspd_config cfg;
@@ -68,6 +91,8 @@ struct engine {
 	float *work[METER_MAX_CHANNELS];
 	struct pipeline *pipeline;
 	struct ring commands;            /* control -> RT */
+	_Atomic uint64_t master_target;  /* pack_gain(), written by control */
+	uint64_t master_applied;         /* RT thread: the last word applied */
 	struct ring events;              /* RT -> control */
 
 	pthread_t thread;
@@ -150,10 +175,18 @@ static void apply_commands(struct engine *e)
 {
 	struct eng_cmd cmd;
 
+	uint64_t target = atomic_load_explicit(&e->master_target, memory_order_acquire);
+
+	if (target != e->master_applied) {
+		uint32_t ramp_frames;
+		float gain = unpack_gain(target, &ramp_frames);
+
+		gain_ramp_set(&e->master, gain, ramp_frames);
+		e->master_applied = target;
+	}
 	while (ring_pop(&e->commands, &cmd)) {
 		switch (cmd.type) {
-		case ENG_CMD_MASTER_GAIN:
-			gain_ramp_set(&e->master, cmd.gain, cmd.ramp_frames);
+		case ENG_CMD_NONE:
 			break;
 		}
 	}
@@ -422,6 +455,8 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	e->mute = cfg->volume.mute;
 	gain_ramp_init(&e->master, cfg->volume.mute ? 0.0f
 	               : (float)gain_db_to_linear(cfg->volume.db));
+	e->master_applied = pack_gain(e->master.target, 0);
+	atomic_init(&e->master_target, e->master_applied);
 	r = pcm_open(&e->capture, SND_PCM_STREAM_CAPTURE, &cfg->capture,
 	             cfg->rate, cfg->period_frames, cfg->periods, err, err_len);
 	if (r == 0)
@@ -618,7 +653,8 @@ unsigned engine_tap_channels(struct engine *e, enum meter_tap tap)
 
 int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms)
 {
-	struct eng_cmd cmd = { .type = ENG_CMD_MASTER_GAIN };
+	float gain;
+	uint32_t ramp_frames;
 
 	if (!isfinite(db) || db < GAIN_DB_MIN || db > GAIN_DB_MAX)
 		return -EINVAL;
@@ -626,10 +662,10 @@ int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms)
 		ramp_ms = e->cfg.volume.ramp_ms;
 	if (!isfinite(ramp_ms) || ramp_ms > 10000.0)
 		return -EINVAL;
-	cmd.gain = mute ? 0.0f : (float)gain_db_to_linear(db);
-	cmd.ramp_frames = (uint32_t)lround(ramp_ms * e->cfg.rate / 1000.0);
-	if (!ring_push(&e->commands, &cmd))
-		return -EAGAIN;
+	gain = mute ? 0.0f : (float)gain_db_to_linear(db);
+	ramp_frames = (uint32_t)lround(ramp_ms * e->cfg.rate / 1000.0);
+	atomic_store_explicit(&e->master_target, pack_gain(gain, ramp_frames),
+	                      memory_order_release);
 	e->gain_db = db;
 	e->mute = mute;
 	return 0;

@@ -83,7 +83,8 @@ void engine_status(struct engine *e, struct eng_status *out);
 /* The configuration the engine runs (valid until engine_destroy). */
 const struct dspd_config *engine_config(const struct engine *e);
 /* Master volume: db in GAIN_DB_MIN..GAIN_DB_MAX, ramp_ms < 0 means the
- * configured default.  Returns 0, -EINVAL or -EAGAIN (command ring full). */
+ * configured default.  Latest wins: the RT thread picks up the newest
+ * target at its next period.  Returns 0 or -EINVAL. */
 int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms);
 /* Meters since *since (0 = the last window_ms); updates *since. */
 void engine_levels(struct engine *e, uint64_t *since, double window_ms,

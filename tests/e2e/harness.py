@@ -212,7 +212,8 @@ def raw_request(sock_path, payload, read_lines=1, timeout=5.0):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     s.connect(sock_path)
-    s.sendall(payload)
+    if payload:
+        s.sendall(payload)
     buf = b""
     try:
         while buf.count(b"\n") < read_lines:

@@ -291,7 +291,7 @@ def test_config_notifications():
         r = b.call("config.reload", timeout=20.0)
         check(r["changed"] is True and r["sha256"] == new_sha, "reload: %s" % r)
         n = a.wait_note("config", timeout=5.0)
-        check(n["event"] == "reloaded" and n["path"] == d.config_path and n["sha256"] == new_sha,
+        check(n["outcome"] == "reloaded" and n["path"] == d.config_path and n["sha256"] == new_sha,
               "config notification %s, want reloaded %s" % (n, new_sha))
         check(not n.get("errors"), "errors on a good reload: %s" % n)
 
@@ -301,7 +301,7 @@ def test_config_notifications():
         msg = b.wait_answer(b.send("config.reload", {"path": broken}), timeout=20.0)
         check(msg.get("error", {}).get("code") == -32003, "broken reload answered %s" % msg)
         n = a.wait_note("config", timeout=5.0)
-        check(n["event"] == "rejected" and n["path"] == broken, "config notification %s" % n)
+        check(n["outcome"] == "rejected" and n["path"] == broken, "config notification %s" % n)
         check(isinstance(n.get("errors"), list) and n["errors"]
               and any("period_frames" in e for e in n["errors"]),
               "rejected without the errors: %s" % n)
