@@ -157,3 +157,24 @@ install-ctl-extras: all
 	install -m 0644 man/dspd-protocol.7 $(DESTDIR)$(MANDIR)/man7/dspd-protocol.7
 	install -m 0644 etc/bash-completion/dspctl \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dspctl
+
+# ---- fuzzing (clang libFuzzer; ASan, UBSan, LeakSanitizer) -----------------
+# The daemon sources are compiled with clang in the one link: gcc's ASan
+# objects cannot be mixed with clang's libFuzzer runtime.
+.PHONY: fuzz fuzz-check
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_RUN    = mkdir -p build/fuzz/corpus build/fuzz/artifacts && \
+              build/fuzz/fuzz_dispatch -timeout=10 -print_final_stats=1 \
+              -artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus tests/fuzz/corpus
+
+build/fuzz/fuzz_dispatch: tests/fuzz/fuzz_dispatch.c $(DAEMON_LIB_SRC) $(wildcard daemon/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -D_GNU_SOURCE -DDSPD_VERSION=\"$(VERSION)\" -Idaemon \
+		$(PKG_CFLAGS) $(filter %.c,$^) -o $@ $(PKG_LIBS) -lm -pthread
+fuzz-check: build/fuzz/fuzz_dispatch
+	$(FUZZ_RUN) -max_total_time=60
+fuzz: build/fuzz/fuzz_dispatch
+	$(FUZZ_RUN) -max_total_time=600
+check-run: fuzz-check

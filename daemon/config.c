@@ -352,6 +352,9 @@ static int file_error(struct parser *p, int r, const char *what)
 		               "(4 MiB)", CFG_MAX_FILE_BYTES);
 	else if (r == -EISDIR)
 		cfg_error_file(p, "is a directory, not a configuration file");
+	else if (r == -EINVAL)
+		cfg_error_file(p, "is not a regular file (a FIFO or device could "
+		               "block the daemon)");
 	else
 		cfg_error_file(p, "cannot %s: %s", what, strerror(-r));
 	return r;
@@ -372,14 +375,17 @@ int config_load_file(const char *path, struct dspd_config *cfg,
 	errs->count = 0;
 	p.errs = errs;
 	config_defaults(cfg);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return file_error(&p, -errno, "open");
 	if (fstat(fd, &st) < 0)
 		r = -errno;
 	else if (S_ISDIR(st.st_mode))
 		r = -EISDIR;
-	else if (S_ISREG(st.st_mode) && st.st_size > CFG_MAX_FILE_BYTES)
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if (st.st_size > CFG_MAX_FILE_BYTES)
 		r = -EFBIG;
 	else
 		r = read_bounded(fd, &buf, &len);

@@ -238,10 +238,16 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 static int claim_path(const char *path, char *err, size_t err_len)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
 	int fd, r;
 
-	if (access(path, F_OK) != 0)
+	if (lstat(path, &st) != 0)
 		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, err_len, "%s exists and is not a socket; refusing to "
+		         "replace it (check control.socket)", path);
+		return -EEXIST;
+	}
 	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -338,6 +344,8 @@ int ctl_server_open(struct ctl_server **ret, struct event_base *base,
 	s->max_clients = how->max_clients;
 	snprintf(s->path, sizeof(s->path), "%s", how->path);
 	if (how->fd >= 0) {
+		/* systemd passes blocking sockets; libevent must never block */
+		evutil_make_socket_nonblocking(how->fd);
 		s->listener = evconnlistener_new(base, on_accept, s,
 			LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, how->fd);
 		if (!s->listener)

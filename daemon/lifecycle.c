@@ -34,7 +34,7 @@ static char *read_text(const char *path, size_t *ret_len)
 	struct stat st;
 	char *text;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return NULL;

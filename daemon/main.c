@@ -271,16 +271,14 @@ int main(int argc, char **argv)
 	d.ctx.daemon = &d;
 	d.ctx.reload = daemon_reload;
 	d.ctx.started_ns = now_monotonic_ns();
-	if (daemon_start_engine(&d.cfg, &d.engine) < 0) {
+	/* the sockets first: a second dspd must fail on the socket it cannot
+	 * have, not on a busy sound card */
+	if (setup_loop(&d) < 0 || daemon_start_engine(&d.cfg, &d.engine) < 0) {
 		status = 1;
 		goto out;
 	}
 	d.ctx.engine = d.engine;
 	d.ctx.last_state = ENG_STARTING;
-	if (setup_loop(&d) < 0) {
-		status = 1;
-		goto out;
-	}
 	pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
 	log_info("dspd %s ready; control socket %s", DSPD_VERSION, d.cfg.socket_path);
 	sd_notify(0, "READY=1");

@@ -92,7 +92,7 @@ char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
 {
 	const struct method *m = find(req->method);
 	json_object *result = NULL;
-	struct rpc_error err;
+	struct rpc_error err = { .data = NULL };
 	int r;
 
 	if (!m) {
@@ -111,6 +111,8 @@ char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
 		return NULL;
 	if (!req->has_id) {
 		json_object_put(result);
+		if (r < 0)
+			json_object_put(err.data);
 		return NULL;
 	}
 	if (r < 0)

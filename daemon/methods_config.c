@@ -73,6 +73,14 @@ int handle_config_validate(struct ctl_context *ctx, struct ctl_session *session,
 
 	if ((r = string_param(req, "path", &path, err)) < 0)
 		return r;
+	if (path && session->read_only) {
+		/* the monitor socket is open to everyone: reading files on
+		 * their behalf would leak what they may not read */
+		rpc_error_set(err, RPC_PERMISSION_DENIED, "path",
+		              "the monitor socket validates inline configurations "
+		              "only (give \"config\")");
+		return -EPERM;
+	}
 	if (req->params)
 		json_object_object_get_ex(req->params, "config", &inline_cfg);
 	if (!path == !inline_cfg) {

@@ -4,9 +4,70 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Cut a string back to whole UTF-8 characters (after truncation by a
+ * fixed-size buffer, a multi-byte character may have lost its tail). */
+static void trim_partial_utf8(char *s)
+{
+	size_t len = strlen(s), start = len;
+	unsigned char lead;
+	size_t need;
+
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+		start--;
+	if (start == 0)
+		return;
+	lead = (unsigned char)s[start - 1];
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	if (len - (start - 1) < need)
+		s[start - 1] = '\0';
+}
+
+/* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF
+ * (json-c's own check lets all three through). */
+static bool valid_utf8(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (i + n >= len)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
 
 void rpc_error_set(struct rpc_error *err, int code, const char *field,
                    const char *fmt, ...)
@@ -29,6 +90,8 @@ void rpc_error_set(struct rpc_error *err, int code, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
 	va_end(ap);
+	trim_partial_utf8(err->field);
+	trim_partial_utf8(err->reason);
 }
 
 static bool valid_id(json_object *id)
@@ -87,6 +150,10 @@ static int parse_json(const char *line, size_t len, json_object **ret,
 
 	if (memchr(line, '\0', len)) {
 		rpc_error_set(err, RPC_PARSE_ERROR, NULL, "NUL byte in line");
+		return -EINVAL;
+	}
+	if (!valid_utf8((const unsigned char *)line, len)) {
+		rpc_error_set(err, RPC_PARSE_ERROR, NULL, "invalid UTF-8");
 		return -EINVAL;
 	}
 	tok = json_tokener_new_ex(PROTO_MAX_DEPTH);
@@ -162,6 +229,10 @@ int proto_parse_request(const char *line, size_t len, struct rpc_request *req,
 		return -EINVAL;
 	}
 	req->method = json_object_get_string(method);
+	if (strlen(req->method) != (size_t)json_object_get_string_len(method)) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, "method", "contains a NUL character");
+		return -EINVAL;
+	}
 	if (json_object_object_get_ex(req->root, "params", &req->params) &&
 	    !json_object_is_type(req->params, json_type_object) &&
 	    !json_object_is_type(req->params, json_type_null)) {
@@ -232,12 +303,13 @@ char *proto_error_line(json_object *id, const struct rpc_error *err)
 	return finish_line(msg);
 }
 
-static json_object *param(json_object *params, const char *key)
+/* The value of key, and whether the key is there at all: "x": null is
+ * present (and then a type error), not absent. */
+static json_object *param(json_object *params, const char *key, bool *present)
 {
 	json_object *v = NULL;
 
-	if (params)
-		json_object_object_get_ex(params, key, &v);
+	*present = params && json_object_object_get_ex(params, key, &v);
 	return v;
 }
 
@@ -245,10 +317,11 @@ int proto_param_double(json_object *params, const char *key, bool required,
                        double min, double max, double *out,
                        struct rpc_error *err)
 {
-	json_object *v = param(params, key);
+	bool present;
+	json_object *v = param(params, key, &present);
 	double d;
 
-	if (!v) {
+	if (!present) {
 		if (!required)
 			return 0;
 		rpc_error_set(err, RPC_INVALID_PARAMS, key, "required");
@@ -272,9 +345,10 @@ int proto_param_double(json_object *params, const char *key, bool required,
 int proto_param_bool(json_object *params, const char *key, bool required,
                      bool *out, struct rpc_error *err)
 {
-	json_object *v = param(params, key);
+	bool present;
+	json_object *v = param(params, key, &present);
 
-	if (!v) {
+	if (!present) {
 		if (!required)
 			return 0;
 		rpc_error_set(err, RPC_INVALID_PARAMS, key, "required");

@@ -4,7 +4,8 @@
 # something is actually missing.
 set -eu
 pkgs="build-essential pkg-config libasound2-dev libjson-c-dev libevent-dev
-libsystemd-dev libcmocka-dev python3 alsa-utils"
+libsystemd-dev libcmocka-dev python3 alsa-utils clang libclang-rt-14-dev
+systemd"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

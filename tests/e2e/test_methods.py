@@ -916,7 +916,7 @@ def test_reload_changed_volume():
         check(conn.result("config.get")["sha256"] == sha, "config.get sha256 after reload")
         check(conn.result("status")["state"] in ("starting", "running"), "state after reload")
         note = watcher.read()
-        check(note.get("method") == "config" and note["params"]["event"] == "reloaded"
+        check(note.get("method") == "config" and note["params"]["outcome"] == "reloaded"
               and note["params"]["sha256"] == sha, "config notification: %s" % note)
         # the file on disk and the daemon agree again: unchanged
         check(conn.result("config.reload")["changed"] is False, "second reload changed")

@@ -45,6 +45,15 @@ static const struct parse_case cases[] = {
 	/* invalid UTF-8 */
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"st\xff\xfe\"}", RPC_PARSE_ERROR, NULL },
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xc3\x28\"}", RPC_PARSE_ERROR, NULL },
+	/* overlong '/', a UTF-16 surrogate, past U+10FFFF, truncated at the end */
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"st\xc0\xaf\"}", RPC_PARSE_ERROR, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xed\xa0\x80\"}", RPC_PARSE_ERROR, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xf4\x90\x80\x80\"}", RPC_PARSE_ERROR, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}\xe2\x82", RPC_PARSE_ERROR, NULL },
+	/* valid multi-byte text is fine */
+	{ "{\"jsonrpc\":\"2.0\",\"id\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x8e\xb5\",\"method\":\"status\"}", 0, NULL },
+	/* a NUL inside the method name must not run the method before it */
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\\u0000x\"}", RPC_INVALID_REQUEST, "method" },
 };
 
 static void test_parse_table(void **state)
@@ -114,7 +123,7 @@ static void test_id_is_echoed_in_errors(void **state)
 static void test_params_helpers(void **state)
 {
 	json_object *p = json_tokener_parse("{\"db\":-6.5,\"big\":1e400,\"s\":\"x\",\"b\":true,\"i\":3}");
-	static const char *const allowed[] = { "db", "big", "s", "b", NULL };
+	static const char *const allowed[] = { "db", "big", "s", "b", "n", NULL };
 	struct rpc_error err;
 	double d = 0;
 	bool b = false;
@@ -134,6 +143,11 @@ static void test_params_helpers(void **state)
 	assert_int_equal(proto_param_bool(p, "b", true, &b, &err), 0);
 	assert_true(b);
 	assert_int_equal(proto_param_bool(p, "db", true, &b, &err), -EINVAL);
+	/* "x": null is a type error, not an absent key */
+	json_object_object_add(p, "n", NULL);
+	assert_int_equal(proto_param_double(p, "n", false, 0, 40, &d, &err), -EINVAL);
+	assert_string_equal(err.field, "n");
+	assert_int_equal(proto_param_bool(p, "n", false, &b, &err), -EINVAL);
 	assert_int_equal(proto_params_only(p, allowed, &err), -EINVAL);
 	assert_string_equal(err.field, "i");
 	json_object_put(p);
