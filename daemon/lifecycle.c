@@ -151,8 +151,13 @@ static void notify_config(struct ctl_context *ctx, const char *outcome,
 		json_object *arr = json_object_new_array();
 		unsigned shown = errs->count < CFG_MAX_ERRORS ? errs->count : CFG_MAX_ERRORS;
 
-		for (unsigned i = 0; i < shown; i++)
-			json_object_array_add(arr, json_object_new_string(errs->msg[i]));
+		for (unsigned i = 0; i < shown; i++) {
+			char msg[sizeof(errs->msg[i])];
+
+			snprintf(msg, sizeof(msg), "%s", errs->msg[i]);
+			proto_utf8_scrub(msg);
+			json_object_array_add(arr, json_object_new_string(msg));
+		}
 		json_object_object_add(p, "errors", arr);
 	}
 	ctl_notify(ctx, CTL_TOPIC_CONFIG, "config", p);

@@ -97,7 +97,8 @@ char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
 
 	if (!m) {
 		rpc_error_set(&err, RPC_METHOD_NOT_FOUND, "method",
-		              "no method \"%.100s\" (see \"hello\" for the list)", req->method);
+		              "no method \"%.*s\" (see \"hello\" for the list)",
+		              proto_utf8_prefix(req->method, 100), req->method);
 		r = -ENOENT;
 	} else if (m->changes && session->read_only) {
 		rpc_error_set(&err, RPC_PERMISSION_DENIED, "method",

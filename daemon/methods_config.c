@@ -13,8 +13,13 @@ static json_object *errors_json(const struct cfg_errors *errs, int r,
 	json_object *arr = json_object_new_array();
 	unsigned shown = errs->count < CFG_MAX_ERRORS ? errs->count : CFG_MAX_ERRORS;
 
-	for (unsigned i = 0; i < shown; i++)
-		json_object_array_add(arr, json_object_new_string(errs->msg[i]));
+	for (unsigned i = 0; i < shown; i++) {
+		char msg[sizeof(errs->msg[i])];
+
+		snprintf(msg, sizeof(msg), "%s", errs->msg[i]);
+		proto_utf8_scrub(msg);
+		json_object_array_add(arr, json_object_new_string(msg));
+	}
 	if (errs->count == 0) {
 		char msg[512];
 

@@ -27,46 +27,72 @@ static void trim_partial_utf8(char *s)
 		s[start - 1] = '\0';
 }
 
-/* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF
- * (json-c's own check lets all three through). */
+/* Length of the RFC 3629 UTF-8 character at s (at most len bytes), or 0
+ * when it is not one: no overlong forms, no surrogates, nothing past
+ * U+10FFFF (json-c's own check lets all three through). */
+static size_t utf8_char_len(const unsigned char *s, size_t len)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		n = 1;
+		cp = s[0] & 0x1F;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		n = 2;
+		cp = s[0] & 0x0F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		n = 3;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n >= len)
+		return 0;
+	for (size_t k = 1; k <= n; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3F);
+	}
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return n + 1;
+}
+
 static bool valid_utf8(const unsigned char *s, size_t len)
 {
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
+	for (size_t i = 0, n; i < len; i += n)
+		if ((n = utf8_char_len(s + i, len - i)) == 0)
 			return false;
-		}
-		if (i + n >= len)
-			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-			return false;
-		i += n + 1;
-	}
 	return true;
+}
+
+void proto_utf8_scrub(char *text)
+{
+	unsigned char *s = (unsigned char *)text;
+	size_t len = strlen(text);
+
+	for (size_t i = 0, n; i < len; i += n)
+		if ((n = utf8_char_len(s + i, len - i)) == 0) {
+			s[i] = '?';
+			n = 1;
+		}
+}
+
+int proto_utf8_prefix(const char *s, int max_bytes)
+{
+	int len = 0;
+
+	while (s[len] && len < max_bytes)
+		len++;
+	/* step back over a character the limit cut in two */
+	if (s[len] && ((unsigned char)s[len] & 0xC0) == 0x80)
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	return len;
 }
 
 void rpc_error_set(struct rpc_error *err, int code, const char *field,

@@ -42,6 +42,14 @@ struct rpc_request {
 void rpc_error_set(struct rpc_error *err, int code, const char *field,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Bytes of s to print for at most max_bytes without cutting a UTF-8
+ * character in two (for "%.*s" in error texts). */
+int proto_utf8_prefix(const char *s, int max_bytes);
+
+/* Replace every byte that is not part of a valid UTF-8 character by '?'
+ * (for text that came from elsewhere, e.g. config error messages). */
+void proto_utf8_scrub(char *text);
+
 /* Parse one line (without its '\n').  Returns 0 and fills req, or -EINVAL
  * and fills err; req->id is then the id to echo (may be NULL) and req->root
  * must still be put. */

@@ -93,9 +93,11 @@ static int topics_param(const struct rpc_request *req, bool required,
 			    strcmp(json_object_get_string(t), topic_names[k]) == 0)
 				break;
 		if (k == CTL_TOPICS) {
+			const char *text = json_object_to_json_string(t);
+
 			rpc_error_set(err, RPC_INVALID_PARAMS, "topics",
-			              "unknown topic %.60s (known: levels xrun state gain config)",
-			              json_object_to_json_string(t));
+			              "unknown topic %.*s (known: levels xrun state gain config)",
+			              proto_utf8_prefix(text, 60), text);
 			return -EINVAL;
 		}
 		*ret_mask |= 1u << k;

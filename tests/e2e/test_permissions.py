@@ -350,10 +350,13 @@ def test_validate_fifo_does_not_block():
         d.start()
         os.mkfifo(fifo)
         os.chmod(fifo, 0o666)
-        mon = Conn(d.monitor, timeout=3)
+        # the monitor socket refuses paths altogether; the control socket
+        # must answer that a FIFO is no configuration file
+        mon = Conn(d.socket, timeout=3)
         try:
             msg = mon.call("config.validate", {"path": fifo})
             check(msg.get("result", {}).get("valid") is False, "FIFO validate: %s" % msg)
+            check("not a regular file" in " ".join(msg["result"]["errors"]), "FIFO reason: %s" % msg)
         except OSError:
             raise AssertionError("config.validate on a FIFO got no answer in 3 s: "
                                  "the control thread is blocked on the FIFO")

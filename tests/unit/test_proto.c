@@ -120,6 +120,19 @@ static void test_id_is_echoed_in_errors(void **state)
 	json_object_put(req.root);
 }
 
+static void test_utf8_helpers(void **state)
+{
+	char text[] = "ok \xc3\xa9 bad \xc0\xaf cut \xe2\x82";
+
+	proto_utf8_scrub(text);
+	assert_string_equal(text, "ok \xc3\xa9 bad ?? cut ??");
+	/* "é" is two bytes: a 4-byte limit keeps "aé", a 3-byte one keeps "a" + nothing cut */
+	assert_int_equal(proto_utf8_prefix("a\xc3\xa9\xc3\xa9", 4), 3);
+	assert_int_equal(proto_utf8_prefix("a\xc3\xa9\xc3\xa9", 3), 3);
+	assert_int_equal(proto_utf8_prefix("a\xc3\xa9\xc3\xa9", 2), 1);
+	assert_int_equal(proto_utf8_prefix("abc", 10), 3);
+}
+
 static void test_params_helpers(void **state)
 {
 	json_object *p = json_tokener_parse("{\"db\":-6.5,\"big\":1e400,\"s\":\"x\",\"b\":true,\"i\":3}");
@@ -210,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_nul_byte_and_depth),
 		cmocka_unit_test(test_id_is_echoed_in_errors),
+		cmocka_unit_test(test_utf8_helpers),
 		cmocka_unit_test(test_params_helpers),
 		cmocka_unit_test(test_dispatch_without_engine),
 	};
