@@ -27,7 +27,7 @@ FLAGS_asan := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 FLAGS_tsan := -O1 -fsanitize=thread
 
 DAEMON_LIB_SRC := daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c \
-                  daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/pcm.c daemon/engine.c \
+                  daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/pcm.c daemon/engine.c \
                   daemon/proto.c daemon/methods.c daemon/methods_engine.c \
                   daemon/methods_config.c daemon/subscriptions.c daemon/ctl_server.c \
                   daemon/sha256.c daemon/lifecycle.c

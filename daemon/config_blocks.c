@@ -15,14 +15,14 @@ struct block_type {
 	const struct field *fields;     /* every key the block may have */
 };
 
-static int parse_block_type_key(struct parser *p, struct json_object *val,
+int cfg_parse_block_type_key(struct parser *p, struct json_object *val,
                                 const struct field *f, void *dst)
 {
 	(void)p, (void)val, (void)f, (void)dst;
 	return 0;  /* already resolved by parse_block() */
 }
 
-static int parse_block_name(struct parser *p, struct json_object *val,
+int cfg_parse_block_name(struct parser *p, struct json_object *val,
                             const struct field *f, void *dst)
 {
 	const char *s;
@@ -35,7 +35,7 @@ static int parse_block_name(struct parser *p, struct json_object *val,
 	return 0;
 }
 
-static int parse_channels(struct parser *p, struct json_object *val,
+int cfg_parse_channels(struct parser *p, struct json_object *val,
                           const struct field *f, void *dst)
 {
 	uint32_t mask = 0;
@@ -84,22 +84,14 @@ static void gain_defaults(struct cfg_block *block)
 	block->channel_mask = UINT32_MAX;
 }
 
-#define BLOCK_COMMON_FIELDS                                                   \
-	{ .key = "type", .parse = parse_block_type_key,                       \
-	  .flags = FIELD_REQUIRED },                                          \
-	{ .key = "name", .parse = parse_block_name,                           \
-	  .offset = offsetof(struct cfg_block, name), .flags = FIELD_REQUIRED }
-
 static const struct field gain_fields[] = {
-	BLOCK_COMMON_FIELDS,
+	CFG_BLOCK_COMMON_FIELDS,
 	{ .key = "db", .parse = cfg_parse_number,
 	  .offset = offsetof(struct cfg_block, db), .min = -150, .max = 40 },
 	{ .key = "mute", .parse = cfg_parse_bool,
 	  .offset = offsetof(struct cfg_block, mute) },
 	{ .key = "invert", .parse = cfg_parse_bool,
 	  .offset = offsetof(struct cfg_block, invert) },
-	{ .key = "channels", .parse = parse_channels,
-	  .offset = offsetof(struct cfg_block, channel_mask) },
 	{ 0 }
 };
 

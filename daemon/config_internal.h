@@ -55,6 +55,7 @@ struct field {
 	size_t size;                    /* string destination buffer size */
 	const char *hint;               /* appended to a too-long message */
 	const struct field *fields;     /* parse_object: the nested keys */
+	const char *const *choices;     /* cfg_parse_choice: NULL-terminated */
 	unsigned flags;
 };
 
@@ -120,6 +121,10 @@ int cfg_get_string(struct parser *p, struct json_object *val, size_t size,
  * "invalid <what> ..." error and returns -EINVAL. */
 int cfg_check_name_chars(struct parser *p, const char *s, const char *what);
 field_parse_fn cfg_parse_number;
+/* A string that must be one of f->choices; stores its index as an int. */
+field_parse_fn cfg_parse_choice;
+/* A non-empty string of at most f->size - 1 bytes, copied to dst. */
+field_parse_fn cfg_parse_string;
 field_parse_fn cfg_parse_bool;
 /* Walk an object against its key table, writing into base. */
 int cfg_parse_fields(struct parser *p, struct json_object *obj,
@@ -129,6 +134,19 @@ int cfg_parse_fields(struct parser *p, struct json_object *obj,
 
 /* "pipeline": dst is the struct dspd_config. */
 field_parse_fn cfg_parse_pipeline;
+
+/* ---- config_blocks.c: what every block type's key table starts with ---- */
+field_parse_fn cfg_parse_block_type_key;
+field_parse_fn cfg_parse_block_name;
+field_parse_fn cfg_parse_channels;      /* "channels": [..] -> uint32_t mask */
+
+#define CFG_BLOCK_COMMON_FIELDS                                               \
+	{ .key = "type", .parse = cfg_parse_block_type_key,                   \
+	  .flags = FIELD_REQUIRED },                                          \
+	{ .key = "name", .parse = cfg_parse_block_name,                       \
+	  .offset = offsetof(struct cfg_block, name), .flags = FIELD_REQUIRED }, \
+	{ .key = "channels", .parse = cfg_parse_channels,                     \
+	  .offset = offsetof(struct cfg_block, channel_mask) }
 /* Cross-field: every channel a block names exists on the wider PCM. */
 void cfg_check_block_channels(struct parser *p, const struct dspd_config *cfg);
 

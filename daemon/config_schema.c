@@ -153,8 +153,8 @@ int cfg_check_name_chars(struct parser *p, const char *s, const char *what)
 	return 0;
 }
 
-static int parse_string(struct parser *p, struct json_object *val,
-                        const struct field *f, void *dst)
+int cfg_parse_string(struct parser *p, struct json_object *val,
+                     const struct field *f, void *dst)
 {
 	const char *s;
 
@@ -162,6 +162,36 @@ static int parse_string(struct parser *p, struct json_object *val,
 		return -EINVAL;
 	memcpy(dst, s, strlen(s) + 1);
 	return 0;
+}
+
+int cfg_parse_choice(struct parser *p, struct json_object *val,
+                     const struct field *f, void *dst)
+{
+	char names[256] = "";
+	size_t len = 0;
+	const char *s = "";
+
+	if (json_object_is_type(val, json_type_string)) {
+		s = json_object_get_string(val);
+		for (int i = 0; f->choices[i]; i++)
+			if (strcmp(s, f->choices[i]) == 0) {
+				*(int *)dst = i;
+				return 0;
+			}
+	}
+	for (int i = 0; f->choices[i]; i++)
+		cfg_msg_append(names, sizeof(names), &len, "%s%s", i ? ", " : "",
+		               f->choices[i]);
+	if (json_object_is_type(val, json_type_string)) {
+		char quoted[CFG_SHOWN_VALUE_MAX + 8];
+
+		cfg_quote(s, strlen(s), quoted, sizeof(quoted));
+		cfg_error_here(p, "unknown value %s (one of: %s)", quoted, names);
+	} else {
+		cfg_error_here(p, "must be a string (one of: %s), got %s", names,
+		               cfg_kind_name(val));
+	}
+	return -EINVAL;
 }
 
 /* A group name, or "" to leave the sockets' group alone. */
@@ -274,7 +304,7 @@ static int parse_object(struct parser *p, struct json_object *val,
 #define CFG_OFFSET(member) offsetof(struct dspd_config, member)
 
 static const struct field pcm_fields[] = {
-	{ .key = "device", .parse = parse_string,
+	{ .key = "device", .parse = cfg_parse_string,
 	  .offset = offsetof(struct cfg_pcm, device), .size = CFG_DEVICE_MAX },
 	{ .key = "channels", .parse = parse_unsigned,
 	  .offset = offsetof(struct cfg_pcm, channels),
@@ -285,10 +315,10 @@ static const struct field pcm_fields[] = {
 };
 
 static const struct field control_fields[] = {
-	{ .key = "socket", .parse = parse_string,
+	{ .key = "socket", .parse = cfg_parse_string,
 	  .offset = CFG_OFFSET(socket_path), .size = CFG_PATH_MAX,
 	  .hint = SUN_PATH_HINT, .flags = TAINTS_SOCKETS },
-	{ .key = "monitor_socket", .parse = parse_string,
+	{ .key = "monitor_socket", .parse = cfg_parse_string,
 	  .offset = CFG_OFFSET(monitor_socket_path), .size = CFG_PATH_MAX,
 	  .hint = SUN_PATH_HINT, .flags = TAINTS_SOCKETS },
 	{ .key = "group", .parse = parse_group,

@@ -335,7 +335,7 @@ static int run_period(struct engine *e, int *failed_dir)
 	                (const float *const *)e->work, frames,
 	                e->capture.codec->clip_level);
 	tap_write(e, METER_TAP_CAPTURE, e->work, e->capture.channels, frames);
-	pipeline_process(e->pipeline, e->work, e->work_channels, frames);
+	pipeline_process(e->pipeline, e->work, frames);
 	gain_ramp_process(&e->master, e->work, e->work_channels, all, frames);
 	tap_write(e, METER_TAP_PLAYBACK, e->work, e->playback.channels, frames);
 	memset(e->clips, 0, sizeof(e->clips));
@@ -403,13 +403,14 @@ static int allocate_buffers(struct engine *e)
 	e->capture_raw = malloc(period * e->capture.frame_bytes);
 	e->playback_raw = malloc(period * e->playback.frame_bytes);
 	e->prefill = malloc(e->prefill_frames * e->playback.frame_bytes);
+	/* every row a mixer might write, whatever the channel counts */
 	if (posix_memalign((void **)&e->work_mem, 64,
-	                   stride * e->work_channels * sizeof(float)) != 0)
+	                   stride * FX_MAX_CHANNELS * sizeof(float)) != 0)
 		e->work_mem = NULL;
 	if (!e->capture_raw || !e->playback_raw || !e->prefill || !e->work_mem)
 		return -ENOMEM;
-	memset(e->work_mem, 0, stride * e->work_channels * sizeof(float));
-	for (unsigned ch = 0; ch < e->work_channels; ch++)
+	memset(e->work_mem, 0, stride * FX_MAX_CHANNELS * sizeof(float));
+	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
 		e->work[ch] = e->work_mem + ch * stride;
 	snd_pcm_format_set_silence(e->playback.codec->format, e->prefill,
 	                           (unsigned)(e->prefill_frames * e->playback.channels));
@@ -422,6 +423,29 @@ static int allocate_buffers(struct engine *e)
 		return r;
 	return ring_init(&e->taps[METER_TAP_PLAYBACK], sizeof(float),
 	                 e->cfg.rate * e->playback.channels);
+}
+
+/* The pipeline starts with the capture channels and must end with the
+ * playback channels.  A pipeline that never changes the channel count
+ * (no mixer) runs on the larger of the two instead: capture channel n goes
+ * to playback channel n, extra playback channels get silence. */
+static int build_pipeline(struct engine *e, char *err, size_t err_len)
+{
+	int r = pipeline_build(&e->cfg, e->capture.channels, e->cfg.period_frames,
+	                       &e->pipeline, err, err_len);
+
+	if (r < 0 || e->pipeline->channels_out == e->playback.channels)
+		return r;
+	if (e->pipeline->channels_out == e->pipeline->channels_in) {
+		pipeline_free(e->pipeline);
+		e->pipeline = NULL;
+		return pipeline_build(&e->cfg, e->work_channels, e->cfg.period_frames,
+		                      &e->pipeline, err, err_len);
+	}
+	snprintf(err, err_len, "the pipeline turns %u capture channels into %u, "
+	         "but playback has %u", e->pipeline->channels_in,
+	         e->pipeline->channels_out, e->playback.channels);
+	return -EINVAL;
 }
 
 static int check_pair(const struct engine *e, char *err, size_t err_len)
@@ -472,8 +496,8 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 		if (r == -ENOMEM)
 			snprintf(err, err_len, "out of memory for audio buffers");
 	}
-	if (r == 0 && (r = pipeline_build(cfg, e->work_channels, &e->pipeline)) < 0)
-		snprintf(err, err_len, "cannot build the pipeline: %s", strerror(-r));
+	if (r == 0)
+		r = build_pipeline(e, err, err_len);
 	if (r < 0) {
 		engine_destroy(e);
 		return r;

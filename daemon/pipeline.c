@@ -3,60 +3,89 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static void build_gain(struct pipeline_block *b, const struct cfg_block *c)
+int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
+                   unsigned max_frames, struct pipeline **ret,
+                   char *err, size_t err_len)
 {
-	float linear = c->mute ? 0.0f : (float)gain_db_to_linear(c->db);
-
-	gain_ramp_init(&b->u.gain, c->invert ? -linear : linear);
-}
-
-int pipeline_build(const struct dspd_config *cfg, unsigned channels,
-                   struct pipeline **ret)
-{
-	uint32_t all = channels >= 32 ? UINT32_MAX : (1u << channels) - 1;
+	struct fx_env env = { cfg->rate, max_frames, channels_in };
 	struct pipeline *p;
+	int r;
 
-	p = calloc(1, sizeof(*p) + cfg->n_blocks * sizeof(p->blocks[0]));
+	p = calloc(1, sizeof(*p) + cfg->n_blocks * sizeof(p->fx[0]));
 	if (!p)
 		return -ENOMEM;
+	p->channels_in = channels_in;
 	for (unsigned i = 0; i < cfg->n_blocks; i++) {
-		const struct cfg_block *c = &cfg->blocks[i];
-		struct pipeline_block *b = &p->blocks[i];
+		struct fx *fx;
 
-		b->type = c->type;
-		b->channel_mask = c->channel_mask & all;
-		switch (c->type) {
-		case CFG_BLOCK_GAIN:
-			build_gain(b, c);
-			break;
-		default:
-			free(p);
-			return -EINVAL;
+		if ((r = fx_create(&cfg->blocks[i], &env, &fx, err, err_len)) < 0) {
+			pipeline_free(p);
+			return r;
 		}
+		p->fx[p->n_fx++] = fx;
+		p->latency_frames += fx->latency_frames;
+		env.channels = fx->channels_out;
 	}
-	p->n_blocks = cfg->n_blocks;
+	p->channels_out = env.channels;
 	*ret = p;
 	return 0;
 }
 
 void pipeline_free(struct pipeline *p)
 {
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->n_fx; i++)
+		p->fx[i]->ops->destroy(p->fx[i]);
 	free(p);
 }
 
-void pipeline_process(struct pipeline *p, float *const *bufs,
-                      unsigned channels, uint32_t frames)
+/* Cheap test: a NaN or Inf anywhere makes the sum non-finite.  (So does a
+ * sum of huge finite values, which is garbage worth clearing too.) */
+static bool finite_channels(float *const *bufs, uint32_t mask,
+                            unsigned channels, uint32_t frames)
 {
-	for (unsigned i = 0; i < p->n_blocks; i++) {
-		struct pipeline_block *b = &p->blocks[i];
+	float sum = 0.0f;
 
-		switch (b->type) {
-		case CFG_BLOCK_GAIN:
-			gain_ramp_process(&b->u.gain, bufs, channels,
-			                  b->channel_mask, frames);
-			break;
-		}
+	for (unsigned ch = 0; ch < channels; ch++) {
+		const float *x = bufs[ch];
+
+		if (!(mask & (1u << ch)))
+			continue;
+		for (uint32_t i = 0; i < frames; i++)
+			sum += x[i] * 0.0f;   /* 0 for finite x, NaN otherwise */
 	}
+	return sum == 0.0f;
+}
+
+void pipeline_process(struct pipeline *p, float *const *bufs, uint32_t frames)
+{
+	for (unsigned i = 0; i < p->n_fx; i++) {
+		struct fx *fx = p->fx[i];
+		uint32_t mask = fx->channels_out != fx->channels_in ? UINT32_MAX
+		                                                    : fx->channel_mask;
+
+		fx->ops->process(fx, bufs, frames);
+		if (finite_channels(bufs, mask, fx->channels_out, frames))
+			continue;
+		fx->ops->reset(fx);
+		for (unsigned ch = 0; ch < fx->channels_out; ch++)
+			if (mask & (1u << ch))
+				memset(bufs[ch], 0, frames * sizeof(float));
+		atomic_fetch_add_explicit(&fx->resets, 1, memory_order_relaxed);
+	}
+}
+
+uint64_t pipeline_resets(const struct pipeline *p)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < p->n_fx; i++)
+		n += atomic_load_explicit(&p->fx[i]->resets, memory_order_relaxed);
+	return n;
 }

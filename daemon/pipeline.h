@@ -1,36 +1,37 @@
 /* pipeline.h - the DSP graph the RT thread runs between capture and
- * playback: an ordered list of blocks working in place on planar float
- * channel buffers.
+ * playback: an ordered list of blocks (fx.h) working in place on planar
+ * float channel buffers; mixers change the channel count between blocks.
  *
  * pipeline_build/pipeline_free: control thread (they allocate).
  * pipeline_process: RT thread only; no allocation, no locks, no syscalls. */
 #ifndef DSPD_PIPELINE_H
 #define DSPD_PIPELINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
-#include "gain.h"
-
-struct pipeline_block {
-	enum cfg_block_type type;
-	uint32_t channel_mask;
-	union {
-		struct gain_ramp gain;
-	} u;
-};
+#include "fx.h"
 
 struct pipeline {
-	unsigned n_blocks;
-	struct pipeline_block blocks[];
+	unsigned channels_in;         /* channels entering the first block */
+	unsigned channels_out;        /* channels leaving the last block */
+	unsigned latency_frames;      /* sum of the blocks' latencies */
+	unsigned n_fx;
+	struct fx *fx[];
 };
 
-/* Build the graph for cfg (channels = channels the graph runs on).
- * Returns 0 or -errno. */
-int pipeline_build(const struct dspd_config *cfg, unsigned channels,
-                   struct pipeline **ret);
+/* Build the graph of cfg->blocks for channels_in channels at rate, with
+ * periods of at most max_frames.  Returns 0 or -errno with err filled. */
+int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
+                   unsigned max_frames, struct pipeline **ret,
+                   char *err, size_t err_len);
 void pipeline_free(struct pipeline *p);
-void pipeline_process(struct pipeline *p, float *const *bufs,
-                      unsigned channels, uint32_t frames);
+/* Run every block.  A block whose output is not finite (NaN/Inf, from its
+ * input or its own state) is reset and its output silenced for this period;
+ * fx->resets counts it.  bufs has FX_MAX_CHANNELS rows of max_frames. */
+void pipeline_process(struct pipeline *p, float *const *bufs, uint32_t frames);
+/* Non-finite recoveries of all blocks together. */
+uint64_t pipeline_resets(const struct pipeline *p);
 
 #endif

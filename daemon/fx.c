@@ -1,0 +1,37 @@
+/* fx.c - block construction: the table from configured block type to
+ * constructor.  Control thread only. */
+#include "fx.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	enum cfg_block_type type;
+	fx_create_fn create;
+} constructors[] = {
+	{ CFG_BLOCK_GAIN, fx_gain_create },
+};
+
+void fx_init(struct fx *fx, const struct fx_ops *ops,
+             const struct cfg_block *cfg, const struct fx_env *env)
+{
+	uint32_t all = env->channels >= 32 ? UINT32_MAX : (1u << env->channels) - 1;
+
+	fx->ops = ops;
+	snprintf(fx->name, sizeof(fx->name), "%s", cfg->name);
+	fx->channel_mask = cfg->channel_mask & all;
+	fx->channels_in = fx->channels_out = env->channels;
+	fx->latency_frames = 0;
+	atomic_init(&fx->resets, 0);
+}
+
+int fx_create(const struct cfg_block *cfg, const struct fx_env *env,
+              struct fx **ret, char *err, size_t err_len)
+{
+	for (size_t i = 0; i < sizeof(constructors) / sizeof(constructors[0]); i++)
+		if (constructors[i].type == cfg->type)
+			return constructors[i].create(cfg, env, ret, err, err_len);
+	snprintf(err, err_len, "block \"%s\": no implementation for its type", cfg->name);
+	return -ENOSYS;
+}

@@ -1,0 +1,68 @@
+/* fx.h - the interface every DSP block of the pipeline implements.
+ *
+ * A block is created from its validated configuration on the control thread
+ * (all allocation, planning and file loading happen there), then runs on the
+ * RT thread, where process() may not allocate, lock, log or make syscalls.
+ *
+ * Blocks work in place on planar float channel buffers.  Most touch only the
+ * channels in channel_mask and keep channels_out == channels_in; a mixer
+ * reads channels_in channels and writes channels_out (the buffers always
+ * have room for FX_MAX_CHANNELS rows of max_frames).  IIR state is double. */
+#ifndef DSPD_FX_H
+#define DSPD_FX_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define FX_MAX_CHANNELS CFG_MAX_CHANNELS
+
+/* What a block is told about its place in the pipeline. */
+struct fx_env {
+	unsigned rate;
+	unsigned max_frames;         /* largest frames per process() call */
+	unsigned channels;           /* channels entering the block */
+};
+
+struct fx;
+
+struct fx_ops {
+	const char *type;
+	/* RT thread: process `frames` frames in place. */
+	void (*process)(struct fx *fx, float *const *bufs, uint32_t frames);
+	/* RT thread: forget all state (after non-finite output was caught). */
+	void (*reset)(struct fx *fx);
+	/* Control thread: free the block. */
+	void (*destroy)(struct fx *fx);
+};
+
+struct fx {
+	const struct fx_ops *ops;
+	char name[CFG_NAME_MAX];
+	uint32_t channel_mask;       /* channels processed (bit n = channel n) */
+	unsigned channels_in, channels_out;
+	unsigned latency_frames;     /* delay the block adds (FIR, lookahead) */
+	_Atomic uint64_t resets;     /* non-finite output caught and cleared */
+};
+
+/* Create the block for cfg at a point of the pipeline with env->channels
+ * channels.  Returns 0 or -errno with a message in err (control thread). */
+typedef int (*fx_create_fn)(const struct cfg_block *cfg,
+                            const struct fx_env *env, struct fx **ret,
+                            char *err, size_t err_len);
+
+int fx_create(const struct cfg_block *cfg, const struct fx_env *env,
+              struct fx **ret, char *err, size_t err_len);
+
+/* Fill the common part; mask is limited to the channels that exist. */
+void fx_init(struct fx *fx, const struct fx_ops *ops,
+             const struct cfg_block *cfg, const struct fx_env *env);
+
+/* Each block family's constructor (fx_<family>.c). */
+int fx_gain_create(const struct cfg_block *cfg, const struct fx_env *env,
+                   struct fx **ret, char *err, size_t err_len);
+
+#endif
