@@ -13,7 +13,7 @@ UNITDIR   ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/n
 VERSION   := 0.1.0
 
 CC        ?= cc
-PKGS      := alsa json-c libevent libsystemd
+PKGS      := alsa json-c libevent libsystemd fftw3f sndfile
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -26,7 +26,11 @@ FLAGS_rel  := -O2
 FLAGS_asan := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FLAGS_tsan := -O1 -fsanitize=thread
 
-DAEMON_LIB_SRC := daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c \
+# one line per block family, so each can grow on its own
+FX_FILTERS_SRC := daemon/fx_filters.c daemon/config_fx_filters.c
+FX_FIR_SRC     := daemon/fx_fir.c daemon/config_fx_fir.c
+FX_BASIC_SRC   := daemon/fx_basic.c daemon/config_fx_basic.c
+DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c \
                   daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/pcm.c daemon/engine.c \
                   daemon/proto.c daemon/methods.c daemon/methods_engine.c \
                   daemon/methods_config.c daemon/subscriptions.c daemon/ctl_server.c \

@@ -30,15 +30,47 @@ struct cfg_pcm {
 
 enum cfg_block_type {
 	CFG_BLOCK_GAIN,
+	/* filters: fx_filters_cfg.h */
+	CFG_BLOCK_BIQUAD,
+	CFG_BLOCK_BUTTERWORTH,
+	CFG_BLOCK_LINKWITZ_RILEY,
+	CFG_BLOCK_PEQ,
+	CFG_BLOCK_GEQ,
+	/* convolution: fx_fir_cfg.h */
+	CFG_BLOCK_FIR,
+	/* routing, time, dynamics, word length: fx_basic_cfg.h */
+	CFG_BLOCK_DELAY,
+	CFG_BLOCK_MIXER,
+	CFG_BLOCK_COMPRESSOR,
+	CFG_BLOCK_LIMITER,
+	CFG_BLOCK_GATE,
+	CFG_BLOCK_DITHER,
 };
+
+#include "fx_basic_cfg.h"
+#include "fx_filters_cfg.h"
+#include "fx_fir_cfg.h"
 
 struct cfg_block {
 	enum cfg_block_type type;
 	char name[CFG_NAME_MAX];        /* unique within the pipeline */
-	double db;                      /* gain: -150..+40 */
+	uint32_t channel_mask;          /* bit n = channel n; all ones = all */
+	/* gain */
+	double db;                      /* -150..+40 */
 	bool mute;
 	bool invert;                    /* polarity */
-	uint32_t channel_mask;          /* bit n = channel n; all ones = all */
+	/* the other types' parameters */
+	union {
+		struct cfg_biquad biquad;
+		struct cfg_xover xover;             /* butterworth, linkwitz_riley */
+		struct cfg_peq peq;
+		struct cfg_geq geq;
+		struct cfg_fir fir;
+		struct cfg_delay delay;
+		struct cfg_mixer mixer;
+		struct cfg_dynamics dynamics;       /* compressor, limiter, gate */
+		struct cfg_dither dither;
+	} u;
 };
 
 struct dspd_config {

@@ -8,12 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-struct block_type {
-	const char *name;
-	enum cfg_block_type type;
-	void (*defaults)(struct cfg_block *block);
-	const struct field *fields;     /* every key the block may have */
-};
 
 int cfg_parse_block_type_key(struct parser *p, struct json_object *val,
                                 const struct field *f, void *dst)
@@ -95,25 +89,33 @@ static const struct field gain_fields[] = {
 	{ 0 }
 };
 
-static const struct block_type block_types[] = {
+static const struct cfg_block_type_desc gain_types[] = {
 	{ "gain", CFG_BLOCK_GAIN, gain_defaults, gain_fields },
+	{ NULL },
 };
 
-#define N_BLOCK_TYPES (sizeof(block_types) / sizeof(block_types[0]))
+/* Every family of block types, each table ending with { NULL }. */
+static const struct cfg_block_type_desc *const families[] = {
+	gain_types, cfg_block_types_filters, cfg_block_types_fir,
+	cfg_block_types_basic,
+};
 
-static const struct block_type *find_block_type(const char *name)
+#define N_FAMILIES (sizeof(families) / sizeof(families[0]))
+
+static const struct cfg_block_type_desc *find_block_type(const char *name)
 {
-	for (size_t i = 0; i < N_BLOCK_TYPES; i++)
-		if (strcmp(block_types[i].name, name) == 0)
-			return &block_types[i];
+	for (size_t f = 0; f < N_FAMILIES; f++)
+		for (const struct cfg_block_type_desc *t = families[f]; t->name; t++)
+			if (strcmp(t->name, name) == 0)
+				return t;
 	return NULL;
 }
 
 /* Resolve the block's "type"; the type's key table does the rest. */
-static const struct block_type *get_block_type(struct parser *p,
+static const struct cfg_block_type_desc *get_block_type(struct parser *p,
                                                struct json_object *obj)
 {
-	const struct block_type *bt;
+	const struct cfg_block_type_desc *bt;
 	struct json_object *val;
 	char quoted[CFG_SHOWN_VALUE_MAX + 8], known[128];
 	size_t len = 0, mark;
@@ -132,9 +134,10 @@ static const struct block_type *get_block_type(struct parser *p,
 	bt = find_block_type(json_object_get_string(val));
 	if (!bt) {
 		known[0] = '\0';
-		for (size_t i = 0; i < N_BLOCK_TYPES; i++)
-			cfg_msg_append(known, sizeof(known), &len, "%s%s",
-			               i ? ", " : "", block_types[i].name);
+		for (size_t f = 0; f < N_FAMILIES; f++)
+			for (const struct cfg_block_type_desc *t = families[f]; t->name; t++)
+				cfg_msg_append(known, sizeof(known), &len, "%s%s",
+				               known[0] ? ", " : "", t->name);
 		cfg_quote(json_object_get_string(val),
 		          (size_t)json_object_get_string_len(val), quoted,
 		          sizeof(quoted));
@@ -147,7 +150,7 @@ static const struct block_type *get_block_type(struct parser *p,
 static int parse_block(struct parser *p, struct json_object *obj,
                        struct cfg_block *block)
 {
-	const struct block_type *bt;
+	const struct cfg_block_type_desc *bt;
 
 	if (!json_object_is_type(obj, json_type_object)) {
 		cfg_error_here(p, "must be an object (a pipeline block), got %s",

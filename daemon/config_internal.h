@@ -140,6 +140,20 @@ field_parse_fn cfg_parse_block_type_key;
 field_parse_fn cfg_parse_block_name;
 field_parse_fn cfg_parse_channels;      /* "channels": [..] -> uint32_t mask */
 
+/* A block type: its name in the file, its key table and its defaults.
+ * Each family of blocks (config_fx_<family>.c) exports a table of them
+ * ending with { NULL }. */
+struct cfg_block_type_desc {
+	const char *name;
+	enum cfg_block_type type;
+	void (*defaults)(struct cfg_block *block);
+	const struct field *fields;     /* every key the block may have */
+};
+
+extern const struct cfg_block_type_desc cfg_block_types_filters[];
+extern const struct cfg_block_type_desc cfg_block_types_fir[];
+extern const struct cfg_block_type_desc cfg_block_types_basic[];
+
 #define CFG_BLOCK_COMMON_FIELDS                                               \
 	{ .key = "type", .parse = cfg_parse_block_type_key,                   \
 	  .flags = FIELD_REQUIRED },                                          \

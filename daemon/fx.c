@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-	enum cfg_block_type type;
-	fx_create_fn create;
-} constructors[] = {
+static const struct fx_constructor gain_constructors[] = {
 	{ CFG_BLOCK_GAIN, fx_gain_create },
+	{ .create = NULL },
+};
+
+static const struct fx_constructor *const families[] = {
+	gain_constructors, fx_constructors_filters, fx_constructors_fir,
+	fx_constructors_basic,
 };
 
 void fx_init(struct fx *fx, const struct fx_ops *ops,
@@ -29,9 +32,10 @@ void fx_init(struct fx *fx, const struct fx_ops *ops,
 int fx_create(const struct cfg_block *cfg, const struct fx_env *env,
               struct fx **ret, char *err, size_t err_len)
 {
-	for (size_t i = 0; i < sizeof(constructors) / sizeof(constructors[0]); i++)
-		if (constructors[i].type == cfg->type)
-			return constructors[i].create(cfg, env, ret, err, err_len);
+	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++)
+		for (const struct fx_constructor *c = families[f]; c->create; c++)
+			if (c->type == cfg->type)
+				return c->create(cfg, env, ret, err, err_len);
 	snprintf(err, err_len, "block \"%s\": no implementation for its type", cfg->name);
 	return -ENOSYS;
 }

@@ -57,6 +57,17 @@ typedef int (*fx_create_fn)(const struct cfg_block *cfg,
 int fx_create(const struct cfg_block *cfg, const struct fx_env *env,
               struct fx **ret, char *err, size_t err_len);
 
+/* Each family of blocks (fx_<family>.c) exports its constructors in a
+ * table ending with { .create = NULL }. */
+struct fx_constructor {
+	enum cfg_block_type type;
+	fx_create_fn create;
+};
+
+extern const struct fx_constructor fx_constructors_filters[];
+extern const struct fx_constructor fx_constructors_fir[];
+extern const struct fx_constructor fx_constructors_basic[];
+
 /* Fill the common part; mask is limited to the channels that exist. */
 void fx_init(struct fx *fx, const struct fx_ops *ops,
              const struct cfg_block *cfg, const struct fx_env *env);
