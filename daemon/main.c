@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "render.h"
 
 #define DEFAULT_CONFIG "/etc/dspd/dspd.conf"
 
@@ -22,10 +23,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: dspd [OPTIONS]\n"
+		"       dspd --render [-c FILE] IN OUT\n"
 		"Realtime ALSA DSP daemon: capture -> DSP pipeline -> playback, gaplessly.\n\n"
 		"  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
 		"      --socket PATH    control socket (overrides control.socket)\n"
 		"      --check-config   validate the configuration, print every error, exit\n"
+		"      --render IN OUT  process the audio file IN into OUT with the\n"
+		"                       configured pipeline, as fast as possible; \"-\" is\n"
+		"                       raw samples on stdin/stdout in capture/playback.format\n"
 		"  -v, --verbose        debug logging\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n\n"
@@ -211,6 +216,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "render", no_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -219,7 +225,7 @@ int main(int argc, char **argv)
 	static struct daemon d;
 	static struct cfg_errors errs;
 	const char *config_path = DEFAULT_CONFIG;
-	bool check_only = false;
+	bool check_only = false, render = false;
 	int verbosity = 0, c, r, status = 0;
 	sigset_t signals;
 
@@ -228,13 +234,19 @@ int main(int argc, char **argv)
 		case 'c': config_path = optarg; break;
 		case 's': d.socket_override = optarg; break;
 		case 'C': check_only = true; break;
+		case 'R': render = true; break;
 		case 'v': verbosity++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("dspd %s\n", DSPD_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
+	if (render && argc - optind != 2) {
+		fprintf(stderr, "dspd: --render needs IN and OUT\n");
+		usage(stderr);
+		return 2;
+	}
+	if (!render && optind < argc) {
 		fprintf(stderr, "dspd: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
 		return 2;
@@ -253,10 +265,13 @@ int main(int argc, char **argv)
 		}
 		snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s", d.socket_override);
 	}
-	if (check_only) {
-		printf("%s: configuration OK\n", config_path);
+	if (check_only || render) {
+		if (check_only)
+			printf("%s: configuration OK\n", config_path);
+		else
+			status = render_files(&d.cfg, argv[optind], argv[optind + 1]) < 0;
 		json_object_put(d.ctx.config.json);
-		return 0;
+		return status;
 	}
 	raise_fd_limit();
 	/* only the control thread takes signals: block them while the RT

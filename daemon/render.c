@@ -1,0 +1,253 @@
+/* render.c - offline rendering (see render.h).
+ *
+ * Files are read and written with libsndfile; the output keeps the input's
+ * container and takes its sample width from playback.format.  Raw I/O ("-")
+ * uses the configured formats and dspd's own converters, so it is
+ * bit-identical to what the live engine would play.  The input must have
+ * the configured rate and capture channel count: nothing is resampled or
+ * remixed behind the user's back. */
+#include "render.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "format.h"
+#include "gain.h"
+#include "log.h"
+#include "pipeline.h"
+
+struct render_io {
+	SNDFILE *file;                     /* NULL for raw */
+	FILE *raw;
+	const struct fmt_codec *codec;     /* raw only */
+	unsigned channels;
+	unsigned char *bytes;              /* raw: one period */
+	float *interleaved;                /* sndfile: one period */
+};
+
+static int sf_subtype_for(snd_pcm_format_t f)
+{
+	switch (f) {
+	case SND_PCM_FORMAT_S16_LE: return SF_FORMAT_PCM_16;
+	case SND_PCM_FORMAT_U8: return SF_FORMAT_PCM_U8;
+	case SND_PCM_FORMAT_S24_3LE:
+	case SND_PCM_FORMAT_S24_LE: return SF_FORMAT_PCM_24;
+	case SND_PCM_FORMAT_S32_LE: return SF_FORMAT_PCM_32;
+	case SND_PCM_FORMAT_FLOAT64_LE: return SF_FORMAT_DOUBLE;
+	default: return SF_FORMAT_FLOAT;
+	}
+}
+
+static int open_input(const struct dspd_config *cfg, const char *path,
+                      struct render_io *io)
+{
+	SF_INFO info = { 0 };
+
+	memset(io, 0, sizeof(*io));
+	if (strcmp(path, "-") == 0) {
+		io->raw = stdin;
+		io->channels = cfg->capture.channels;
+		io->codec = fmt_codec_find(cfg->capture.format == CFG_FORMAT_AUTO
+		                           ? SND_PCM_FORMAT_FLOAT_LE : cfg->capture.format);
+		return 0;
+	}
+	io->file = sf_open(path, SFM_READ, &info);
+	if (!io->file) {
+		log_err("%s: %s", path, sf_strerror(NULL));
+		return -EIO;
+	}
+	if ((unsigned)info.samplerate != cfg->rate) {
+		log_err("%s: %d Hz, but the configuration runs at %u Hz (dspd does not "
+		        "resample)", path, info.samplerate, cfg->rate);
+		return -EINVAL;
+	}
+	if ((unsigned)info.channels != cfg->capture.channels) {
+		log_err("%s: %d channels, but capture.channels is %u", path,
+		        info.channels, cfg->capture.channels);
+		return -EINVAL;
+	}
+	io->channels = (unsigned)info.channels;
+	return 0;
+}
+
+static int open_output(const struct dspd_config *cfg, const char *path,
+                       const char *in_path, struct render_io *in,
+                       struct render_io *io, unsigned channels)
+{
+	SF_INFO info = { 0 }, in_info = { 0 };
+	snd_pcm_format_t f = cfg->playback.format == CFG_FORMAT_AUTO
+	                     ? SND_PCM_FORMAT_FLOAT_LE : cfg->playback.format;
+
+	memset(io, 0, sizeof(*io));
+	io->channels = channels;
+	if (strcmp(path, "-") == 0) {
+		io->raw = stdout;
+		io->codec = fmt_codec_find(f);
+		return 0;
+	}
+	if (in->file)
+		sf_command(in->file, SFC_GET_CURRENT_SF_INFO, &in_info, sizeof(in_info));
+	info.samplerate = (int)cfg->rate;
+	info.channels = (int)channels;
+	info.format = (in->file ? (in_info.format & SF_FORMAT_TYPEMASK) : SF_FORMAT_WAV) |
+	              sf_subtype_for(f);
+	if (!sf_format_check(&info))
+		info.format = SF_FORMAT_WAV | sf_subtype_for(f);
+	io->file = sf_open(path, SFM_WRITE, &info);
+	if (!io->file) {
+		log_err("%s: %s", path, sf_strerror(NULL));
+		return -EIO;
+	}
+	/* saturate, never wrap, when converting to integers */
+	sf_command(io->file, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	(void)in_path;
+	return 0;
+}
+
+static size_t read_period(struct render_io *io, float *const *planar, size_t frames)
+{
+	size_t got;
+
+	if (io->file) {
+		got = (size_t)sf_readf_float(io->file, io->interleaved, (sf_count_t)frames);
+		for (size_t i = 0; i < got; i++)
+			for (unsigned ch = 0; ch < io->channels; ch++)
+				planar[ch][i] = io->interleaved[i * io->channels + ch];
+		return got;
+	}
+	got = fread(io->bytes, (size_t)io->codec->bytes * io->channels, frames, io->raw);
+	io->codec->decode(io->bytes, planar, io->channels, got);
+	return got;
+}
+
+static int write_period(struct render_io *io, float *const *planar, size_t frames,
+                        uint64_t *clips)
+{
+	if (io->file) {
+		for (size_t i = 0; i < frames; i++)
+			for (unsigned ch = 0; ch < io->channels; ch++) {
+				float x = planar[ch][i];
+
+				clips[ch] += fabsf(x) > 1.0f;
+				io->interleaved[i * io->channels + ch] = isfinite(x) ? x : 0.0f;
+			}
+		return sf_writef_float(io->file, io->interleaved, (sf_count_t)frames) ==
+		       (sf_count_t)frames ? 0 : -EIO;
+	}
+	io->codec->encode((const float *const *)planar, io->bytes, io->channels, frames, clips);
+	return fwrite(io->bytes, (size_t)io->codec->bytes * io->channels, frames, io->raw) ==
+	       frames ? 0 : -EIO;
+}
+
+static void close_io(struct render_io *io)
+{
+	if (io->file)
+		sf_close(io->file);
+	if (io->raw)
+		fflush(io->raw);
+	free(io->bytes);
+	free(io->interleaved);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int run(const struct dspd_config *cfg, struct pipeline *p,
+               struct render_io *in, struct render_io *out, uint64_t *ret_frames,
+               uint64_t *clips)
+{
+	const size_t period = cfg->period_frames;
+	static float rows[FX_MAX_CHANNELS][65536];
+	float *bufs[FX_MAX_CHANNELS];
+	struct gain_ramp master;
+	size_t got;
+	int r = 0;
+
+	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
+		bufs[ch] = rows[ch];
+	gain_ramp_init(&master, cfg->volume.mute ? 0.0f
+	               : (float)gain_db_to_linear(cfg->volume.db));
+	while (r == 0 && (got = read_period(in, bufs, period)) > 0) {
+		for (unsigned ch = in->channels; ch < p->channels_in; ch++)
+			memset(bufs[ch], 0, got * sizeof(float));
+		pipeline_process(p, bufs, (uint32_t)got);
+		gain_ramp_process(&master, bufs, out->channels, UINT32_MAX, (uint32_t)got);
+		r = write_period(out, bufs, got, clips);
+		*ret_frames += got;
+	}
+	return r;
+}
+
+int render_files(const struct dspd_config *cfg, const char *in_path,
+                 const char *out_path)
+{
+	struct render_io in, out;
+	struct pipeline *p = NULL;
+	uint64_t frames = 0, clips[FX_MAX_CHANNELS] = { 0 }, clipped = 0;
+	unsigned channels;
+	char err[512];
+	double t0;
+	int r;
+
+#if defined(__SSE__)
+	_mm_setcsr(_mm_getcsr() | 0x8040);      /* FTZ | DAZ, as on the RT thread */
+#endif
+	if (cfg->period_frames > 65536)
+		return -EINVAL;
+	if ((r = open_input(cfg, in_path, &in)) < 0)
+		goto out;
+	channels = cfg->capture.channels > cfg->playback.channels
+	           ? cfg->capture.channels : cfg->playback.channels;
+	r = pipeline_build(cfg, cfg->capture.channels, cfg->period_frames, &p, err, sizeof(err));
+	if (r == 0 && p->channels_out != cfg->playback.channels &&
+	    p->channels_out == p->channels_in) {
+		pipeline_free(p);
+		r = pipeline_build(cfg, channels, cfg->period_frames, &p, err, sizeof(err));
+	}
+	if (r < 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	if ((r = open_output(cfg, out_path, in_path, &in, &out, cfg->playback.channels)) < 0)
+		goto out;
+	in.bytes = malloc((size_t)cfg->period_frames * FX_MAX_CHANNELS * 8);
+	out.bytes = malloc((size_t)cfg->period_frames * FX_MAX_CHANNELS * 8);
+	in.interleaved = malloc((size_t)cfg->period_frames * FX_MAX_CHANNELS * sizeof(float));
+	out.interleaved = malloc((size_t)cfg->period_frames * FX_MAX_CHANNELS * sizeof(float));
+	if (!in.bytes || !out.bytes || !in.interleaved || !out.interleaved) {
+		r = -ENOMEM;
+		goto out_both;
+	}
+	t0 = now_s();
+	r = run(cfg, p, &in, &out, &frames, clips);
+	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
+		clipped += clips[ch];
+	if (r < 0)
+		log_err("%s: write failed", out_path);
+	else
+		log_info("rendered %llu frames (%.2f s of audio) in %.3f s; %llu samples "
+		         "clipped; %llu non-finite block resets",
+		         (unsigned long long)frames, (double)frames / cfg->rate,
+		         now_s() - t0, (unsigned long long)clipped,
+		         (unsigned long long)pipeline_resets(p));
+out_both:
+	close_io(&out);
+out:
+	close_io(&in);
+	pipeline_free(p);
+	return r;
+}
