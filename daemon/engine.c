@@ -639,6 +639,11 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->events_lost = atomic_load_explicit(&e->events_lost, memory_order_relaxed);
 }
 
+const struct pipeline *engine_pipeline(const struct engine *e)
+{
+	return e->pipeline;
+}
+
 const struct dspd_config *engine_config(const struct engine *e)
 {
 	return &e->cfg;

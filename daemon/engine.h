@@ -80,6 +80,9 @@ void engine_poll(struct engine *e,
                  void *data);
 
 void engine_status(struct engine *e, struct eng_status *out);
+struct pipeline;
+/* The running pipeline, read-only: its blocks' counters are atomics. */
+const struct pipeline *engine_pipeline(const struct engine *e);
 /* The configuration the engine runs (valid until engine_destroy). */
 const struct dspd_config *engine_config(const struct engine *e);
 /* Master volume: db in GAIN_DB_MIN..GAIN_DB_MAX, ramp_ms < 0 means the

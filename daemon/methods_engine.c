@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gain.h"
+#include "pipeline.h"
 
 #define LEVELS_DEFAULT_WINDOW_MS 300.0
 
@@ -360,21 +361,26 @@ int handle_xruns(struct ctl_context *ctx, struct ctl_session *session,
 	return 0;
 }
 
-static json_object *block_json(const struct cfg_block *b, unsigned index,
-                               unsigned channels)
+/* A block as configured (its JSON from the active file, so every type's
+ * keys appear as the user wrote them) plus what the running block knows. */
+static json_object *block_json(json_object *configured, unsigned index,
+                               const struct fx *fx)
 {
-	json_object *o = json_object_new_object(), *chs = json_object_new_array();
+	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "index", json_object_new_int((int)index));
-	json_object_object_add(o, "type", json_object_new_string("gain"));
-	json_object_object_add(o, "name", json_object_new_string(b->name));
-	json_object_object_add(o, "db", json_number(b->db, 0.01));
-	json_object_object_add(o, "mute", json_object_new_boolean(b->mute));
-	json_object_object_add(o, "invert", json_object_new_boolean(b->invert));
-	for (unsigned ch = 0; ch < channels && ch < 32; ch++)
-		if (b->channel_mask & (1u << ch))
-			json_object_array_add(chs, json_object_new_int((int)ch));
-	json_object_object_add(o, "channels", chs);
+	if (json_object_is_type(configured, json_type_object)) {
+		json_object_object_foreach(configured, key, val)
+			json_object_object_add(o, key, json_object_get(val));
+	} else {
+		json_object_object_add(o, "type", json_object_new_string(fx->ops->type));
+		json_object_object_add(o, "name", json_object_new_string(fx->name));
+	}
+	json_object_object_add(o, "channels_in", json_object_new_int((int)fx->channels_in));
+	json_object_object_add(o, "channels_out", json_object_new_int((int)fx->channels_out));
+	json_object_object_add(o, "latency_frames", json_object_new_int((int)fx->latency_frames));
+	json_object_object_add(o, "resets", json_object_new_int64((int64_t)
+		atomic_load_explicit(&fx->resets, memory_order_relaxed)));
 	return o;
 }
 
@@ -382,14 +388,20 @@ int handle_pipeline_list(struct ctl_context *ctx, struct ctl_session *session,
                          const struct rpc_request *req, json_object **ret,
                          struct rpc_error *err)
 {
-	const struct dspd_config *cfg = engine_config(ctx->engine);
-	unsigned channels = cfg->capture.channels > cfg->playback.channels
-	                    ? cfg->capture.channels : cfg->playback.channels;
-	json_object *blocks = json_object_new_array();
+	const struct pipeline *p = engine_pipeline(ctx->engine);
+	json_object *blocks = json_object_new_array(), *configured = NULL;
 
-	for (unsigned i = 0; i < cfg->n_blocks; i++)
-		json_object_array_add(blocks, block_json(&cfg->blocks[i], i, channels));
+	json_object_object_get_ex(ctx->config.json, "pipeline", &configured);
+	for (unsigned i = 0; i < p->n_fx; i++) {
+		json_object *c = json_object_is_type(configured, json_type_array)
+		                 ? json_object_array_get_idx(configured, i) : NULL;
+
+		json_object_array_add(blocks, block_json(c, i, p->fx[i]));
+	}
 	*ret = json_object_new_object();
 	json_object_object_add(*ret, "blocks", blocks);
+	json_object_object_add(*ret, "channels_in", json_object_new_int((int)p->channels_in));
+	json_object_object_add(*ret, "channels_out", json_object_new_int((int)p->channels_out));
+	json_object_object_add(*ret, "latency_frames", json_object_new_int((int)p->latency_frames));
 	return 0;
 }

@@ -269,11 +269,12 @@ def engine_rows(d, version, config_real, sha):
         "levels_skipped": COUNT, "rate": Eq(48000), "latency_frames": Eq(3 * PERIOD)})
     xruns = Exact({"capture": Eq(0), "playback": Eq(0), "resyncs": Eq(0),
                    "frames_dropped": Eq(0), "recent": Eq([])})
+    # each block as configured, plus what the running block reports
+    running = {"channels_in": 2, "channels_out": 2, "latency_frames": 0, "resets": 0}
     blocks = Ok(Exact({"blocks": Eq([
-        {"index": 0, "type": "gain", "name": "master", "db": 0.0, "mute": False,
-         "invert": False, "channels": [0, 1]},
-        {"index": 1, "type": "gain", "name": "left", "db": 0.0, "mute": False,
-         "invert": False, "channels": [0]}])}))
+        dict({"index": 0, "type": "gain", "name": "master", "db": 0.0}, **running),
+        dict({"index": 1, "type": "gain", "name": "left", "db": 0, "channels": [0]}, **running)]),
+        "channels_in": Eq(2), "channels_out": Eq(2), "latency_frames": Eq(0)}))
     return [
         ("status", None, Ok(status)),
         ("status", {}, Ok(status)),
