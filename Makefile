@@ -13,7 +13,7 @@ UNITDIR   ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/n
 VERSION   := 0.1.0
 
 CC        ?= cc
-PKGS      := alsa json-c libevent libsystemd fftw3f sndfile
+PKGS      := alsa json-c libevent libsystemd fftw3f sndfile libebur128
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -34,7 +34,7 @@ DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) daemon/log.c d
                   daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/pcm.c daemon/engine.c \
                   daemon/proto.c daemon/methods.c daemon/methods_engine.c \
                   daemon/methods_config.c daemon/subscriptions.c daemon/ctl_server.c \
-                  daemon/sha256.c daemon/lifecycle.c daemon/render.c
+                  daemon/sha256.c daemon/lifecycle.c daemon/render.c daemon/loudness.c
 DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c ctl/render_pipeline.c ctl/jvalue.c \
                   ctl/cli.c ctl/cmd_basic.c ctl/cmd_config.c ctl/cmd_stream.c ctl/cmd_record.c \

@@ -101,6 +101,18 @@ int cmd_pipeline(const struct options *o, int argc, char **argv)
 					     render_pipeline);
 }
 
+int cmd_loudness(const struct options *o, int argc, char **argv)
+{
+	struct arg_option reset = { .name = "--reset" };
+	size_t n;
+	int r = parse_args("loudness", argc, argv, &reset, 1, NULL, 0, &n);
+
+	if (r != EXIT_OK)
+		return r;
+	return ctl_simple(o, reset.seen ? "loudness.reset" : "loudness", NULL,
+			  render_loudness);
+}
+
 int cmd_get_gain(const struct options *o, int argc, char **argv)
 {
 	int r = no_args("get gain", argc, argv);

@@ -14,6 +14,7 @@ int cmd_stats(const struct options *o, int argc, char **argv);
 int cmd_levels(const struct options *o, int argc, char **argv);
 int cmd_xruns(const struct options *o, int argc, char **argv);
 int cmd_pipeline(const struct options *o, int argc, char **argv);
+int cmd_loudness(const struct options *o, int argc, char **argv);
 int cmd_get_gain(const struct options *o, int argc, char **argv);
 int cmd_get_mute(const struct options *o, int argc, char **argv);
 int cmd_set_gain(const struct options *o, int argc, char **argv);

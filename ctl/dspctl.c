@@ -52,6 +52,8 @@ const struct command ctl_commands[] = {
 	{ "xruns", "", "xrun counters and the most recent xruns", "", cmd_xruns },
 	{ "pipeline", "", "the DSP blocks, their channels and settings", "",
 	  cmd_pipeline },
+	{ "loudness", "[--reset]", "EBU R128 loudness of the loudness tap;\n"
+	  "--reset restarts the integrated measurement", "--reset", cmd_loudness },
 	{ "get gain", "", "the master gain, e.g. \"-6.0 dB (muted)\"", "",
 	  cmd_get_gain },
 	{ "get mute", "", "the master mute: on or off", "", cmd_get_mute },
@@ -78,7 +80,8 @@ const struct command ctl_commands[] = {
 	{ "call", "METHOD [PARAMS]", "send any JSON-RPC request (PARAMS: a JSON\n"
 	  "object or array) and print its result", "hello status stats gain.get "
 	  "gain.set gain.adjust mute.get mute.set mute.toggle levels xruns "
-	  "pipeline.list config.get config.validate config.reload", cmd_call },
+	  "pipeline.list loudness loudness.reset config.get config.validate "
+	  "config.reload", cmd_call },
 };
 const size_t ctl_n_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 

@@ -380,3 +380,37 @@ void render_json(FILE *out, json_object *value, bool pretty)
 
 	fprintf(out, "%s\n", json_object_to_json_string_ext(value, flags));
 }
+
+/* Loudness in LUFS; the daemon's -200 floor reads as "-inf". */
+static void put_lufs(FILE *out, const char *label, json_object *v, const char *unit)
+{
+	double d;
+
+	if (!jv_number(v, &d))
+		return;
+	if (d <= -199.0)
+		fprintf(out, "%-16s   -inf %s\n", label, unit);
+	else
+		fprintf(out, "%-16s %6.1f %s\n", label, d, unit);
+}
+
+void render_loudness(FILE *out, json_object *l)
+{
+	json_object *peaks = jv_field(l, "sample_peak_dbfs");
+	double d;
+
+	fprintf(out, "%-16s %s\n", "tap:", jv_string(jv_field(l, "tap")) ? jv_string(jv_field(l, "tap")) : "-");
+	put_lufs(out, "momentary:", jv_field(l, "momentary_lufs"), "LUFS");
+	put_lufs(out, "short-term:", jv_field(l, "short_term_lufs"), "LUFS");
+	put_lufs(out, "integrated:", jv_field(l, "integrated_lufs"), "LUFS");
+	if (jv_number(jv_field(l, "range_lu"), &d))
+		fprintf(out, "%-16s %6.1f LU\n", "range:", d);
+	for (size_t i = 0; i < jv_length(peaks); i++) {
+		char label[32];
+
+		snprintf(label, sizeof(label), "peak ch %zu:", i);
+		put_lufs(out, label, json_object_array_get_idx(peaks, i), "dBFS");
+	}
+	if (jv_number(jv_field(l, "seconds"), &d))
+		fprintf(out, "%-16s %6.1f s\n", "measured:", d);
+}

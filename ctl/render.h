@@ -27,6 +27,7 @@ void render_gain(FILE *out, json_object *gain);
 /* bars: append a meter bar to each channel row (for terminals). */
 void render_levels(FILE *out, json_object *levels, bool bars);
 void render_xruns(FILE *out, json_object *xruns);
+void render_loudness(FILE *out, json_object *loudness);
 /* One line of plain JSON, or indented JSON when pretty. */
 void render_json(FILE *out, json_object *value, bool pretty);
 

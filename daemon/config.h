@@ -95,6 +95,10 @@ struct dspd_config {
 		bool mute;              /* volume.mute, default false */
 		double ramp_ms;         /* volume.ramp_ms 0..10000, default 20 */
 	} volume;
+	struct {
+		int tap;                /* loudness.tap: -1 off (default), else
+		                           enum meter_tap: 0 capture, 1 playback */
+	} loudness;
 	unsigned n_blocks;
 	struct cfg_block blocks[CFG_MAX_BLOCKS];
 };

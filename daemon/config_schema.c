@@ -348,6 +348,15 @@ static const struct field volume_fields[] = {
 	{ 0 }
 };
 
+static const char *const loudness_taps[] = { "capture", "playback", NULL };
+
+static const struct field loudness_fields[] = {
+	{ .key = "tap", .parse = cfg_parse_choice,
+	  .offset = CFG_OFFSET(loudness.tap), .choices = loudness_taps,
+	  .flags = FIELD_REQUIRED },
+	{ 0 }
+};
+
 /* control, realtime and volume fill members of the top-level struct, so
  * their nested tables use top-level offsets and a base offset of 0. */
 static const struct field top_fields[] = {
@@ -366,6 +375,7 @@ static const struct field top_fields[] = {
 	{ .key = "control", .parse = parse_object, .fields = control_fields },
 	{ .key = "realtime", .parse = parse_object, .fields = realtime_fields },
 	{ .key = "volume", .parse = parse_object, .fields = volume_fields },
+	{ .key = "loudness", .parse = parse_object, .fields = loudness_fields },
 	{ .key = "pipeline", .parse = cfg_parse_pipeline },
 	{ 0 }
 };

@@ -34,5 +34,7 @@ int daemon_start_engine(const struct dspd_config *cfg, struct engine **ret);
 int daemon_reload(struct ctl_context *ctx, const char *path,
                   struct cfg_errors *errs, bool *ret_changed);
 void daemon_notify_status(struct daemon *d);
+/* Loudness metering for the running engine, as d->cfg asks (logs errors). */
+void daemon_start_loudness(struct daemon *d);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loudness.h"
 #include "sha256.h"
 
 static unsigned long long monotonic_usec(void)
@@ -127,6 +128,17 @@ int daemon_start_engine(const struct dspd_config *cfg, struct engine **ret)
 	return 0;
 }
 
+void daemon_start_loudness(struct daemon *d)
+{
+	int r = loudness_start(&d->ctx.loudness, d->engine, d->cfg.loudness.tap);
+
+	if (r < 0)
+		log_err("cannot start the loudness meter: %s", strerror(-r));
+	else if (d->ctx.loudness)
+		log_info("EBU R128 loudness metering on the %s tap",
+		         d->cfg.loudness.tap == METER_TAP_CAPTURE ? "capture" : "playback");
+}
+
 void daemon_notify_status(struct daemon *d)
 {
 	struct eng_status st;
@@ -172,6 +184,8 @@ static int switch_engine(struct daemon *d, const struct dspd_config *next)
 	int r;
 
 	ctl_abort_recordings(&d->ctx, "the configuration was reloaded");
+	loudness_stop(d->ctx.loudness);
+	d->ctx.loudness = NULL;
 	engine_stop(d->engine);
 	engine_destroy(d->engine);
 	d->engine = d->ctx.engine = NULL;
@@ -181,6 +195,7 @@ static int switch_engine(struct daemon *d, const struct dspd_config *next)
 		return -ENOTRECOVERABLE;
 	}
 	d->engine = d->ctx.engine = e;
+	daemon_start_loudness(d);
 	return r;
 }
 

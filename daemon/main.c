@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "render.h"
+#include "loudness.h"
 
 #define DEFAULT_CONFIG "/etc/dspd/dspd.conf"
 
@@ -182,6 +183,7 @@ static void teardown(struct daemon *d)
 {
 	ctl_server_close(d->ctx.servers[0]);
 	ctl_server_close(d->ctx.servers[1]);
+	loudness_stop(d->ctx.loudness);
 	if (d->engine) {
 		log_final_counters(d->engine);
 		engine_destroy(d->engine);
@@ -294,6 +296,7 @@ int main(int argc, char **argv)
 	}
 	d.ctx.engine = d.engine;
 	d.ctx.last_state = ENG_STARTING;
+	daemon_start_loudness(&d);
 	pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
 	log_info("dspd %s ready; control socket %s", DSPD_VERSION, d.cfg.socket_path);
 	sd_notify(0, "READY=1");

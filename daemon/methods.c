@@ -46,6 +46,8 @@ static const struct method method_table[] = {
 	{ "levels",          handle_levels,          false, p_levels },
 	{ "xruns",           handle_xruns,           false, none },
 	{ "pipeline.list",   handle_pipeline_list,   false, none },
+	{ "loudness",        handle_loudness,        false, none },
+	{ "loudness.reset",  handle_loudness_reset,  true,  none },
 	{ "config.get",      handle_config_get,      false, none },
 	{ "config.validate", handle_config_validate, false, p_validate },
 	{ "config.reload",   handle_config_reload,   true,  p_path },

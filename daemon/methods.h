@@ -29,6 +29,7 @@ enum ctl_topic {
 
 struct ctl_client;
 struct ctl_server;
+struct loudness;
 
 struct ctl_record {
 	json_object *id;                  /* request id, answered at the end */
@@ -70,6 +71,7 @@ struct ctl_context {
 	void *daemon;                     /* for reload */
 	enum eng_state last_state;
 	uint64_t levels_skipped;
+	struct loudness *loudness;        /* NULL unless loudness.tap is set */
 };
 
 /* ---- dispatch (methods.c) ---- */

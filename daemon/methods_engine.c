@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gain.h"
+#include "loudness.h"
 #include "pipeline.h"
 
 #define LEVELS_DEFAULT_WINDOW_MS 300.0
@@ -404,4 +405,37 @@ int handle_pipeline_list(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(*ret, "channels_out", json_object_new_int((int)p->channels_out));
 	json_object_object_add(*ret, "latency_frames", json_object_new_int((int)p->latency_frames));
 	return 0;
+}
+
+static int loudness_on(struct ctl_context *ctx, struct rpc_error *err)
+{
+	if (ctx->loudness)
+		return 0;
+	rpc_error_set(err, RPC_SERVER_ERROR, NULL,
+	              "loudness metering is off (set \"loudness\": {\"tap\": ...} in the configuration)");
+	return -ENODATA;
+}
+
+int handle_loudness(struct ctl_context *ctx, struct ctl_session *session,
+                    const struct rpc_request *req, json_object **ret,
+                    struct rpc_error *err)
+{
+	int r = loudness_on(ctx, err);
+
+	if (r == 0)
+		*ret = loudness_json(ctx->loudness);
+	return r;
+}
+
+int handle_loudness_reset(struct ctl_context *ctx, struct ctl_session *session,
+                          const struct rpc_request *req, json_object **ret,
+                          struct rpc_error *err)
+{
+	int r = loudness_on(ctx, err);
+
+	if (r == 0 && (r = loudness_reset(ctx->loudness)) < 0)
+		rpc_error_set(err, RPC_SERVER_ERROR, NULL, "out of memory");
+	if (r == 0)
+		*ret = loudness_json(ctx->loudness);
+	return r;
 }

@@ -5,6 +5,7 @@
  * (the next one is fresh), and one that lets important events pile up is
  * closed by the transport with a final error. */
 #include "methods_internal.h"
+#include "loudness.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -289,6 +290,7 @@ static void record_feed(struct ctl_session *s, void *data)
 		record_finish(c->ctx, s);
 }
 
+/* Drain a tap's ring: into the loudness meter and to every recorder. */
 static void record_tick(struct ctl_context *ctx, enum meter_tap tap)
 {
 	static float buf[RECORD_CHUNK_FRAMES * METER_MAX_CHANNELS];
@@ -298,6 +300,8 @@ static void record_tick(struct ctl_context *ctx, enum meter_tap tap)
 	do {
 		n = engine_tap_read(ctx->engine, tap, buf, RECORD_CHUNK_FRAMES * c.channels);
 		c.frames = n / c.channels;
+		if (loudness_tap(ctx->loudness) == (int)tap)
+			loudness_feed(ctx->loudness, buf, c.frames);
 		for (int i = 0; i < 2; i++)
 			if (ctx->servers[i])
 				ctl_server_foreach(ctx->servers[i], record_feed, &c);
@@ -355,6 +359,8 @@ void ctl_tick(struct ctl_context *ctx)
 			ctl_server_foreach(ctx->servers[i], levels_due, ctx);
 			ctl_server_foreach(ctx->servers[i], any_recording, &taps);
 		}
+	if (ctx->loudness)
+		taps |= 1u << loudness_tap(ctx->loudness);
 	for (int tap = 0; tap < METER_TAPS; tap++)
 		if (taps & (1u << tap))
 			record_tick(ctx, (enum meter_tap)tap);
