@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 echo "== bench_period: RT per-period work vs memcpy anchor"
 build/rel/bench/bench_period
 python3 bench/bench_control.py
+echo "== bench_eq: 10-band PEQ, dspd --render vs sox"
+python3 bench/bench_eq.py
