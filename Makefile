@@ -9,7 +9,15 @@ BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
-UNITDIR   ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo $(PREFIX)/lib/systemd/system)
+# systemd's directories: with PREFIX=/usr (a distribution package) where
+# pkg-config's systemd.pc says; with any other PREFIX $(PREFIX)/lib/..., which
+# systemd searches too for /usr/local (/usr/local/lib/systemd/system,
+# /usr/local/lib/sysusers.d, /usr/local/lib/tmpfiles.d) and which keeps a
+# local install out of the directories dpkg owns (/lib/systemd/system).
+systemd_dir = $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config --variable=$(1) systemd 2>/dev/null),/usr/lib/$(2)),$(PREFIX)/lib/$(2))
+UNITDIR     ?= $(call systemd_dir,systemdsystemunitdir,systemd/system)
+SYSUSERSDIR ?= $(call systemd_dir,sysusersdir,sysusers.d)
+TMPFILESDIR ?= $(call systemd_dir,tmpfilesdir,tmpfiles.d)
 VERSION   := 0.1.0
 
 CC        ?= cc
@@ -27,9 +35,9 @@ FLAGS_asan := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 FLAGS_tsan := -O1 -fsanitize=thread
 
 # one line per block family, so each can grow on its own
-FX_FILTERS_SRC := daemon/fx_filters.c daemon/config_fx_filters.c
-FX_FIR_SRC     := daemon/fx_fir.c daemon/config_fx_fir.c
-FX_BASIC_SRC   := daemon/fx_basic.c daemon/config_fx_basic.c
+FX_FILTERS_SRC := daemon/fx_filters.c daemon/config_fx_filters.c daemon/biquad_design.c daemon/fx_biquad.c
+FX_FIR_SRC     := daemon/fx_fir.c daemon/config_fx_fir.c daemon/conv_filter.c daemon/conv_process.c daemon/conv_kernel.c daemon/ir_load.c
+FX_BASIC_SRC   := daemon/fx_basic.c daemon/config_fx_basic.c daemon/fx_delay.c daemon/fx_mixer.c daemon/fx_dynamics.c daemon/fx_dither.c
 DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c \
                   daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/pcm.c daemon/engine.c \
                   daemon/proto.c daemon/methods.c daemon/methods_engine.c \
@@ -39,7 +47,7 @@ DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c ctl/render_pipeline.c ctl/jvalue.c \
                   ctl/cli.c ctl/cmd_basic.c ctl/cmd_config.c ctl/cmd_stream.c ctl/cmd_record.c \
                   ctl/events.c ctl/meter_view.c ctl/wav.c ctl/prometheus.c ctl/completion.c
-UNIT_TESTS     := format ring gain meter config config_errors proto sha256
+UNIT_TESTS     := format ring gain meter config config_errors proto sha256 delay mixer biquad filters_config dynamics fir dither
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
@@ -125,23 +133,41 @@ e2e-tsan: all build/tsan/dspd plugin
 e2e-asan: build/asan/dspd build/asan/dspctl plugin
 	python3 tests/e2e/run.py --dspd build/asan/dspd --dspctl build/asan/dspctl --quick
 
+build/rel/bench/bench_biquad: build/rel/bench/bench_biquad.o build/rel/libdspd.a
+	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
 build/rel/bench/bench_period: build/rel/bench/bench_period.o build/rel/libdspd.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
-bench: all plugin build/rel/bench/bench_period
+bench: all plugin build/rel/bench/bench_period build/rel/bench/bench_biquad
 	bench/run.sh
 
 # ---- install ---------------------------------------------------------------
+# dspd.service names /usr/local/sbin and /etc as installed by default; the
+# copy installed names $(SBINDIR) and $(SYSCONFDIR).  The existing
+# dspd.conf is never overwritten.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/dspd $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/dspd \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 build/units
 	install -m 0755 daemon/dspd $(DESTDIR)$(SBINDIR)/dspd
 	install -m 0755 ctl/dspctl $(DESTDIR)$(BINDIR)/dspctl
-	install -m 0644 units/dspd.service $(DESTDIR)$(UNITDIR)/dspd.service
+	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/dspd/|$(SYSCONFDIR)/dspd/|g' \
+		units/dspd.service > build/units/dspd.service
+	install -m 0644 build/units/dspd.service $(DESTDIR)$(UNITDIR)/dspd.service
+	install -m 0644 units/dspd.socket units/dspd-monitor.socket $(DESTDIR)$(UNITDIR)/
+	install -m 0644 units/dspd.sysusers $(DESTDIR)$(SYSUSERSDIR)/dspd.conf
+	install -m 0644 units/dspd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/dspd.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/dspd/dspd.conf || \
 		install -m 0644 etc/dspd.conf $(DESTDIR)$(SYSCONFDIR)/dspd/dspd.conf
 	install -m 0644 man/dspd.8 $(DESTDIR)$(MANDIR)/man8/dspd.8
 	install -m 0644 man/dspctl.1 $(DESTDIR)$(MANDIR)/man1/dspctl.1
 	install -m 0644 man/dspd.conf.5 $(DESTDIR)$(MANDIR)/man5/dspd.conf.5
+	@test -n "$(DESTDIR)" || echo "installed; to run it: systemd-sysusers && " \
+		"systemd-tmpfiles --create && systemctl daemon-reload && systemctl enable --now dspd"
+
+# dspd under a real systemd in a throwaway container (systemd-nspawn, ~40 s)
+.PHONY: check-systemd
+check-systemd: all plugin
+	DSPD_NSPAWN=1 python3 tests/e2e/run.py --dspd daemon/dspd --dspctl ctl/dspctl test_systemd
 
 clean:
 	rm -rf build daemon/dspd ctl/dspctl

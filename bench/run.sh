@@ -8,3 +8,5 @@ build/rel/bench/bench_period
 python3 bench/bench_control.py
 echo "== bench_eq: 10-band PEQ, dspd --render vs sox"
 python3 bench/bench_eq.py
+echo "== bench_biquad: 10-band PEQ kernel vs copy anchor"
+build/rel/bench/bench_biquad

@@ -117,7 +117,7 @@ static const struct cfg_block_type_desc *get_block_type(struct parser *p,
 {
 	const struct cfg_block_type_desc *bt;
 	struct json_object *val;
-	char quoted[CFG_SHOWN_VALUE_MAX + 8], known[128];
+	char quoted[CFG_SHOWN_VALUE_MAX + 8], known[320];
 	size_t len = 0, mark;
 
 	if (!json_object_object_get_ex(obj, "type", &val)) {

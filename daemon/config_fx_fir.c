@@ -1,7 +1,139 @@
-/* config_fx_fir.c - the key tables of the fir block family (see
- * fx_fir_cfg.h for the values).  Control thread only. */
+/* config_fx_fir.c - the key table of the "fir" block (values in
+ * fx_fir_cfg.h, keys documented in dspd.conf(5)).  "path" and "values"
+ * exclude each other, whichever comes first; that one of them is given,
+ * and everything about the file itself (existence, rate, length), is
+ * checked by the constructor in fx_fir.c.  Control thread only. */
 #include "config_internal.h"
 
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#define FIR_OFFSET(member) offsetof(struct cfg_block, u.fir.member)
+
+static const char *const fir_formats[] = {
+	"auto", "f32le", "f64le", "s16le", "s24le", "s32le", NULL
+};
+
+static const char *const fir_partitionings[] = {
+	"non_uniform", "uniform", NULL
+};
+
+static struct cfg_fir *fir_of(void *member, size_t member_offset)
+{
+	return (struct cfg_fir *)((char *)member - member_offset);
+}
+
+static int parse_count(struct parser *p, struct json_object *val,
+                       const struct field *f, void *dst)
+{
+	int64_t v;
+
+	if (cfg_get_integer(p, val, f->min, f->max, &v) < 0)
+		return -EINVAL;
+	*(unsigned *)dst = (unsigned)v;
+	return 0;
+}
+
+static int parse_path(struct parser *p, struct json_object *val,
+                      const struct field *f, void *dst)
+{
+	const struct cfg_fir *fir = fir_of(dst, offsetof(struct cfg_fir, path));
+	const char *s;
+
+	if (cfg_get_string(p, val, f->size, NULL, &s) < 0)
+		return -EINVAL;
+	if (s[0] != '/') {
+		cfg_error_here(p, "must be an absolute path (dspd runs from "
+		               "\"/\", not from the config's directory)");
+		return -EINVAL;
+	}
+	if (fir->n_values > 0) {
+		cfg_error_here(p, "give either \"path\" or \"values\", not both");
+		return -EINVAL;
+	}
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int parse_values(struct parser *p, struct json_object *val,
+                        const struct field *f, void *dst)
+{
+	struct cfg_fir *fir = fir_of(dst, offsetof(struct cfg_fir, values));
+	size_t n;
+	int r = 0;
+
+	(void)f;
+	if (!json_object_is_type(val, json_type_array)) {
+		cfg_error_here(p, "must be an array of numbers, got %s",
+		               cfg_kind_name(val));
+		return -EINVAL;
+	}
+	n = json_object_array_length(val);
+	if (n == 0 || n > CFG_FIR_MAX_VALUES) {
+		cfg_error_here(p, "has %zu coefficients, 1 to %d are allowed "
+		               "(use \"path\" for longer filters)", n,
+		               CFG_FIR_MAX_VALUES);
+		return -EINVAL;
+	}
+	if (fir->path[0]) {
+		cfg_error_here(p, "give either \"path\" or \"values\", not both");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(val, i);
+		size_t mark = cfg_pointer_push_index(p, i);
+		double d = json_object_get_double(v);
+
+		if (!json_object_is_type(v, json_type_int) &&
+		    !json_object_is_type(v, json_type_double)) {
+			cfg_error_here(p, "must be a number, got %s",
+			               cfg_kind_name(v));
+			r = -EINVAL;
+		} else if (!isfinite(d) || fabs(d) > 1e6) {
+			cfg_error_here(p, "must be a finite number between -1e6 "
+			               "and 1e6");
+			r = -EINVAL;
+		} else {
+			fir->values[i] = (float)d;
+		}
+		cfg_pointer_pop(p, mark);
+	}
+	fir->n_values = r == 0 ? (unsigned)n : 0;
+	return r;
+}
+
+static void fir_defaults(struct cfg_block *block)
+{
+	memset(&block->u, 0, sizeof(block->u));
+	block->channel_mask = UINT32_MAX;
+	block->u.fir.format = CFG_FIR_FORMAT_AUTO;
+	block->u.fir.partitioning = CFG_FIR_NON_UNIFORM;
+	block->u.fir.max_taps = CFG_FIR_DEFAULT_MAX_TAPS;
+}
+
+static const struct field fir_fields[] = {
+	CFG_BLOCK_COMMON_FIELDS,
+	{ .key = "path", .parse = parse_path, .offset = FIR_OFFSET(path),
+	  .size = CFG_FIR_PATH_MAX },
+	{ .key = "values", .parse = parse_values, .offset = FIR_OFFSET(values) },
+	{ .key = "format", .parse = cfg_parse_choice,
+	  .offset = FIR_OFFSET(format), .choices = fir_formats },
+	{ .key = "channel", .parse = parse_count, .offset = FIR_OFFSET(channel),
+	  .min = 0, .max = 1023 },
+	{ .key = "gain_db", .parse = cfg_parse_number,
+	  .offset = FIR_OFFSET(gain_db), .min = -150, .max = 40 },
+	{ .key = "partition", .parse = parse_count,
+	  .offset = FIR_OFFSET(partition), .min = 16, .max = 65536 },
+	{ .key = "partitioning", .parse = cfg_parse_choice,
+	  .offset = FIR_OFFSET(partitioning), .choices = fir_partitionings },
+	{ .key = "max_taps", .parse = parse_count,
+	  .offset = FIR_OFFSET(max_taps), .min = 1,
+	  .max = CFG_FIR_MAX_TAPS_LIMIT },
+	{ 0 }
+};
+
 const struct cfg_block_type_desc cfg_block_types_fir[] = {
+	{ "fir", CFG_BLOCK_FIR, fir_defaults, fir_fields },
 	{ NULL },
 };

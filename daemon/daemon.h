@@ -26,6 +26,11 @@ struct daemon {
  * replaced).  Returns 0 or -errno with every error in errs. */
 int daemon_load_config(const char *path, struct dspd_config *cfg,
                        struct ctl_config_identity *id, struct cfg_errors *errs);
+/* Build (and free) the configuration's pipeline: the checks only the
+ * blocks themselves can make (files, rate-dependent limits, stability).
+ * 0, or -errno with the error as errs->msg[0]. */
+int config_check_pipeline(const struct dspd_config *cfg, const char *origin,
+                          struct cfg_errors *errs);
 void daemon_log_config_errors(const struct cfg_errors *errs, int r,
                               const char *path);
 /* Create and start an engine for cfg, logging what was negotiated. */

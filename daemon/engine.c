@@ -425,29 +425,6 @@ static int allocate_buffers(struct engine *e)
 	                 e->cfg.rate * e->playback.channels);
 }
 
-/* The pipeline starts with the capture channels and must end with the
- * playback channels.  A pipeline that never changes the channel count
- * (no mixer) runs on the larger of the two instead: capture channel n goes
- * to playback channel n, extra playback channels get silence. */
-static int build_pipeline(struct engine *e, char *err, size_t err_len)
-{
-	int r = pipeline_build(&e->cfg, e->capture.channels, e->cfg.period_frames,
-	                       &e->pipeline, err, err_len);
-
-	if (r < 0 || e->pipeline->channels_out == e->playback.channels)
-		return r;
-	if (e->pipeline->channels_out == e->pipeline->channels_in) {
-		pipeline_free(e->pipeline);
-		e->pipeline = NULL;
-		return pipeline_build(&e->cfg, e->work_channels, e->cfg.period_frames,
-		                      &e->pipeline, err, err_len);
-	}
-	snprintf(err, err_len, "the pipeline turns %u capture channels into %u, "
-	         "but playback has %u", e->pipeline->channels_in,
-	         e->pipeline->channels_out, e->playback.channels);
-	return -EINVAL;
-}
-
 static int check_pair(const struct engine *e, char *err, size_t err_len)
 {
 	if (e->cfg.periods < 3) {
@@ -497,7 +474,7 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 			snprintf(err, err_len, "out of memory for audio buffers");
 	}
 	if (r == 0)
-		r = build_pipeline(e, err, err_len);
+		r = pipeline_build_for(cfg, &e->pipeline, err, err_len);
 	if (r < 0) {
 		engine_destroy(e);
 		return r;

@@ -1,6 +1,269 @@
-/* fx_filters.c - constructors of the filters block family.  Control thread. */
+/* fx_filters.c - the filter blocks: biquad, butterworth, linkwitz_riley,
+ * peq and geq.  Each is a cascade of second-order sections (biquad_design.h)
+ * run by the kernel of fx_biquad.h on every channel of its mask, with one
+ * state per section and channel.  Constructors and destroy: control thread
+ * (they design and allocate, and check what needs the rate: frequencies
+ * below rate/2, stability of free coefficients).  process and reset: RT
+ * thread. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "biquad_design.h"
 #include "fx.h"
+#include "fx_biquad.h"
+
+struct fx_filter {
+	struct fx fx;
+	unsigned n_sections;
+	/* The coefficient set is apart from the state: a parameter change
+	 * replaces coef between periods and keeps the state. */
+	struct biquad_coef *coef;
+	struct biquad_state *state;     /* n_sections per channel */
+	double *scratch;                /* max_frames */
+};
+
+static void filter_process(struct fx *fx, float *const *bufs, uint32_t frames)
+{
+	struct fx_filter *f = (struct fx_filter *)fx;
+
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		if (fx->channel_mask & (1u << ch))
+			fx_biquad_run(f->coef, f->state + ch * f->n_sections,
+			              f->n_sections, bufs[ch], f->scratch, frames);
+}
+
+static void filter_reset(struct fx *fx)
+{
+	struct fx_filter *f = (struct fx_filter *)fx;
+
+	fx_biquad_clear(f->state, f->n_sections * fx->channels_in);
+}
+
+static void filter_destroy(struct fx *fx)
+{
+	struct fx_filter *f = (struct fx_filter *)fx;
+
+	if (!f)
+		return;
+	free(f->coef);
+	free(f->state);
+	free(f->scratch);
+	free(f);
+}
+
+#define FILTER_OPS(name_) { .type = name_, .process = filter_process,         \
+                            .reset = filter_reset, .destroy = filter_destroy }
+
+static const struct fx_ops biquad_ops = FILTER_OPS("biquad");
+static const struct fx_ops butterworth_ops = FILTER_OPS("butterworth");
+static const struct fx_ops linkwitz_riley_ops = FILTER_OPS("linkwitz_riley");
+static const struct fx_ops peq_ops = FILTER_OPS("peq");
+static const struct fx_ops geq_ops = FILTER_OPS("geq");
+
+/* The block around n designed sections. */
+static int filter_new(const struct cfg_block *cfg, const struct fx_env *env,
+                      const struct fx_ops *ops, const struct biquad_coef *coef,
+                      unsigned n, struct fx **ret)
+{
+	struct fx_filter *f = calloc(1, sizeof(*f));
+	unsigned channels = env->channels ? env->channels : 1;
+
+	if (!f)
+		return -ENOMEM;
+	f->n_sections = n;
+	f->coef = calloc(n ? n : 1, sizeof(*f->coef));
+	f->state = calloc((size_t)(n ? n : 1) * channels, sizeof(*f->state));
+	f->scratch = calloc(env->max_frames ? env->max_frames : 1,
+	                    sizeof(*f->scratch));
+	if (!f->coef || !f->state || !f->scratch) {
+		filter_destroy(&f->fx);
+		return -ENOMEM;
+	}
+	memcpy(f->coef, coef, n * sizeof(*coef));
+	fx_init(&f->fx, ops, cfg, env);
+	*ret = &f->fx;
+	return 0;
+}
+
+/* Start a biquad's parameters at the defaults, then take the given ones. */
+static void given_params(int kind, unsigned given, const double *src,
+                         unsigned n_src, double *param)
+{
+	memcpy(param, biquad_key_defaults, BQK_N * sizeof(*param));
+	for (unsigned k = 0; k < n_src; k++)
+		if ((given & (1u << k)) && (biquad_kinds[kind].keys & (1u << k)))
+			param[k] = src[k];
+}
+
+static int missing_keys(const char *block, const char *where, int kind,
+                        unsigned given, char *err, size_t err_len)
+{
+	unsigned missing = biquad_kinds[kind].required & ~given;
+	char keys[128];
+
+	if (!missing)
+		return 0;
+	biquad_key_list(missing, keys, sizeof(keys));
+	snprintf(err, err_len, "block \"%s\"%s: kind %s needs %s", block, where,
+	         biquad_kind_names[kind], keys);
+	return -EINVAL;
+}
+
+static int create_biquad(const struct cfg_block *cfg,
+                            const struct fx_env *env, struct fx **ret,
+                            char *err, size_t err_len)
+{
+	const struct cfg_biquad *bq = &cfg->u.biquad;
+	double param[BQK_N];
+	struct biquad_coef coef;
+	char why[200];
+	int r;
+
+	if (bq->kind < 0 || bq->kind >= BQ_N_KINDS) {
+		snprintf(err, err_len, "block \"%s\": no kind given", cfg->name);
+		return -EINVAL;
+	}
+	if ((r = missing_keys(cfg->name, "", bq->kind, bq->given, err,
+	                      err_len)) < 0)
+		return r;
+	given_params(bq->kind, bq->given, bq->param, BQK_N, param);
+	if (biquad_design(bq->kind, param, env->rate, &coef, why,
+	                  sizeof(why)) < 0) {
+		snprintf(err, err_len, "block \"%s\" (%s biquad): %s", cfg->name,
+		         biquad_kind_names[bq->kind], why);
+		return -EINVAL;
+	}
+	return filter_new(cfg, env, &biquad_ops, &coef, 1, ret);
+}
+
+static int xover_freq_ok(const struct cfg_block *cfg, const struct fx_env *env,
+                         char *err, size_t err_len)
+{
+	if (cfg->u.xover.freq < env->rate / 2.0)
+		return 0;
+	snprintf(err, err_len, "block \"%s\": freq %g Hz is not below half the "
+	         "rate (%g Hz)", cfg->name, cfg->u.xover.freq, env->rate / 2.0);
+	return -EINVAL;
+}
+
+static int create_butterworth(const struct cfg_block *cfg,
+                                 const struct fx_env *env, struct fx **ret,
+                                 char *err, size_t err_len)
+{
+	const struct cfg_xover *x = &cfg->u.xover;
+	struct biquad_coef coef[BIQUAD_MAX_ORDER];
+	unsigned n;
+
+	if (x->order < 1 || x->order > BIQUAD_MAX_ORDER) {
+		snprintf(err, err_len, "block \"%s\": order %d is not 1..%d",
+		         cfg->name, x->order, BIQUAD_MAX_ORDER);
+		return -EINVAL;
+	}
+	if (xover_freq_ok(cfg, env, err, err_len) < 0)
+		return -EINVAL;
+	n = butterworth_design(x->kind, (unsigned)x->order, x->freq, env->rate,
+	                       coef);
+	return filter_new(cfg, env, &butterworth_ops, coef, n, ret);
+}
+
+static int create_linkwitz_riley(const struct cfg_block *cfg,
+                                    const struct fx_env *env, struct fx **ret,
+                                    char *err, size_t err_len)
+{
+	const struct cfg_xover *x = &cfg->u.xover;
+	struct biquad_coef coef[BIQUAD_MAX_ORDER];
+	unsigned n;
+
+	if (x->order < 2 || x->order > BIQUAD_MAX_ORDER || x->order % 2) {
+		snprintf(err, err_len, "block \"%s\": order %d is not one of 2, 4, "
+		         "6, 8", cfg->name, x->order);
+		return -EINVAL;
+	}
+	if (xover_freq_ok(cfg, env, err, err_len) < 0)
+		return -EINVAL;
+	n = linkwitz_riley_design(x->kind, (unsigned)x->order, x->freq,
+	                          env->rate, coef);
+	return filter_new(cfg, env, &linkwitz_riley_ops, coef, n, ret);
+}
+
+static int create_peq(const struct cfg_block *cfg, const struct fx_env *env,
+                         struct fx **ret, char *err, size_t err_len)
+{
+	const struct cfg_peq *peq = &cfg->u.peq;
+	struct biquad_coef coef[CFG_PEQ_MAX_BANDS];
+	char why[200], where[32];
+
+	if (peq->n_bands < 1 || peq->n_bands > CFG_PEQ_MAX_BANDS) {
+		snprintf(err, err_len, "block \"%s\": %u bands, must be 1..%d",
+		         cfg->name, peq->n_bands, CFG_PEQ_MAX_BANDS);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < peq->n_bands; i++) {
+		const struct cfg_peq_band *b = &peq->bands[i];
+		double param[BQK_N];
+
+		snprintf(where, sizeof(where), " band %u", i);
+		if (b->kind < 0 || b->kind >= BQ_N_SHAPE_KINDS) {
+			snprintf(err, err_len, "block \"%s\"%s: no kind given",
+			         cfg->name, where);
+			return -EINVAL;
+		}
+		if (missing_keys(cfg->name, where, b->kind, b->given, err,
+		                 err_len) < 0)
+			return -EINVAL;
+		given_params(b->kind, b->given, b->param, BQK_N_SHAPE, param);
+		if (biquad_design(b->kind, param, env->rate, &coef[i], why,
+		                  sizeof(why)) < 0) {
+			snprintf(err, err_len, "block \"%s\"%s (%s): %s", cfg->name,
+			         where, biquad_kind_names[b->kind], why);
+			return -EINVAL;
+		}
+	}
+	return filter_new(cfg, env, &peq_ops, coef, peq->n_bands, ret);
+}
+
+/* Bands at or above rate/2 with 0 dB are left out (a 20 kHz band at
+ * 32 kHz); with any other gain they are an error. */
+static int create_geq(const struct cfg_block *cfg, const struct fx_env *env,
+                         struct fx **ret, char *err, size_t err_len)
+{
+	const struct cfg_geq *geq = &cfg->u.geq;
+	struct biquad_coef coef[CFG_GEQ_MAX_BANDS];
+	double param[BQK_N] = { [BQK_Q] = geq_band_q(geq->resolution) };
+	unsigned n = 0;
+	char why[200];
+
+	if (geq->n_bands != geq_band_count(geq->resolution)) {
+		snprintf(err, err_len, "block \"%s\": %u bands given, the %s "
+		         "resolution has %u", cfg->name, geq->n_bands,
+		         geq->resolution == GEQ_OCTAVE ? "octave" : "third",
+		         geq_band_count(geq->resolution));
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < geq->n_bands; i++) {
+		param[BQK_FREQ] = geq_band_freq(geq->resolution, i);
+		param[BQK_GAIN_DB] = geq->gain_db[i];
+		if (param[BQK_FREQ] < env->rate / 2.0) {
+			biquad_design(BQ_PEAKING, param, env->rate, &coef[n++],
+			              why, sizeof(why));
+		} else if (geq->gain_db[i] != 0.0) {
+			snprintf(err, err_len, "block \"%s\": band %u (%.0f Hz) "
+			         "is not below half the rate (%g Hz); set its "
+			         "gain to 0", cfg->name, i, param[BQK_FREQ],
+			         env->rate / 2.0);
+			return -EINVAL;
+		}
+	}
+	return filter_new(cfg, env, &geq_ops, coef, n, ret);
+}
 
 const struct fx_constructor fx_constructors_filters[] = {
+	{ CFG_BLOCK_BIQUAD, create_biquad },
+	{ CFG_BLOCK_BUTTERWORTH, create_butterworth },
+	{ CFG_BLOCK_LINKWITZ_RILEY, create_linkwitz_riley },
+	{ CFG_BLOCK_PEQ, create_peq },
+	{ CFG_BLOCK_GEQ, create_geq },
 	{ .create = NULL },
 };

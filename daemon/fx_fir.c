@@ -1,6 +1,114 @@
-/* fx_fir.c - constructors of the fir block family.  Control thread. */
+/* fx_fir.c - the "fir" block: one impulse response (ir_load.c) convolved
+ * with each chosen channel (conv_filter.h).  The channels share the IR's
+ * spectra and each has its own state.  No latency is added: the output of
+ * a period is the exact convolution up to its last sample.
+ * create/destroy: control thread (file loading, FFT planning); process and
+ * reset: RT thread. */
 #include "fx.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "conv_filter.h"
+#include "ir_load.h"
+
+struct fx_fir {
+	struct fx fx;
+	struct conv_filter *filter;
+	struct conv_state *state[FX_MAX_CHANNELS];  /* NULL: not processed */
+};
+
+static void fir_process(struct fx *fx, float *const *bufs, uint32_t frames)
+{
+	struct fx_fir *b = (struct fx_fir *)fx;
+
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		if (b->state[ch])
+			conv_process(b->filter, b->state[ch], bufs[ch], frames);
+}
+
+static void fir_reset(struct fx *fx)
+{
+	struct fx_fir *b = (struct fx_fir *)fx;
+
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		if (b->state[ch])
+			conv_state_reset(b->filter, b->state[ch]);
+}
+
+static void fir_destroy(struct fx *fx)
+{
+	struct fx_fir *b = (struct fx_fir *)fx;
+
+	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
+		conv_state_free(b->state[ch]);
+	conv_filter_free(b->filter);
+	free(b);
+}
+
+static const struct fx_ops fir_ops = {
+	.type = "fir",
+	.process = fir_process,
+	.reset = fir_reset,
+	.destroy = fir_destroy,
+};
+
+/* The IR's spectra, partitioned for this pipeline. */
+static int make_filter(struct fx_fir *b, const struct cfg_block *cfg,
+                       const struct fx_env *env, char *err, size_t err_len)
+{
+	const struct cfg_fir *c = &cfg->u.fir;
+	unsigned partition = c->partition ? c->partition : env->max_frames;
+	char why[256];
+	float *taps;
+	size_t n;
+	int r;
+
+	r = ir_load(c, env->rate, &taps, &n, why, sizeof(why));
+	if (r < 0) {
+		snprintf(err, err_len, "block \"%s\": %s", cfg->name,
+		         r == -ENOMEM ? "out of memory loading the IR" : why);
+		return r;
+	}
+	r = conv_filter_create(taps, n, partition,
+	                       c->partitioning == CFG_FIR_UNIFORM, &b->filter);
+	free(taps);
+	if (r < 0)
+		snprintf(err, err_len, "block \"%s\": cannot prepare a %zu-tap "
+		         "convolution with %u-frame partitions: %s", cfg->name, n,
+		         partition, r == -ENOMEM ? "out of memory" : "bad size");
+	return r;
+}
+
+static int fx_fir_create(const struct cfg_block *cfg, const struct fx_env *env,
+                         struct fx **ret, char *err, size_t err_len)
+{
+	struct fx_fir *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	fx_init(&b->fx, &fir_ops, cfg, env);
+	if ((r = make_filter(b, cfg, env, err, err_len)) < 0)
+		goto fail;
+	for (unsigned ch = 0; ch < b->fx.channels_in; ch++) {
+		if (!(b->fx.channel_mask & (1u << ch)))
+			continue;
+		if ((r = conv_state_create(b->filter, &b->state[ch])) < 0) {
+			snprintf(err, err_len, "block \"%s\": out of memory for "
+			         "the convolution state", cfg->name);
+			goto fail;
+		}
+	}
+	*ret = &b->fx;
+	return 0;
+fail:
+	fir_destroy(&b->fx);
+	return r;
+}
+
 const struct fx_constructor fx_constructors_fir[] = {
+	{ CFG_BLOCK_FIR, fx_fir_create },
 	{ .create = NULL },
 };

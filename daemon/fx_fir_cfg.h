@@ -1,9 +1,40 @@
-/* fx_fir_cfg.h - configuration of the "fir" block: plain values. */
+/* fx_fir_cfg.h - configuration of the "fir" block: plain values, no
+ * pointers.  The IR file is only named here; fx_fir.c loads it (control
+ * thread).  Filled by config_fx_fir.c. */
 #ifndef DSPD_FX_FIR_CFG_H
 #define DSPD_FX_FIR_CFG_H
 
+#define CFG_FIR_PATH_MAX 256
+#define CFG_FIR_MAX_VALUES 256          /* inline coefficients */
+#define CFG_FIR_DEFAULT_MAX_TAPS (1u << 20)
+#define CFG_FIR_MAX_TAPS_LIMIT (1u << 24)
+
+/* "format" of the IR file: auto = any format libsndfile recognises (WAV,
+ * FLAC, AIFF, ...); the others are headerless little-endian mono files. */
+enum cfg_fir_format {
+	CFG_FIR_FORMAT_AUTO,
+	CFG_FIR_FORMAT_F32LE,
+	CFG_FIR_FORMAT_F64LE,
+	CFG_FIR_FORMAT_S16LE,
+	CFG_FIR_FORMAT_S24LE,           /* 3 bytes per sample */
+	CFG_FIR_FORMAT_S32LE,
+};
+
+enum cfg_fir_partitioning {
+	CFG_FIR_NON_UNIFORM,            /* level 0 at "partition", larger after */
+	CFG_FIR_UNIFORM,                /* every partition "partition" frames */
+};
+
 struct cfg_fir {
-	char path[256];
+	char path[CFG_FIR_PATH_MAX];    /* absolute; "" when values are given */
+	int format;                     /* enum cfg_fir_format */
+	unsigned channel;               /* of a multi-channel file, from 0 */
+	double gain_db;                 /* applied to the coefficients */
+	unsigned partition;             /* frames; 0 = the period */
+	int partitioning;               /* enum cfg_fir_partitioning */
+	unsigned max_taps;              /* longer IRs are refused */
+	unsigned n_values;              /* inline coefficients, 0 = use path */
+	float values[CFG_FIR_MAX_VALUES];
 };
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "loudness.h"
+#include "pipeline.h"
 #include "sha256.h"
 
 static unsigned long long monotonic_usec(void)
@@ -55,6 +56,21 @@ static char *read_text(const char *path, size_t *ret_len)
 	return text;
 }
 
+int config_check_pipeline(const struct dspd_config *cfg, const char *origin,
+                          struct cfg_errors *errs)
+{
+	struct pipeline *p = NULL;
+	char err[256];
+	int r = pipeline_build_for(cfg, &p, err, sizeof(err));
+
+	pipeline_free(p);
+	if (r < 0) {
+		snprintf(errs->msg[0], sizeof(errs->msg[0]), "%.60s: /pipeline: %.240s", origin, err);
+		errs->count = 1;
+	}
+	return r;
+}
+
 int daemon_load_config(const char *path, struct dspd_config *cfg,
                        struct ctl_config_identity *id, struct cfg_errors *errs)
 {
@@ -67,6 +83,8 @@ int daemon_load_config(const char *path, struct dspd_config *cfg,
 		return config_load_file(path, cfg, errs);
 	/* validate exactly the bytes that are hashed and kept */
 	r = config_load_string(text, len, path, cfg, errs);
+	if (r == 0)
+		r = config_check_pipeline(cfg, path, errs);
 	if (r == 0) {
 		if (!realpath(path, id->path))
 			snprintf(id->path, sizeof(id->path), "%s", path);
@@ -209,7 +227,9 @@ int daemon_reload(struct ctl_context *ctx, const char *path,
 	int r;
 
 	*ret_changed = false;
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", monotonic_usec());
+	/* systemd waits for READY=1 before it considers the reload done */
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
+	           monotonic_usec(), file);
 	log_info("reloading %s", file);
 	r = daemon_load_config(file, &next, &id, errs);
 	if (r == 0 && d->socket_override)
@@ -245,8 +265,11 @@ int daemon_reload(struct ctl_context *ctx, const char *path,
 	} else {
 		json_object_put(id.json);
 	}
+	if (!d->engine) {
+		sd_notify(0, "STOPPING=1\nSTATUS=no configuration can start the devices; exiting");
+		return r;
+	}
 	sd_notify(0, "READY=1");
-	if (d->engine)
-		daemon_notify_status(d);
+	daemon_notify_status(d);
 	return r;
 }

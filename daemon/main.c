@@ -1,7 +1,17 @@
 /* main.c - dspd's entry point and control thread: options, startup, the
  * libevent loop (control sockets, signals, the 10 ms tick that drains the
- * engine's events and feeds subscribers) and shutdown.  Everything here runs
- * on the control thread. */
+ * engine's events, feeds subscribers and pets the systemd watchdog) and
+ * shutdown.  Everything here runs on the control thread.
+ *
+ * The watchdog (WatchdogSec= in dspd.service) guards the audio thread, not
+ * this one: WATCHDOG=1 goes out every half interval only while the RT
+ * thread shows progress, i.e. its processed-frames or re-sync counter
+ * moved within two periods plus WATCHDOG_SLACK_NS.  While the engine is
+ * starting or re-syncing after an xrun (bounded backoff, at most 2 s
+ * between attempts) nothing moves until a restart succeeds; that counts
+ * as progress for up to WATCHDOG_RECOVERY_NS.  A DSP thread that hangs, or
+ * a device that stays unrecoverable that long, stops the pings and systemd
+ * restarts the service, which reopens the devices from scratch. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -10,8 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -19,6 +32,23 @@
 #include "loudness.h"
 
 #define DEFAULT_CONFIG "/etc/dspd/dspd.conf"
+
+#define WATCHDOG_SLACK_NS    200000000ull        /* scheduler hiccups */
+#define WATCHDOG_RECOVERY_NS 60000000000ull      /* re-syncing that long: restart */
+
+/* journalctl MESSAGE_ID=... lists every xrun */
+#define XRUN_MESSAGE_ID "5d1c0e7b3a8f4c2e9b6d4a1f0e2c7b93"
+
+struct watchdog {
+	uint64_t interval_ns;        /* WATCHDOG_USEC; 0: no watchdog */
+	uint64_t next_ping_ns;
+	uint64_t last_progress_ns;   /* when the counters last moved */
+	uint64_t processed, resyncs; /* the counters as last seen */
+	bool withheld;               /* pings stopped: the RT thread is stuck */
+};
+
+static struct watchdog watchdog;
+static bool journal_attached;    /* stderr is a journald stream */
 
 static void usage(FILE *out)
 {
@@ -49,17 +79,106 @@ static uint64_t now_monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* JOURNAL_STREAM names the device and inode of the stream systemd
+ * connected to stderr (systemd.exec(5)). */
+static bool stderr_is_journal(void)
+{
+	const char *stream = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return stream && sscanf(stream, "%llu:%llu", &dev, &ino) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 static void on_xrun(const struct eng_xrun *x, void *data)
 {
 	static const char *const names[] = { "?", "capture", "playback", "capture+playback" };
 	static const char *const causes[] = { "xrun", "suspend", "device timeout", "I/O error" };
 	struct ctl_context *ctx = data;
+	const char *dir = names[x->directions & 3], *cause = causes[x->cause & 3];
+	unsigned long long lost = (unsigned long long)x->frames_lost;
+	char msg[256];
 
-	log_warning("%s %s (%s): %llu frames lost, streams re-synced",
-	            names[x->directions & 3], causes[x->cause & 3],
-	            strerror(-x->error), (unsigned long long)x->frames_lost);
+	snprintf(msg, sizeof(msg), "%s %s (%s): %llu frames lost, streams re-synced",
+	         dir, cause, strerror(-x->error), lost);
+	/* under journald the same line, with fields to filter and count by */
+	if (!journal_attached ||
+	    sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", LOG_WARNING,
+	                    "SYSLOG_IDENTIFIER=dspd", "MESSAGE_ID=" XRUN_MESSAGE_ID,
+	                    "DSPD_XRUN_DIRECTIONS=%s", dir, "DSPD_XRUN_CAUSE=%s", cause,
+	                    "DSPD_XRUN_ERRNO=%d", -x->error,
+	                    "DSPD_XRUN_FRAMES_LOST=%llu", lost, NULL) < 0)
+		log_warning("%s", msg);
 	if (ctx)
 		ctl_notify_xrun(ctx, x);
+}
+
+static void watchdog_init(struct watchdog *w)
+{
+	uint64_t usec;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		return;
+	w->interval_ns = usec * 1000u;
+	w->last_progress_ns = w->next_ping_ns = now_monotonic_ns();
+	log_info("systemd watchdog: %.1f s, pinged while the audio thread makes progress",
+	         usec / 1e6);
+}
+
+/* How long the RT thread may show no progress and still be healthy. */
+static uint64_t watchdog_patience_ns(const struct eng_status *st)
+{
+	uint64_t period_ns = (uint64_t)st->period_frames * 1000000000u / st->rate;
+
+	if (st->state == ENG_STARTING || st->state == ENG_RECOVERING)
+		return WATCHDOG_RECOVERY_NS;
+	return 2 * period_ns + WATCHDOG_SLACK_NS;
+}
+
+static void watchdog_withhold(struct watchdog *w, const struct eng_status *st,
+                              uint64_t quiet_ns)
+{
+	if (w->withheld)
+		return;
+	w->withheld = true;
+	log_err("audio thread stuck (%s): no period processed for %llu ms; "
+	        "watchdog pings withheld, systemd restarts dspd if it stays so",
+	        eng_state_name(st->state), (unsigned long long)(quiet_ns / 1000000u));
+	sd_notifyf(0, "STATUS=audio thread stuck (%s): no period processed for %llu ms",
+	           eng_state_name(st->state), (unsigned long long)(quiet_ns / 1000000u));
+}
+
+/* Every tick: note progress, ping at half the interval while healthy. */
+static void watchdog_tick(struct watchdog *w, struct daemon *d)
+{
+	uint64_t now = now_monotonic_ns(), quiet_ns;
+	struct eng_status st;
+
+	if (!w->interval_ns)
+		return;
+	engine_status(d->engine, &st);
+	/* != rather than >: a reload starts a new engine from zero */
+	if (st.processed != w->processed || st.resyncs != w->resyncs) {
+		w->processed = st.processed;
+		w->resyncs = st.resyncs;
+		w->last_progress_ns = now;
+	}
+	quiet_ns = now - w->last_progress_ns;
+	if (quiet_ns > watchdog_patience_ns(&st)) {
+		watchdog_withhold(w, &st, quiet_ns);
+		return;
+	}
+	if (w->withheld) {
+		w->withheld = false;
+		log_warning("audio thread moves again; watchdog pings resume");
+		daemon_notify_status(d);
+	}
+	if (now >= w->next_ping_ns) {
+		sd_notify(0, "WATCHDOG=1");
+		w->next_ping_ns = now + w->interval_ns / 2;
+	}
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -69,7 +188,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	engine_poll(d->engine, on_xrun, &d->ctx);
 	ctl_tick(&d->ctx);
-	if (++ticks % 100 == 0)
+	watchdog_tick(&watchdog, d);
+	/* while stuck, STATUS= keeps saying so */
+	if (++ticks % 100 == 0 && !watchdog.withheld)
 		daemon_notify_status(d);
 }
 
@@ -84,7 +205,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("%s received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	sd_notify(0, "STOPPING=1");
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 	event_base_loopbreak(d->base);
 }
 
@@ -254,6 +375,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init(verbosity);
+	journal_attached = stderr_is_journal();
 	/* results are rounded to a resolution; print them without binary noise */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
 	if ((r = daemon_load_config(config_path, &d.cfg, &d.ctx.config, &errs)) < 0) {
@@ -290,7 +412,15 @@ int main(int argc, char **argv)
 	d.ctx.started_ns = now_monotonic_ns();
 	/* the sockets first: a second dspd must fail on the socket it cannot
 	 * have, not on a busy sound card */
-	if (setup_loop(&d) < 0 || daemon_start_engine(&d.cfg, &d.engine) < 0) {
+	if (setup_loop(&d) < 0) {
+		sd_notify(0, "STATUS=cannot listen on the control socket");
+		status = 1;
+		goto out;
+	}
+	sd_notifyf(0, "STATUS=opening capture %s and playback %s",
+	           d.cfg.capture.device, d.cfg.playback.device);
+	if ((r = daemon_start_engine(&d.cfg, &d.engine)) < 0) {
+		sd_notifyf(0, "STATUS=cannot start the audio devices: %s", strerror(-r));
 		status = 1;
 		goto out;
 	}
@@ -301,7 +431,11 @@ int main(int argc, char **argv)
 	log_info("dspd %s ready; control socket %s", DSPD_VERSION, d.cfg.socket_path);
 	sd_notify(0, "READY=1");
 	daemon_notify_status(&d);
+	watchdog_init(&watchdog);
 	event_base_dispatch(d.base);
+	/* a reload that could start neither configuration left no engine */
+	if (!d.engine)
+		status = 1;
 out:
 	teardown(&d);
 	return status;

@@ -2,6 +2,7 @@
  * configuration is always validated completely before anything changes;
  * the switch itself is the daemon's (ctx->reload).  Control thread only. */
 #include "methods_internal.h"
+#include "daemon.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -99,6 +100,9 @@ int handle_config_validate(struct ctl_context *ctx, struct ctl_session *session,
 
 		r = config_load_string(text, strlen(text), "inline", &scratch, &errs);
 	}
+	/* the blocks' own checks read files (FIR): only for the control socket */
+	if (r == 0 && !session->read_only)
+		r = config_check_pipeline(&scratch, path ? path : "inline", &errs);
 	o = json_object_new_object();
 	json_object_object_add(o, "valid", json_object_new_boolean(r == 0));
 	if (r < 0)

@@ -36,6 +36,27 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 	return 0;
 }
 
+int pipeline_build_for(const struct dspd_config *cfg, struct pipeline **ret,
+                       char *err, size_t err_len)
+{
+	unsigned cap = cfg->capture.channels, play = cfg->playback.channels;
+	int r = pipeline_build(cfg, cap, cfg->period_frames, ret, err, err_len);
+
+	if (r < 0 || (*ret)->channels_out == play)
+		return r;
+	if ((*ret)->channels_out == (*ret)->channels_in) {
+		pipeline_free(*ret);
+		*ret = NULL;
+		return pipeline_build(cfg, cap > play ? cap : play, cfg->period_frames,
+		                      ret, err, err_len);
+	}
+	snprintf(err, err_len, "the pipeline turns %u capture channels into %u, "
+	         "but playback has %u", (*ret)->channels_in, (*ret)->channels_out, play);
+	pipeline_free(*ret);
+	*ret = NULL;
+	return -EINVAL;
+}
+
 void pipeline_free(struct pipeline *p)
 {
 	if (!p)

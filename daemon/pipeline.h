@@ -26,6 +26,14 @@ struct pipeline {
 int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
                    unsigned max_frames, struct pipeline **ret,
                    char *err, size_t err_len);
+/* The pipeline for a whole configuration: it starts with the capture
+ * channels and must end with the playback channels.  One that never
+ * changes the channel count (no mixer) runs on the larger of the two
+ * instead: capture channel n feeds playback channel n, extra playback
+ * channels get silence.  Also the full check of a configuration (block
+ * files, rate-dependent limits) before anything runs. */
+int pipeline_build_for(const struct dspd_config *cfg, struct pipeline **ret,
+                       char *err, size_t err_len);
 void pipeline_free(struct pipeline *p);
 /* Run every block.  A block whose output is not finite (NaN/Inf, from its
  * input or its own state) is reset and its output silenced for this period;

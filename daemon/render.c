@@ -198,7 +198,6 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 	struct render_io in, out;
 	struct pipeline *p = NULL;
 	uint64_t frames = 0, clips[FX_MAX_CHANNELS] = { 0 }, clipped = 0;
-	unsigned channels;
 	char err[512];
 	double t0;
 	int r;
@@ -210,15 +209,7 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 		return -EINVAL;
 	if ((r = open_input(cfg, in_path, &in)) < 0)
 		goto out;
-	channels = cfg->capture.channels > cfg->playback.channels
-	           ? cfg->capture.channels : cfg->playback.channels;
-	r = pipeline_build(cfg, cfg->capture.channels, cfg->period_frames, &p, err, sizeof(err));
-	if (r == 0 && p->channels_out != cfg->playback.channels &&
-	    p->channels_out == p->channels_in) {
-		pipeline_free(p);
-		r = pipeline_build(cfg, channels, cfg->period_frames, &p, err, sizeof(err));
-	}
-	if (r < 0) {
+	if ((r = pipeline_build_for(cfg, &p, err, sizeof(err))) < 0) {
 		log_err("%s", err);
 		goto out;
 	}

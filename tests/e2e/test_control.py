@@ -170,6 +170,13 @@ def test_check_config_and_reload():
               "errors do not name both fields:\n" + p.stderr)
         p = subprocess.run([Paths.dspd, "--check-config", "-c", d.config_path], capture_output=True, text=True)
         check(p.returncode == 0, "good config rejected: " + p.stderr)
+        # checks only the block can make (here: the rate) run in --check-config too
+        with open(bad, "w") as f:
+            json.dump(dict(d.cfg, pipeline=[{"type": "biquad", "name": "hp", "kind": "highpass",
+                                             "freq": 30000, "q": 0.7}]), f)
+        p = subprocess.run([Paths.dspd, "--check-config", "-c", bad], capture_output=True, text=True)
+        check(p.returncode == 78 and "/pipeline" in p.stderr and "hp" in p.stderr and "24000" in p.stderr,
+              "block check missing from --check-config: %d %s" % (p.returncode, p.stderr))
 
         d.start()
         good = dict(d.cfg)

@@ -256,7 +256,7 @@ static const struct error_case error_cases[] = {
 	  "{\"pipeline\": [{\"type\": \"gain\", \"name\": \"a\"},"
 	  " {\"type\": \"gain\", \"name\": \"b\"},"
 	  " {\"type\": \"gian\", \"name\": \"c\"}]}", 0,
-	  { "t.conf: /pipeline/2/type: unknown block type \"gian\" (known: gain)" } },
+	  { "t.conf: /pipeline/2/type: unknown block type \"gian\" (known: gain, ", "biquad" } },
 	{ "block_type_not_string", "{\"pipeline\": [{\"type\": 1}]}", 0,
 	  { "/pipeline/0/type: must be a string", "got number" } },
 	{ "block_without_name", "{\"pipeline\": [{\"type\": \"gain\"}]}", 0,

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""bench_fir.py - dspd's "fir" block against BruteFIR, same run, same files.
+
+A 65536-tap IR on both channels of a stereo float32 file, partitions of 1024
+and 4096 frames, rendered from a file to /dev/null as fast as each program
+goes.  dspd's side is build/rel/bench/bench_fir (the block as the daemon
+builds it, from a config text); BruteFIR reads and writes the same raw
+FLOAT_LE files.  Each program runs on a long and a short input (best of
+--runs each) and throughput is (long - short frames) / (long - short
+seconds), so start-up (FFT planning, loading) cancels out.
+
+BruteFIR is measured twice: as configured by default (it puts the two
+filters in two processes, i.e. on both CPUs) and with both filters in one
+process (one CPU, like dspd's single RT thread).  Figures are printed as
+multiples of real time at 48 kHz and as ratios to BruteFIR.
+
+Then the per-period cost at period 64 (uniform vs non-uniform), from
+`bench_fir periods`.
+
+usage: bench/bench_fir.py [--driver PATH] [--seconds S] [--runs N]"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+RATE = 48000
+TAPS = 65536
+SHORT_SECONDS = 2
+
+BRUTEFIR_CONF = """float_bits: 32;
+sampling_rate: {rate};
+filter_length: {partition},{blocks};
+overflow_warnings: false;
+show_progress: false;
+lock_memory: false;
+convolver_config: "{dir}/wisdom-{partition}";
+coeff 0 {{ filename: "{dir}/ir.raw"; format: "FLOAT_LE"; }};
+input 0, 1 {{ device: "file" {{ path: "{input}"; }}; sample: "FLOAT_LE"; channels: 2; }};
+output 0, 1 {{ device: "file" {{ path: "/dev/null"; }}; sample: "FLOAT_LE"; channels: 2; }};
+filter 0 {{ from_inputs: 0; to_outputs: 0; coeff: 0;{process} }};
+filter 1 {{ from_inputs: 1; to_outputs: 1; coeff: 0;{process} }};
+"""
+
+
+def timed(cmd, env=None):
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    elapsed = time.monotonic() - t0
+    if r.returncode != 0:
+        sys.exit("bench_fir: %s failed:\n%s" % (" ".join(cmd), r.stderr.decode()))
+    return elapsed
+
+
+def throughput(make_cmd, runs, env=None):
+    """Frames per second of the processing alone, long minus short run."""
+    best = {}
+    for which in ("short", "long"):
+        best[which] = min(timed(make_cmd(which), env) for _ in range(runs))
+    return best
+
+
+def brutefir_cmd(work, partition, which, one_process):
+    path = os.path.join(work, "bf-%d-%s-%d.conf" % (partition, which, one_process))
+    with open(path, "w") as f:
+        f.write(BRUTEFIR_CONF.format(rate=RATE, partition=partition,
+                                     blocks=TAPS // partition, dir=work,
+                                     input=os.path.join(work, "in-%s.raw" % which),
+                                     process=" process: 0;" if one_process else ""))
+    return ["brutefir", path]
+
+
+def dspd_cmd(driver, work, partition, which, partitioning):
+    return [driver, "render", os.path.join(work, "ir.raw"),
+            os.path.join(work, "in-%s.raw" % which), "/dev/null",
+            str(partition), partitioning]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--driver", default="build/rel/bench/bench_fir")
+    ap.add_argument("--seconds", type=int, default=120)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    if not shutil.which("brutefir"):
+        sys.exit("bench_fir: brutefir is not installed (apt-get install brutefir)")
+    driver = os.path.abspath(args.driver)
+    work = tempfile.mkdtemp(prefix="bench_fir.")
+    env = dict(os.environ, HOME=work)    # BruteFIR's ~/.brutefir_defaults
+    frames = {"short": SHORT_SECONDS * RATE, "long": args.seconds * RATE}
+    try:
+        subprocess.run([driver, "ir", os.path.join(work, "ir.raw"), str(TAPS)], check=True)
+        for which, n in frames.items():
+            subprocess.run([driver, "noise", os.path.join(work, "in-%s.raw" % which),
+                            str(n), "2"], check=True)
+        print("65536-tap stereo FIR, %d s of 48 kHz float audio, file to /dev/null,"
+              " best of %d" % (args.seconds, args.runs))
+        print("%-9s %-30s %12s %10s %10s" % ("partition", "program", "x realtime",
+                                             "vs BF 2cpu", "vs BF 1cpu"))
+        for partition in (1024, 4096):
+            timed(brutefir_cmd(work, partition, "short", False), env)  # FFTW wisdom
+            results = []
+            for label, make in (
+                    ("BruteFIR (2 processes)",
+                     lambda w: brutefir_cmd(work, partition, w, False)),
+                    ("BruteFIR (1 process)",
+                     lambda w: brutefir_cmd(work, partition, w, True)),
+                    ("dspd fir non_uniform",
+                     lambda w: dspd_cmd(driver, work, partition, w, "non_uniform")),
+                    ("dspd fir uniform",
+                     lambda w: dspd_cmd(driver, work, partition, w, "uniform"))):
+                t = throughput(make, args.runs, env)
+                fps = (frames["long"] - frames["short"]) / max(t["long"] - t["short"], 1e-9)
+                results.append((label, fps))
+            bf2, bf1 = results[0][1], results[1][1]
+            for label, fps in results:
+                print("%-9d %-30s %12.1f %9.2fx %9.2fx" % (partition, label, fps / RATE,
+                                                          fps / bf2, fps / bf1))
+        print("\nper-period cost, 65536 taps, stereo, period 64:")
+        sys.stdout.flush()
+        subprocess.run([driver, "periods", os.path.join(work, "ir.raw"), "64", "21"],
+                       check=True)
+    finally:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+/* conv_kernel.h - the inner loops of partitioned convolution: complex
+ * multiply-accumulate of spectra in split format and the conversions
+ * between FFTW's interleaved complex arrays and that format.
+ *
+ * A spectrum in split format is `bins` real parts followed by `bins`
+ * imaginary parts, `bins` a multiple of CONV_VEC_FLOATS (the unused tail
+ * is zero), the array aligned to CONV_ALIGN bytes.  The loops are built
+ * twice, for plain x86-64 and for AVX2+FMA, and conv_kernel_init() picks
+ * one; every function is safe on the RT thread (no allocation, no calls
+ * into the system).  conv_kernel_init(): control thread. */
+#ifndef DSPD_CONV_KERNEL_H
+#define DSPD_CONV_KERNEL_H
+
+#include <fftw3.h>
+#include <stddef.h>
+
+#define CONV_VEC_FLOATS 16     /* bins are padded to a multiple of this */
+#define CONV_ALIGN 64          /* bytes; alignment of every split array */
+
+/* Pick the loops for this CPU; idempotent.  Returns the name of the
+ * variant ("avx2_fma" or "generic"). */
+const char *conv_kernel_init(void);
+
+/* acc = x * h for the bins [begin, end) of spectra of `bins` bins in
+ * split format; begin and end are multiples of CONV_VEC_FLOATS. */
+void conv_mul(float *acc, const float *x, const float *h, size_t bins,
+              size_t begin, size_t end);
+/* acc += x * h, same ranges. */
+void conv_mac(float *acc, const float *x, const float *h, size_t bins,
+              size_t begin, size_t end);
+/* All bins: */
+/* acc += x0 * h0 + x1 * h1 (two partitions in one pass over acc). */
+void conv_mac2(float *acc, const float *x0, const float *h0,
+               const float *x1, const float *h1, size_t bins);
+/* out = a + x * h. */
+void conv_add_mul(float *out, const float *a, const float *x, const float *h,
+                  size_t bins);
+
+/* FFTW interleaved (n_bins values) <-> split (padded to `bins`). */
+void conv_to_split(float *split, const fftwf_complex *c, size_t n_bins,
+                   size_t bins);
+void conv_from_split(fftwf_complex *c, const float *split, size_t n_bins,
+                     size_t bins);
+
+/* Zeroed memory aligned to CONV_ALIGN (free() it); control thread. */
+void *conv_alloc(size_t bytes);
+
+/* Round n complex bins up to the padded count. */
+static inline size_t conv_padded_bins(size_t n)
+{
+	return (n + CONV_VEC_FLOATS - 1) / CONV_VEC_FLOATS * CONV_VEC_FLOATS;
+}
+
+#endif

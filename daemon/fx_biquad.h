@@ -1,0 +1,29 @@
+/* fx_biquad.h - the biquad cascade kernel: a chain of second-order
+ * sections run over a whole period of one channel, in double.
+ *
+ * Coefficients (biquad_design.h) and state are kept apart: the state of a
+ * section is only the signal history (direct form I), so a new set of
+ * coefficients can replace the old one between two periods while the state
+ * is kept.  fx_biquad_run/fx_biquad_clear: RT thread (no allocation). */
+#ifndef DSPD_FX_BIQUAD_H
+#define DSPD_FX_BIQUAD_H
+
+#include <stdint.h>
+
+#include "biquad_design.h"
+
+/* Direct form I history of one section: its last two inputs and outputs. */
+struct biquad_state {
+	double x1, x2, y1, y2;
+};
+
+/* Run n_sections sections over buf (frames samples of one channel) in
+ * place.  scratch holds frames doubles: the signal stays in double from the
+ * first section to the last. */
+void fx_biquad_run(const struct biquad_coef *coef, struct biquad_state *state,
+                   unsigned n_sections, float *buf, double *scratch,
+                   uint32_t frames);
+
+void fx_biquad_clear(struct biquad_state *state, unsigned n_sections);
+
+#endif

@@ -1,0 +1,815 @@
+/* test_biquad.c - the filter blocks against the textbook: every biquad
+ * kind's magnitude and phase against its analog prototype evaluated here
+ * (RBJ cookbook H(s), first-order and Linkwitz-transform H(s), at the
+ * bilinear transform's warped frequency), never against the design code;
+ * the running kernel measured with sines; Butterworth and Linkwitz-Riley
+ * properties; 20 Hz at 192 kHz; non-finite recovery through the pipeline
+ * guard; denormal safety.  Single-threaded. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <complex.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "biquad_design.h"
+#include "config.h"
+#include "fx.h"
+#include "fx_biquad.h"
+#include "pipeline.h"
+
+#define N_FREQS 24                      /* log-spaced, 20 Hz..20 kHz */
+#define DB_TOL 0.01
+#define DEG_TOL 0.1
+#define PERIOD 256
+
+typedef double complex cplx;
+
+/* ---- the analytic side -------------------------------------------------- */
+
+struct shape {
+	int kind;
+	double freq, q, gain_db, slope;         /* slope 0: q is used */
+	double f_act, q_act, f_target, q_target;
+	double rate;
+};
+
+static double test_freq(int i)
+{
+	return 20.0 * pow(1000.0, i / (N_FREQS - 1.0));
+}
+
+/* Cookbook shelf Q from its slope S = slope dB/oct / 12. */
+static double shelf_q(double a, double slope_db)
+{
+	double s = slope_db / 12.0;
+
+	return 1.0 / sqrt((a + 1.0 / a) * (1.0 / s - 1.0) + 2.0);
+}
+
+/* The analog prototype of a kind at s (normalised so that s = j means f0). */
+static cplx prototype(const struct shape *sh, cplx s)
+{
+	double a = pow(10.0, sh->gain_db / 40.0), q = sh->q;
+	cplx s2 = s * s, den = s2 + s / q + 1.0;
+
+	if ((sh->kind == BQ_LOWSHELF || sh->kind == BQ_HIGHSHELF) && sh->slope > 0)
+		q = shelf_q(a, sh->slope);
+	switch (sh->kind) {
+	case BQ_LOWPASS: return 1.0 / den;
+	case BQ_HIGHPASS: return s2 / den;
+	case BQ_BANDPASS: return (s / q) / den;
+	case BQ_NOTCH: return (s2 + 1.0) / den;
+	case BQ_ALLPASS: return (s2 - s / q + 1.0) / den;
+	case BQ_PEAKING:
+		return (s2 + s * (a / q) + 1.0) / (s2 + s / (a * q) + 1.0);
+	case BQ_LOWSHELF:
+		return a * (s2 + sqrt(a) / q * s + a) / (a * s2 + sqrt(a) / q * s + 1.0);
+	case BQ_HIGHSHELF:
+		return a * (a * s2 + sqrt(a) / q * s + 1.0) / (s2 + sqrt(a) / q * s + a);
+	case BQ_LOWPASS1: return 1.0 / (s + 1.0);
+	case BQ_HIGHPASS1: return s / (s + 1.0);
+	case BQ_ALLPASS1: return (1.0 - s) / (1.0 + s);
+	case BQ_LOWSHELF1: return (s + a) / (s + 1.0 / a);
+	case BQ_HIGHSHELF1: return a * (a * s + 1.0) / (s + a);
+	}
+	fail_msg("no prototype for kind %d", sh->kind);
+	return 0;
+}
+
+/* H(e^jw) of the bilinear transform pre-warped at f0: the analog response
+ * at s = j tan(w/2) / tan(w0/2). */
+static cplx analytic(const struct shape *sh, double f)
+{
+	double w = M_PI * f / sh->rate;
+
+	if (sh->kind == BQ_LINKWITZ_TRANSFORM) {
+		double fc = sqrt(sh->f_act * sh->f_target);
+		double g = 2 * M_PI * fc / tan(M_PI * fc / sh->rate);
+		cplx s = I * g * tan(w);
+		double w0 = 2 * M_PI * sh->f_act, wp = 2 * M_PI * sh->f_target;
+
+		return (s * s + s * w0 / sh->q_act + w0 * w0) /
+		       (s * s + s * wp / sh->q_target + wp * wp);
+	}
+	return prototype(sh, I * tan(w) / tan(M_PI * sh->freq / sh->rate));
+}
+
+/* The response of designed coefficients, evaluated here. */
+static cplx cascade_response(const struct biquad_coef *c, unsigned n,
+                             double f, double rate)
+{
+	cplx z1 = cexp(-I * 2 * M_PI * f / rate), h = 1.0;
+
+	for (unsigned k = 0; k < n; k++)
+		h *= (c[k].b0 + c[k].b1 * z1 + c[k].b2 * z1 * z1) /
+		     (1.0 + c[k].a1 * z1 + c[k].a2 * z1 * z1);
+	return h;
+}
+
+static double db(cplx h)
+{
+	return 20.0 * log10(cabs(h));
+}
+
+static double phase_diff_deg(cplx a, cplx b)
+{
+	return fabs(carg(a / b)) * 180.0 / M_PI;
+}
+
+/* Equal within DB_TOL and DEG_TOL; deep in a notch (below -80 dB) the
+ * phase means nothing and the complex values must agree instead. */
+static void expect_response(cplx got, cplx want, double f, const char *what,
+                            double db_tol, double deg_tol)
+{
+	if (cabs(want) < 1e-4) {
+		if (cabs(got - want) > 1e-6)
+			fail_msg("%s at %.2f Hz: |H| %.3g, expected %.3g", what, f,
+			         cabs(got), cabs(want));
+		return;
+	}
+	if (fabs(db(got) - db(want)) > db_tol ||
+	    phase_diff_deg(got, want) > deg_tol)
+		fail_msg("%s at %.2f Hz: %.4f dB %.3f deg, expected %.4f dB "
+		         "%.3f deg", what, f, db(got), carg(got) * 180 / M_PI,
+		         db(want), carg(want) * 180 / M_PI);
+}
+
+static void shape_params(const struct shape *sh, double *param)
+{
+	memcpy(param, biquad_key_defaults, BQK_N * sizeof(*param));
+	param[BQK_FREQ] = sh->freq;
+	param[BQK_Q] = sh->q;
+	param[BQK_GAIN_DB] = sh->gain_db;
+	param[BQK_SLOPE] = sh->slope;
+	param[BQK_FREQ_ACT] = sh->f_act;
+	param[BQK_Q_ACT] = sh->q_act;
+	param[BQK_FREQ_TARGET] = sh->f_target;
+	param[BQK_Q_TARGET] = sh->q_target;
+}
+
+static const struct shape shapes[] = {
+	{ BQ_LOWPASS, 1000, 0.7071, 0, 0, .rate = 48000 },
+	{ BQ_LOWPASS, 80, 5.0, 0, 0, .rate = 44100 },
+	{ BQ_HIGHPASS, 1000, 0.7071, 0, 0, .rate = 48000 },
+	{ BQ_HIGHPASS, 20, 0.5, 0, 0, .rate = 192000 },
+	{ BQ_BANDPASS, 2500, 3.0, 0, 0, .rate = 48000 },
+	{ BQ_NOTCH, 1000, 10.0, 0, 0, .rate = 48000 },
+	{ BQ_NOTCH, 60, 2.0, 0, 0, .rate = 96000 },
+	{ BQ_ALLPASS, 700, 0.9, 0, 0, .rate = 48000 },
+	{ BQ_PEAKING, 1000, 2.0, 6.0, 0, .rate = 48000 },
+	{ BQ_PEAKING, 8000, 0.5, -12.0, 0, .rate = 44100 },
+	{ BQ_PEAKING, 30, 8.0, 10.0, 0, .rate = 192000 },
+	{ BQ_LOWSHELF, 200, 0.7071, 6.0, 0, .rate = 48000 },
+	{ BQ_LOWSHELF, 200, 0, -9.0, 6.0, .rate = 48000 },     /* by slope */
+	{ BQ_HIGHSHELF, 5000, 0.9, -4.5, 0, .rate = 48000 },
+	{ BQ_HIGHSHELF, 3000, 0, 8.0, 12.0, .rate = 96000 },   /* by slope */
+	{ BQ_LOWPASS1, 500, 0, 0, 0, .rate = 48000 },
+	{ BQ_HIGHPASS1, 50, 0, 0, 0, .rate = 48000 },
+	{ BQ_LOWSHELF1, 300, 0, 6.0, 0, .rate = 48000 },
+	{ BQ_HIGHSHELF1, 4000, 0, -6.0, 0, .rate = 44100 },
+	{ BQ_ALLPASS1, 1500, 0, 0, 0, .rate = 48000 },
+	{ BQ_LINKWITZ_TRANSFORM, .f_act = 50, .q_act = 0.9, .f_target = 25,
+	  .q_target = 0.5, .rate = 48000 },
+	{ BQ_LINKWITZ_TRANSFORM, .f_act = 80, .q_act = 1.2, .f_target = 40,
+	  .q_target = 0.7071, .rate = 192000 },
+};
+
+#define N_SHAPES (sizeof(shapes) / sizeof(shapes[0]))
+
+static void design_shape(const struct shape *sh, struct biquad_coef *c)
+{
+	double param[BQK_N];
+	char why[200];
+
+	shape_params(sh, param);
+	if (biquad_design(sh->kind, param, sh->rate, c, why, sizeof(why)) < 0)
+		fail_msg("design of %s failed: %s", biquad_kind_names[sh->kind], why);
+}
+
+static void test_every_kind_matches_prototype(void **state)
+{
+	unsigned covered = 0;
+
+	for (size_t i = 0; i < N_SHAPES; i++) {
+		const struct shape *sh = &shapes[i];
+		struct biquad_coef c;
+		char what[96];
+
+		design_shape(sh, &c);
+		covered |= 1u << sh->kind;
+		snprintf(what, sizeof(what), "shape %zu (%s)", i,
+		         biquad_kind_names[sh->kind]);
+		for (int k = 0; k < N_FREQS; k++) {
+			double f = test_freq(k);
+
+			expect_response(cascade_response(&c, 1, f, sh->rate),
+			                analytic(sh, f), f, what, DB_TOL, DEG_TOL);
+		}
+	}
+	/* every kind but free, which has no prototype (its own test) */
+	assert_int_equal(covered, (1u << BQ_FREE) - 1);
+}
+
+/* Anchors that do not depend on the prototypes above. */
+static void test_kind_landmarks(void **state)
+{
+	struct biquad_coef c;
+	struct shape sh = { BQ_PEAKING, 1000, 2.0, 6.0, 0, .rate = 48000 };
+
+	design_shape(&sh, &c);
+	assert_true(fabs(db(cascade_response(&c, 1, 1000, 48000)) - 6.0) < 1e-9);
+	sh = (struct shape){ BQ_BANDPASS, 3000, 4.0, .rate = 48000 };
+	design_shape(&sh, &c);
+	assert_true(fabs(db(cascade_response(&c, 1, 3000, 48000))) < 1e-9);
+	sh = (struct shape){ BQ_LOWSHELF, 100, 0, 10.0, 12.0, .rate = 48000 };
+	design_shape(&sh, &c);
+	assert_true(fabs(db(cascade_response(&c, 1, 1e-3, 48000)) - 10.0) < 1e-6);
+	assert_true(fabs(db(cascade_response(&c, 1, 100, 48000)) - 5.0) < 1e-9);
+	sh = (struct shape){ BQ_ALLPASS, 500, 0.7, .rate = 48000 };
+	design_shape(&sh, &c);
+	for (int k = 0; k < N_FREQS; k++)
+		assert_true(fabs(db(cascade_response(&c, 1, test_freq(k), 48000)))
+		            < 1e-9);
+	assert_true(fabs(carg(cascade_response(&c, 1, 500, 48000)) + M_PI) < 1e-9 ||
+	            fabs(carg(cascade_response(&c, 1, 500, 48000)) - M_PI) < 1e-9);
+}
+
+/* ---- the running kernel --------------------------------------------------- */
+
+struct block {
+	struct dspd_config cfg;
+	struct fx *fx;
+};
+
+static struct block *block_from_text(const char *block_json, unsigned rate,
+                                     unsigned channels)
+{
+	struct block *b = calloc(1, sizeof(*b));
+	struct cfg_errors errs;
+	struct fx_env env = { rate, PERIOD, channels };
+	char text[4096], err[256];
+
+	assert_non_null(b);
+	snprintf(text, sizeof(text), "{\"rate\": %u, \"pipeline\": [%s]}", rate,
+	         block_json);
+	if (config_load_string(text, strlen(text), "t.conf", &b->cfg, &errs) < 0)
+		fail_msg("config rejected: %s", errs.msg[0]);
+	if (fx_create(&b->cfg.blocks[0], &env, &b->fx, err, sizeof(err)) < 0)
+		fail_msg("fx_create: %s", err);
+	return b;
+}
+
+static void block_free(struct block *b)
+{
+	b->fx->ops->destroy(b->fx);
+	free(b);
+}
+
+/* Amplitude and phase of the steady-state response to a sine of f Hz
+ * (integer Hz: one second holds whole cycles): settle, then correlate one
+ * second of output with sin and cos. */
+static cplx measure(struct fx *fx, double f, unsigned rate, double settle_s)
+{
+	static float buf[PERIOD];
+	float *bufs[FX_MAX_CHANNELS] = { buf };
+	uint64_t n = 0, settle = (uint64_t)(settle_s * rate), end = settle + rate;
+	double si = 0, co = 0;
+
+	fx->ops->reset(fx);
+	while (n < end) {
+		for (unsigned i = 0; i < PERIOD; i++)
+			buf[i] = (float)sin(2 * M_PI * f * (double)((n + i) % rate) / rate);
+		fx->ops->process(fx, bufs, PERIOD);
+		for (unsigned i = 0; i < PERIOD && n + i < end; i++) {
+			double ph = 2 * M_PI * f * (double)((n + i) % rate) / rate;
+
+			if (n + i < settle)
+				continue;
+			si += buf[i] * sin(ph);
+			co += buf[i] * cos(ph);
+		}
+		n += PERIOD;
+	}
+	/* y = A sin(ph + phi): sum y sin = A N/2 cos phi, sum y cos = A N/2 sin phi */
+	return 2.0 / rate * (si + I * co);
+}
+
+static void test_kernel_measured_response(void **state)
+{
+	static const struct {
+		const char *json;
+		struct shape sh;
+	} cases[] = {
+		{ "{\"type\": \"biquad\", \"name\": \"p\", \"kind\": \"peaking\","
+		  " \"freq\": 1000, \"q\": 2, \"gain_db\": 6}",
+		  { BQ_PEAKING, 1000, 2.0, 6.0, 0, .rate = 48000 } },
+		{ "{\"type\": \"biquad\", \"name\": \"s\", \"kind\": \"lowshelf\","
+		  " \"freq\": 150, \"slope\": 6, \"gain_db\": -8}",
+		  { BQ_LOWSHELF, 150, 0, -8.0, 6.0, .rate = 48000 } },
+		{ "{\"type\": \"biquad\", \"name\": \"h\", \"kind\": \"highpass1\","
+		  " \"freq\": 300}",
+		  { BQ_HIGHPASS1, 300, .rate = 48000 } },
+		{ "{\"type\": \"biquad\", \"name\": \"lt\", \"kind\": "
+		  "\"linkwitz_transform\", \"freq_act\": 50, \"q_act\": 0.9, "
+		  "\"freq_target\": 25, \"q_target\": 0.5}",
+		  { BQ_LINKWITZ_TRANSFORM, .f_act = 50, .q_act = 0.9,
+		    .f_target = 25, .q_target = 0.5, .rate = 48000 } },
+	};
+	static const double freqs[] = { 31, 150, 1000, 4000, 15000 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct block *b = block_from_text(cases[i].json, 48000, 1);
+
+		for (size_t k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++)
+			expect_response(measure(b->fx, freqs[k], 48000, 0.5),
+			                analytic(&cases[i].sh, freqs[k]), freqs[k],
+			                cases[i].json, DB_TOL, DEG_TOL);
+		block_free(b);
+	}
+}
+
+static void test_free_coefficients(void **state)
+{
+	struct block *b = block_from_text(
+		"{\"type\": \"biquad\", \"name\": \"f\", \"kind\": \"free\", "
+		"\"b0\": 0.5, \"b1\": 0.25, \"b2\": -0.125, \"a1\": -1.2, "
+		"\"a2\": 0.5}", 48000, 1);
+	static const double freqs[] = { 50, 1000, 9000 };
+
+	for (size_t k = 0; k < 3; k++) {
+		cplx z1 = cexp(-I * 2 * M_PI * freqs[k] / 48000);
+		cplx want = (0.5 + 0.25 * z1 - 0.125 * z1 * z1) /
+		            (1.0 - 1.2 * z1 + 0.5 * z1 * z1);
+
+		expect_response(measure(b->fx, freqs[k], 48000, 0.2), want,
+		                freqs[k], "free", DB_TOL, DEG_TOL);
+	}
+	block_free(b);
+}
+
+static void test_channel_mask_and_reset(void **state)
+{
+	struct block *b = block_from_text(
+		"{\"type\": \"biquad\", \"name\": \"lp\", \"kind\": \"lowpass\", "
+		"\"freq\": 500, \"channels\": [1]}", 48000, 2);
+	static float x0[PERIOD], x1[PERIOD], first[PERIOD];
+	float *bufs[FX_MAX_CHANNELS] = { x0, x1 };
+
+	for (int i = 0; i < PERIOD; i++)
+		x0[i] = x1[i] = (i == 0);
+	b->fx->ops->process(b->fx, bufs, PERIOD);
+	assert_true(x0[0] == 1.0f && x0[1] == 0.0f);    /* untouched */
+	assert_true(x1[1] != 0.0f);
+	memcpy(first, x1, sizeof(first));
+	b->fx->ops->reset(b->fx);
+	for (int i = 0; i < PERIOD; i++)
+		x1[i] = (i == 0);
+	b->fx->ops->process(b->fx, bufs, PERIOD);
+	assert_memory_equal(first, x1, sizeof(first));
+	block_free(b);
+}
+
+/* ---- Butterworth and Linkwitz-Riley ------------------------------------ */
+
+static double butterworth_db(int kind, unsigned order, double f, double fc,
+                             double rate)
+{
+	double w = tan(M_PI * f / rate) / tan(M_PI * fc / rate);
+	double p = pow(w, 2.0 * order);
+
+	return 10.0 * log10(kind == BQ_LOWPASS ? 1.0 / (1.0 + p) : p / (1.0 + p));
+}
+
+static void test_butterworth(void **state)
+{
+	struct biquad_coef c[BIQUAD_MAX_ORDER];
+
+	for (unsigned order = 1; order <= 8; order++) {
+		for (int kind = BQ_LOWPASS; kind <= BQ_HIGHPASS; kind++) {
+			unsigned n = butterworth_design(kind, order, 1000, 48000, c);
+
+			assert_int_equal(n, (order + 1) / 2);
+			assert_true(fabs(db(cascade_response(c, n, 1000, 48000)) +
+			                 3.0103) < DB_TOL);
+			for (int k = 0; k < N_FREQS; k++) {
+				double f = test_freq(k);
+				double got = db(cascade_response(c, n, f, 48000));
+				double want = butterworth_db(kind, order, f, 1000, 48000);
+
+				if (want > -200 && fabs(got - want) > DB_TOL)
+					fail_msg("order %u %s at %g Hz: %.4f dB, expected "
+					         "%.4f", order, biquad_kind_names[kind], f,
+					         got, want);
+			}
+		}
+		/* asymptotic slope: highpass an octave below 100 Hz with fc
+		 * 4 kHz; lowpass an octave above 640 Hz with fc 20 Hz at
+		 * 192 kHz (far from both the corner and Nyquist) */
+		unsigned n = butterworth_design(BQ_HIGHPASS, order, 4000, 48000, c);
+		double slope = db(cascade_response(c, n, 100, 48000)) -
+		               db(cascade_response(c, n, 50, 48000));
+
+		assert_true(fabs(slope - 6.0206 * order) < 0.05);
+		n = butterworth_design(BQ_LOWPASS, order, 20, 192000, c);
+		slope = db(cascade_response(c, n, 640, 192000)) -
+		        db(cascade_response(c, n, 1280, 192000));
+		assert_true(fabs(slope - 6.0206 * order) < 0.05);
+	}
+}
+
+/* |LP + sign * HP| over 20 Hz..20 kHz, worst deviation from 0 dB. */
+static double crossover_sum_error(unsigned order, double sign, double fc)
+{
+	struct biquad_coef lp[BIQUAD_MAX_ORDER], hp[BIQUAD_MAX_ORDER];
+	unsigned nl = linkwitz_riley_design(BQ_LOWPASS, order, fc, 48000, lp);
+	unsigned nh = linkwitz_riley_design(BQ_HIGHPASS, order, fc, 48000, hp);
+	double worst = 0;
+
+	for (int k = 0; k < 200; k++) {
+		double f = 20.0 * pow(1000.0, k / 199.0);
+		cplx sum = cascade_response(lp, nl, f, 48000) +
+		           sign * cascade_response(hp, nh, f, 48000);
+
+		worst = fmax(worst, fabs(db(sum)));
+	}
+	return worst;
+}
+
+static void test_linkwitz_riley_sums_flat(void **state)
+{
+	struct biquad_coef c[BIQUAD_MAX_ORDER];
+	unsigned n;
+
+	assert_true(crossover_sum_error(4, 1.0, 2000) < 0.01);
+	assert_true(crossover_sum_error(8, 1.0, 300) < 0.01);
+	/* LR2 and LR6 sum flat with one way inverted, and notch without */
+	assert_true(crossover_sum_error(2, -1.0, 2000) < 0.01);
+	assert_true(crossover_sum_error(6, -1.0, 800) < 0.01);
+	assert_true(crossover_sum_error(2, 1.0, 2000) > 30.0);
+	for (unsigned order = 2; order <= 8; order += 2) {
+		n = linkwitz_riley_design(BQ_LOWPASS, order, 1000, 48000, c);
+		assert_true(fabs(db(cascade_response(c, n, 1000, 48000)) + 6.0206)
+		            < DB_TOL);
+	}
+}
+
+static void test_crossover_blocks_from_config(void **state)
+{
+	struct block *lp = block_from_text(
+		"{\"type\": \"linkwitz_riley\", \"name\": \"lp\", \"kind\": "
+		"\"lowpass\", \"freq\": 2000, \"order\": 4}", 48000, 1);
+	struct block *hp = block_from_text(
+		"{\"type\": \"linkwitz_riley\", \"name\": \"hp\", \"kind\": "
+		"\"highpass\", \"freq\": 2000, \"order\": 4}", 48000, 1);
+	struct block *bw = block_from_text(
+		"{\"type\": \"butterworth\", \"name\": \"bw\", \"kind\": "
+		"\"highpass\", \"freq\": 100, \"order\": 5}", 48000, 1);
+	static const double freqs[] = { 200, 1000, 2000, 5000, 12000 };
+
+	for (size_t k = 0; k < 5; k++) {
+		cplx sum = measure(lp->fx, freqs[k], 48000, 0.2) +
+		           measure(hp->fx, freqs[k], 48000, 0.2);
+
+		assert_true(fabs(db(sum)) < DB_TOL);
+	}
+	assert_true(fabs(db(measure(bw->fx, 100, 48000, 0.5)) + 3.0103) < DB_TOL);
+	assert_true(fabs(db(measure(bw->fx, 50, 48000, 0.5)) -
+	                 butterworth_db(BQ_HIGHPASS, 5, 50, 100, 48000)) < DB_TOL);
+	block_free(lp);
+	block_free(hp);
+	block_free(bw);
+}
+
+/* ---- 20 Hz at 192 kHz --------------------------------------------------- */
+
+static void test_20hz_highpass_at_192k(void **state)
+{
+	struct block *b = block_from_text(
+		"{\"type\": \"butterworth\", \"name\": \"hp\", \"kind\": "
+		"\"highpass\", \"freq\": 20, \"order\": 2}", 192000, 1);
+	struct shape sh = { BQ_HIGHPASS, 20, M_SQRT1_2, .rate = 192000 };
+	static float buf[PERIOD];
+	float *bufs[FX_MAX_CHANNELS] = { buf };
+	double early = 0, late = 0, last = 0;
+
+	expect_response(measure(b->fx, 20, 192000, 0.5), analytic(&sh, 20), 20,
+	                "20 Hz", DB_TOL, DEG_TOL);
+	expect_response(measure(b->fx, 40, 192000, 0.5), analytic(&sh, 40), 40,
+	                "40 Hz", DB_TOL, DEG_TOL);
+	/* impulse: energy of the first and of the tenth second */
+	b->fx->ops->reset(b->fx);
+	for (unsigned p = 0; p < 10 * 192000 / PERIOD; p++) {
+		memset(buf, 0, sizeof(buf));
+		buf[0] = p == 0;
+		b->fx->ops->process(b->fx, bufs, PERIOD);
+		for (int i = 0; i < PERIOD; i++) {
+			if (p < 192000 / PERIOD)
+				early += (double)buf[i] * buf[i];
+			else if (p >= 9 * 192000 / PERIOD)
+				late += (double)buf[i] * buf[i];
+		}
+	}
+	assert_true(early > 0 && late < early * 1e-20);
+	/* no drift: a DC input is removed, to float resolution */
+	b->fx->ops->reset(b->fx);
+	for (unsigned p = 0; p < 10 * 192000 / PERIOD; p++) {
+		for (int i = 0; i < PERIOD; i++)
+			buf[i] = 0.5f;
+		b->fx->ops->process(b->fx, bufs, PERIOD);
+		last = buf[PERIOD - 1];
+	}
+	assert_true(fabs(last) < 1e-7);
+	block_free(b);
+}
+
+/* ---- peq, geq ------------------------------------------------------------- */
+
+static void test_peq_from_config(void **state)
+{
+	static const struct shape bands[] = {
+		{ BQ_HIGHPASS, 25, 0.7071, .rate = 48000 },
+		{ BQ_LOWSHELF, 90, 0.7071, 4.0, .rate = 48000 },
+		{ BQ_PEAKING, 250, 1.5, -3.0, .rate = 48000 },
+		{ BQ_NOTCH, 3000, 8.0, .rate = 48000 },
+		{ BQ_HIGHSHELF, 6000, 0, -2.5, 6.0, .rate = 48000 },
+	};
+	struct block *b = block_from_text(
+		"{\"type\": \"peq\", \"name\": \"eq\", \"bands\": ["
+		" {\"kind\": \"highpass\", \"freq\": 25},"
+		" {\"kind\": \"lowshelf\", \"freq\": 90, \"gain_db\": 4},"
+		" {\"kind\": \"peaking\", \"freq\": 250, \"q\": 1.5, \"gain_db\": -3},"
+		" {\"kind\": \"notch\", \"freq\": 3000, \"q\": 8},"
+		" {\"slope\": 6, \"kind\": \"highshelf\", \"freq\": 6000, "
+		"  \"gain_db\": -2.5}]}", 48000, 1);
+	static const double freqs[] = { 30, 90, 250, 1000, 2900, 10000 };
+
+	for (size_t k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++) {
+		cplx want = 1.0;
+
+		for (size_t i = 0; i < sizeof(bands) / sizeof(bands[0]); i++)
+			want *= analytic(&bands[i], freqs[k]);
+		expect_response(measure(b->fx, freqs[k], 48000, 0.5), want,
+		                freqs[k], "peq", DB_TOL, DEG_TOL);
+	}
+	block_free(b);
+}
+
+static void test_geq_from_config(void **state)
+{
+	/* octave: band 5 is 1000 Hz; Q for the octave spacing, computed
+	 * here from the band edges 10^(+-3/20) */
+	struct block *b = block_from_text(
+		"{\"type\": \"geq\", \"name\": \"g\", \"resolution\": \"octave\", "
+		"\"bands\": [0, 0, 0, 0, -4, 6, 0, 0, 0, 0]}", 48000, 1);
+	double e = pow(10.0, 3.0 / 20.0), q = 1.0 / (e - 1.0 / e);
+	struct shape lo = { BQ_PEAKING, 1000 * pow(10, -0.3), q, -4, .rate = 48000 };
+	struct shape hi = { BQ_PEAKING, 1000, q, 6, .rate = 48000 };
+	static const double freqs[] = { 100, 501, 700, 1000, 2000, 8000 };
+
+	for (size_t k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++)
+		expect_response(measure(b->fx, freqs[k], 48000, 0.5),
+		                analytic(&lo, freqs[k]) * analytic(&hi, freqs[k]),
+		                freqs[k], "geq", DB_TOL, DEG_TOL);
+	block_free(b);
+	/* a flat third-octave geq is exactly transparent in magnitude */
+	b = block_from_text("{\"type\": \"geq\", \"name\": \"g\", \"bands\": "
+	                    "[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+	                    "0,0,0,0,0,0]}", 48000, 1);
+	assert_true(fabs(db(measure(b->fx, 1000, 48000, 0.1))) < 1e-4);
+	block_free(b);
+	/* the third-octave plan: Q from band edges 10^(+-1/20), bands from
+	 * 19.95 Hz to 19.95 kHz */
+	e = pow(10.0, 1.0 / 20.0);
+	assert_true(fabs(geq_band_q(GEQ_THIRD) - 1.0 / (e - 1.0 / e)) < 1e-12);
+	assert_true(fabs(geq_band_freq(GEQ_THIRD, 0) - 19.9526) < 1e-3);
+	assert_true(fabs(geq_band_freq(GEQ_THIRD, 30) - 19952.6) < 0.1);
+}
+
+/* ---- errors that need the rate, from the constructors ------------------- */
+
+static void expect_create_error(const char *block_json, unsigned rate,
+                                const char *needle)
+{
+	struct dspd_config *cfg = calloc(1, sizeof(*cfg));
+	struct cfg_errors errs;
+	struct fx_env env = { rate, PERIOD, 2 };
+	struct fx *fx = NULL;
+	char text[4096], err[256] = "";
+
+	assert_non_null(cfg);
+	snprintf(text, sizeof(text), "{\"rate\": %u, \"pipeline\": [%s]}", rate,
+	         block_json);
+	if (config_load_string(text, strlen(text), "t.conf", cfg, &errs) < 0)
+		fail_msg("config rejected: %s", errs.msg[0]);
+	assert_int_equal(fx_create(&cfg->blocks[0], &env, &fx, err, sizeof(err)),
+	                 -EINVAL);
+	assert_null(fx);
+	if (!strstr(err, needle))
+		fail_msg("error \"%s\" lacks \"%s\"", err, needle);
+	free(cfg);
+}
+
+static void test_constructor_errors(void **state)
+{
+	expect_create_error("{\"type\": \"biquad\", \"name\": \"wobble\", \"kind\":"
+	                    " \"free\", \"b0\": 1, \"b1\": 0, \"b2\": 0, "
+	                    "\"a1\": -2, \"a2\": 1.0001}", 48000,
+	                    "block \"wobble\" (free biquad): unstable "
+	                    "coefficients: a pole has radius 1.00005");
+	/* a double pole on the unit circle is not strictly inside */
+	expect_create_error("{\"type\": \"biquad\", \"name\": \"dc\", \"kind\":"
+	                    " \"free\", \"b0\": 1, \"b1\": 0, \"b2\": 0, "
+	                    "\"a1\": -2, \"a2\": 1}", 48000, "radius 1 ");
+	expect_create_error("{\"type\": \"biquad\", \"name\": \"real\", \"kind\":"
+	                    " \"free\", \"b0\": 1, \"b1\": 0, \"b2\": 0, "
+	                    "\"a1\": 0.2, \"a2\": -1.5}", 48000, "radius 1.3");
+	expect_create_error("{\"type\": \"biquad\", \"name\": \"lp\", \"kind\":"
+	                    " \"lowpass\", \"freq\": 30000}", 48000,
+	                    "block \"lp\" (lowpass biquad): freq 30000 Hz is not "
+	                    "below half the rate (24000 Hz)");
+	expect_create_error("{\"type\": \"biquad\", \"name\": \"lp\", \"kind\":"
+	                    " \"lowpass\", \"q\": 2}", 48000,
+	                    "block \"lp\": kind lowpass needs freq");
+	expect_create_error("{\"type\": \"biquad\", \"name\": \"pk\", \"kind\":"
+	                    " \"peaking\", \"freq\": 100}", 48000,
+	                    "kind peaking needs gain_db");
+	expect_create_error("{\"type\": \"biquad\", \"name\": \"lt\", \"kind\":"
+	                    " \"linkwitz_transform\", \"freq_act\": 40, "
+	                    "\"q_act\": 1}", 48000,
+	                    "needs freq_target, q_target");
+	expect_create_error("{\"type\": \"biquad\", \"name\": \"lt\", \"kind\":"
+	                    " \"linkwitz_transform\", \"freq_act\": 40, "
+	                    "\"q_act\": 1, \"freq_target\": 4000, "
+	                    "\"q_target\": 0.5}", 8000, "freq_target 4000 Hz");
+	expect_create_error("{\"type\": \"butterworth\", \"name\": \"bw\", "
+	                    "\"kind\": \"lowpass\", \"freq\": 24000, \"order\": 3}",
+	                    48000, "block \"bw\": freq 24000 Hz is not below");
+	expect_create_error("{\"type\": \"peq\", \"name\": \"eq\", \"bands\": ["
+	                    "{\"kind\": \"notch\", \"freq\": 100},"
+	                    "{\"kind\": \"lowpass\", \"freq\": 22050}]}", 44100,
+	                    "block \"eq\" band 1 (lowpass): freq 22050 Hz");
+	expect_create_error("{\"type\": \"geq\", \"name\": \"g\", \"bands\": "
+	                    "[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+	                    "0,0,0,0,0,1]}", 32000, "band 30 (19953 Hz) is not "
+	                    "below half the rate");
+}
+
+static void test_geq_skips_silent_bands_above_nyquist(void **state)
+{
+	struct block *b = block_from_text(
+		"{\"type\": \"geq\", \"name\": \"g\", \"bands\": "
+		"[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,3,0,0,0,0,0,0,0,0,0,0,0,0]}",
+		32000, 1);
+	struct shape sh = { BQ_PEAKING, 1000 * pow(10, 0.1), geq_band_q(GEQ_THIRD),
+	                    3, .rate = 32000 };
+
+	expect_response(measure(b->fx, 1259, 32000, 0.3), analytic(&sh, 1259),
+	                1259, "geq at 32 kHz", DB_TOL, DEG_TOL);
+	block_free(b);
+}
+
+/* ---- non-finite input, denormals ---------------------------------------- */
+
+static void test_nan_input_resets_through_pipeline_guard(void **state)
+{
+	static const char text[] =
+		"{\"capture\": {\"channels\": 2}, \"playback\": {\"channels\": 2},"
+		" \"pipeline\": [{\"type\": \"peq\", \"name\": \"eq\", \"bands\": ["
+		" {\"kind\": \"peaking\", \"freq\": 100, \"q\": 4, \"gain_db\": 9},"
+		" {\"kind\": \"lowpass\", \"freq\": 5000}]}]}";
+	static struct dspd_config cfg;
+	static float a[2][PERIOD], b[2][PERIOD];
+	float *ba[FX_MAX_CHANNELS] = { a[0], a[1] }, *bb[FX_MAX_CHANNELS] = { b[0], b[1] };
+	struct pipeline *dirty, *fresh;
+	struct cfg_errors errs;
+	char err[256];
+
+	assert_int_equal(config_load_string(text, strlen(text), "t.conf", &cfg,
+	                                    &errs), 0);
+	assert_int_equal(pipeline_build(&cfg, 2, PERIOD, &dirty, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_build(&cfg, 2, PERIOD, &fresh, err, sizeof(err)), 0);
+	for (int i = 0; i < PERIOD; i++)
+		a[0][i] = a[1][i] = (float)sin(i * 0.05);
+	a[1][17] = NAN;
+	pipeline_process(dirty, ba, PERIOD);
+	assert_int_equal(pipeline_resets(dirty), 1);
+	for (int i = 0; i < PERIOD; i++)
+		assert_true(a[0][i] == 0.0f && a[1][i] == 0.0f);
+	/* afterwards: finite, and the same as a block that never saw NaN */
+	for (int p = 0; p < 8; p++) {
+		for (int i = 0; i < PERIOD; i++)
+			a[0][i] = a[1][i] = b[0][i] = b[1][i] =
+				(float)sin((p * PERIOD + i) * 0.05);
+		pipeline_process(dirty, ba, PERIOD);
+		pipeline_process(fresh, bb, PERIOD);
+		for (int i = 0; i < PERIOD; i++)
+			assert_true(isfinite(a[1][i]));
+		assert_memory_equal(a, b, sizeof(a));
+	}
+	a[0][3] = INFINITY;
+	pipeline_process(dirty, ba, PERIOD);
+	assert_int_equal(pipeline_resets(dirty), 2);
+	pipeline_free(dirty);
+	pipeline_free(fresh);
+}
+
+static double thread_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* An impulse, then 60 s of silence at 48 kHz through 64 low-frequency
+ * sections (this thread runs without FTZ/DAZ).  Without protection their
+ * double state decays into the denormal range within a few seconds and
+ * then stays there (the recursion rounds back to the same tiny value), and
+ * every multiply-add costs 10-100x: the last second's periods would take
+ * far more than 3x the first second's, whose state is still normal.  The
+ * medians over 187 periods each shrug off scheduling noise. */
+static void test_no_denormal_slowdown(void **state)
+{
+	enum { SECTIONS = 64, RATE = 48000, SECONDS = 60 };
+	const unsigned per_second = RATE / PERIOD;
+	static struct biquad_coef coef[SECTIONS];
+	static struct biquad_state st[SECTIONS];
+	static float buf[PERIOD];
+	static double scratch[PERIOD], first[RATE / PERIOD], last[RATE / PERIOD];
+	static const int kinds[] = { BQ_LOWPASS, BQ_PEAKING, BQ_LOWSHELF,
+	                             BQ_HIGHPASS };
+	char why[200];
+
+	for (int k = 0; k < SECTIONS; k++) {
+		double param[BQK_N] = { [BQK_FREQ] = 20.0 + 3.0 * k,
+		                        [BQK_Q] = 0.6 + 0.02 * k,
+		                        [BQK_GAIN_DB] = 3.0 };
+
+		assert_int_equal(biquad_design(kinds[k % 4], param, RATE, &coef[k],
+		                               why, sizeof(why)), 0);
+	}
+	for (unsigned p = 0; p < SECONDS * per_second; p++) {
+		double t0;
+
+		memset(buf, 0, sizeof(buf));
+		buf[0] = p == 0;
+		t0 = thread_seconds();
+		fx_biquad_run(coef, st, SECTIONS, buf, scratch, PERIOD);
+		t0 = thread_seconds() - t0;
+		if (p < per_second)
+			first[p] = t0;
+		else if (p >= (SECONDS - 1) * per_second)
+			last[p - (SECONDS - 1) * per_second] = t0;
+		for (int i = 0; i < PERIOD; i++)
+			assert_true(isfinite(buf[i]));
+	}
+	double m_first = median(first, per_second), m_last = median(last, per_second);
+
+	print_message("    periods of 64 sections: first second median %.1f us, "
+	              "last second %.1f us\n", m_first * 1e6, m_last * 1e6);
+	assert_true(m_last <= 3.0 * m_first);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_kind_matches_prototype),
+		cmocka_unit_test(test_kind_landmarks),
+		cmocka_unit_test(test_kernel_measured_response),
+		cmocka_unit_test(test_free_coefficients),
+		cmocka_unit_test(test_channel_mask_and_reset),
+		cmocka_unit_test(test_butterworth),
+		cmocka_unit_test(test_linkwitz_riley_sums_flat),
+		cmocka_unit_test(test_crossover_blocks_from_config),
+		cmocka_unit_test(test_20hz_highpass_at_192k),
+		cmocka_unit_test(test_peq_from_config),
+		cmocka_unit_test(test_geq_from_config),
+		cmocka_unit_test(test_constructor_errors),
+		cmocka_unit_test(test_geq_skips_silent_bands_above_nyquist),
+		cmocka_unit_test(test_nan_input_resets_through_pipeline_guard),
+		cmocka_unit_test(test_no_denormal_slowdown),
+	};
+
+	return cmocka_run_group_tests_name("biquad", tests, NULL, NULL);
+}
