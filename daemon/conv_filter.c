@@ -5,13 +5,17 @@
  * Layout.  Level 0 has blocks of `partition` frames (the period by default)
  * and starts at tap 0; it is what makes the convolver latency-free.  In a
  * uniform layout it covers the whole IR.  In a non-uniform layout each
- * further level has blocks CONV_GROWTH times larger (up to CONV_MAX_BLOCK)
- * and starts at twice its own block size:
+ * further level has blocks CONV_GROWTH times larger (up to CONV_MAX_RATIO
+ * times B and CONV_MAX_BLOCK frames) and starts at twice its own block size:
  *
  *   level 0: block B,      taps [0, 8B)       8 partitions
  *   level 1: block 4B,     taps [8B, 32B)     6 partitions
- *   level 2: block 16B,    taps [32B, 128B)   6 partitions ...
- *   last:    block <= CONV_MAX_BLOCK, as many partitions as the IR needs
+ *   level 2: block 16B,    taps [32B, ...)    as many as the IR needs
+ *
+ * (65536 taps at B = 64: 8 x 64, 6 x 256, 62 x 1024.)  The cap on the
+ * largest block keeps the worst period near the average one: a level's two
+ * FFTs cannot be split across periods (conv_process.c), and an 8192-point
+ * FFT pair costs about five times what the rest of a 64-frame period does.
  *
  * Starting at 2 * block leaves a whole block of time between the moment a
  * level's input block is complete and the moment its output is due, so
@@ -30,6 +34,13 @@ static unsigned div_up(size_t a, size_t b)
 	return (unsigned)((a + b - 1) / b);
 }
 
+static size_t max_block(unsigned partition)
+{
+	size_t by_ratio = (size_t)CONV_MAX_RATIO * partition;
+
+	return by_ratio < CONV_MAX_BLOCK ? by_ratio : CONV_MAX_BLOCK;
+}
+
 /* Fill f->level[].block/parts/offset for n_taps taps. */
 static void plan_layout(struct conv_filter *f, size_t n_taps,
                        unsigned partition, bool uniform)
@@ -38,7 +49,7 @@ static void plan_layout(struct conv_filter *f, size_t n_taps,
 	unsigned n = 0;
 
 	if (uniform || n_taps <= 2u * CONV_GROWTH * partition ||
-	    (size_t)CONV_GROWTH * partition > CONV_MAX_BLOCK) {
+	    (size_t)CONV_GROWTH * partition > max_block(partition)) {
 		f->level[0] = (struct conv_level){ .block = partition,
 		                 .parts = div_up(n_taps, partition) };
 		f->n_levels = 1;
@@ -55,7 +66,7 @@ static void plan_layout(struct conv_filter *f, size_t n_taps,
 		/* invariant: covered == 2 * block, where this level starts */
 		lv->block = (unsigned)block;
 		lv->offset = (unsigned)covered;
-		if (next <= CONV_MAX_BLOCK && n_taps > 2 * next &&
+		if (next <= max_block(partition) && n_taps > 2 * next &&
 		    n < CONV_MAX_LEVELS) {
 			lv->parts = (unsigned)((2 * next - covered) / block);
 			covered = 2 * next;
@@ -132,7 +143,6 @@ int conv_filter_create(const float *taps, size_t n_taps, unsigned partition,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	conv_kernel_init();
 	f->taps = (unsigned)n_taps;
 	plan_layout(f, n_taps, partition, uniform);
 	for (unsigned l = 0; l < f->n_levels; l++) {

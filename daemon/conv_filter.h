@@ -27,6 +27,7 @@
 #define CONV_MAX_LEVELS 8
 #define CONV_GROWTH 4               /* block size ratio of adjacent levels */
 #define CONV_MAX_BLOCK 8192         /* largest block of a non-uniform layout */
+#define CONV_MAX_RATIO 16           /* ... and at most 16 level-0 blocks */
 
 /* One uniform partitioning of a segment of the IR. */
 struct conv_level {

@@ -1,9 +1,10 @@
 /* conv_kernel.c - complex multiply-accumulate loops of the convolver in
  * split format, built for plain x86-64 (SSE2) and for AVX2+FMA with GCC
- * vector extensions; conv_kernel_init() (control thread) picks the set the
- * CPU supports.  The loops run on the RT thread. */
+ * vector extensions; the set the CPU supports is picked once at program
+ * start, before any thread exists.  The loops run on the RT thread. */
 #include "conv_kernel.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,14 +100,35 @@ DEFINE_KERNELS(avx2_fma, __attribute__((target("avx2,fma"))))
 
 static const struct kernel_set *kernels = &kernels_generic;
 
-const char *conv_kernel_init(void)
+__attribute__((constructor)) static void select_kernels(void)
 {
 #if defined(__x86_64__)
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
 		kernels = &kernels_avx2_fma;
 #endif
+}
+
+const char *conv_kernel_name(void)
+{
 	return kernels->name;
+}
+
+int conv_kernel_use(const char *name)
+{
+	if (strcmp(name, kernels_generic.name) == 0) {
+		kernels = &kernels_generic;
+		return 0;
+	}
+#if defined(__x86_64__)
+	if (strcmp(name, kernels_avx2_fma.name) == 0) {
+		if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+			return -ENOTSUP;
+		kernels = &kernels_avx2_fma;
+		return 0;
+	}
+#endif
+	return -ENOENT;
 }
 
 void conv_mul(float *acc, const float *x, const float *h, size_t bins,

@@ -5,9 +5,9 @@
  * A spectrum in split format is `bins` real parts followed by `bins`
  * imaginary parts, `bins` a multiple of CONV_VEC_FLOATS (the unused tail
  * is zero), the array aligned to CONV_ALIGN bytes.  The loops are built
- * twice, for plain x86-64 and for AVX2+FMA, and conv_kernel_init() picks
- * one; every function is safe on the RT thread (no allocation, no calls
- * into the system).  conv_kernel_init(): control thread. */
+ * twice, for plain x86-64 and for AVX2+FMA, and one is picked for the CPU
+ * at program start; they are safe on the RT thread (no allocation, no
+ * calls into the system).  conv_alloc(): control thread. */
 #ifndef DSPD_CONV_KERNEL_H
 #define DSPD_CONV_KERNEL_H
 
@@ -17,9 +17,11 @@
 #define CONV_VEC_FLOATS 16     /* bins are padded to a multiple of this */
 #define CONV_ALIGN 64          /* bytes; alignment of every split array */
 
-/* Pick the loops for this CPU; idempotent.  Returns the name of the
- * variant ("avx2_fma" or "generic"). */
-const char *conv_kernel_init(void);
+/* The loops in use: "avx2_fma" or "generic". */
+const char *conv_kernel_name(void);
+/* Use the named loops instead (tests, benchmarks; before any RT thread
+ * runs).  Returns 0, -ENOENT (unknown) or -ENOTSUP (CPU lacks them). */
+int conv_kernel_use(const char *name);
 
 /* acc = x * h for the bins [begin, end) of spectra of `bins` bins in
  * split format; begin and end are multiples of CONV_VEC_FLOATS. */

@@ -9,6 +9,7 @@
 
 #include "gain.h"
 #include "loudness.h"
+#include "fx_dynamics.h"
 #include "pipeline.h"
 
 #define LEVELS_DEFAULT_WINDOW_MS 300.0
@@ -382,6 +383,9 @@ static json_object *block_json(json_object *configured, unsigned index,
 	json_object_object_add(o, "latency_frames", json_object_new_int((int)fx->latency_frames));
 	json_object_object_add(o, "resets", json_object_new_int64((int64_t)
 		atomic_load_explicit(&fx->resets, memory_order_relaxed)));
+	if (fx_is_dynamics(fx))
+		json_object_object_add(o, "gain_reduction_db",
+		                       json_number(fx_dynamics_gain_reduction_db(fx), 0.01));
 	return o;
 }
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,16 +41,15 @@ int pipeline_build_for(const struct dspd_config *cfg, struct pipeline **ret,
                        char *err, size_t err_len)
 {
 	unsigned cap = cfg->capture.channels, play = cfg->playback.channels;
-	int r = pipeline_build(cfg, cap, cfg->period_frames, ret, err, err_len);
+	bool has_mixer = false;
+	int r;
 
-	if (r < 0 || (*ret)->channels_out == play)
+	for (unsigned i = 0; i < cfg->n_blocks; i++)
+		has_mixer |= cfg->blocks[i].type == CFG_BLOCK_MIXER;
+	r = pipeline_build(cfg, has_mixer ? cap : (cap > play ? cap : play),
+	                   cfg->period_frames, ret, err, err_len);
+	if (r < 0 || !has_mixer || (*ret)->channels_out == play)
 		return r;
-	if ((*ret)->channels_out == (*ret)->channels_in) {
-		pipeline_free(*ret);
-		*ret = NULL;
-		return pipeline_build(cfg, cap > play ? cap : play, cfg->period_frames,
-		                      ret, err, err_len);
-	}
 	snprintf(err, err_len, "the pipeline turns %u capture channels into %u, "
 	         "but playback has %u", (*ret)->channels_in, (*ret)->channels_out, play);
 	pipeline_free(*ret);

@@ -87,3 +87,21 @@ def test_render_refuses_mismatches():
         check(p.returncode == 1 and "1 channels" in p.stderr, "channel mismatch: %s" % p.stderr)
         p = subprocess.run([Paths.dspd, "--render", "-c", config(tmp), src], capture_output=True, text=True)
         check(p.returncode == 2, "missing OUT: exit %d" % p.returncode)
+
+
+def test_example_configs_are_valid():
+    """Every shipped example passes the full check (blocks built too)."""
+    ex = os.path.join(os.path.dirname(Paths.dspd), "..", "etc", "examples")
+    names = sorted(n for n in os.listdir(ex) if n.endswith(".conf"))
+    check(len(names) >= 3, "examples: %s" % names)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in names:
+            # examples name their data files where `make install` puts them
+            with open(os.path.join(ex, n)) as f:
+                text = f.read().replace("/etc/dspd/", os.path.abspath(ex) + "/")
+            path = os.path.join(tmp, n)
+            with open(path, "w") as f:
+                f.write(text)
+            p = subprocess.run([Paths.dspd, "--check-config", "-c", path],
+                               capture_output=True, text=True)
+            check(p.returncode == 0, "%s rejected: %s" % (n, p.stderr))

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "conv_filter.h"
+#include "conv_kernel.h"
 #include "fx.h"
 #include "ir_load.h"
 #include "pipeline.h"
@@ -281,6 +282,35 @@ static void test_any_call_size(void **state)
 	free(x);
 }
 
+/* Both builds of the inner loops give the convolution. */
+static void test_kernel_variants(void **state)
+{
+	static const char *const names[] = { "generic", "avx2_fma" };
+	const char *chosen = conv_kernel_name();
+	const size_t taps = 3000, n = 5000;
+	float *h = noise_array(taps), *x = noise_array(n);
+	double *ref = direct(h, taps, x, 0, n);
+
+	(void)state;
+	assert_int_equal(conv_kernel_use("sse9"), -ENOENT);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		float *y;
+		int r = conv_kernel_use(names[i]);
+
+		if (r == -ENOTSUP)
+			continue;
+		assert_int_equal(r, 0);
+		assert_string_equal(conv_kernel_name(), names[i]);
+		y = convolve(h, taps, 64, false, x, n, 64);
+		expect_close(y, ref, 0, n, names[i]);
+		free(y);
+	}
+	assert_int_equal(conv_kernel_use(chosen), 0);
+	free(ref);
+	free(h);
+	free(x);
+}
+
 static void test_uniform_equals_non_uniform(void **state)
 {
 	const size_t taps = 20000, n = 30000;
@@ -304,15 +334,15 @@ static void test_uniform_equals_non_uniform(void **state)
 /* The documented non-uniform layout (conv_filter.c) for 65536 taps. */
 static void test_layout(void **state)
 {
-	static const unsigned blocks[] = { 64, 256, 1024, 4096 };
-	static const unsigned parts[] = { 8, 6, 6, 14 };
+	static const unsigned blocks[] = { 64, 256, 1024 };
+	static const unsigned parts[] = { 8, 6, 62 };
 	float *h = noise_array(65536);
 	struct conv_filter *f;
 
 	(void)state;
 	assert_int_equal(conv_filter_create(h, 65536, 64, false, &f), 0);
-	assert_int_equal(f->n_levels, 4);
-	for (unsigned l = 0; l < 4; l++) {
+	assert_int_equal(f->n_levels, 3);
+	for (unsigned l = 0; l < 3; l++) {
 		assert_int_equal(f->level[l].block, blocks[l]);
 		assert_int_equal(f->level[l].parts, parts[l]);
 	}
@@ -736,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_matches_direct_convolution),
 		cmocka_unit_test(test_long_ir),
 		cmocka_unit_test(test_any_call_size),
+		cmocka_unit_test(test_kernel_variants),
 		cmocka_unit_test(test_uniform_equals_non_uniform),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_impulse_gives_inline_ir),
