@@ -7,9 +7,10 @@
  *                                          interleaved (-0.5..0.5)
  *   bench_fir ir FILE TAPS                 decaying noise IR (gain about
  *                                          0 dB), float32 LE
- *   bench_fir render IR IN OUT PARTITION uniform|non_uniform
+ *   bench_fir render IR IN OUT PARTITION uniform|non_uniform [KERNEL]
  *                                          stereo f32le IN -> OUT; prints
- *                                          the seconds spent (after setup)
+ *                                          the seconds spent (after setup);
+ *                                          KERNEL: conv_kernel_use() name
  *   bench_fir periods IR PERIOD CYCLES     per-period cost, both layouts,
  *                                          CYCLES times 1024 periods
  *
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conv_kernel.h"
 #include "fx.h"
 
 #define CHANNELS 2
@@ -208,9 +210,15 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "ir") == 0)
 		return write_noise(argv[2], arg_unsigned(argv[3], 1u << 24), 1,
 		                   0.01, 0.9999) < 0;
-	if (argc == 7 && strcmp(argv[1], "render") == 0)
+	if ((argc == 7 || argc == 8) && strcmp(argv[1], "render") == 0) {
+		if (argc == 8 && conv_kernel_use(argv[7]) < 0) {
+			fprintf(stderr, "bench_fir: kernel \"%s\" unavailable\n",
+			        argv[7]);
+			return 2;
+		}
 		return render(argv[2], argv[3], argv[4],
 		              arg_unsigned(argv[5], MAX_PERIOD), argv[6]);
+	}
 	if (argc == 5 && strcmp(argv[1], "periods") == 0) {
 		unsigned period = arg_unsigned(argv[3], MAX_PERIOD);
 		unsigned cycles = arg_unsigned(argv[4], 1000);

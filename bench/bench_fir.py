@@ -6,13 +6,17 @@ and 4096 frames, rendered from a file to /dev/null as fast as each program
 goes.  dspd's side is build/rel/bench/bench_fir (the block as the daemon
 builds it, from a config text); BruteFIR reads and writes the same raw
 FLOAT_LE files.  Each program runs on a long and a short input (best of
---runs each) and throughput is (long - short frames) / (long - short
-seconds), so start-up (FFT planning, loading) cancels out.
+--runs each, the programs taking turns) and throughput is (long - short
+frames) / (long - short seconds), so start-up (FFT planning, loading)
+cancels out.  The machine should be otherwise idle.
 
 BruteFIR is measured twice: as configured by default (it puts the two
 filters in two processes, i.e. on both CPUs) and with both filters in one
 process (one CPU, like dspd's single RT thread).  Figures are printed as
 multiples of real time at 48 kHz and as ratios to BruteFIR.
+
+dspd is also run with its plain SSE2 inner loops instead of the AVX2+FMA
+ones picked at run time, to show what the vector width buys.
 
 Then the per-period cost at period 64 (uniform vs non-uniform), from
 `bench_fir periods`.
@@ -54,11 +58,15 @@ def timed(cmd, env=None):
     return elapsed
 
 
-def throughput(make_cmd, runs, env=None):
-    """Frames per second of the processing alone, long minus short run."""
+def best_times(programs, runs, env):
+    """Best time of each program on each input; the programs take turns,
+    so a burst of load elsewhere does not land on one of them only."""
     best = {}
-    for which in ("short", "long"):
-        best[which] = min(timed(make_cmd(which), env) for _ in range(runs))
+    for _ in range(runs):
+        for label, make in programs:
+            for which in ("short", "long"):
+                t = timed(make(which), env)
+                best[label, which] = min(best.get((label, which), t), t)
     return best
 
 
@@ -72,10 +80,10 @@ def brutefir_cmd(work, partition, which, one_process):
     return ["brutefir", path]
 
 
-def dspd_cmd(driver, work, partition, which, partitioning):
+def dspd_cmd(driver, work, partition, which, partitioning, kernel=None):
     return [driver, "render", os.path.join(work, "ir.raw"),
             os.path.join(work, "in-%s.raw" % which), "/dev/null",
-            str(partition), partitioning]
+            str(partition), partitioning] + ([kernel] if kernel else [])
 
 
 def main():
@@ -97,26 +105,30 @@ def main():
                             str(n), "2"], check=True)
         print("65536-tap stereo FIR, %d s of 48 kHz float audio, file to /dev/null,"
               " best of %d" % (args.seconds, args.runs))
-        print("%-9s %-30s %12s %10s %10s" % ("partition", "program", "x realtime",
+        print("%-9s %-32s %12s %10s %10s" % ("partition", "program", "x realtime",
                                              "vs BF 2cpu", "vs BF 1cpu"))
         for partition in (1024, 4096):
             timed(brutefir_cmd(work, partition, "short", False), env)  # FFTW wisdom
+            programs = (
+                ("BruteFIR (2 processes)",
+                 lambda w: brutefir_cmd(work, partition, w, False)),
+                ("BruteFIR (1 process)",
+                 lambda w: brutefir_cmd(work, partition, w, True)),
+                ("dspd fir non_uniform",
+                 lambda w: dspd_cmd(driver, work, partition, w, "non_uniform")),
+                ("dspd fir uniform",
+                 lambda w: dspd_cmd(driver, work, partition, w, "uniform")),
+                ("dspd fir non_uniform, SSE2 loops",
+                 lambda w: dspd_cmd(driver, work, partition, w, "non_uniform",
+                                    "generic")))
+            best = best_times(programs, args.runs, env)
             results = []
-            for label, make in (
-                    ("BruteFIR (2 processes)",
-                     lambda w: brutefir_cmd(work, partition, w, False)),
-                    ("BruteFIR (1 process)",
-                     lambda w: brutefir_cmd(work, partition, w, True)),
-                    ("dspd fir non_uniform",
-                     lambda w: dspd_cmd(driver, work, partition, w, "non_uniform")),
-                    ("dspd fir uniform",
-                     lambda w: dspd_cmd(driver, work, partition, w, "uniform"))):
-                t = throughput(make, args.runs, env)
-                fps = (frames["long"] - frames["short"]) / max(t["long"] - t["short"], 1e-9)
-                results.append((label, fps))
+            for label, _ in programs:
+                seconds = max(best[label, "long"] - best[label, "short"], 1e-9)
+                results.append((label, (frames["long"] - frames["short"]) / seconds))
             bf2, bf1 = results[0][1], results[1][1]
             for label, fps in results:
-                print("%-9d %-30s %12.1f %9.2fx %9.2fx" % (partition, label, fps / RATE,
+                print("%-9d %-32s %12.1f %9.2fx %9.2fx" % (partition, label, fps / RATE,
                                                           fps / bf2, fps / bf1))
         print("\nper-period cost, 65536 taps, stereo, period 64:")
         sys.stdout.flush()

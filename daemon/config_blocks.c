@@ -91,7 +91,7 @@ static const struct field gain_fields[] = {
 
 static const struct cfg_block_type_desc gain_types[] = {
 	{ "gain", CFG_BLOCK_GAIN, gain_defaults, gain_fields },
-	{ NULL },
+	{ .name = NULL },
 };
 
 /* Every family of block types, each table ending with { NULL }. */

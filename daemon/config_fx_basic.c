@@ -325,5 +325,5 @@ const struct cfg_block_type_desc cfg_block_types_basic[] = {
 	{ "limiter", CFG_BLOCK_LIMITER, limiter_defaults, limiter_fields },
 	{ "gate", CFG_BLOCK_GATE, gate_defaults, gate_fields },
 	{ "dither", CFG_BLOCK_DITHER, dither_defaults, dither_fields },
-	{ NULL },
+	{ .name = NULL },
 };

@@ -409,5 +409,5 @@ const struct cfg_block_type_desc cfg_block_types_filters[] = {
 	  linkwitz_riley_fields },
 	{ "peq", CFG_BLOCK_PEQ, peq_defaults, peq_fields },
 	{ "geq", CFG_BLOCK_GEQ, geq_defaults, geq_fields },
-	{ NULL },
+	{ .name = NULL },
 };

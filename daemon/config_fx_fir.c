@@ -135,5 +135,5 @@ static const struct field fir_fields[] = {
 
 const struct cfg_block_type_desc cfg_block_types_fir[] = {
 	{ "fir", CFG_BLOCK_FIR, fir_defaults, fir_fields },
-	{ NULL },
+	{ .name = NULL },
 };

@@ -20,9 +20,13 @@
  *   (-600 dB, far below float's smallest normal 1.2e-38) is set to zero,
  *   which leaves a silent section at exact zeros.
  * Throughput: each section's recursion is a chain of dependent multiply-
- * adds, so sections are run two at a time over the period (the second
- * lagging the first by a sample in the CPU's pipeline), which roughly
- * doubles the work per cycle compared with one at a time. */
+ * adds, so the sections of a cascade run side by side in SIMD lanes, as a
+ * wavefront (fx_biquad_wave.c), in chunks of up to
+ * FX_BIQUAD_WAVE_MAX_SECTIONS.  Short cascades and periods too short for
+ * the wavefront's ramps run here, two sections at a time over the period
+ * (the second lagging the first by a sample in the CPU's pipeline).  Both
+ * do the same operations in the same order on every sample, so their
+ * outputs are bit-identical; the state is flushed once, at period end. */
 #include "fx_biquad.h"
 
 #include <math.h>
@@ -34,13 +38,14 @@ static inline double flush_tiny(double v)
 	return fabs(v) < HISTORY_FLOOR ? 0.0 : v;
 }
 
-static void save_state(struct biquad_state *s, double x1, double x2,
-                       double y1, double y2)
+static void flush_state(struct biquad_state *s, unsigned n_sections)
 {
-	s->x1 = flush_tiny(x1);
-	s->x2 = flush_tiny(x2);
-	s->y1 = flush_tiny(y1);
-	s->y2 = flush_tiny(y2);
+	for (unsigned k = 0; k < n_sections; k++) {
+		s[k].x1 = flush_tiny(s[k].x1);
+		s[k].x2 = flush_tiny(s[k].x2);
+		s[k].y1 = flush_tiny(s[k].y1);
+		s[k].y2 = flush_tiny(s[k].y2);
+	}
 }
 
 static void run_one(const struct biquad_coef *c, struct biquad_state *s,
@@ -59,7 +64,7 @@ static void run_one(const struct biquad_coef *c, struct biquad_state *s,
 		y1 = out;
 		x[i] = out;
 	}
-	save_state(s, x1, x2, y1, y2);
+	*s = (struct biquad_state){ x1, x2, y1, y2 };
 }
 
 /* Sections c[0] then c[1]; the output history of the first is the input
@@ -88,24 +93,63 @@ static void run_two(const struct biquad_coef *c, struct biquad_state *s,
 		y1 = out;
 		x[i] = out;
 	}
-	save_state(&s[0], x1, x2, m1, m2);
-	save_state(&s[1], m1, m2, y1, y2);
+	s[0] = (struct biquad_state){ x1, x2, m1, m2 };
+	s[1] = (struct biquad_state){ m1, m2, y1, y2 };
+}
+
+static void run_pairs(const struct biquad_coef *coef,
+                      struct biquad_state *state, unsigned n_sections,
+                      double *x, uint32_t frames)
+{
+	unsigned k = 0;
+
+	for (; k + 2 <= n_sections; k += 2)
+		run_two(coef + k, state + k, x, frames);
+	if (k < n_sections)
+		run_one(coef + k, state + k, x, frames);
+}
+
+/* How many of the `left` sections the next wavefront takes: chunks of
+ * even size up to the maximum, and a ramp (2 steps per section) of at most
+ * half the period.  Below 3 the wavefront does not pay. */
+static unsigned wave_chunk(unsigned left, uint32_t frames)
+{
+	unsigned chunks = (left + FX_BIQUAD_WAVE_MAX_SECTIONS - 1) /
+	                  FX_BIQUAD_WAVE_MAX_SECTIONS;
+	unsigned size = (left + chunks - 1) / chunks;
+	uint32_t fit = frames / 4 + 1;
+
+	return size < fit ? size : fit;
+}
+
+static void run_cascade(const struct biquad_coef *coef,
+                        struct biquad_state *state, unsigned n_sections,
+                        double *x, uint32_t frames)
+{
+	unsigned k = 0;
+
+	while (k < n_sections) {
+		unsigned size = wave_chunk(n_sections - k, frames);
+
+		if (size < 3) {
+			run_pairs(coef + k, state + k, n_sections - k, x, frames);
+			return;
+		}
+		fx_biquad_wave_run(coef + k, state + k, size, x, frames);
+		k += size;
+	}
 }
 
 void fx_biquad_run(const struct biquad_coef *coef, struct biquad_state *state,
                    unsigned n_sections, float *buf, double *scratch,
                    uint32_t frames)
 {
-	unsigned k = 0;
-
 	for (uint32_t i = 0; i < frames; i++)
 		scratch[i] = buf[i];
-	for (; k + 2 <= n_sections; k += 2)
-		run_two(coef + k, state + k, scratch, frames);
-	if (k < n_sections)
-		run_one(coef + k, state + k, scratch, frames);
+	run_cascade(coef, state, n_sections, scratch, frames);
 	for (uint32_t i = 0; i < frames; i++)
 		buf[i] = (float)scratch[i];
+	flush_state(state, n_sections);
 }
 
 void fx_biquad_clear(struct biquad_state *state, unsigned n_sections)

@@ -29,12 +29,13 @@ XRUN_MESSAGE_ID=5d1c0e7b3a8f4c2e9b6d4a1f0e2c7b93
 NAME=dspd-e2e-$$
 T0=$(date +%s.%N)
 
-say() { printf '%6.1f s  %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*"; }
+since() { awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $1 }"; }
+say() { printf '%6s s  %s\n' "$(since "$T0")" "$*"; }
 skip() { echo "cannot run: $*" >&2; exit 77; }
 
 # ---- can this machine do it? ----------------------------------------------
 [ "$(id -u)" -eq 0 ] || skip "needs root"
-for tool in systemd-nspawn nsenter unshare bc; do
+for tool in systemd-nspawn nsenter unshare setpriv python3; do
 	command -v $tool >/dev/null || skip "$tool not installed (apt-get install systemd-container)"
 done
 grep -qw overlay /proc/filesystems || skip "no overlay file system"
@@ -52,8 +53,14 @@ CGV2=${CGROUPS# }; CGV2=${CGV2%% *}
 WORK=$(mktemp -d /tmp/dspd-nspawn.XXXXXX)
 STAGE=$WORK/stage
 NSPAWN_PID=
+LEADER=
 
 cleanup() {
+	rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -n "$LEADER" ]; then
+		echo "---- exit $rc; journalctl -u dspd (last 30 lines)"
+		nsenter -t "$LEADER" -a journalctl -u dspd --no-pager -n 30 || true
+	fi
 	if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
 		kill -TERM "$NSPAWN_PID"
 		for _ in $(seq 50); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.1; done
@@ -97,20 +104,22 @@ write_config 1024
 # ---- boot ------------------------------------------------------------------
 # nspawn refuses -D / with --volatile=overlay: boot a bind mount of the root
 # file system instead, in a mount namespace of its own that vanishes with it.
-# Its rlimits become the container's ceiling: LimitRTPRIO= and
-# LimitMEMLOCK= of dspd.service need them raised (no CAP_SYS_RESOURCE there).
+# --rlimit= is the ceiling for LimitRTPRIO= and LimitMEMLOCK= inside (the
+# container's systemd lacks CAP_SYS_RESOURCE); nspawn cannot raise it above
+# its own hard limits either, in which case rt is not asserted below.
 mkdir -p "$WORK/root"
-for h in $CGROUPS; do mkdir "$h/$NAME"; done
-(
-	for h in $CGROUPS; do echo $$ > /dev/null; echo "$(sh -c 'echo $PPID')" > "$h/$NAME/cgroup.procs"; done
-	exec unshare -m --propagation private sh -c '
-		mount --bind / "$1" && shift && exec systemd-nspawn "$@"' sh "$WORK/root" \
-		-D "$WORK/root" -b --register=no --keep-unit --console=pipe --volatile=overlay \
-		--private-network -M "$NAME" \
-		--bind-ro="$STAGE/usr/local:/usr/local" --bind="$STAGE/etc/dspd:/etc/dspd" \
-		--rlimit=RLIMIT_RTPRIO=95 --rlimit=RLIMIT_MEMLOCK=infinity \
-		systemd.mask=postgresql.service
-) > "$WORK/console.log" 2>&1 &
+for h in $CGROUPS; do mkdir "$h/$NAME" || skip "cannot create the cgroup $h/$NAME"; done
+# nspawn --keep-unit makes the cgroup it starts in the container's: a new
+# one, removed afterwards
+cat > "$WORK/boot.sh" <<EOF
+for h in $CGROUPS; do echo \$\$ > "\$h/$NAME/cgroup.procs"; done
+exec unshare -m --propagation private sh -c 'mount --bind / "$WORK/root" && exec systemd-nspawn "\$@"' sh "\$@"
+EOF
+sh "$WORK/boot.sh" -D "$WORK/root" -b --register=no --keep-unit --console=pipe \
+	--volatile=overlay --private-network -M "$NAME" \
+	--bind-ro="$STAGE/usr/local:/usr/local" --bind="$STAGE/etc/dspd:/etc/dspd" \
+	--rlimit=RLIMIT_RTPRIO=95 --rlimit=RLIMIT_MEMLOCK=infinity \
+	systemd.mask=postgresql.service > "$WORK/console.log" 2>&1 &
 NSPAWN_PID=$!
 
 LEADER=
@@ -125,16 +134,18 @@ if [ -z "$LEADER" ]; then
 	skip "systemd-nspawn did not boot"
 fi
 ct() { nsenter -t "$LEADER" -a "$@"; }
-state=$(timeout 60 nsenter -t "$LEADER" -a systemctl is-system-running --wait || true)
+state=
+for _ in $(seq 600); do       # until the container's systemd is up (60 s)
+	state=$(ct systemctl is-system-running 2>/dev/null || true)
+	case $state in running|degraded) break ;; esac
+	sleep 0.1
+done
+case $state in running|degraded) ;; *) cat "$WORK/console.log" >&2; skip "the container did not boot ($state)" ;; esac
 say "container booted: $state"
 
 # ---- assertions --------------------------------------------------------------
-FAILED=0
 fail() {
 	echo "FAIL: $*"
-	FAILED=1
-	echo "---- journalctl -u dspd (last 30 lines)"
-	ct journalctl -u dspd --no-pager -n 30 || true
 	exit 1
 }
 expect() {      # WHAT ACTUAL WANTED
@@ -171,7 +182,7 @@ say "provisioned: user dspd, /run/dspd, drop-in for the test device"
 ct systemctl start dspd-monitor.socket
 t=$(date +%s.%N)
 ct systemctl start dspd || fail "systemctl start dspd"
-say "systemctl start dspd returned (READY=1) after $(echo "$(date +%s.%N) - $t" | bc | cut -c1-5) s"
+say "systemctl start dspd returned (READY=1) after $(since "$t") s"
 expect "ActiveState" "$(prop ActiveState)" active
 expect "dspd.socket" "$(ct systemctl is-active dspd.socket)" active
 status=$(prop StatusText)
@@ -189,18 +200,27 @@ MEMBER="setpriv --reuid=nobody --regid=nogroup --groups=audio"
 OUTSIDER="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 wait_for 10 "dspd running" sh -c "[ \"\$(nsenter -t $LEADER -a /usr/local/bin/dspctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])')\" = running ]"
 expect "state (audio member)" "$(status_field '["state"]' $MEMBER)" running
-expect "rt (LimitRTPRIO, no capability)" "$(status_field '["rt"]' $MEMBER)" True
-expect "mlock (LimitMEMLOCK)" "$(status_field '["mlock"]' $MEMBER)" True
+# SCHED_FIFO and mlockall need no capability, only LimitRTPRIO= and
+# LimitMEMLOCK=, which systemd can set only as high as its own hard limits
+expect "LimitRTPRIO" "$(prop LimitRTPRIO)" 95
+expect "LimitMEMLOCK" "$(prop LimitMEMLOCK)" infinity
+ceiling=$(awk '/^Max realtime priority/ { print $5 }' /proc/$LEADER/limits)
+if [ "$ceiling" -ge 70 ]; then
+	expect "rt (LimitRTPRIO, no capability)" "$(status_field '["rt"]' $MEMBER)" True
+	expect "mlock (LimitMEMLOCK)" "$(status_field '["mlock"]' $MEMBER)" True
+	rt_note="SCHED_FIFO and mlock without capabilities"
+else
+	expect "rt without RLIMIT_RTPRIO" "$(status_field '["rt"]' $MEMBER)" False
+	rt_note="rt not checked: this machine caps RLIMIT_RTPRIO at $ceiling (no CAP_SYS_RESOURCE)"
+fi
 rc=0; ct $OUTSIDER /usr/local/bin/dspctl status >/dev/null 2>&1 || rc=$?
 expect "dspctl status outside group audio: exit" "$rc" 4
-expect "state (monitor, anyone)" "$(status_field '["state"]' $OUTSIDER)" "running" 2>/dev/null ||
-	true
 expect "monitor socket, anyone" \
 	"$(ct $OUTSIDER /usr/local/bin/dspctl --socket /run/dspd/monitor.sock --json status |
 	   python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" running
 rc=0; ct $OUTSIDER /usr/local/bin/dspctl --socket /run/dspd/monitor.sock set gain -6 >/dev/null 2>&1 || rc=$?
 expect "set gain on the monitor socket: exit" "$rc" 4
-say "dspctl status: audio member yes, others no (4); monitor socket read-only; rt and mlock"
+say "dspctl status: audio member yes, others no (4); monitor socket read-only; $rt_note"
 
 # ---- an xrun, with its journal fields ------------------------------------------
 device_command "stall 300"
@@ -242,7 +262,7 @@ t=$(date +%s.%N)
 device_command "stall 60000"
 wait_for 40 "a new main process after the watchdog" sh -c \
 	"p=\$(nsenter -t $LEADER -a systemctl show dspd -p MainPID --value); [ \"\$p\" != $pid ] && [ \"\$p\" != 0 ]"
-restart_s=$(echo "$(date +%s.%N) - $t" | bc | cut -c1-5)
+restart_s=$(since "$t")
 wait_for 10 "active again after the watchdog restart" sh -c \
 	"[ \"\$(nsenter -t $LEADER -a systemctl is-active dspd)\" = active ]"
 expect "NRestarts" "$(prop NRestarts)" 1
@@ -263,4 +283,4 @@ expect "ExecMainStatus" "$(prop ExecMainStatus)" 78
 expect "NRestarts with a bad configuration" "$(prop NRestarts)" 0
 say "bad configuration: failed with status 78, not restarted"
 
-[ $FAILED -eq 0 ] && say "PASS"
+say "PASS"

@@ -346,6 +346,9 @@ static void test_layout(void **state)
 		assert_int_equal(f->level[l].block, blocks[l]);
 		assert_int_equal(f->level[l].parts, parts[l]);
 	}
+	/* dspd.conf(5): about 8 bytes per tap, and as much again per channel */
+	assert_in_range(conv_filter_bytes(f), 8 * 65536, 9 * 65536);
+	assert_in_range(conv_state_bytes(f), 8 * 65536, 10 * 65536);
 	conv_filter_free(f);
 	assert_int_equal(conv_filter_create(h, 65536, 64, true, &f), 0);
 	assert_int_equal(f->n_levels, 1);
