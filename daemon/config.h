@@ -30,6 +30,7 @@ struct cfg_pcm {
 
 enum cfg_block_type {
 	CFG_BLOCK_GAIN,
+	CFG_BLOCK_METER,                /* a level meter tap: fx_meter.c */
 	/* filters: fx_filters_cfg.h */
 	CFG_BLOCK_BIQUAD,
 	CFG_BLOCK_BUTTERWORTH,
@@ -70,6 +71,9 @@ struct cfg_block {
 		struct cfg_mixer mixer;
 		struct cfg_dynamics dynamics;       /* compressor, limiter, gate */
 		struct cfg_dither dither;
+		struct {
+			double window_ms;   /* RMS integration time */
+		} meter;
 	} u;
 };
 

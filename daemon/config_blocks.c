@@ -89,8 +89,22 @@ static const struct field gain_fields[] = {
 	{ 0 }
 };
 
+static void meter_defaults(struct cfg_block *block)
+{
+	block->channel_mask = UINT32_MAX;
+	block->u.meter.window_ms = 300.0;
+}
+
+static const struct field meter_fields[] = {
+	CFG_BLOCK_COMMON_FIELDS,
+	{ .key = "window_ms", .parse = cfg_parse_number,
+	  .offset = offsetof(struct cfg_block, u.meter.window_ms), .min = 1, .max = 10000 },
+	{ 0 }
+};
+
 static const struct cfg_block_type_desc gain_types[] = {
 	{ "gain", CFG_BLOCK_GAIN, gain_defaults, gain_fields },
+	{ "meter", CFG_BLOCK_METER, meter_defaults, meter_fields },
 	{ .name = NULL },
 };
 

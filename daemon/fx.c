@@ -1,6 +1,7 @@
 /* fx.c - block construction: the table from configured block type to
  * constructor.  Control thread only. */
 #include "fx.h"
+#include "fx_meter.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 static const struct fx_constructor gain_constructors[] = {
 	{ CFG_BLOCK_GAIN, fx_gain_create },
+	{ CFG_BLOCK_METER, fx_meter_create },
 	{ .create = NULL },
 };
 

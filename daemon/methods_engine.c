@@ -10,6 +10,7 @@
 #include "gain.h"
 #include "loudness.h"
 #include "fx_dynamics.h"
+#include "fx_meter.h"
 #include "pipeline.h"
 
 #define LEVELS_DEFAULT_WINDOW_MS 300.0
@@ -282,6 +283,36 @@ static json_object *tap_json(const struct meter_reading *m, enum meter_tap tap)
 	return arr;
 }
 
+/* A meter block's channels: [{channel, peak_dbfs, rms_dbfs}] */
+static json_object *meter_tap_json(const struct fx *fx)
+{
+	json_object *arr = json_object_new_array();
+
+	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
+		json_object *c;
+
+		if (!(fx->channel_mask & (1u << ch)))
+			continue;
+		c = json_object_new_object();
+		json_object_object_add(c, "channel", json_object_new_int((int)ch));
+		json_object_object_add(c, "peak_dbfs", json_number(fx_meter_peak_dbfs(fx, ch), 0.01));
+		json_object_object_add(c, "rms_dbfs", json_number(fx_meter_rms_dbfs(fx, ch), 0.01));
+		json_object_array_add(arr, c);
+	}
+	return arr;
+}
+
+/* Every meter block of the pipeline: {"name": [{channel, peak, rms}]} */
+static json_object *meter_taps_json(const struct pipeline *p)
+{
+	json_object *o = json_object_new_object();
+
+	for (unsigned i = 0; i < p->n_fx; i++)
+		if (fx_is_meter(p->fx[i]))
+			json_object_object_add(o, p->fx[i]->name, meter_tap_json(p->fx[i]));
+	return o;
+}
+
 json_object *levels_json(struct ctl_context *ctx, uint64_t *since, double window_ms)
 {
 	const struct dspd_config *cfg = engine_config(ctx->engine);
@@ -292,6 +323,7 @@ json_object *levels_json(struct ctl_context *ctx, uint64_t *since, double window
 	json_object_object_add(o, "capture", tap_json(&m, METER_TAP_CAPTURE));
 	json_object_object_add(o, "playback", tap_json(&m, METER_TAP_PLAYBACK));
 	json_object_object_add(o, "window_ms", json_number(1000.0 * m.frames / cfg->rate, 0.01));
+	json_object_object_add(o, "taps", meter_taps_json(engine_pipeline(ctx->engine)));
 	return o;
 }
 
@@ -383,6 +415,8 @@ static json_object *block_json(json_object *configured, unsigned index,
 	json_object_object_add(o, "latency_frames", json_object_new_int((int)fx->latency_frames));
 	json_object_object_add(o, "resets", json_object_new_int64((int64_t)
 		atomic_load_explicit(&fx->resets, memory_order_relaxed)));
+	if (fx_is_meter(fx))
+		json_object_object_add(o, "levels", meter_tap_json(fx));
 	if (fx_is_dynamics(fx))
 		json_object_object_add(o, "gain_reduction_db",
 		                       json_number(fx_dynamics_gain_reduction_db(fx), 0.01));

@@ -47,3 +47,32 @@ def test_loudness_of_a_sine_on_both_taps():
         d.stop()
     finally:
         d.cleanup()
+
+
+def test_meter_blocks_tap_any_point():
+    """"meter" blocks are level taps inside the pipeline: before and after
+    a -6 dB gain on a -6 dBFS sine they read -6/-12 dBFS peak and
+    -9/-15 dBFS RMS, in `levels` and in `pipeline.list`."""
+    d = Daemon("meter-taps", period=256, periods=8)
+    d.cfg["capture"]["device"] = device("dspdtest_sine")
+    d.cfg["pipeline"] = [{"type": "meter", "name": "pre"},
+                         {"type": "gain", "name": "trim", "db": -6.0},
+                         {"type": "meter", "name": "post", "channels": [1], "window_ms": 100}]
+    d.write_config(d.cfg)
+    try:
+        d.start()
+        time.sleep(1.5)
+        taps = d.ctl("levels")["taps"]
+        pre, post = taps["pre"], taps["post"]
+        check([c["channel"] for c in pre] == [0, 1] and [c["channel"] for c in post] == [1],
+              "tap channels %s" % taps)
+        for c in pre:
+            check(abs(c["peak_dbfs"] + 6.0) < 0.2 and abs(c["rms_dbfs"] + 9.03) < 0.2, "pre %s" % c)
+        check(abs(post[0]["peak_dbfs"] + 12.0) < 0.2 and abs(post[0]["rms_dbfs"] + 15.05) < 0.2,
+              "post %s" % post)
+        blocks = d.ctl("pipeline")["blocks"]
+        check(blocks[2]["name"] == "post" and "levels" in blocks[2], "pipeline.list %s" % blocks[2])
+        d.stop()
+        check(d.report()["playback"]["frames"] > 0, "nothing played")
+    finally:
+        d.cleanup()
