@@ -96,6 +96,7 @@ def monitored_daemon(name):
     d = Daemon(name)
     d.monitor = os.path.join(d.dir, "monitor.sock")
     d.cfg["control"] = {"socket": d.socket, "monitor_socket": d.monitor, "group": "audio"}
+    d.cfg["loudness"] = {"tap": "playback"}   # so that every read method answers
     d.write_config(d.cfg)
     return d
 
