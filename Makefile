@@ -211,3 +211,9 @@ fuzz-check: build/fuzz/fuzz_dispatch
 fuzz: build/fuzz/fuzz_dispatch
 	$(FUZZ_RUN) -max_total_time=600
 check-run: fuzz-check
+
+# ---- malloc-counting interposer: tests/e2e/test_rt_alloc.py preloads it ----
+build/malloc/libmalloc_count.so: tests/malloc/malloc_count.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -fPIC -shared $< -o $@ -ldl
+e2e: build/malloc/libmalloc_count.so

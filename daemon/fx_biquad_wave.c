@@ -10,12 +10,12 @@
  * its input is the output section k-1 made two steps earlier (k-1's y2),
  * long since computed.  What is left are the recursions, one per lane,
  * running in parallel.
- * Layout: slot p = k + pad holds section k, in vector p / 4, lane p % 4;
- * the pad slots (pad = 4 * vectors - sections, at most 3) come first so
- * that the last section always sits in the last lane of the last vector.
- * A slot's input is the slot before it (one lane to the left, across
- * vectors); section 0 takes the new sample instead.  Pad slots have zero
- * coefficients and feed nothing.
+ * Layout: section k sits in vector k % V, lane k / V, so its input is the
+ * same lane of the vector before; vector 0 takes the last vector moved up
+ * a lane, with the new sample in lane 0.  Slots past the last section
+ * (at most 3) have zero coefficients and feed nothing.  The last section's
+ * output is picked from a copy of the y1 vectors: its place depends on the
+ * section count, and indexing the registers would put them in memory.
  * Exactness: each lane does the scalar kernel's operations on the same
  * values in the same order (no reassociation; no FMA, which the AVX2 clone
  * does not enable), so the output is bit-identical to running the sections
@@ -47,8 +47,14 @@ struct wave {
 	v4df b0[MAX_VECTORS], b1[MAX_VECTORS], b2[MAX_VECTORS];
 	v4df a1[MAX_VECTORS], a2[MAX_VECTORS];
 	v4df x1[MAX_VECTORS], x2[MAX_VECTORS], y1[MAX_VECTORS], y2[MAX_VECTORS];
-	v4df skew[MAX_VECTORS];         /* SKEW * section of each slot */
-	v4di first;                     /* vector 0: the lane of section 0 */
+	v4df skew[MAX_VECTORS];         /* SKEW * section of each lane */
+};
+
+/* Where the last section's output is picked up: copies of the y1 vectors,
+ * and the place of that section among them. */
+struct pickup {
+	double y1[MAX_VECTORS * LANES];
+	unsigned last;
 };
 
 /* Vectors are not passed by value (that would tie the ABI to AVX), so
@@ -57,17 +63,16 @@ struct wave {
 	((v4df)(((v4di)(yes) & (mask)) | ((v4di)(no) & ~(mask))))
 #define SPLAT(v) ((v4df){ (v), (v), (v), (v) })
 
-/* Every slot's predecessor: vector j of the result is lane 3 of v[j-1]
- * followed by lanes 0..2 of v[j]; section 0 gets `sample`. */
+/* Every section's predecessor: vector j of the result is v[j-1]; vector 0
+ * is v[V-1] moved up a lane, with `sample` in lane 0 (section 0). */
 static inline __attribute__((always_inline)) void
-shift_in(const struct wave *w, const v4df *v, double sample, v4df *in,
-         unsigned vectors)
+shift_in(const v4df *v, double sample, v4df *in, unsigned vectors)
 {
+	in[0] = __builtin_shuffle(v[vectors - 1], (v4di){ 0, 0, 1, 2 });
+	in[0][0] = sample;
 #pragma GCC unroll 8
-	for (unsigned j = vectors - 1; j > 0; j--)
-		in[j] = __builtin_shuffle(v[j - 1], v[j], (v4di){ 3, 4, 5, 6 });
-	in[0] = SELECT_LANES(w->first, SPLAT(sample),
-	                     __builtin_shuffle(v[0], (v4di){ 0, 0, 1, 2 }));
+	for (unsigned j = 1; j < vectors; j++)
+		in[j] = v[j - 1];
 }
 
 /* One step of every slot; lanes outside `active` keep their state. */
@@ -95,9 +100,12 @@ step(struct wave *w, const v4df *in, const v4di *active, unsigned vectors)
 }
 
 static inline __attribute__((always_inline)) double
-last_output(const struct wave *w, unsigned vectors)
+last_output(const struct wave *w, struct pickup *pick, unsigned vectors)
 {
-	return w->y1[vectors - 1][LANES - 1];
+#pragma GCC unroll 8
+	for (unsigned j = 0; j < vectors; j++)
+		memcpy(&pick->y1[j * LANES], &w->y1[j], sizeof(w->y1[j]));
+	return pick->y1[pick->last];
 }
 
 /* Steps 0 .. 2(S-1)-1: sections start one after the other. */
@@ -111,7 +119,7 @@ ramp_in(struct wave *w, const double *x, uint32_t steps, unsigned vectors)
 #pragma GCC unroll 8
 		for (unsigned j = 0; j < vectors; j++)
 			active[j] = w->skew[j] <= SPLAT((double)t);
-		shift_in(w, w->y2, x[t], in, vectors);
+		shift_in(w->y2, x[t], in, vectors);
 		step(w, in, active, vectors);
 	}
 }
@@ -119,30 +127,30 @@ ramp_in(struct wave *w, const double *x, uint32_t steps, unsigned vectors)
 /* Steps 2(S-1) .. N-1: every section runs; the last one's output of
  * sample t - 2(S-1) goes back to x. */
 static inline __attribute__((always_inline)) void
-steady(struct wave *w, double *x, uint32_t begin, uint32_t frames,
-       unsigned vectors)
+steady(struct wave *w, struct pickup *pick, double *x, uint32_t begin,
+       uint32_t frames, unsigned vectors)
 {
 	for (uint32_t t = begin; t < frames; t++) {
 		v4df in[MAX_VECTORS];
 
-		shift_in(w, w->y2, x[t], in, vectors);
+		shift_in(w->y2, x[t], in, vectors);
 		step(w, in, NULL, vectors);
-		x[t - begin] = last_output(w, vectors);
+		x[t - begin] = last_output(w, pick, vectors);
 	}
 }
 
 /* Steps N .. N-1+2(S-1): sections end one after the other. */
 static inline __attribute__((always_inline)) void
-ramp_out(struct wave *w, double *x, uint32_t lag, uint32_t frames,
-         unsigned vectors)
+ramp_out(struct wave *w, struct pickup *pick, double *x, uint32_t lag,
+         uint32_t frames, unsigned vectors)
 {
 	for (uint32_t t = frames; t < frames + lag; t++) {
 		v4df from_y1[MAX_VECTORS], from_y2[MAX_VECTORS];
 		v4df in[MAX_VECTORS];
 		v4di active[MAX_VECTORS];
 
-		shift_in(w, w->y1, 0.0, from_y1, vectors);
-		shift_in(w, w->y2, 0.0, from_y2, vectors);
+		shift_in(w->y1, 0.0, from_y1, vectors);
+		shift_in(w->y2, 0.0, from_y2, vectors);
 #pragma GCC unroll 8
 		for (unsigned j = 0; j < vectors; j++) {
 			v4df sample = SPLAT((double)t) - w->skew[j];
@@ -152,30 +160,18 @@ ramp_out(struct wave *w, double *x, uint32_t lag, uint32_t frames,
 			                     from_y1[j], from_y2[j]);
 		}
 		step(w, in, active, vectors);
-		x[t - lag] = last_output(w, vectors);
+		x[t - lag] = last_output(w, pick, vectors);
 	}
 }
 
-/* Slot p of a cascade of n sections padded to `vectors`: its section, or
- * -1 for a pad slot. */
-static int slot_section(unsigned p, unsigned n, unsigned vectors)
-{
-	unsigned pad = vectors * LANES - n;
-
-	return p < pad ? -1 : (int)(p - pad);
-}
-
-static void load(struct wave *w, const struct biquad_coef *coef,
-                 const struct biquad_state *state, unsigned n,
-                 unsigned vectors)
+static inline __attribute__((always_inline)) void
+load(struct wave *w, struct pickup *pick, const struct biquad_coef *coef,
+     const struct biquad_state *state, unsigned n, unsigned vectors)
 {
 	memset(w, 0, sizeof(*w));
-	for (unsigned p = 0; p < vectors * LANES; p++) {
-		int k = slot_section(p, n, vectors);
-		unsigned j = p / LANES, l = p % LANES;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned j = k % vectors, l = k / vectors;
 
-		if (k < 0)
-			continue;
 		w->b0[j][l] = coef[k].b0;
 		w->b1[j][l] = coef[k].b1;
 		w->b2[j][l] = coef[k].b2;
@@ -186,21 +182,19 @@ static void load(struct wave *w, const struct biquad_coef *coef,
 		w->y1[j][l] = state[k].y1;
 		w->y2[j][l] = state[k].y2;
 		w->skew[j][l] = (double)SKEW * k;
-		if (k == 0)
-			w->first[l] = -1;
 	}
+	pick->last = (n - 1) % vectors * LANES + (n - 1) / vectors;
 }
 
-static void store(const struct wave *w, struct biquad_state *state,
-                  unsigned n, unsigned vectors)
+static inline __attribute__((always_inline)) void
+store(const struct wave *w, struct biquad_state *state, unsigned n,
+      unsigned vectors)
 {
-	for (unsigned p = 0; p < vectors * LANES; p++) {
-		int k = slot_section(p, n, vectors);
-		unsigned j = p / LANES, l = p % LANES;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned j = k % vectors, l = k / vectors;
 
-		if (k >= 0)
-			state[k] = (struct biquad_state){ w->x1[j][l], w->x2[j][l],
-			                                  w->y1[j][l], w->y2[j][l] };
+		state[k] = (struct biquad_state){ w->x1[j][l], w->x2[j][l],
+		                                  w->y1[j][l], w->y2[j][l] };
 	}
 }
 
@@ -211,12 +205,13 @@ run_vectors(const struct biquad_coef *coef, struct biquad_state *state,
             unsigned n, double *x, uint32_t frames, unsigned vectors)
 {
 	struct wave w;
+	struct pickup pick;
 	uint32_t lag = SKEW * (n - 1);
 
-	load(&w, coef, state, n, vectors);
+	load(&w, &pick, coef, state, n, vectors);
 	ramp_in(&w, x, lag, vectors);
-	steady(&w, x, lag, frames, vectors);
-	ramp_out(&w, x, lag, frames, vectors);
+	steady(&w, &pick, x, lag, frames, vectors);
+	ramp_out(&w, &pick, x, lag, frames, vectors);
 	store(&w, state, n, vectors);
 }
 

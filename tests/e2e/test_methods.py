@@ -652,8 +652,9 @@ def levels_semantics(d):
                    "peak_hold_dbfs": Num(-200, 0), "clipped": Eq(0)})
 
     def levels_check(res, what):
+        # no meter blocks in this pipeline: no taps
         conforms(res, Exact({"capture": [meter], "playback": [meter],
-                             "window_ms": Num(0, 11000)}), what)
+                             "window_ms": Num(0, 11000), "taps": Eq({})}), what)
         for side in ("capture", "playback"):
             check([ch["channel"] for ch in res[side]] == [0, 1], "%s %s channels" % (what, side))
             for ch in res[side]:

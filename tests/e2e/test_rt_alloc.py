@@ -1,0 +1,222 @@
+"""The RT thread is allocation-free, proven by counting.
+
+dspd runs with build/malloc/libmalloc_count.so preloaded (tests/malloc/
+malloc_count.c): every malloc/calloc/realloc/free/posix_memalign/
+aligned_alloc/memalign call made on the thread named "dspd-rt" is counted
+under the phase the test has written to the phase file at that moment, and
+under who made it, from the call's stack: "daemon" (dspd's own code),
+"alsa_lib", "libc", "other", or "plugin" when the dspdtest test device is on
+the stack (its report file is fopen()ed from inside snd_pcm_writei every
+half second: the test device's work, not dspd's, and the positive control
+that proves the counter sees calls on the RT thread).
+
+Phases: "startup" until the RT loop has played half a second (the first
+resync - prepare, prefill, start - may allocate inside alsa-lib); "steady"
+while the pipeline holds every block type and levels are subscribed, the
+playback tap is recorded, the master gain ramps and loudness is read;
+"stall" around an injected 300 ms stall and its recovery (drop, prepare,
+prefill, start); "shutdown" for SIGTERM.  In "steady" and "stall" nothing
+but the test device may allocate on the RT thread."""
+
+import json
+import math
+import os
+import subprocess
+import time
+
+from harness import ROOT, Daemon, Failure, Paths, check, device
+from test_subscriptions import RpcClient, record, wait_running
+
+INTERPOSER = os.path.join(ROOT, "build", "malloc", "libmalloc_count.so")
+PLUGIN = os.path.join(ROOT, "build", "alsa", "libasound_module_pcm_dspdtest.so")
+RATE = 48000
+# phases in which only the test device may allocate on the RT thread
+CHECKED_PHASES = ("steady", "stall")
+FORBIDDEN = ("daemon", "alsa_lib", "libc", "other")
+
+# one block of every type; the mixers widen to 4 channels and fold back
+PIPELINE = [
+    {"type": "gain", "name": "trim", "db": -3.0},
+    {"type": "biquad", "name": "presence", "kind": "peaking", "freq": 3000,
+     "q": 1.2, "gain_db": 2.0},
+    {"type": "butterworth", "name": "rumble", "kind": "highpass", "freq": 20, "order": 3},
+    {"type": "linkwitz_riley", "name": "top", "kind": "lowpass", "freq": 18000, "order": 4},
+    {"type": "peq", "name": "room", "bands": [
+        {"kind": "lowshelf", "freq": 100, "gain_db": 2.0, "slope": 6},
+        {"kind": "peaking", "freq": 250, "q": 2.0, "gain_db": -3.0},
+        {"kind": "highshelf", "freq": 8000, "gain_db": -1.0, "q": 0.7071}]},
+    {"type": "geq", "name": "graphic", "bands": [1, 0.5, 0, -0.5, -1, 0, 0.5, 1, 0, -1]},
+    {"type": "fir", "name": "smooth", "values": [0.25, 0.5, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0]},
+    {"type": "delay", "name": "align", "value": 20.25, "unit": "samples"},
+    {"type": "mixer", "name": "split", "channels_in": 2, "channels_out": 4, "routes": [
+        {"out": 0, "in": 0}, {"out": 1, "in": 1},
+        {"out": 2, "in": 0, "gain_db": -6.0},
+        {"out": 3, "in": 1, "gain_db": -6.0, "invert": True}]},
+    {"type": "mixer", "name": "fold", "channels_in": 4, "channels_out": 2, "routes": [
+        {"out": 0, "in": 0}, {"out": 0, "in": 2, "gain_db": -12.0},
+        {"out": 1, "in": 1}, {"out": 1, "in": 3, "gain_db": -12.0}]},
+    {"type": "compressor", "name": "comp", "threshold_db": -20, "ratio": 3,
+     "knee_db": 6, "detection": "rms"},
+    {"type": "limiter", "name": "brickwall", "ceiling_db": -1.0, "lookahead_ms": 2},
+    {"type": "gate", "name": "hush", "threshold_db": -70},
+    {"type": "dither", "name": "tpdf", "bits": 24},
+]
+
+
+class CountedDaemon(Daemon):
+    """A Daemon whose dspd runs with the malloc-counting interposer."""
+
+    def __init__(self, name, **kw):
+        super().__init__(name, **kw)
+        self.alloc_report_path = os.path.join(self.dir, "malloc_count.json")
+        self.phase_path = os.path.join(self.dir, "malloc_count.phase")
+
+    def env(self):
+        env = super().env()
+        env["LD_PRELOAD"] = INTERPOSER
+        env["MALLOC_COUNT_REPORT"] = self.alloc_report_path
+        env["MALLOC_COUNT_PHASE"] = self.phase_path
+        return env
+
+    def phase(self, name):
+        tmp = self.phase_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(name + "\n")
+        os.rename(tmp, self.phase_path)
+
+    def alloc_report(self):
+        with open(self.alloc_report_path) as f:
+            return json.load(f)
+
+
+def sanitizer_build(path):
+    """ASan and TSan refuse a preloaded malloc ahead of their runtime."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return b"libasan.so" in data or b"libtsan.so" in data
+
+
+def wait_status(client, want, what, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    st = None
+    while time.monotonic() < deadline:
+        st = client.call("status")
+        if want(st):
+            return st
+        time.sleep(0.05)
+    raise Failure("%s not reached within %.0f s: %s" % (what, timeout, st))
+
+
+def xrun_total(st):
+    return st["xruns"]["capture"] + st["xruns"]["playback"]
+
+
+def run_steady(c):
+    """Levels, a recording of the playback tap, gain ramps, loudness."""
+    r = c.call("subscribe", {"topics": ["levels", "gain", "xrun"], "interval_ms": 20})
+    check("levels" in r["topics"], "subscribe: %s" % r)
+    c.call("gain.set", {"db": -12.0, "ramp_ms": 500})
+    res, samples = record(c, "playback", 1.0)
+    check(res["frames"] == RATE and res["overflows"] == 0, "record result %s" % res)
+    check(all(math.isfinite(v) for v in samples), "non-finite samples recorded")
+    check(max(abs(v) for v in samples) > 0.01, "the recording is silent")
+    c.call("gain.set", {"db": -3.0, "ramp_ms": 300})
+    notes = c.collect(1.0)
+    c.call("loudness")
+    c.call("gain.set", {"db": 0.0, "ramp_ms": 100})
+    notes += c.collect(0.5)
+    levels = [n for n in notes if n["method"] == "levels"]
+    check(len(levels) >= 40, "only %d levels notifications" % len(levels))
+
+
+def run_stall(d, c):
+    before = xrun_total(c.call("status"))
+    d.device_command("stall 300")
+    wait_status(c, lambda st: xrun_total(st) > before and st["state"] == "running",
+                "recovery from the injected stall")
+    time.sleep(0.5)
+
+
+def category_total(report, phase, cat):
+    for ph in report["phases"]:
+        if ph["name"] == phase:
+            return ph["categories"][cat]["total"]
+    return 0
+
+
+def decode_frame(frame):
+    """Frames of dspd and of the test device through addr2line (static
+    functions have no dynamic symbol); other frames as the interposer wrote
+    them."""
+    objects = {os.path.basename(Paths.dspd): Paths.dspd,
+               os.path.basename(PLUGIN): PLUGIN}
+    obj, _, rest = frame.partition("+0x")
+    if obj not in objects:
+        return frame
+    offset = rest.split()[0]
+    p = subprocess.run(["addr2line", "-f", "-i", "-p", "-e", objects[obj], "0x" + offset],
+                       capture_output=True, text=True)
+    text = " / ".join(line.strip() for line in p.stdout.splitlines() if line.strip())
+    return "%s (%s)" % (frame, text) if p.returncode == 0 and text else frame
+
+
+def format_traces(report, phase=None, cats=None):
+    lines = []
+    for t in report["traces"]:
+        if (phase and t["phase"] != phase) or (cats and t["category"] not in cats):
+            continue
+        lines.append("  %s/%s: %s(%d)" % (t["phase"], t["category"], t["function"], t["size"]))
+        lines += ["      " + decode_frame(f) for f in t["frames"]]
+    return "\n".join(lines)
+
+
+def summarize(report):
+    for ph in report["phases"]:
+        counts = ", ".join("%s %d" % (cat, v["total"]) for cat, v in ph["categories"].items()
+                           if v["total"])
+        print("    %-8s %d on dspd-rt: %s" % (ph["name"], ph["total"], counts or "none"))
+
+
+def check_report(report):
+    check(report["calls_all_threads"] > 0, "the interposer counted nothing: not loaded?")
+    check(not report["phases_overflowed"], "more phases than the interposer keeps")
+    # positive control: the test device's report writing, from inside
+    # snd_pcm_writei on the RT thread, is seen and attributed to the device
+    check(category_total(report, "steady", "plugin") > 0,
+          "no call on dspd-rt seen in steady state, not even the test device's "
+          "report writing: is the RT thread still named dspd-rt?")
+    for phase in CHECKED_PHASES:
+        bad = {cat: category_total(report, phase, cat) for cat in FORBIDDEN}
+        if any(bad.values()):
+            raise Failure("heap calls on the RT thread in phase %s: %s\n%s"
+                          % (phase, bad, format_traces(report, phase, FORBIDDEN)))
+
+
+def test_rt_thread_allocation_free():
+    if sanitizer_build(Paths.dspd):
+        return "skipped: the sanitizer runtimes own malloc"
+    check(os.path.exists(INTERPOSER), "%s missing: make %s"
+          % (INTERPOSER, os.path.relpath(INTERPOSER, ROOT)))
+    d = CountedDaemon("rt-alloc", rate=RATE, period=256, periods=8)
+    d.cfg["capture"]["device"] = device("dspdtest", control=d.control_path, signal="sine")
+    d.cfg["loudness"] = {"tap": "playback"}
+    d.cfg["pipeline"] = PIPELINE
+    d.write_config(d.cfg)
+    try:
+        d.start(wait=False)
+        wait_running(d)
+        c = RpcClient(d.socket)
+        wait_status(c, lambda st: st["frames"]["played"] >= RATE // 2,
+                    "half a second played")
+        d.phase("steady")
+        run_steady(c)
+        d.phase("stall")
+        run_stall(d, c)
+        d.phase("shutdown")
+        c.close()
+        d.stop()
+        report = d.alloc_report()
+        summarize(report)
+        check_report(report)
+    finally:
+        d.cleanup()
