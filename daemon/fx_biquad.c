@@ -20,13 +20,13 @@
  *   (-600 dB, far below float's smallest normal 1.2e-38) is set to zero,
  *   which leaves a silent section at exact zeros.
  * Throughput: each section's recursion is a chain of dependent multiply-
- * adds, so the sections of a cascade run side by side in SIMD lanes, as a
- * wavefront (fx_biquad_wave.c), in chunks of up to
- * FX_BIQUAD_WAVE_MAX_SECTIONS.  Short cascades and periods too short for
- * the wavefront's ramps run here, two sections at a time over the period
- * (the second lagging the first by a sample in the CPU's pipeline).  Both
- * do the same operations in the same order on every sample, so their
- * outputs are bit-identical; the state is flushed once, at period end. */
+ * adds.  Where the CPU has AVX2, the sections of a cascade run side by
+ * side in SIMD lanes, as a wavefront (fx_biquad_wave.c).  Elsewhere, and
+ * for what the wavefront leaves (cascades of 1-2 sections, periods too
+ * short for its ramps), they run here two at a time over the period (the
+ * second lagging the first by a sample in the CPU's pipeline).  Both do the
+ * same operations in the same order on every sample, so their outputs are
+ * bit-identical; the state is flushed once, at period end. */
 #include "fx_biquad.h"
 
 #include <math.h>
@@ -97,9 +97,9 @@ static void run_two(const struct biquad_coef *c, struct biquad_state *s,
 	s[1] = (struct biquad_state){ m1, m2, y1, y2 };
 }
 
-static void run_pairs(const struct biquad_coef *coef,
-                      struct biquad_state *state, unsigned n_sections,
-                      double *x, uint32_t frames)
+void fx_biquad_run_scalar(const struct biquad_coef *coef,
+                          struct biquad_state *state, unsigned n_sections,
+                          double *x, uint32_t frames)
 {
 	unsigned k = 0;
 
@@ -109,46 +109,18 @@ static void run_pairs(const struct biquad_coef *coef,
 		run_one(coef + k, state + k, x, frames);
 }
 
-/* How many of the `left` sections the next wavefront takes: chunks of
- * even size up to the maximum, and a ramp (2 steps per section) of at most
- * half the period.  Below 3 the wavefront does not pay. */
-static unsigned wave_chunk(unsigned left, uint32_t frames)
-{
-	unsigned chunks = (left + FX_BIQUAD_WAVE_MAX_SECTIONS - 1) /
-	                  FX_BIQUAD_WAVE_MAX_SECTIONS;
-	unsigned size = (left + chunks - 1) / chunks;
-	uint32_t fit = frames / 4 + 1;
-
-	return size < fit ? size : fit;
-}
-
-static void run_cascade(const struct biquad_coef *coef,
-                        struct biquad_state *state, unsigned n_sections,
-                        double *x, uint32_t frames)
-{
-	unsigned k = 0;
-
-	while (k < n_sections) {
-		unsigned size = wave_chunk(n_sections - k, frames);
-
-		if (size < 3) {
-			run_pairs(coef + k, state + k, n_sections - k, x, frames);
-			return;
-		}
-		fx_biquad_wave_run(coef + k, state + k, size, x, frames);
-		k += size;
-	}
-}
-
 void fx_biquad_run(const struct biquad_coef *coef, struct biquad_state *state,
                    unsigned n_sections, float *buf, double *scratch,
                    uint32_t frames)
 {
-	for (uint32_t i = 0; i < frames; i++)
-		scratch[i] = buf[i];
-	run_cascade(coef, state, n_sections, scratch, frames);
-	for (uint32_t i = 0; i < frames; i++)
-		buf[i] = (float)scratch[i];
+	if (fx_biquad_wave_run(coef, state, n_sections, buf, scratch,
+	                       frames) < 0) {
+		for (uint32_t i = 0; i < frames; i++)
+			scratch[i] = buf[i];
+		fx_biquad_run_scalar(coef, state, n_sections, scratch, frames);
+		for (uint32_t i = 0; i < frames; i++)
+			buf[i] = (float)scratch[i];
+	}
 	flush_state(state, n_sections);
 }
 

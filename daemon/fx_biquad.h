@@ -26,14 +26,18 @@ void fx_biquad_run(const struct biquad_coef *coef, struct biquad_state *state,
 
 void fx_biquad_clear(struct biquad_state *state, unsigned n_sections);
 
-/* Kernel internals, shared by fx_biquad.c and fx_biquad_wave.c. */
-#define FX_BIQUAD_WAVE_MAX_SECTIONS 32
+/* Kernel internals, shared by fx_biquad.c and fx_biquad_wave.c.  Both
+ * leave the state unflushed, as it would be in mid-period. */
 
-/* Run 1..FX_BIQUAD_WAVE_MAX_SECTIONS sections over x in place, all at once
- * (fx_biquad_wave.c); needs frames >= 2 (n_sections - 1).  Leaves the
- * state unflushed, as it would be in mid-period. */
-void fx_biquad_wave_run(const struct biquad_coef *coef,
-                        struct biquad_state *state, unsigned n_sections,
-                        double *x, uint32_t frames);
+/* Sections one after the other over x in place (fx_biquad.c). */
+void fx_biquad_run_scalar(const struct biquad_coef *coef,
+                          struct biquad_state *state, unsigned n_sections,
+                          double *x, uint32_t frames);
+
+/* The period as fx_biquad_run does it, with AVX2 (fx_biquad_wave.c).
+ * Returns 0, or -ENOTSUP (nothing done) where the CPU has no AVX2. */
+int fx_biquad_wave_run(const struct biquad_coef *coef,
+                       struct biquad_state *state, unsigned n_sections,
+                       float *buf, double *scratch, uint32_t frames);
 
 #endif

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import wave
 
-from harness import Paths, check
+from harness import ROOT, Paths, check
 
 
 def config(tmp, **over):
@@ -91,7 +91,7 @@ def test_render_refuses_mismatches():
 
 def test_example_configs_are_valid():
     """Every shipped example passes the full check (blocks built too)."""
-    ex = os.path.join(os.path.dirname(Paths.dspd), "..", "etc", "examples")
+    ex = os.path.join(ROOT, "etc", "examples")
     names = sorted(n for n in os.listdir(ex) if n.endswith(".conf"))
     check(len(names) >= 3, "examples: %s" % names)
     with tempfile.TemporaryDirectory() as tmp:
