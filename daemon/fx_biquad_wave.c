@@ -41,12 +41,12 @@
 
 #define LANES 4
 #define SKEW 2                          /* steps between two sections */
-#define MAX_SECTIONS 12                /* in registers: see Size above */
+#define MAX_SECTIONS 12                 /* in registers: see Size above */
+#define MIN_FRAMES 32
 #define MAX_VECTORS (MAX_SECTIONS / LANES)
 
 typedef double v4df __attribute__((vector_size(32)));
 typedef int64_t v4di __attribute__((vector_size(32)));
-typedef float v4sf __attribute__((vector_size(16)));
 
 /* The history of every lane. */
 struct lanes {
@@ -61,19 +61,52 @@ struct wave {
 	v4df skew[MAX_VECTORS];         /* SKEW * section; -1 past the last */
 };
 
+/* Where a chunk of sections reads its input and writes its output: the
+ * float buffer for the first and last chunk of the cascade (no separate
+ * conversion passes), the double scratch in between.  The output of
+ * sample n is written after the input of sample n + lag is read, so both
+ * can be the same buffer. */
+struct chunk_io {
+	const float *in_f;              /* or NULL: read in_d */
+	const double *in_d;
+	float *out_f;                   /* or NULL: write out_d */
+	double *out_d;
+};
+
+static inline __attribute__((always_inline)) double
+read_sample(const struct chunk_io *io, uint32_t t)
+{
+	return io->in_f ? (double)io->in_f[t] : io->in_d[t];
+}
+
+static inline __attribute__((always_inline)) void
+write_sample(const struct chunk_io *io, uint32_t t, double v)
+{
+	if (io->out_f)
+		io->out_f[t] = (float)v;
+	else
+		io->out_d[t] = v;
+}
+
 /* Vectors are not passed by value (that would tie the ABI to AVX), so
  * these two are macros. */
 #define SELECT_LANES(mask, yes, no)                                          \
 	((v4df)(((v4di)(yes) & (mask)) | ((v4di)(no) & ~(mask))))
 #define SPLAT(v) ((v4df){ (v), (v), (v), (v) })
+/* Lanes i0..i3 of the pair (a, b), numbered 0..7 (gcc and clang spell it
+ * differently). */
+#if defined(__clang__)
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
+#else
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, (v4di){ i0, i1, i2, i3 })
+#endif
 
 /* Every section's predecessor: vector j of the result is v[j-1]; vector 0
  * is v[V-1] moved up a lane, with `sample` in lane 0 (section 0). */
 static inline __attribute__((always_inline)) void
 shift_in(const v4df *v, double sample, v4df *in, unsigned vectors)
 {
-	in[0] = __builtin_shuffle(v[vectors - 1], SPLAT(sample),
-	                          (v4di){ 4, 0, 1, 2 });
+	in[0] = SHUFFLE2(v[vectors - 1], SPLAT(sample), 4, 0, 1, 2);
 #pragma GCC unroll 4
 	for (unsigned j = 1; j < vectors; j++)
 		in[j] = v[j - 1];
@@ -129,26 +162,26 @@ last_output(const struct wave *w, unsigned n, unsigned vectors)
  * comes, and get their history back from `saved` on the step they start
  * (section k at step SKEW * k). */
 static inline __attribute__((always_inline)) void
-ramp_in(struct wave *w, const struct lanes *saved, const double *x,
-        uint32_t lag, unsigned vectors)
+ramp_in(struct wave *w, const struct lanes *saved,
+        const struct chunk_io *io, uint32_t lag, unsigned vectors)
 {
 	for (uint32_t t = 0; t < lag; t += SKEW) {
 #pragma GCC unroll 2
 		for (uint32_t s = 0; s < SKEW; s++)
-			step(w, x[t + s], vectors);
+			step(w, read_sample(io, t + s), vectors);
 		copy_section(&w->h, saved, t + SKEW, w->skew, vectors);
 	}
 }
 
-/* Steps lag .. N-1: every section runs; the last one's output of sample
- * t - lag goes back to x. */
+/* Steps lag .. N-1: every section runs; the last one's output is sample
+ * t - lag. */
 static inline __attribute__((always_inline)) void
-steady(struct wave *w, double *x, uint32_t lag, uint32_t frames,
-       unsigned n, unsigned vectors)
+steady(struct wave *w, const struct chunk_io *io, uint32_t lag,
+       uint32_t frames, unsigned n, unsigned vectors)
 {
 	for (uint32_t t = lag; t < frames; t++) {
-		step(w, x[t], vectors);
-		x[t - lag] = last_output(w, n, vectors);
+		step(w, read_sample(io, t), vectors);
+		write_sample(io, t - lag, last_output(w, n, vectors));
 	}
 }
 
@@ -156,15 +189,16 @@ steady(struct wave *w, double *x, uint32_t lag, uint32_t frames,
  * at step N-1 + SKEW * k) has its history copied to `saved`, and then runs
  * on; only sections that are also done read what it makes. */
 static inline __attribute__((always_inline)) void
-ramp_out(struct wave *w, struct lanes *saved, double *x, uint32_t lag,
-         uint32_t frames, unsigned n, unsigned vectors)
+ramp_out(struct wave *w, struct lanes *saved, const struct chunk_io *io,
+         uint32_t lag, uint32_t frames, unsigned n, unsigned vectors)
 {
 	copy_section(saved, &w->h, 0.0, w->skew, vectors);
 	for (uint32_t t = frames; t < frames + lag; t += SKEW) {
 #pragma GCC unroll 2
 		for (uint32_t s = 0; s < SKEW; s++) {
 			step(w, 0.0, vectors);
-			x[t + s - lag] = last_output(w, n, vectors);
+			write_sample(io, t + s - lag,
+			             last_output(w, n, vectors));
 		}
 		copy_section(saved, &w->h, t + SKEW - frames, w->skew,
 		             vectors);
@@ -211,7 +245,7 @@ store(const struct lanes *h, struct biquad_state *state, unsigned n,
  * known. */
 static inline __attribute__((always_inline)) void
 run_sections(const struct biquad_coef *coef, struct biquad_state *state,
-             double *x, uint32_t frames, unsigned n)
+             const struct chunk_io *io, uint32_t frames, unsigned n)
 {
 	const unsigned vectors = (n + LANES - 1) / LANES;
 	const uint32_t lag = SKEW * (n - 1);
@@ -220,9 +254,9 @@ run_sections(const struct biquad_coef *coef, struct biquad_state *state,
 
 	load(&w, coef, state, n, vectors);
 	saved = w.h;
-	ramp_in(&w, &saved, x, lag, vectors);
-	steady(&w, x, lag, frames, n, vectors);
-	ramp_out(&w, &saved, x, lag, frames, n, vectors);
+	ramp_in(&w, &saved, io, lag, vectors);
+	steady(&w, io, lag, frames, n, vectors);
+	ramp_out(&w, &saved, io, lag, frames, n, vectors);
 	store(&saved, state, n, vectors);
 }
 
@@ -234,94 +268,71 @@ __attribute__((constructor)) static void check_cpu(void)
 	have_avx2 = __builtin_cpu_supports("avx2");
 }
 
-/* Run 1..MAX_SECTIONS sections over x; needs frames >= SKEW (n - 1). */
+/* Run 3..MAX_SECTIONS sections; needs frames >= SKEW (n - 1). */
 static inline __attribute__((always_inline)) void
 run_chunk(const struct biquad_coef *coef, struct biquad_state *state,
-          unsigned n, double *x, uint32_t frames)
+          unsigned n, const struct chunk_io *io, uint32_t frames)
 {
 	_Static_assert(MAX_SECTIONS == 12, "one case per section count");
 	switch (n) {
-	case 1: run_sections(coef, state, x, frames, 1); break;
-	case 2: run_sections(coef, state, x, frames, 2); break;
-	case 3: run_sections(coef, state, x, frames, 3); break;
-	case 4: run_sections(coef, state, x, frames, 4); break;
-	case 5: run_sections(coef, state, x, frames, 5); break;
-	case 6: run_sections(coef, state, x, frames, 6); break;
-	case 7: run_sections(coef, state, x, frames, 7); break;
-	case 8: run_sections(coef, state, x, frames, 8); break;
-	case 9: run_sections(coef, state, x, frames, 9); break;
-	case 10: run_sections(coef, state, x, frames, 10); break;
-	case 11: run_sections(coef, state, x, frames, 11); break;
-	default: run_sections(coef, state, x, frames, 12); break;
+	case 3: run_sections(coef, state, io, frames, 3); break;
+	case 4: run_sections(coef, state, io, frames, 4); break;
+	case 5: run_sections(coef, state, io, frames, 5); break;
+	case 6: run_sections(coef, state, io, frames, 6); break;
+	case 7: run_sections(coef, state, io, frames, 7); break;
+	case 8: run_sections(coef, state, io, frames, 8); break;
+	case 9: run_sections(coef, state, io, frames, 9); break;
+	case 10: run_sections(coef, state, io, frames, 10); break;
+	case 11: run_sections(coef, state, io, frames, 11); break;
+	default: run_sections(coef, state, io, frames, 12); break;
 	}
 }
 
 /* How many of the `left` sections the next wavefront takes: chunks of
- * even size up to MAX_SECTIONS, with ramps (SKEW steps per section) of at
- * most half the period.  Below 3 the wavefront does not pay. */
+ * equal size up to MAX_SECTIONS, with ramps (SKEW steps per section) of
+ * at most half the period.  Below 3 sections or MIN_FRAMES frames the
+ * wavefront is slower than one section after the other (measured). */
 static unsigned chunk_size(unsigned left, uint32_t frames)
 {
 	unsigned chunks = (left + MAX_SECTIONS - 1) / MAX_SECTIONS;
 	unsigned size = (left + chunks - 1) / chunks;
 	uint32_t fit = frames / (2 * SKEW) + 1;
 
+	if (frames < MIN_FRAMES)
+		return 0;
 	return size < fit ? size : fit;
 }
 
-/* float <-> double, 4 samples a step (the same rounding as one by one) */
-static inline __attribute__((always_inline)) void
-widen(const float *in, double *out, uint32_t frames)
-{
-	uint32_t i = 0;
-
-	for (; i + LANES <= frames; i += LANES) {
-		v4sf f;
-		v4df d;
-
-		memcpy(&f, in + i, sizeof(f));
-		d = __builtin_convertvector(f, v4df);
-		memcpy(out + i, &d, sizeof(d));
-	}
-	for (; i < frames; i++)
-		out[i] = in[i];
-}
-
-static inline __attribute__((always_inline)) void
-narrow(const double *in, float *out, uint32_t frames)
-{
-	uint32_t i = 0;
-
-	for (; i + LANES <= frames; i += LANES) {
-		v4df d;
-		v4sf f;
-
-		memcpy(&d, in + i, sizeof(d));
-		f = __builtin_convertvector(d, v4sf);
-		memcpy(out + i, &f, sizeof(f));
-	}
-	for (; i < frames; i++)
-		out[i] = (float)in[i];
-}
-
+/* The cascade in chunks, from buf back to buf; x carries the signal in
+ * double between chunks.  What is left when the chunks no longer pay runs
+ * one section after the other on x. */
 __attribute__((target("avx2"))) static void
 run_avx2(const struct biquad_coef *coef, struct biquad_state *state,
          unsigned n_sections, float *buf, double *x, uint32_t frames)
 {
+	bool in_buf = true;
 	unsigned k = 0;
 
-	widen(buf, x, frames);
 	while (k < n_sections) {
 		unsigned size = chunk_size(n_sections - k, frames);
+		bool last = k + size == n_sections;
+		struct chunk_io io = { in_buf ? buf : NULL, x,
+		                       last ? buf : NULL, x };
 
-		if (size < 3) {
-			fx_biquad_run_scalar(coef + k, state + k, n_sections - k,
-			                     x, frames);
+		if (size < 3)
 			break;
-		}
-		run_chunk(coef + k, state + k, size, x, frames);
+		run_chunk(coef + k, state + k, size, &io, frames);
+		in_buf = last;
 		k += size;
 	}
-	narrow(x, buf, frames);
+	if (k == n_sections)
+		return;
+	if (in_buf)
+		for (uint32_t i = 0; i < frames; i++)
+			x[i] = buf[i];
+	fx_biquad_run_scalar(coef + k, state + k, n_sections - k, x, frames);
+	for (uint32_t i = 0; i < frames; i++)
+		buf[i] = (float)x[i];
 }
 
 int fx_biquad_wave_run(const struct biquad_coef *coef,

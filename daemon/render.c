@@ -9,8 +9,10 @@
 #include "render.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <sndfile.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,15 +115,74 @@ static int open_output(const struct dspd_config *cfg, const char *path,
 	return 0;
 }
 
+/* One channel at a time, so that the inner loops keep their pointers and
+ * counts in registers. */
+static void deinterleave(const float *in, float *const *planar, unsigned channels,
+                         size_t frames)
+{
+	for (unsigned ch = 0; ch < channels; ch++) {
+		const float *src = in + ch;
+		float *dst = planar[ch];
+
+		for (size_t i = 0; i < frames; i++)
+			dst[i] = src[i * channels];
+	}
+}
+
+typedef float v4sf __attribute__((vector_size(16)));
+typedef int32_t v4si __attribute__((vector_size(16)));
+
+/* One sample as interleave_finite writes it: silence if not finite; counts
+ * it in *clipped if beyond full scale. */
+static inline float finite_sample(float x, uint64_t *clipped)
+{
+	*clipped += fabsf(x) > 1.0f;
+	return isfinite(x) ? x : 0.0f;
+}
+
+/* Counts the samples beyond full scale per channel, writes non-finite ones
+ * as silence.  Four samples of a channel at a time: the tests are the same
+ * as finite_sample's, done on vectors. */
+static void interleave_finite(float *const *planar, float *out, unsigned channels,
+                              size_t frames, uint64_t *clips)
+{
+	const v4si magnitude = { INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX };
+	const v4sf full_scale = { 1.0f, 1.0f, 1.0f, 1.0f };
+	const v4sf largest = { FLT_MAX, FLT_MAX, FLT_MAX, FLT_MAX };
+
+	for (unsigned ch = 0; ch < channels; ch++) {
+		const float *src = planar[ch];
+		float *dst = out + ch;
+		v4si over = { 0, 0, 0, 0 };     /* at most frames / 4 each */
+		uint64_t clipped = 0;
+		size_t i = 0;
+
+		for (; i + 4 <= frames; i += 4) {
+			v4sf x, mag, y;
+
+			memcpy(&x, src + i, sizeof(x));
+			mag = (v4sf)((v4si)x & magnitude);
+			y = (v4sf)((v4si)x & (mag <= largest));
+			over -= mag > full_scale;
+			dst[i * channels] = y[0];
+			dst[(i + 1) * channels] = y[1];
+			dst[(i + 2) * channels] = y[2];
+			dst[(i + 3) * channels] = y[3];
+		}
+		for (; i < frames; i++)
+			dst[i * channels] = finite_sample(src[i], &clipped);
+		clips[ch] += clipped + (uint64_t)over[0] + (uint64_t)over[1] +
+		             (uint64_t)over[2] + (uint64_t)over[3];
+	}
+}
+
 static size_t read_period(struct render_io *io, float *const *planar, size_t frames)
 {
 	size_t got;
 
 	if (io->file) {
 		got = (size_t)sf_readf_float(io->file, io->interleaved, (sf_count_t)frames);
-		for (size_t i = 0; i < got; i++)
-			for (unsigned ch = 0; ch < io->channels; ch++)
-				planar[ch][i] = io->interleaved[i * io->channels + ch];
+		deinterleave(io->interleaved, planar, io->channels, got);
 		return got;
 	}
 	got = fread(io->bytes, (size_t)io->codec->bytes * io->channels, frames, io->raw);
@@ -133,13 +194,7 @@ static int write_period(struct render_io *io, float *const *planar, size_t frame
                         uint64_t *clips)
 {
 	if (io->file) {
-		for (size_t i = 0; i < frames; i++)
-			for (unsigned ch = 0; ch < io->channels; ch++) {
-				float x = planar[ch][i];
-
-				clips[ch] += fabsf(x) > 1.0f;
-				io->interleaved[i * io->channels + ch] = isfinite(x) ? x : 0.0f;
-			}
+		interleave_finite(planar, io->interleaved, io->channels, frames, clips);
 		return sf_writef_float(io->file, io->interleaved, (sf_count_t)frames) ==
 		       (sf_count_t)frames ? 0 : -EIO;
 	}
