@@ -31,6 +31,7 @@ struct cfg_pcm {
 enum cfg_block_type {
 	CFG_BLOCK_GAIN,
 	CFG_BLOCK_METER,                /* a level meter tap: fx_meter.c */
+	CFG_BLOCK_LOUDNESS_COMP,        /* volume-tracking shelves: fx_loudcomp.c */
 	/* filters: fx_filters_cfg.h */
 	CFG_BLOCK_BIQUAD,
 	CFG_BLOCK_BUTTERWORTH,
@@ -74,6 +75,11 @@ struct cfg_block {
 		struct {
 			double window_ms;   /* RMS integration time */
 		} meter;
+		struct {
+			double reference_db;    /* volume with no boost */
+			double low_boost_db;    /* at 20 dB below reference */
+			double high_boost_db;
+		} loudcomp;
 	} u;
 };
 

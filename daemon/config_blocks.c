@@ -102,9 +102,29 @@ static const struct field meter_fields[] = {
 	{ 0 }
 };
 
+static void loudcomp_defaults(struct cfg_block *block)
+{
+	block->channel_mask = UINT32_MAX;
+	block->u.loudcomp.reference_db = -25.0;
+	block->u.loudcomp.low_boost_db = 7.0;
+	block->u.loudcomp.high_boost_db = 7.0;
+}
+
+static const struct field loudcomp_fields[] = {
+	CFG_BLOCK_COMMON_FIELDS,
+	{ .key = "reference_db", .parse = cfg_parse_number,
+	  .offset = offsetof(struct cfg_block, u.loudcomp.reference_db), .min = -100, .max = 20 },
+	{ .key = "low_boost_db", .parse = cfg_parse_number,
+	  .offset = offsetof(struct cfg_block, u.loudcomp.low_boost_db), .min = 0, .max = 20 },
+	{ .key = "high_boost_db", .parse = cfg_parse_number,
+	  .offset = offsetof(struct cfg_block, u.loudcomp.high_boost_db), .min = 0, .max = 20 },
+	{ 0 }
+};
+
 static const struct cfg_block_type_desc gain_types[] = {
 	{ "gain", CFG_BLOCK_GAIN, gain_defaults, gain_fields },
 	{ "meter", CFG_BLOCK_METER, meter_defaults, meter_fields },
+	{ "loudness_comp", CFG_BLOCK_LOUDNESS_COMP, loudcomp_defaults, loudcomp_fields },
 	{ .name = NULL },
 };
 

@@ -92,6 +92,7 @@ struct engine {
 	struct pipeline *pipeline;
 	struct ring commands;            /* control -> RT */
 	_Atomic uint64_t master_target;  /* pack_gain(), written by control */
+	_Atomic float master_linear;     /* the target alone, for blocks */
 	uint64_t master_applied;         /* RT thread: the last word applied */
 	struct ring events;              /* RT -> control */
 
@@ -458,6 +459,7 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	               : (float)gain_db_to_linear(cfg->volume.db));
 	e->master_applied = pack_gain(e->master.target, 0);
 	atomic_init(&e->master_target, e->master_applied);
+	atomic_init(&e->master_linear, e->master.target);
 	r = pcm_open(&e->capture, SND_PCM_STREAM_CAPTURE, &cfg->capture,
 	             cfg->rate, cfg->period_frames, cfg->periods, err, err_len);
 	if (r == 0)
@@ -474,7 +476,7 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 			snprintf(err, err_len, "out of memory for audio buffers");
 	}
 	if (r == 0)
-		r = pipeline_build_for(cfg, &e->pipeline, err, err_len);
+		r = pipeline_build_for(cfg, &e->master_linear, &e->pipeline, err, err_len);
 	if (r < 0) {
 		engine_destroy(e);
 		return r;
@@ -672,6 +674,7 @@ int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms)
 	ramp_frames = (uint32_t)lround(ramp_ms * e->cfg.rate / 1000.0);
 	atomic_store_explicit(&e->master_target, pack_gain(gain, ramp_frames),
 	                      memory_order_release);
+	atomic_store_explicit(&e->master_linear, gain, memory_order_relaxed);
 	e->gain_db = db;
 	e->mute = mute;
 	return 0;

@@ -10,6 +10,7 @@
 static const struct fx_constructor gain_constructors[] = {
 	{ CFG_BLOCK_GAIN, fx_gain_create },
 	{ CFG_BLOCK_METER, fx_meter_create },
+	{ CFG_BLOCK_LOUDNESS_COMP, fx_loudcomp_create },
 	{ .create = NULL },
 };
 

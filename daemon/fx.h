@@ -25,6 +25,9 @@ struct fx_env {
 	unsigned rate;
 	unsigned max_frames;         /* largest frames per process() call */
 	unsigned channels;           /* channels entering the block */
+	/* the master volume (linear, written by the control thread), for
+	 * blocks that follow it; NULL: 0 dB */
+	const _Atomic float *master_gain;
 };
 
 struct fx;
@@ -75,5 +78,7 @@ void fx_init(struct fx *fx, const struct fx_ops *ops,
 /* Each block family's constructor (fx_<family>.c). */
 int fx_gain_create(const struct cfg_block *cfg, const struct fx_env *env,
                    struct fx **ret, char *err, size_t err_len);
+int fx_loudcomp_create(const struct cfg_block *cfg, const struct fx_env *env,
+                       struct fx **ret, char *err, size_t err_len);
 
 #endif

@@ -61,7 +61,7 @@ int config_check_pipeline(const struct dspd_config *cfg, const char *origin,
 {
 	struct pipeline *p = NULL;
 	char err[256];
-	int r = pipeline_build_for(cfg, &p, err, sizeof(err));
+	int r = pipeline_build_for(cfg, NULL, &p, err, sizeof(err));
 
 	pipeline_free(p);
 	if (r < 0) {

@@ -10,10 +10,10 @@
 #include <string.h>
 
 int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
-                   unsigned max_frames, struct pipeline **ret,
-                   char *err, size_t err_len)
+                   unsigned max_frames, const _Atomic float *master_gain,
+                   struct pipeline **ret, char *err, size_t err_len)
 {
-	struct fx_env env = { cfg->rate, max_frames, channels_in };
+	struct fx_env env = { cfg->rate, max_frames, channels_in, master_gain };
 	struct pipeline *p;
 	int r;
 
@@ -37,7 +37,8 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 	return 0;
 }
 
-int pipeline_build_for(const struct dspd_config *cfg, struct pipeline **ret,
+int pipeline_build_for(const struct dspd_config *cfg,
+                       const _Atomic float *master_gain, struct pipeline **ret,
                        char *err, size_t err_len)
 {
 	unsigned cap = cfg->capture.channels, play = cfg->playback.channels;
@@ -47,7 +48,7 @@ int pipeline_build_for(const struct dspd_config *cfg, struct pipeline **ret,
 	for (unsigned i = 0; i < cfg->n_blocks; i++)
 		has_mixer |= cfg->blocks[i].type == CFG_BLOCK_MIXER;
 	r = pipeline_build(cfg, has_mixer ? cap : (cap > play ? cap : play),
-	                   cfg->period_frames, ret, err, err_len);
+	                   cfg->period_frames, master_gain, ret, err, err_len);
 	if (r < 0 || !has_mixer || (*ret)->channels_out == play)
 		return r;
 	snprintf(err, err_len, "the pipeline turns %u capture channels into %u, "

@@ -22,17 +22,20 @@ struct pipeline {
 };
 
 /* Build the graph of cfg->blocks for channels_in channels at rate, with
- * periods of at most max_frames.  Returns 0 or -errno with err filled. */
+ * periods of at most max_frames; master_gain (may be NULL: 0 dB) is the
+ * linear master volume for blocks that follow it.  Returns 0 or -errno
+ * with err filled. */
 int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
-                   unsigned max_frames, struct pipeline **ret,
-                   char *err, size_t err_len);
+                   unsigned max_frames, const _Atomic float *master_gain,
+                   struct pipeline **ret, char *err, size_t err_len);
 /* The pipeline for a whole configuration: it starts with the capture
  * channels and must end with the playback channels.  One that never
  * changes the channel count (no mixer) runs on the larger of the two
  * instead: capture channel n feeds playback channel n, extra playback
  * channels get silence.  Also the full check of a configuration (block
  * files, rate-dependent limits) before anything runs. */
-int pipeline_build_for(const struct dspd_config *cfg, struct pipeline **ret,
+int pipeline_build_for(const struct dspd_config *cfg,
+                       const _Atomic float *master_gain, struct pipeline **ret,
                        char *err, size_t err_len);
 void pipeline_free(struct pipeline *p);
 /* Run every block.  A block whose output is not finite (NaN/Inf, from its

@@ -253,6 +253,7 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 	struct render_io in, out;
 	struct pipeline *p = NULL;
 	uint64_t frames = 0, clips[FX_MAX_CHANNELS] = { 0 }, clipped = 0;
+	static _Atomic float master_gain;
 	char err[512];
 	double t0;
 	int r;
@@ -264,7 +265,9 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 		return -EINVAL;
 	if ((r = open_input(cfg, in_path, &in)) < 0)
 		goto out;
-	if ((r = pipeline_build_for(cfg, &p, err, sizeof(err))) < 0) {
+	atomic_init(&master_gain, cfg->volume.mute ? 0.0f
+	            : (float)gain_db_to_linear(cfg->volume.db));
+	if ((r = pipeline_build_for(cfg, &master_gain, &p, err, sizeof(err))) < 0) {
 		log_err("%s", err);
 		goto out;
 	}

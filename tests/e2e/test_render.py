@@ -105,3 +105,26 @@ def test_example_configs_are_valid():
             p = subprocess.run([Paths.dspd, "--check-config", "-c", path],
                                capture_output=True, text=True)
             check(p.returncode == 0, "%s rejected: %s" % (n, p.stderr))
+
+
+def test_render_loudness_comp_follows_volume():
+    """loudness_comp reads the master volume: at volume -45 dB with the
+    reference at -25 dB a 30 Hz tone comes out ~7 dB above -45 dB; a
+    1 kHz tone is untouched by the boost."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = {}
+        for freq in (30, 1000):
+            src, dst = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out%d.wav" % freq)
+            write_wav(src, 48000, 2, [(int(16000 * math.sin(2 * math.pi * freq * i / 48000)),) * 2
+                                      for i in range(96000)])
+            conf = config(tmp, volume={"db": -45.0},
+                          pipeline=[{"type": "loudness_comp", "name": "lc", "reference_db": -25,
+                                     "low_boost_db": 8, "high_boost_db": 6}])
+            p = subprocess.run([Paths.dspd, "--render", "-c", conf, src, dst], capture_output=True, text=True)
+            check(p.returncode == 0, "render: %s" % p.stderr)
+            (left, _), _ = read_wav(dst)
+            ref = 16000 / math.sqrt(2)
+            out[freq] = 20 * math.log10(rms(left[48000:]) / ref)
+        print("    30 Hz %+.2f dB, 1 kHz %+.2f dB (volume -45 dB)" % (out[30], out[1000]))
+        check(abs(out[1000] + 45.0) < 0.3, "1 kHz %.2f dB, want -45" % out[1000])
+        check(6.5 < out[30] + 45.0 < 8.01, "30 Hz boost %.2f dB, want ~+7.7" % (out[30] + 45.0))

@@ -254,7 +254,7 @@ static struct block *block_from_text(const char *block_json, unsigned rate,
 {
 	struct block *b = calloc(1, sizeof(*b));
 	struct cfg_errors errs;
-	struct fx_env env = { rate, PERIOD, channels };
+	struct fx_env env = { rate, PERIOD, channels, NULL };
 	char text[4096], err[256];
 
 	assert_non_null(b);
@@ -600,7 +600,7 @@ static void expect_create_error(const char *block_json, unsigned rate,
 {
 	struct dspd_config *cfg = calloc(1, sizeof(*cfg));
 	struct cfg_errors errs;
-	struct fx_env env = { rate, PERIOD, 2 };
+	struct fx_env env = { rate, PERIOD, 2, NULL };
 	struct fx *fx = NULL;
 	char text[4096], err[256] = "";
 
@@ -694,8 +694,8 @@ static void test_nan_input_resets_through_pipeline_guard(void **state)
 
 	assert_int_equal(config_load_string(text, strlen(text), "t.conf", &cfg,
 	                                    &errs), 0);
-	assert_int_equal(pipeline_build(&cfg, 2, PERIOD, &dirty, err, sizeof(err)), 0);
-	assert_int_equal(pipeline_build(&cfg, 2, PERIOD, &fresh, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_build(&cfg, 2, PERIOD, NULL, &dirty, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_build(&cfg, 2, PERIOD, NULL, &fresh, err, sizeof(err)), 0);
 	for (int i = 0; i < PERIOD; i++)
 		a[0][i] = a[1][i] = (float)sin(i * 0.05);
 	a[1][17] = NAN;

@@ -47,7 +47,7 @@ static int load_blocks(unsigned rate, const char *blocks)
 
 static struct fx *create_at(unsigned rate, const char *block)
 {
-	struct fx_env env = { rate, MAX_FRAMES, 2 };
+	struct fx_env env = { rate, MAX_FRAMES, 2, NULL };
 	struct fx *fx = NULL;
 	char err[256] = "";
 
@@ -64,7 +64,7 @@ static struct fx *create_at(unsigned rate, const char *block)
 static const char *create_fails(unsigned rate, const char *block)
 {
 	static char err[256];
-	struct fx_env env = { rate, MAX_FRAMES, 2 };
+	struct fx_env env = { rate, MAX_FRAMES, 2, NULL };
 	struct fx *fx = NULL;
 
 	assert_int_equal(load_blocks(rate, block), 0);

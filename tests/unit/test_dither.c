@@ -46,7 +46,7 @@ static int load(unsigned rate, const char *block)
 
 static struct fx *create(unsigned rate, const char *block)
 {
-	struct fx_env env = { rate, MAX_FRAMES, 2 };
+	struct fx_env env = { rate, MAX_FRAMES, 2, NULL };
 	struct fx *fx = NULL;
 	char err[256] = "";
 

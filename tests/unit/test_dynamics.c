@@ -47,7 +47,7 @@ static int load(const char *block)
 
 static struct fx *create(const char *block)
 {
-	struct fx_env env = { RATE, MAX_FRAMES, 2 };
+	struct fx_env env = { RATE, MAX_FRAMES, 2, NULL };
 	struct fx *fx = NULL;
 	char err[256] = "";
 

@@ -186,7 +186,7 @@ static int create_block(const char *block, unsigned period, struct fx **ret,
                         char *err, size_t err_len)
 {
 	static struct dspd_config cfg;
-	struct fx_env env = { 48000, period, 2 };
+	struct fx_env env = { 48000, period, 2, NULL };
 
 	load_config(&cfg, period, block);
 	return fx_create(&cfg.blocks[0], &env, ret, err, err_len);
@@ -668,7 +668,7 @@ static void test_nan_resets_block(void **state)
 	load_config(&cfg, period, "{ \"type\": \"fir\", \"name\": \"f\", "
 	            "\"values\": [0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, "
 	            "0.0078125, 0.00390625] }");
-	assert_int_equal(pipeline_build(&cfg, 2, period, &p, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_build(&cfg, 2, period, NULL, &p, err, sizeof(err)), 0);
 	h = cfg.blocks[0].u.fir.values;
 	x = noise_array(period);
 	ref = direct(h, 8, x, 0, period);

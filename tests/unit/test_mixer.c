@@ -46,7 +46,7 @@ static int load(unsigned capture, unsigned playback, const char *blocks)
 
 static struct fx *create(unsigned channels, const char *block)
 {
-	struct fx_env env = { RATE, FRAMES, channels };
+	struct fx_env env = { RATE, FRAMES, channels, NULL };
 	struct fx *fx = NULL;
 	char err[256] = "";
 
@@ -158,7 +158,7 @@ static void test_pipeline_channel_count(void **state)
 	         " \"unit\": \"samples\", \"channels\": [2, 3]}") != 0)
 		dump_errors();
 	assert_int_equal(errs.count, 0);
-	if (pipeline_build(&cfg, 2, FRAMES, &p, err, sizeof(err)) != 0)
+	if (pipeline_build(&cfg, 2, FRAMES, NULL, &p, err, sizeof(err)) != 0)
 		print_error("pipeline_build: %s\n", err);
 	assert_non_null(p);
 	assert_int_equal(p->channels_in, 2);
@@ -189,7 +189,7 @@ static void test_channels_in_must_match(void **state)
 	assert_int_equal(load(2, 4, "{\"type\": \"mixer\", \"name\": \"m\","
 	                 " \"channels_in\": 3, \"channels_out\": 4, \"routes\":"
 	                 " [{\"out\": 0, \"in\": 2}]}"), 0);
-	assert_int_equal(pipeline_build(&cfg, 2, FRAMES, &p, err, sizeof(err)),
+	assert_int_equal(pipeline_build(&cfg, 2, FRAMES, NULL, &p, err, sizeof(err)),
 	                 -EINVAL);
 	assert_null(p);
 	assert_non_null(strstr(err, "block \"m\": channels_in is 3, but 2 "
@@ -201,7 +201,7 @@ static void test_channels_in_must_match(void **state)
 	                 "{\"type\": \"mixer\", \"name\": \"b\","
 	                 " \"channels_in\": 3, \"channels_out\": 4, \"routes\":"
 	                 " [{\"out\": 3, \"in\": 2}]}"), 0);
-	assert_int_equal(pipeline_build(&cfg, 2, FRAMES, &p, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_build(&cfg, 2, FRAMES, NULL, &p, err, sizeof(err)), 0);
 	assert_int_equal(p->channels_out, 4);
 	pipeline_free(p);
 }
