@@ -57,13 +57,13 @@ PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 all: daemon/dspd ctl/dspctl
 
 # ---- objects per variant ---------------------------------------------------
-build/rel/%.o: %.c $(wildcard daemon/*.h ctl/*.h)
+build/rel/%.o: %.c $(wildcard daemon/*.h ctl/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) -c $< -o $@
-build/asan/%.o: %.c $(wildcard daemon/*.h ctl/*.h)
+build/asan/%.o: %.c $(wildcard daemon/*.h ctl/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(FLAGS_asan) -c $< -o $@
-build/tsan/%.o: %.c $(wildcard daemon/*.h ctl/*.h)
+build/tsan/%.o: %.c $(wildcard daemon/*.h ctl/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(FLAGS_tsan) -c $< -o $@
 

@@ -15,44 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ORIGIN "t.conf"
-
-static struct dspd_config cfg;
-static struct cfg_errors errs;
-
-static void dump_errors(const struct cfg_errors *e)
-{
-	print_message("  %u error(s):\n", e->count);
-	for (unsigned i = 0; i < e->count && i < CFG_MAX_ERRORS; i++)
-		print_message("    %s\n", e->msg[i]);
-}
-
-static int load_text(const char *text)
-{
-	return config_load_string(text, strlen(text), ORIGIN, &cfg, &errs);
-}
-
-static void expect_ok(const char *text)
-{
-	int r = load_text(text);
-
-	if (r != 0 || errs.count != 0) {
-		print_error("expected success for:\n%s\n", text);
-		dump_errors(&errs);
-	}
-	assert_int_equal(r, 0);
-	assert_int_equal(errs.count, 0);
-}
-
-static void expect_in(unsigned index, const char *needle)
-{
-	assert_true(index < errs.count && index < CFG_MAX_ERRORS);
-	if (!strstr(errs.msg[index], needle)) {
-		print_error("error %u lacks \"%s\"\n", index, needle);
-		dump_errors(&errs);
-		fail();
-	}
-}
+#include "config_test.h"
 
 /* Exactly one error, with the origin first and every needle in it. */
 static void expect_one_error(int r, const char *const *needles, size_t n)
