@@ -16,48 +16,26 @@
 
 #include "config.h"
 #include "fx.h"
+#include "block_test.h"
 #include "fx_delay.h"
 
 #define RATE 48000
 #define MAX_FRAMES 256
 #define TOTAL 8192
 
-static struct dspd_config cfg;
-static struct cfg_errors errs;
 static float rows[FX_MAX_CHANNELS][MAX_FRAMES];
 static float *bufs[FX_MAX_CHANNELS];
 static float input[2][TOTAL], output[2][TOTAL];
 
-static void dump_errors(void)
-{
-	for (unsigned i = 0; i < errs.count && i < CFG_MAX_ERRORS; i++)
-		print_message("    %s\n", errs.msg[i]);
-}
-
 /* Load a stereo config at rate whose pipeline is `blocks`. */
 static int load_blocks(unsigned rate, const char *blocks)
 {
-	char text[2048];
-
-	snprintf(text, sizeof(text), "{\"rate\": %u, \"capture\": {\"channels\":"
-	         " 2}, \"playback\": {\"channels\": 2}, \"pipeline\": [%s]}",
-	         rate, blocks);
-	return config_load_string(text, strlen(text), "t.conf", &cfg, &errs);
+	return bt_load(rate, 2, 2, blocks);
 }
 
 static struct fx *create_at(unsigned rate, const char *block)
 {
-	struct fx_env env = { rate, MAX_FRAMES, 2, NULL };
-	struct fx *fx = NULL;
-	char err[256] = "";
-
-	if (load_blocks(rate, block) != 0)
-		dump_errors();
-	assert_int_equal(errs.count, 0);
-	if (fx_create(&cfg.blocks[0], &env, &fx, err, sizeof(err)) != 0)
-		print_error("fx_create: %s\n", err);
-	assert_non_null(fx);
-	return fx;
+	return bt_create(rate, MAX_FRAMES, 2, 2, block, NULL);
 }
 
 /* Constructor refusal: returns the message. */
@@ -399,14 +377,14 @@ static void test_config_errors(void **state)
 
 		if (load_blocks(RATE, c->block) != -EINVAL || errs.count != 1) {
 			print_error("case %zu: %s\n", i, c->block);
-			dump_errors();
+			bt_dump_errors();
 			fail();
 		}
 		for (int k = 0; k < 3 && c->needles[k]; k++)
 			if (!strstr(errs.msg[0], c->needles[k])) {
 				print_error("case %zu lacks \"%s\"\n", i,
 				            c->needles[k]);
-				dump_errors();
+				bt_dump_errors();
 				fail();
 			}
 	}

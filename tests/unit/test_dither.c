@@ -18,45 +18,23 @@
 #include "config.h"
 #include "format.h"
 #include "fx.h"
+#include "block_test.h"
 
 #define MAX_FRAMES 256
 #define LEN 32768
 
-static struct dspd_config cfg;
-static struct cfg_errors errs;
 static float rows[FX_MAX_CHANNELS][MAX_FRAMES];
 static float *bufs[FX_MAX_CHANNELS];
 static float input[2][LEN], output[2][LEN];
 
-static void dump_errors(void)
-{
-	for (unsigned i = 0; i < errs.count && i < CFG_MAX_ERRORS; i++)
-		print_message("    %s\n", errs.msg[i]);
-}
-
 static int load(unsigned rate, const char *block)
 {
-	static char text[2048];
-
-	snprintf(text, sizeof(text), "{\"rate\": %u, \"capture\": {\"channels\":"
-	         " 2}, \"playback\": {\"channels\": 2}, \"pipeline\": [%s]}",
-	         rate, block);
-	return config_load_string(text, strlen(text), "t.conf", &cfg, &errs);
+	return bt_load(rate, 2, 2, block);
 }
 
 static struct fx *create(unsigned rate, const char *block)
 {
-	struct fx_env env = { rate, MAX_FRAMES, 2, NULL };
-	struct fx *fx = NULL;
-	char err[256] = "";
-
-	if (load(rate, block) != 0)
-		dump_errors();
-	assert_int_equal(errs.count, 0);
-	if (fx_create(&cfg.blocks[0], &env, &fx, err, sizeof(err)) != 0)
-		print_error("fx_create: %s\n", err);
-	assert_non_null(fx);
-	return fx;
+	return bt_create(rate, MAX_FRAMES, 2, 2, block, NULL);
 }
 
 static void run(struct fx *fx, uint32_t frames)
@@ -363,7 +341,7 @@ static void test_config_errors(void **state)
 		    !strstr(errs.msg[0], error_cases[i].needle)) {
 			print_error("case %zu: %s\n  wanted: %s\n", i, block,
 			            error_cases[i].needle);
-			dump_errors();
+			bt_dump_errors();
 			fail();
 		}
 	}

@@ -18,46 +18,25 @@
 
 #include "config.h"
 #include "fx.h"
+#include "block_test.h"
 #include "fx_dynamics.h"
 
 #define RATE 48000
 #define MAX_FRAMES 256
 #define LEN 48000
 
-static struct dspd_config cfg;
-static struct cfg_errors errs;
 static float rows[FX_MAX_CHANNELS][MAX_FRAMES];
 static float *bufs[FX_MAX_CHANNELS];
 static float input[2][LEN], output[2][LEN];
 
-static void dump_errors(void)
-{
-	for (unsigned i = 0; i < errs.count && i < CFG_MAX_ERRORS; i++)
-		print_message("    %s\n", errs.msg[i]);
-}
-
 static int load(const char *block)
 {
-	static char text[4096];
-
-	snprintf(text, sizeof(text), "{\"capture\": {\"channels\": 2}, "
-	         "\"playback\": {\"channels\": 2}, \"pipeline\": [%s]}", block);
-	return config_load_string(text, strlen(text), "t.conf", &cfg, &errs);
+	return bt_load(RATE, 2, 2, block);
 }
 
 static struct fx *create(const char *block)
 {
-	struct fx_env env = { RATE, MAX_FRAMES, 2, NULL };
-	struct fx *fx = NULL;
-	char err[256] = "";
-
-	if (load(block) != 0)
-		dump_errors();
-	assert_int_equal(errs.count, 0);
-	if (fx_create(&cfg.blocks[0], &env, &fx, err, sizeof(err)) != 0)
-		print_error("fx_create: %s\n", err);
-	assert_non_null(fx);
-	return fx;
+	return bt_create(RATE, MAX_FRAMES, 2, 2, block, NULL);
 }
 
 /* Run frames of input[] from `from` through fx in periods of `period`. */
@@ -508,7 +487,7 @@ static void test_config_errors(void **state)
 		    !strstr(errs.msg[0], c->needle)) {
 			print_error("case %zu: %s\n  wanted: %s\n", i, c->block,
 			            c->needle);
-			dump_errors();
+			bt_dump_errors();
 			fail();
 		}
 	}

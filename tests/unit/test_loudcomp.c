@@ -11,32 +11,21 @@
 
 #include "config.h"
 #include "fx.h"
+#include "block_test.h"
 #include "gain.h"
 
 #define RATE 48000
 #define PERIOD 256
 
-static struct dspd_config cfg;
-static struct cfg_errors errs;
 static float rows[FX_MAX_CHANNELS][PERIOD];
 static float *bufs[FX_MAX_CHANNELS];
 static _Atomic float master;
 
 static struct fx *create(const char *block)
 {
-	char text[1024], err[256] = "";
-	struct fx_env env = { RATE, PERIOD, 2, &master };
-	struct fx *fx = NULL;
-
-	snprintf(text, sizeof(text), "{\"capture\": {\"channels\": 2}, \"playback\": "
-	         "{\"channels\": 2}, \"pipeline\": [%s]}", block);
-	assert_int_equal(config_load_string(text, strlen(text), "t.conf", &cfg, &errs), 0);
-	if (fx_create(&cfg.blocks[0], &env, &fx, err, sizeof(err)) != 0)
-		print_error("%s\n", err);
-	assert_non_null(fx);
 	for (int ch = 0; ch < FX_MAX_CHANNELS; ch++)
 		bufs[ch] = rows[ch];
-	return fx;
+	return bt_create(RATE, PERIOD, 2, 2, block, &master);
 }
 
 /* Steady-state gain in dB of a sine at freq (after 1 s of settling). */

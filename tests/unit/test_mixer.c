@@ -16,47 +16,25 @@
 
 #include "config.h"
 #include "fx.h"
+#include "block_test.h"
 #include "gain.h"
 #include "pipeline.h"
 
 #define RATE 48000
 #define FRAMES 256
 
-static struct dspd_config cfg;
-static struct cfg_errors errs;
 static float rows[FX_MAX_CHANNELS][FRAMES];
 static float *bufs[FX_MAX_CHANNELS];
 static float in[2][FRAMES];
 
-static void dump_errors(void)
-{
-	for (unsigned i = 0; i < errs.count && i < CFG_MAX_ERRORS; i++)
-		print_message("    %s\n", errs.msg[i]);
-}
-
 static int load(unsigned capture, unsigned playback, const char *blocks)
 {
-	static char text[16384];
-
-	snprintf(text, sizeof(text), "{\"capture\": {\"channels\": %u}, "
-	         "\"playback\": {\"channels\": %u}, \"pipeline\": [%s]}",
-	         capture, playback, blocks);
-	return config_load_string(text, strlen(text), "t.conf", &cfg, &errs);
+	return bt_load(RATE, capture, playback, blocks);
 }
 
 static struct fx *create(unsigned channels, const char *block)
 {
-	struct fx_env env = { RATE, FRAMES, channels, NULL };
-	struct fx *fx = NULL;
-	char err[256] = "";
-
-	if (load(channels, 4, block) != 0)
-		dump_errors();
-	assert_int_equal(errs.count, 0);
-	if (fx_create(&cfg.blocks[0], &env, &fx, err, sizeof(err)) != 0)
-		print_error("fx_create: %s\n", err);
-	assert_non_null(fx);
-	return fx;
+	return bt_create(RATE, FRAMES, channels, 4, block, NULL);
 }
 
 /* Random input on rows 0 and 1 (kept in in[]); other rows hold junk that
@@ -156,7 +134,7 @@ static void test_pipeline_channel_count(void **state)
 	         " {\"out\": 2, \"in\": 0}, {\"out\": 3, \"in\": 1}]},"
 	         "{\"type\": \"delay\", \"name\": \"tweeters\", \"value\": 3,"
 	         " \"unit\": \"samples\", \"channels\": [2, 3]}") != 0)
-		dump_errors();
+		bt_dump_errors();
 	assert_int_equal(errs.count, 0);
 	if (pipeline_build(&cfg, 2, FRAMES, NULL, &p, err, sizeof(err)) != 0)
 		print_error("pipeline_build: %s\n", err);
@@ -297,13 +275,13 @@ static void expect_one_error(const char *block, const char *const *needles)
 {
 	if (load(2, 4, block) != -EINVAL || errs.count != 1) {
 		print_error("for: %s\n", block);
-		dump_errors();
+		bt_dump_errors();
 		fail();
 	}
 	for (int k = 0; k < 3 && needles[k]; k++)
 		if (!strstr(errs.msg[0], needles[k])) {
 			print_error("lacks \"%s\"\n", needles[k]);
-			dump_errors();
+			bt_dump_errors();
 			fail();
 		}
 }
