@@ -47,7 +47,7 @@ DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c ctl/render_pipeline.c ctl/jvalue.c \
                   ctl/cli.c ctl/cmd_basic.c ctl/cmd_config.c ctl/cmd_stream.c ctl/cmd_record.c \
                   ctl/events.c ctl/meter_view.c ctl/wav.c ctl/prometheus.c ctl/completion.c
-UNIT_TESTS     := format ring gain meter config config_errors proto sha256 delay mixer biquad filters_config dynamics fir dither loudcomp
+UNIT_TESTS     := format format_edges ring gain meter config config_errors proto sha256 delay mixer biquad filters_config dynamics fir dither loudcomp
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
