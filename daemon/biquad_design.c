@@ -334,3 +334,31 @@ double geq_band_q(int resolution)
 
 	return 1.0 / (half - 1.0 / half);
 }
+
+/* Largest pole radius of 1 + a1 z^-1 + a2 z^-2. */
+static double pole_radius(const struct biquad_coef *c)
+{
+	double disc = c->a1 * c->a1 - 4.0 * c->a2;
+
+	if (disc < 0.0)
+		return sqrt(c->a2);
+	return fmax(fabs(-c->a1 + sqrt(disc)), fabs(-c->a1 - sqrt(disc))) / 2.0;
+}
+
+uint32_t biquad_decay_frames(const struct biquad_coef *coef, unsigned n,
+                             double level)
+{
+	const double limit = 10.0 * 192000.0;
+	double r = 0.0, frames;
+
+	for (unsigned k = 0; k < n; k++)
+		r = fmax(r, pole_radius(&coef[k]));
+	if (r <= 0.0)
+		return 2;       /* FIR sections: two samples of history */
+	if (r >= 1.0)
+		return (uint32_t)limit;
+	frames = log(level) / log(r);
+	/* repeated poles of a cascade decay like n^(k-1) r^n: some margin */
+	frames *= 1.0 + 0.25 * (n - 1);
+	return frames >= limit ? (uint32_t)limit : (uint32_t)ceil(frames) + 2;
+}

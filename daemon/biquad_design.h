@@ -7,6 +7,7 @@
 #define DSPD_BIQUAD_DESIGN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fx_filters_cfg.h"
 
@@ -39,6 +40,12 @@ void biquad_key_list(unsigned mask, char *buf, size_t size);
  * outside the unit circle). */
 int biquad_design(int kind, const double *param, double rate,
                   struct biquad_coef *ret, char *why, size_t why_len);
+/* Frames until the impulse response of a cascade of n sections has decayed
+ * below `level` (e.g. 1e-4, -80 dB), from its slowest pole; at most ten
+ * seconds at 192 kHz.  What a filter started from silence needs before its
+ * output is what it would have been had it always run. */
+uint32_t biquad_decay_frames(const struct biquad_coef *coef, unsigned n,
+                             double level);
 
 /* Largest pole radius of 1 + a1 z^-1 + a2 z^-2. */
 double biquad_pole_radius(const struct biquad_coef *c);

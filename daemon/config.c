@@ -253,6 +253,9 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->volume.db = 0.0;
 	cfg->volume.mute = false;
 	cfg->volume.ramp_ms = 20.0;
+	cfg->transition.crossfade_ms = 20.0;
+	cfg->transition.curve = CFG_FADE_EQUAL_GAIN;
+	cfg->transition.max_warmup_ms = 3000.0;
 	cfg->loudness.tap = -1;
 	cfg->n_blocks = 0;
 }

@@ -19,6 +19,12 @@
 #define CFG_DEVICE_MAX 256
 #define CFG_PATH_MAX 108               /* sizeof(sun_path) */
 
+/* How a changed graph fades in (transition.curve). */
+enum cfg_fade_curve {
+	CFG_FADE_EQUAL_GAIN,            /* sin^2/cos^2: the gains sum to 1 */
+	CFG_FADE_EQUAL_POWER,           /* sin/cos: the squares sum to 1 */
+};
+
 /* SND_PCM_FORMAT_UNKNOWN in cfg_pcm.format means "auto". */
 #define CFG_FORMAT_AUTO SND_PCM_FORMAT_UNKNOWN
 
@@ -57,6 +63,7 @@ struct cfg_block {
 	enum cfg_block_type type;
 	char name[CFG_NAME_MAX];        /* unique within the pipeline */
 	uint32_t channel_mask;          /* bit n = channel n; all ones = all */
+	bool bypass;                    /* kept in the graph but not applied */
 	/* gain */
 	double db;                      /* -150..+40 */
 	bool mute;
@@ -105,6 +112,13 @@ struct dspd_config {
 		bool mute;              /* volume.mute, default false */
 		double ramp_ms;         /* volume.ramp_ms 0..10000, default 20 */
 	} volume;
+	struct {
+		double crossfade_ms;    /* transition.crossfade_ms 0..1000, default 20 */
+		int curve;              /* transition.curve: enum cfg_fade_curve */
+		double max_warmup_ms;   /* transition.max_warmup_ms 0..10000, default 3000 */
+	} transition;
+	char state_file[CFG_PATH_MAX * 2]; /* state_file: gain/mute kept across
+	                                   restarts; "" = none (default) */
 	struct {
 		int tap;                /* loudness.tap: -1 off (default), else
 		                           enum meter_tap: 0 capture, 1 playback */

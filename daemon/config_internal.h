@@ -160,7 +160,9 @@ extern const struct cfg_block_type_desc cfg_block_types_basic[];
 	{ .key = "name", .parse = cfg_parse_block_name,                       \
 	  .offset = offsetof(struct cfg_block, name), .flags = FIELD_REQUIRED }, \
 	{ .key = "channels", .parse = cfg_parse_channels,                     \
-	  .offset = offsetof(struct cfg_block, channel_mask) }
+	  .offset = offsetof(struct cfg_block, channel_mask) },               \
+	{ .key = "bypass", .parse = cfg_parse_bool,                           \
+	  .offset = offsetof(struct cfg_block, bypass) }
 /* Cross-field: every channel a block names exists on the wider PCM. */
 void cfg_check_block_channels(struct parser *p, const struct dspd_config *cfg);
 

@@ -357,6 +357,40 @@ static const struct field loudness_fields[] = {
 	{ 0 }
 };
 
+/* An absolute path, or "" for none. */
+static int parse_state_path(struct parser *p, struct json_object *val,
+                            const struct field *f, void *dst)
+{
+	const char *s;
+
+	(void)f;
+	if (json_object_is_type(val, json_type_string) &&
+	    json_object_get_string_len(val) == 0) {
+		*(char *)dst = '\0';
+		return 0;
+	}
+	if (cfg_get_string(p, val, CFG_PATH_MAX * 2, NULL, &s) < 0)
+		return -EINVAL;
+	if (s[0] != '/') {
+		cfg_error_here(p, "must be an absolute path (or \"\" for none)");
+		return -EINVAL;
+	}
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static const char *const fade_curves[] = { "equal_gain", "equal_power", NULL };
+
+static const struct field transition_fields[] = {
+	{ .key = "crossfade_ms", .parse = cfg_parse_number,
+	  .offset = CFG_OFFSET(transition.crossfade_ms), .min = 0, .max = 1000 },
+	{ .key = "curve", .parse = cfg_parse_choice,
+	  .offset = CFG_OFFSET(transition.curve), .choices = fade_curves },
+	{ .key = "max_warmup_ms", .parse = cfg_parse_number,
+	  .offset = CFG_OFFSET(transition.max_warmup_ms), .min = 0, .max = 10000 },
+	{ 0 }
+};
+
 /* control, realtime and volume fill members of the top-level struct, so
  * their nested tables use top-level offsets and a base offset of 0. */
 static const struct field top_fields[] = {
@@ -376,6 +410,9 @@ static const struct field top_fields[] = {
 	{ .key = "realtime", .parse = parse_object, .fields = realtime_fields },
 	{ .key = "volume", .parse = parse_object, .fields = volume_fields },
 	{ .key = "loudness", .parse = parse_object, .fields = loudness_fields },
+	{ .key = "transition", .parse = parse_object, .fields = transition_fields },
+	{ .key = "state_file", .parse = parse_state_path,
+	  .offset = CFG_OFFSET(state_file) },
 	{ .key = "pipeline", .parse = cfg_parse_pipeline },
 	{ 0 }
 };

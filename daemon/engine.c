@@ -32,6 +32,7 @@
 #include "gain.h"
 #include "pipeline.h"
 #include "ring.h"
+#include "transition.h"
 
 #define LOAD_HISTORY 128
 
@@ -89,7 +90,7 @@ struct engine {
 	snd_pcm_uframes_t prefill_frames;
 	float *work_mem;
 	float *work[METER_MAX_CHANNELS];
-	struct pipeline *pipeline;
+	struct transition graph;         /* the pipeline and its changes */
 	struct ring commands;            /* control -> RT */
 	_Atomic uint64_t master_target;  /* pack_gain(), written by control */
 	_Atomic float master_linear;     /* the target alone, for blocks */
@@ -130,6 +131,7 @@ struct engine {
 	unsigned load_pos;
 	double gain_db;
 	bool mute;
+	double default_ramp_ms;
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -336,7 +338,7 @@ static int run_period(struct engine *e, int *failed_dir)
 	                (const float *const *)e->work, frames,
 	                e->capture.codec->clip_level);
 	tap_write(e, METER_TAP_CAPTURE, e->work, e->capture.channels, frames);
-	pipeline_process(e->pipeline, e->work, frames);
+	transition_process(&e->graph, e->work, frames);
 	gain_ramp_process(&e->master, e->work, e->work_channels, all, frames);
 	tap_write(e, METER_TAP_PLAYBACK, e->work, e->playback.channels, frames);
 	memset(e->clips, 0, sizeof(e->clips));
@@ -426,6 +428,23 @@ static int allocate_buffers(struct engine *e)
 	                 e->cfg.rate * e->playback.channels);
 }
 
+/* The configured pipeline, as the first graph of the transitions. */
+static int start_graph(struct engine *e, char *err, size_t err_len)
+{
+	struct pipeline *p;
+	int r = pipeline_build_for(&e->cfg, &e->master_linear, &p, err, err_len);
+
+	if (r < 0)
+		return r;
+	pipeline_plan_from_config(&p->plan, &e->cfg);
+	if ((r = transition_init(&e->graph, p, e->playback.channels,
+	                         (unsigned)e->capture.period_frames)) < 0) {
+		pipeline_free(p);
+		snprintf(err, err_len, "out of memory for the pipeline");
+	}
+	return r;
+}
+
 static int check_pair(const struct engine *e, char *err, size_t err_len)
 {
 	if (e->cfg.periods < 3) {
@@ -455,6 +474,7 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	meter_history_init(&e->history);
 	e->gain_db = cfg->volume.db;
 	e->mute = cfg->volume.mute;
+	e->default_ramp_ms = cfg->volume.ramp_ms;
 	gain_ramp_init(&e->master, cfg->volume.mute ? 0.0f
 	               : (float)gain_db_to_linear(cfg->volume.db));
 	e->master_applied = pack_gain(e->master.target, 0);
@@ -476,7 +496,7 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 			snprintf(err, err_len, "out of memory for audio buffers");
 	}
 	if (r == 0)
-		r = pipeline_build_for(cfg, &e->master_linear, &e->pipeline, err, err_len);
+		r = start_graph(e, err, err_len);
 	if (r < 0) {
 		engine_destroy(e);
 		return r;
@@ -532,7 +552,7 @@ void engine_destroy(struct engine *e)
 		snd_pcm_unlink(e->capture.handle);
 	pcm_close(&e->capture);
 	pcm_close(&e->playback);
-	pipeline_free(e->pipeline);
+	transition_free(&e->graph);
 	ring_free(&e->commands);
 	ring_free(&e->events);
 	ring_free(&e->taps[METER_TAP_CAPTURE]);
@@ -565,6 +585,7 @@ void engine_poll(struct engine *e,
 {
 	struct eng_event ev;
 
+	transition_collect(&e->graph);
 	while (ring_pop(&e->events, &ev)) {
 		switch (ev.type) {
 		case ENG_EVENT_METERS:
@@ -610,7 +631,7 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->load_max = load_max;
 	out->gain_db = e->gain_db;
 	out->mute = e->mute;
-	out->ramp_ms = e->cfg.volume.ramp_ms;
+	out->ramp_ms = e->default_ramp_ms;
 	for (unsigned ch = 0; ch < METER_MAX_CHANNELS; ch++) {
 		out->clipped_capture += e->history.clipped_total[METER_TAP_CAPTURE][ch];
 		out->clipped_playback += e->history.clipped_total[METER_TAP_PLAYBACK][ch];
@@ -620,7 +641,27 @@ void engine_status(struct engine *e, struct eng_status *out)
 
 const struct pipeline *engine_pipeline(const struct engine *e)
 {
-	return e->pipeline;
+	return e->graph.latest;
+}
+
+const _Atomic float *engine_master_linear(const struct engine *e)
+{
+	return &e->master_linear;
+}
+
+uint64_t engine_submit_pipeline(struct engine *e, struct pipeline *p)
+{
+	return transition_submit(&e->graph, p);
+}
+
+void engine_transition_status(struct engine *e, struct transition_status *out)
+{
+	transition_status(&e->graph, out);
+}
+
+void engine_set_default_ramp(struct engine *e, double ramp_ms)
+{
+	e->default_ramp_ms = ramp_ms;
 }
 
 const struct dspd_config *engine_config(const struct engine *e)
@@ -667,7 +708,7 @@ int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms)
 	if (!isfinite(db) || db < GAIN_DB_MIN || db > GAIN_DB_MAX)
 		return -EINVAL;
 	if (ramp_ms < 0)
-		ramp_ms = e->cfg.volume.ramp_ms;
+		ramp_ms = e->default_ramp_ms;
 	if (!isfinite(ramp_ms) || ramp_ms > 10000.0)
 		return -EINVAL;
 	gain = mute ? 0.0f : (float)gain_db_to_linear(db);

@@ -9,6 +9,7 @@
 #ifndef DSPD_ENGINE_H
 #define DSPD_ENGINE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -81,8 +82,20 @@ void engine_poll(struct engine *e,
 
 void engine_status(struct engine *e, struct eng_status *out);
 struct pipeline;
-/* The running pipeline, read-only: its blocks' counters are atomics. */
+struct transition_status;
+/* The newest pipeline (running or about to), read-only: its blocks'
+ * counters are atomics.  Valid until the next engine_submit_pipeline(). */
 const struct pipeline *engine_pipeline(const struct engine *e);
+/* The master volume as blocks that follow it read it (pipeline_build). */
+const _Atomic float *engine_master_linear(const struct engine *e);
+/* Replace the pipeline without a gap: p (built for this engine's channels,
+ * period and rate, p->plan filled) is warmed up and crossfaded in by the
+ * RT thread (transition.h); the engine owns it from here.  Returns its
+ * generation. */
+uint64_t engine_submit_pipeline(struct engine *e, struct pipeline *p);
+void engine_transition_status(struct engine *e, struct transition_status *out);
+/* The ramp engine_set_gain uses when given ramp_ms < 0. */
+void engine_set_default_ramp(struct engine *e, double ramp_ms);
 /* The configuration the engine runs (valid until engine_destroy). */
 const struct dspd_config *engine_config(const struct engine *e);
 /* Master volume: db in GAIN_DB_MIN..GAIN_DB_MAX, ramp_ms < 0 means the

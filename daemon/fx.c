@@ -29,7 +29,18 @@ void fx_init(struct fx *fx, const struct fx_ops *ops,
 	fx->channel_mask = cfg->channel_mask & all;
 	fx->channels_in = fx->channels_out = env->channels;
 	fx->latency_frames = 0;
+	fx->warmup_frames = 0;
+	fx->bypass = cfg->bypass;
+	fx->name_hash = 2166136261u;             /* FNV-1a */
+	for (const char *c = fx->name; *c; c++)
+		fx->name_hash = (fx->name_hash ^ (unsigned char)*c) * 16777619u;
 	atomic_init(&fx->resets, 0);
+}
+
+bool fx_same_block(const struct fx *a, const struct fx *b)
+{
+	return a->name_hash == b->name_hash && a->ops == b->ops &&
+	       a->channels_in == b->channels_in && strcmp(a->name, b->name) == 0;
 }
 
 int fx_create(const struct cfg_block *cfg, const struct fx_env *env,

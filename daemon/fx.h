@@ -40,6 +40,14 @@ struct fx_ops {
 	void (*reset)(struct fx *fx);
 	/* Control thread: free the block. */
 	void (*destroy)(struct fx *fx);
+	/* RT thread, optional: take over the signal state (filter history,
+	 * envelopes) of old, the block of the same name and type in the graph
+	 * this one replaces, so the change makes no start-up transient.
+	 * Returns false when old's state does not fit (other channel count,
+	 * section count...); the block then starts from silence and is warmed
+	 * up for warmup_frames before it is heard (transition.h).  Bounded
+	 * work: copies, no allocation. */
+	bool (*adopt)(struct fx *fx, const struct fx *old);
 };
 
 struct fx {
@@ -48,6 +56,11 @@ struct fx {
 	uint32_t channel_mask;       /* channels processed (bit n = channel n) */
 	unsigned channels_in, channels_out;
 	unsigned latency_frames;     /* delay the block adds (FIR, lookahead) */
+	/* frames from silence until its output is what it would have been
+	 * had it always run: FIR length, delay, IIR decay (capped) */
+	uint32_t warmup_frames;
+	bool bypass;                 /* configured "bypass": kept, not applied */
+	uint32_t name_hash;          /* of name, to match blocks across graphs */
 	_Atomic uint64_t resets;     /* non-finite output caught and cleared */
 };
 
@@ -74,6 +87,9 @@ extern const struct fx_constructor fx_constructors_basic[];
 /* Fill the common part; mask is limited to the channels that exist. */
 void fx_init(struct fx *fx, const struct fx_ops *ops,
              const struct cfg_block *cfg, const struct fx_env *env);
+/* Two blocks are the same block of two graphs: same name, type and input
+ * channels (any thread). */
+bool fx_same_block(const struct fx *a, const struct fx *b);
 
 /* Each block family's constructor (fx_<family>.c). */
 int fx_gain_create(const struct cfg_block *cfg, const struct fx_env *env,

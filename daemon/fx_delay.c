@@ -150,11 +150,44 @@ static void delay_destroy(struct fx *fx)
 	free(d);
 }
 
+/* RT thread: the same delay keeps its line (a new length starts empty and
+ * is warmed up instead). */
+static bool delay_adopt(struct fx *fx, const struct fx *old_fx)
+{
+	struct fx_delay *d = (struct fx_delay *)fx;
+	const struct fx_delay *old = (const struct fx_delay *)old_fx;
+
+	if (old->ring_len != d->ring_len || old->fractional != d->fractional ||
+	    old->max_frames != d->max_frames ||
+	    memcmp(old->taps_reversed, d->taps_reversed, sizeof(d->taps_reversed)) != 0)
+		return false;
+	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
+		const struct delay_line *from = &old->lines[ch];
+		struct delay_line *to = &d->lines[ch];
+
+		if (!from->ring != !to->ring || !from->history != !to->history)
+			return false;
+	}
+	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
+		const struct delay_line *from = &old->lines[ch];
+		struct delay_line *to = &d->lines[ch];
+
+		if (to->ring)
+			memcpy(to->ring, from->ring, d->ring_len * sizeof(float));
+		if (to->history)
+			memcpy(to->history, from->history,
+			       (HISTORY + d->max_frames) * sizeof(float));
+		to->pos = from->pos;
+	}
+	return true;
+}
+
 static const struct fx_ops delay_ops = {
 	.type = "delay",
 	.process = delay_process,
 	.reset = delay_reset,
 	.destroy = delay_destroy,
+	.adopt = delay_adopt,
 };
 
 /* Zeroed memory whose pages are already touched. */
@@ -243,6 +276,7 @@ int fx_delay_create(const struct cfg_block *cfg, const struct fx_env *env,
 		delay_destroy(&d->fx);
 		return r;
 	}
+	d->fx.warmup_frames = d->ring_len + FX_DELAY_FRAC_TAPS;
 	*ret = &d->fx;
 	return 0;
 }

@@ -164,12 +164,34 @@ static void compressor_reset(struct fx *fx)
 	memset(k->gain_db, 0, sizeof(k->gain_db));
 }
 
+/* The same compressor keeps its envelope through a parameter change. */
+static bool compressor_adopt(struct fx *fx, const struct fx *old_fx)
+{
+	struct fx_compressor *k = (struct fx_compressor *)fx;
+	const struct fx_compressor *old = (const struct fx_compressor *)old_fx;
+
+	memcpy(k->mean_square, old->mean_square, sizeof(k->mean_square));
+	memcpy(k->gain_db, old->gain_db, sizeof(k->gain_db));
+	if (k->link && !old->link)
+		for (unsigned ch = 1; ch < fx->channels_in; ch++)
+			k->gain_db[0] = fmin(k->gain_db[0], old->gain_db[ch]);
+	return true;
+}
+
 static const struct fx_ops compressor_ops = {
 	.type = "compressor",
 	.process = compressor_process,
 	.reset = compressor_reset,
 	.destroy = common_destroy,
+	.adopt = compressor_adopt,
 };
+
+/* Frames for an envelope of time constant ms to settle (7 time constants:
+ * below 0.1 %), the warm-up of a dynamics block started from rest. */
+static uint32_t settle_frames(double ms, unsigned rate)
+{
+	return ms_to_frames(7.0 * ms, rate);
+}
 
 int fx_compressor_create(const struct cfg_block *cfg, const struct fx_env *env,
                          struct fx **ret, char *err, size_t err_len)
@@ -191,6 +213,8 @@ int fx_compressor_create(const struct cfg_block *cfg, const struct fx_env *env,
 	k->rms_coef = time_coef(d->rms_ms, env->rate);
 	k->rms = d->detection == CFG_DETECT_RMS;
 	k->link = d->link;
+	k->c.fx.warmup_frames = settle_frames(fmax(fmax(d->attack_ms, d->release_ms),
+	                                           k->rms ? d->rms_ms : 0.0), env->rate);
 	*ret = &k->c.fx;
 	return 0;
 }
@@ -366,6 +390,7 @@ int fx_limiter_create(const struct cfg_block *cfg, const struct fx_env *env,
 		return -ENOMEM;
 	}
 	limiter_reset(&l->c.fx);
+	l->c.fx.warmup_frames = l->lookahead + settle_frames(d->release_ms, env->rate);
 	*ret = &l->c.fx;
 	return 0;
 }
@@ -419,11 +444,23 @@ static void gate_reset(struct fx *fx)
 	g->hold_left = 0;
 }
 
+static bool gate_adopt(struct fx *fx, const struct fx *old_fx)
+{
+	struct fx_gate *g = (struct fx_gate *)fx;
+	const struct fx_gate *old = (const struct fx_gate *)old_fx;
+
+	g->gain = old->gain;
+	g->hold_left = old->hold_left < g->hold_frames + 1 ? old->hold_left
+	                                                   : g->hold_frames + 1;
+	return true;
+}
+
 static const struct fx_ops gate_ops = {
 	.type = "gate",
 	.process = gate_process,
 	.reset = gate_reset,
 	.destroy = common_destroy,
+	.adopt = gate_adopt,
 };
 
 int fx_gate_create(const struct cfg_block *cfg, const struct fx_env *env,
@@ -443,6 +480,7 @@ int fx_gate_create(const struct cfg_block *cfg, const struct fx_env *env,
 	g->release = time_coef(d->release_ms, env->rate);
 	g->hold_frames = ms_to_frames(d->hold_ms, env->rate);
 	gate_reset(&g->c.fx);
+	g->c.fx.warmup_frames = settle_frames(fmax(d->attack_ms, d->release_ms), env->rate);
 	*ret = &g->c.fx;
 	return 0;
 }

@@ -53,8 +53,24 @@ static void filter_destroy(struct fx *fx)
 	free(f);
 }
 
+/* Keep the signal history of the same filter before its change: with the
+ * same sections on the same channels, the new coefficients continue from
+ * where the old ones were. */
+static bool filter_adopt(struct fx *fx, const struct fx *old_fx)
+{
+	struct fx_filter *f = (struct fx_filter *)fx;
+	const struct fx_filter *old = (const struct fx_filter *)old_fx;
+
+	if (old->n_sections != f->n_sections)
+		return false;
+	memcpy(f->state, old->state,
+	       (size_t)f->n_sections * fx->channels_in * sizeof(*f->state));
+	return true;
+}
+
 #define FILTER_OPS(name_) { .type = name_, .process = filter_process,         \
-                            .reset = filter_reset, .destroy = filter_destroy }
+                            .reset = filter_reset, .destroy = filter_destroy, \
+                            .adopt = filter_adopt }
 
 static const struct fx_ops biquad_ops = FILTER_OPS("biquad");
 static const struct fx_ops butterworth_ops = FILTER_OPS("butterworth");
@@ -83,6 +99,7 @@ static int filter_new(const struct cfg_block *cfg, const struct fx_env *env,
 	}
 	memcpy(f->coef, coef, n * sizeof(*coef));
 	fx_init(&f->fx, ops, cfg, env);
+	f->fx.warmup_frames = biquad_decay_frames(coef, n, 1e-4);
 	*ret = &f->fx;
 	return 0;
 }

@@ -92,6 +92,9 @@ static int fx_fir_create(const struct cfg_block *cfg, const struct fx_env *env,
 	fx_init(&b->fx, &fir_ops, cfg, env);
 	if ((r = make_filter(b, cfg, env, err, err_len)) < 0)
 		goto fail;
+	/* no state is taken over (its partial sums depend on the IR): a new
+	 * filter runs in the shadow until it has seen its length of input */
+	b->fx.warmup_frames = b->filter->taps;
 	for (unsigned ch = 0; ch < b->fx.channels_in; ch++) {
 		if (!(b->fx.channel_mask & (1u << ch)))
 			continue;

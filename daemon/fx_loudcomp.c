@@ -88,11 +88,25 @@ static void loudcomp_destroy(struct fx *fx)
 	free(l);
 }
 
+/* Keep the shelves' history and where the boost is: from there it moves
+ * to the new settings at its usual pace. */
+static bool loudcomp_adopt(struct fx *fx, const struct fx *old_fx)
+{
+	struct fx_loudcomp *l = (struct fx_loudcomp *)fx;
+	const struct fx_loudcomp *old = (const struct fx_loudcomp *)old_fx;
+
+	memcpy(l->state, old->state, sizeof(l->state));
+	if (old->fraction != l->fraction)
+		design(l, old->fraction);
+	return true;
+}
+
 static const struct fx_ops loudcomp_ops = {
 	.type = "loudness_comp",
 	.process = loudcomp_process,
 	.reset = loudcomp_reset,
 	.destroy = loudcomp_destroy,
+	.adopt = loudcomp_adopt,
 };
 
 int fx_loudcomp_create(const struct cfg_block *cfg, const struct fx_env *env,
@@ -121,6 +135,7 @@ int fx_loudcomp_create(const struct cfg_block *cfg, const struct fx_env *env,
 	l->high_boost_db = cfg->u.loudcomp.high_boost_db;
 	/* start where the volume is, not with a sweep */
 	design(l, target_fraction(l));
+	l->fx.warmup_frames = biquad_decay_frames(l->coef, 2, 1e-4);
 	*ret = &l->fx;
 	return 0;
 }

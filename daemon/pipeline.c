@@ -29,7 +29,15 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 			return r;
 		}
 		p->fx[p->n_fx++] = fx;
-		p->latency_frames += fx->latency_frames;
+		if (fx->bypass && fx->channels_out != fx->channels_in) {
+			snprintf(err, err_len, "block \"%s\": a mixer that turns %u "
+			         "channels into %u cannot be bypassed", fx->name,
+			         fx->channels_in, fx->channels_out);
+			pipeline_free(p);
+			return -EINVAL;
+		}
+		if (!fx->bypass)
+			p->latency_frames += fx->latency_frames;
 		env.channels = fx->channels_out;
 	}
 	p->channels_out = env.channels;
@@ -56,6 +64,15 @@ int pipeline_build_for(const struct dspd_config *cfg,
 	pipeline_free(*ret);
 	*ret = NULL;
 	return -EINVAL;
+}
+
+void pipeline_plan_from_config(struct pipeline_plan *plan,
+                               const struct dspd_config *cfg)
+{
+	plan->fade_frames = (uint32_t)lround(cfg->transition.crossfade_ms * cfg->rate / 1000.0);
+	plan->max_warmup_frames = (uint32_t)lround(cfg->transition.max_warmup_ms *
+	                                           cfg->rate / 1000.0);
+	plan->curve = cfg->transition.curve;
 }
 
 void pipeline_free(struct pipeline *p)
@@ -92,6 +109,8 @@ void pipeline_process(struct pipeline *p, float *const *bufs, uint32_t frames)
 		uint32_t mask = fx->channels_out != fx->channels_in ? UINT32_MAX
 		                                                    : fx->channel_mask;
 
+		if (fx->bypass)
+			continue;
 		fx->ops->process(fx, bufs, frames);
 		if (finite_channels(bufs, mask, fx->channels_out, frames))
 			continue;

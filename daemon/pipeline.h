@@ -13,10 +13,19 @@
 #include "config.h"
 #include "fx.h"
 
+/* How a graph replaces the one before it (transition.h). */
+struct pipeline_plan {
+	uint32_t fade_frames;         /* crossfade length, 0: switch at once */
+	uint32_t max_warmup_frames;   /* cap on the shadow run */
+	int curve;                    /* enum cfg_fade_curve */
+};
+
 struct pipeline {
+	uint64_t generation;          /* set by transition_submit() */
+	struct pipeline_plan plan;
 	unsigned channels_in;         /* channels entering the first block */
 	unsigned channels_out;        /* channels leaving the last block */
-	unsigned latency_frames;      /* sum of the blocks' latencies */
+	unsigned latency_frames;      /* sum of the applied blocks' latencies */
 	unsigned n_fx;
 	struct fx *fx[];
 };
@@ -38,7 +47,10 @@ int pipeline_build_for(const struct dspd_config *cfg,
                        const _Atomic float *master_gain, struct pipeline **ret,
                        char *err, size_t err_len);
 void pipeline_free(struct pipeline *p);
-/* Run every block.  A block whose output is not finite (NaN/Inf, from its
+/* The plan cfg->transition asks for (frames at cfg->rate). */
+void pipeline_plan_from_config(struct pipeline_plan *plan,
+                               const struct dspd_config *cfg);
+/* Run every block that is not bypassed.  A block whose output is not finite (NaN/Inf, from its
  * input or its own state) is reset and its output silenced for this period;
  * fx->resets counts it.  bufs has FX_MAX_CHANNELS rows of max_frames. */
 void pipeline_process(struct pipeline *p, float *const *bufs, uint32_t frames);

@@ -126,7 +126,7 @@ static const struct error_case error_cases[] = {
 	  { "/volume/gain: unknown key" } },
 	{ "unknown_block_key",
 	  "{\"pipeline\": [{\"type\": \"gain\", \"name\": \"g\", \"q\": 1}]}", 0,
-	  { "/pipeline/0/q: unknown key", "known: type, name, channels, db" } },
+	  { "/pipeline/0/q: unknown key", "known: type, name, channels, bypass, db" } },
 	/* integers */
 	{ "rate_type", "{\"rate\": \"48000\"}", 0,
 	  { "/rate: must be an integer, got string" } },

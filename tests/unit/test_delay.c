@@ -365,7 +365,7 @@ static const struct error_case error_cases[] = {
 	  { "/pipeline/0/speed_of_sound: must be a number, got boolean" } },
 	{ "{\"type\": \"delay\", \"name\": \"d\", \"value\": 1, \"delay\": 2}",
 	  { "/pipeline/0/delay: unknown key",
-	    "known: type, name, channels, value, unit, speed_of_sound" } },
+	    "known: type, name, channels, bypass, value, unit, speed_of_sound" } },
 	{ "{\"type\": \"delay\", \"name\": \"d\", \"value\": 1, \"channels\": [5]}",
 	  { "/pipeline/0/channels/0: channel 5 does not exist" } },
 };

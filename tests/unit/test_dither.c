@@ -327,7 +327,7 @@ static const struct error_case error_cases[] = {
 	{ "\"bits\": 16.5", "/pipeline/0/bits: must be an integer, got 16.5" },
 	{ "\"bits\": \"16\"", "/pipeline/0/bits: must be an integer, got string" },
 	{ "\"depth\": 16", "/pipeline/0/depth: unknown key (known: type, name,"
-	  " channels, kind, bits)" },
+	  " channels, bypass, kind, bits)" },
 };
 
 static void test_config_errors(void **state)

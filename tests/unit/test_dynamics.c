@@ -447,7 +447,7 @@ static const struct error_case error_cases[] = {
 	{ COMP("\"link\": \"yes\""),
 	  "/pipeline/0/link: must be true or false, got string" },
 	{ COMP("\"ceiling_db\": -1"),
-	  "/pipeline/0/ceiling_db: unknown key (known: type, name, channels, "
+	  "/pipeline/0/ceiling_db: unknown key (known: type, name, channels, bypass, "
 	  "threshold_db, ratio, attack_ms, release_ms, knee_db, makeup_gain_db,"
 	  " detection, rms_ms, link)" },
 	{ LIM("\"ceiling_db\": 0.5"),
@@ -459,7 +459,7 @@ static const struct error_case error_cases[] = {
 	{ LIM("\"release_ms\": null"),
 	  "/pipeline/0/release_ms: must be a number, got null" },
 	{ LIM("\"threshold_db\": -3"),
-	  "/pipeline/0/threshold_db: unknown key (known: type, name, channels, "
+	  "/pipeline/0/threshold_db: unknown key (known: type, name, channels, bypass, "
 	  "ceiling_db, lookahead_ms, release_ms)" },
 	{ GATE("\"threshold_db\": -151"),
 	  "/pipeline/0/threshold_db: must be a number between -150 and 0" },
@@ -472,7 +472,7 @@ static const struct error_case error_cases[] = {
 	{ GATE("\"range_db\": -80"),
 	  "/pipeline/0/range_db: must be a number between 0 and 150, got -80" },
 	{ GATE("\"ratio\": 2"),
-	  "/pipeline/0/ratio: unknown key (known: type, name, channels, "
+	  "/pipeline/0/ratio: unknown key (known: type, name, channels, bypass, "
 	  "threshold_db, attack_ms, hold_ms, release_ms, range_db)" },
 	{ GATE("\"channels\": [2]"),
 	  "/pipeline/0/channels/0: channel 2 does not exist" },

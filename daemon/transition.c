@@ -1,0 +1,228 @@
+/* transition.c - the graph hand-over of transition.h: adoption of state,
+ * the shadow warm-up, the crossfade (RT thread) and the graphs' way back to
+ * the control thread, which frees them. */
+#include "transition.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RETIRED_CAPACITY 64
+
+/* ---- RT thread ------------------------------------------------------- */
+
+/* Hand a graph back; if the ring is full (the control thread is behind),
+ * keep it and start nothing new until it is gone. */
+static void retire(struct transition *t, struct pipeline *p)
+{
+	if (!ring_push(&t->retired, &p))
+		t->retiring = p;
+}
+
+static const struct fx *find_same_block(const struct pipeline *p,
+                                        const struct fx *fx)
+{
+	for (unsigned i = 0; i < p->n_fx; i++)
+		if (fx_same_block(p->fx[i], fx))
+			return p->fx[i];
+	return NULL;
+}
+
+/* Step 1: state hand-over; what cannot take over state sets the warm-up. */
+static void begin(struct transition *t, struct pipeline *p)
+{
+	uint32_t warmup = 0;
+
+	for (unsigned i = 0; i < p->n_fx; i++) {
+		struct fx *fx = p->fx[i];
+		const struct fx *old = find_same_block(t->active, fx);
+
+		if (old && fx->ops->adopt && fx->ops->adopt(fx, old))
+			continue;
+		if (!fx->bypass && fx->warmup_frames > warmup)
+			warmup = fx->warmup_frames;
+	}
+	t->incoming = p;
+	t->warmup_left = warmup < p->plan.max_warmup_frames ? warmup
+	                                                    : p->plan.max_warmup_frames;
+	t->fade_pos = 0;
+	atomic_store_explicit(&t->phase, t->warmup_left ? TRANSITION_WARMUP
+	                      : TRANSITION_CROSSFADE, memory_order_relaxed);
+}
+
+/* Take the newest submitted graph when one may start now. */
+static void take_pending(struct transition *t)
+{
+	struct pipeline *p;
+
+	if (t->retiring) {
+		if (!ring_push(&t->retired, &t->retiring))
+			return;
+		t->retiring = NULL;
+	}
+	if (t->incoming && t->warmup_left == 0)
+		return;                 /* crossfading: the newest waits */
+	if (!atomic_load_explicit(&t->pending, memory_order_relaxed))
+		return;
+	p = atomic_exchange_explicit(&t->pending, NULL, memory_order_acq_rel);
+	if (!p)
+		return;
+	if (t->incoming) {
+		/* never heard: the newer graph takes its place */
+		retire(t, t->incoming);
+		atomic_fetch_add_explicit(&t->superseded, 1, memory_order_relaxed);
+	}
+	begin(t, p);
+}
+
+/* Gains of the two graphs at position x in (0, 1) of the crossfade. */
+static void fade_gains(int curve, float x, float *out_gain, float *in_gain)
+{
+	float s = sinf((float)M_PI_2 * x), c = cosf((float)M_PI_2 * x);
+
+	if (curve == CFG_FADE_EQUAL_POWER) {
+		*in_gain = s;
+		*out_gain = c;
+	} else {
+		*in_gain = s * s;
+		*out_gain = 1.0f - s * s;
+	}
+}
+
+static void crossfade(struct transition *t, float *const *bufs, uint32_t frames)
+{
+	const struct pipeline_plan *plan = &t->incoming->plan;
+	uint32_t n = plan->fade_frames - t->fade_pos;
+
+	if (n > frames)
+		n = frames;
+	for (uint32_t i = 0; i < n; i++) {
+		float x = ((float)(t->fade_pos + i) + 0.5f) / (float)plan->fade_frames;
+		float g_out, g_in;
+
+		fade_gains(plan->curve, x, &g_out, &g_in);
+		for (unsigned ch = 0; ch < t->channels_out; ch++)
+			bufs[ch][i] = g_out * bufs[ch][i] + g_in * t->shadow[ch][i];
+	}
+	/* past the end of the fade only the new graph is heard */
+	for (unsigned ch = 0; ch < t->channels_out; ch++)
+		memcpy(bufs[ch] + n, t->shadow[ch] + n, (frames - n) * sizeof(float));
+	t->fade_pos += n;
+}
+
+static void finish(struct transition *t)
+{
+	retire(t, t->active);
+	t->active = t->incoming;
+	t->incoming = NULL;
+	atomic_store_explicit(&t->active_generation, t->active->generation,
+	                      memory_order_release);
+	atomic_fetch_add_explicit(&t->completed, 1, memory_order_relaxed);
+	atomic_store_explicit(&t->phase, TRANSITION_IDLE, memory_order_relaxed);
+}
+
+void transition_process(struct transition *t, float *const *bufs,
+                        uint32_t frames)
+{
+	struct pipeline *in;
+
+	take_pending(t);
+	in = t->incoming;
+	if (!in) {
+		pipeline_process(t->active, bufs, frames);
+		return;
+	}
+	for (unsigned ch = 0; ch < in->channels_in; ch++)
+		memcpy(t->shadow[ch], bufs[ch], frames * sizeof(float));
+	pipeline_process(t->active, bufs, frames);
+	pipeline_process(in, t->shadow, frames);
+	if (t->warmup_left > 0) {
+		t->warmup_left -= t->warmup_left < frames ? t->warmup_left : frames;
+		if (t->warmup_left == 0)
+			atomic_store_explicit(&t->phase, TRANSITION_CROSSFADE,
+			                      memory_order_relaxed);
+		return;
+	}
+	crossfade(t, bufs, frames);
+	if (t->fade_pos >= in->plan.fade_frames)
+		finish(t);
+}
+
+/* ---- control thread -------------------------------------------------- */
+
+int transition_init(struct transition *t, struct pipeline *first,
+                    unsigned channels_out, unsigned max_frames)
+{
+	size_t stride = ((size_t)max_frames + 15) & ~(size_t)15;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if (posix_memalign((void **)&t->shadow_mem, 64,
+	                   stride * FX_MAX_CHANNELS * sizeof(float)) != 0)
+		return -ENOMEM;
+	memset(t->shadow_mem, 0, stride * FX_MAX_CHANNELS * sizeof(float));
+	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
+		t->shadow[ch] = t->shadow_mem + ch * stride;
+	if ((r = ring_init(&t->retired, sizeof(struct pipeline *), RETIRED_CAPACITY)) < 0) {
+		free(t->shadow_mem);
+		t->shadow_mem = NULL;
+		return r;
+	}
+	t->channels_out = channels_out;
+	t->max_frames = max_frames;
+	first->generation = t->next_generation = 1;
+	t->active = t->latest = first;
+	atomic_init(&t->pending, NULL);
+	atomic_init(&t->active_generation, 1);
+	atomic_init(&t->phase, TRANSITION_IDLE);
+	return 0;
+}
+
+uint64_t transition_submit(struct transition *t, struct pipeline *p)
+{
+	struct pipeline *displaced;
+
+	p->generation = ++t->next_generation;
+	displaced = atomic_exchange_explicit(&t->pending, p, memory_order_acq_rel);
+	/* the RT thread takes a graph only by swapping NULL in, so one still
+	 * here was never touched by it */
+	pipeline_free(displaced);
+	t->latest = p;
+	return p->generation;
+}
+
+unsigned transition_collect(struct transition *t)
+{
+	struct pipeline *p;
+	unsigned n = 0;
+
+	while (ring_pop(&t->retired, &p)) {
+		pipeline_free(p);
+		n++;
+	}
+	return n;
+}
+
+void transition_status(struct transition *t, struct transition_status *out)
+{
+	out->phase = atomic_load_explicit(&t->phase, memory_order_relaxed);
+	out->pending = atomic_load_explicit(&t->pending, memory_order_relaxed) != NULL;
+	out->active_generation = atomic_load_explicit(&t->active_generation,
+	                                              memory_order_acquire);
+	out->latest_generation = t->latest ? t->latest->generation : 0;
+	out->completed = atomic_load_explicit(&t->completed, memory_order_relaxed);
+	out->superseded = atomic_load_explicit(&t->superseded, memory_order_relaxed);
+}
+
+void transition_free(struct transition *t)
+{
+	transition_collect(t);
+	pipeline_free(atomic_exchange(&t->pending, NULL));
+	pipeline_free(t->incoming);
+	pipeline_free(t->retiring);
+	pipeline_free(t->active);
+	ring_free(&t->retired);
+	free(t->shadow_mem);
+	memset(t, 0, sizeof(*t));
+}
