@@ -1,8 +1,9 @@
-/* cmd_config.c - dspctl config check|reload|show and wait-ready.
+/* cmd_config.c - dspctl config check|reload|load|patch|show and wait-ready.
  *
  * The daemon reads configuration files itself, so file names are made
  * absolute here (relative to dspctl's working directory, not dspd's).
- * A rejected configuration exits 5 with every error printed.
+ * A rejected configuration exits 5 with every error printed; an applied
+ * one prints its change result (cmd_effect.c) on a terminal.
  * Single-threaded (dspctl's main thread). */
 #include "cmds.h"
 #include "jvalue.h"
@@ -16,6 +17,7 @@
 
 #define WAIT_READY_DEFAULT_S 30.0
 #define WAIT_READY_POLL_MS 100
+#define STDIN_MAX_BYTES (4u << 20)  /* config load -, config patch - */
 
 /* path made absolute; the caller frees it. */
 static char *absolute_path(const char *path)
@@ -119,16 +121,6 @@ int cmd_config_check(const struct options *o, int argc, char **argv)
 	return r;
 }
 
-static void show_reload(FILE *out, json_object *result)
-{
-	const char *path = jv_string(jv_field(result, "path"));
-	bool changed = false;
-
-	jv_bool(jv_field(result, "changed"), &changed);
-	fprintf(out, "%s %s\n", changed ? "reloaded" : "unchanged",
-		path ? path : "");
-}
-
 int cmd_config_reload(const struct options *o, int argc, char **argv)
 {
 	json_object *params = NULL;
@@ -139,8 +131,194 @@ int cmd_config_reload(const struct options *o, int argc, char **argv)
 	if (r == EXIT_OK)
 		r = path_params("config reload", file, &params);
 	if (r == EXIT_OK)
-		r = ctl_simple(o, "config.reload", file ? params : NULL,
-			       o->tty ? show_reload : NULL);
+		r = ctl_change(o, "config.reload", file ? params : NULL);
+	json_object_put(params);
+	return r;
+}
+
+/* All of stdin as text without NUL bytes; the caller frees it. */
+static int read_stdin(const char *command, char **ret_text, size_t *ret_len)
+{
+	int r = read_all(stdin, STDIN_MAX_BYTES, ret_text, ret_len);
+
+	if (r == -EFBIG)
+		return usage_error("%s: standard input is larger than %u MiB",
+				   command, STDIN_MAX_BYTES >> 20);
+	if (r < 0) {
+		fprintf(stderr, "dspctl: %s: cannot read standard input: %s\n",
+			command, strerror(-r));
+		return EXIT_USAGE;
+	}
+	if (strlen(*ret_text) != *ret_len) {
+		free(*ret_text);
+		return usage_error("%s: standard input contains a NUL byte",
+				   command);
+	}
+	return EXIT_OK;
+}
+
+/* {"path": FILE resolved} or, for "-", {"text": stdin}. */
+static int load_params(const char *file, json_object **ret_params)
+{
+	char *text;
+	size_t len;
+	int r;
+
+	if (*file == '\0')
+		return usage_error("config load: the file name is empty");
+	if (strcmp(file, "-") == 0) {
+		r = read_stdin("config load", &text, &len);
+		if (r != EXIT_OK)
+			return r;
+		*ret_params = json_object_new_object();
+		json_object_object_add(*ret_params, "text",
+				       json_object_new_string_len(text, (int)len));
+		free(text);
+		return EXIT_OK;
+	}
+	text = realpath(file, NULL);
+	if (!text) {
+		fprintf(stderr, "dspctl: config load: %s: %s\n", file,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	*ret_params = json_object_new_object();
+	json_object_object_add(*ret_params, "path", json_object_new_string(text));
+	free(text);
+	return EXIT_OK;
+}
+
+int cmd_config_load(const struct options *o, int argc, char **argv)
+{
+	json_object *params = NULL;
+	const char *file = NULL;
+	size_t n;
+	int r = parse_args("config load", argc, argv, NULL, 0, &file, 1, &n);
+
+	if (r == EXIT_OK && n == 0)
+		r = usage_error("config load: missing FILE (or - for standard "
+				"input)");
+	if (r == EXIT_OK)
+		r = load_params(file, &params);
+	if (r == EXIT_OK)
+		r = ctl_change(o, "config.load", params);
+	json_object_put(params);
+	return r;
+}
+
+/* A JSON pointer: empty (the whole document) or starting with "/". */
+static int check_pointer(const char *command, const char *what,
+			 const char *pointer)
+{
+	if (*pointer != '\0' && *pointer != '/')
+		return usage_error("%s: %s \"%s\" is not a JSON pointer (it "
+				   "starts with /, as in /pipeline/0/db)", command,
+				   what, pointer);
+	return EXIT_OK;
+}
+
+/* How many words each operation takes after its name. */
+static int patch_op_words(const char *op)
+{
+	static const struct { const char *op; int words; } ops[] = {
+		{ "add", 2 }, { "replace", 2 }, { "test", 2 },
+		{ "remove", 1 }, { "move", 2 }, { "copy", 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(op, ops[i].op) == 0)
+			return ops[i].words;
+	return -1;
+}
+
+int config_patch_op(const char *command, int argc, char **argv,
+		    json_object **ret_op)
+{
+	const char *words[3];
+	bool from_first;
+	size_t n;
+	int want, r = parse_args(command, argc, argv, NULL, 0, words, 3, &n);
+
+	if (r != EXIT_OK)
+		return r;
+	if (n == 0)
+		return usage_error("%s: missing OP (add, remove, replace, move, "
+				   "copy or test)", command);
+	want = patch_op_words(words[0]);
+	if (want < 0)
+		return usage_error("%s: \"%s\" is not add, remove, replace, "
+				   "move, copy or test", command, words[0]);
+	from_first = strcmp(words[0], "move") == 0 || strcmp(words[0], "copy") == 0;
+	if ((int)n - 1 != want)
+		return usage_error("%s: %s takes %s", command, words[0],
+				   from_first ? "FROM PATH" :
+				   want == 1 ? "PATH only" : "PATH VALUE");
+	r = check_pointer(command, from_first ? "FROM" : "PATH", words[1]);
+	if (r == EXIT_OK && from_first)
+		r = check_pointer(command, "PATH", words[2]);
+	if (r != EXIT_OK)
+		return r;
+	*ret_op = json_object_new_object();
+	json_object_object_add(*ret_op, "op", json_object_new_string(words[0]));
+	if (from_first)
+		json_object_object_add(*ret_op, "from",
+				       json_object_new_string(words[1]));
+	json_object_object_add(*ret_op, "path", json_object_new_string(
+		words[from_first ? 2 : 1]));
+	if (want == 2 && !from_first)
+		json_object_object_add(*ret_op, "value", cli_value(words[2]));
+	return EXIT_OK;
+}
+
+/* A JSON array of operation objects from stdin. */
+static int stdin_patch(json_object **ret_ops)
+{
+	const char *why = "not an array";
+	json_object *ops;
+	char *text;
+	size_t len;
+	int r = read_stdin("config patch", &text, &len);
+
+	if (r != EXIT_OK)
+		return r;
+	ops = rpc_parse_json(text, len, &why);
+	free(text);
+	if (!json_object_is_type(ops, json_type_array) ||
+	    json_object_array_length(ops) == 0) {
+		json_object_put(ops);
+		return usage_error("config patch: standard input is not a JSON "
+				   "array of operations: %s", ops ? "empty" : why);
+	}
+	for (size_t i = 0; i < json_object_array_length(ops); i++) {
+		if (!jv_string(jv_field(json_object_array_get_idx(ops, i), "op"))) {
+			json_object_put(ops);
+			return usage_error("config patch: operation %zu of standard "
+					   "input is not an object with an \"op\"", i);
+		}
+	}
+	*ret_ops = ops;
+	return EXIT_OK;
+}
+
+int cmd_config_patch(const struct options *o, int argc, char **argv)
+{
+	json_object *ops = NULL, *op = NULL, *params;
+	int r;
+
+	if (argc == 1 && strcmp(argv[0], "-") == 0) {
+		r = stdin_patch(&ops);
+	} else {
+		r = config_patch_op("config patch", argc, argv, &op);
+		if (r == EXIT_OK) {
+			ops = json_object_new_array();
+			json_object_array_add(ops, op);
+		}
+	}
+	if (r != EXIT_OK)
+		return r;
+	params = json_object_new_object();
+	json_object_object_add(params, "ops", ops);
+	r = ctl_change(o, "config.patch", params);
 	json_object_put(params);
 	return r;
 }

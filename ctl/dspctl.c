@@ -52,6 +52,22 @@ const struct command ctl_commands[] = {
 	{ "xruns", "", "xrun counters and the most recent xruns", "", cmd_xruns },
 	{ "pipeline", "", "the DSP blocks, their channels and settings", "",
 	  cmd_pipeline },
+	{ "effect add", "TYPE NAME [KEY=VALUE...] [POS]", "add a block: gain g db=-3;"
+	  " VALUE is JSON or\ntext; POS: --before NAME, --after NAME or\n"
+	  "--index N (default: the end)", "--before=none --after=none "
+	  "--index=none", cmd_effect_add },
+	{ "effect add", "'{JSON block}' [POS]", "add a block given as one JSON "
+	  "object with\n\"type\" and \"name\"", "", cmd_effect_add },
+	{ "effect remove", "NAME", "remove a block", "", cmd_effect_remove },
+	{ "effect bypass", "NAME [on|off]", "keep a block (and its state) but do "
+	  "not\napply it (on, the default) or apply it again", "on off",
+	  cmd_effect_bypass },
+	{ "effect set", "NAME KEY=VALUE...", "change a block's values; KEY: db,\n"
+	  "bands/1/gain_db (a JSON pointer in the block)", "", cmd_effect_set },
+	{ "effect list", "", "the same as pipeline", "", cmd_effect_list },
+	{ "batch", "[FILE|-]", "apply the changes of FILE (default: stdin),\n"
+	  "one per line (effect add|remove|bypass|set,\nconfig patch), all "
+	  "together or none", "@file", cmd_batch },
 	{ "loudness", "[--reset]", "EBU R128 loudness of the loudness tap;\n"
 	  "--reset restarts the integrated measurement", "--reset", cmd_loudness },
 	{ "get gain", "", "the master gain, e.g. \"-6.0 dB (muted)\"", "",
@@ -75,13 +91,23 @@ const struct command ctl_commands[] = {
 	{ "config reload", "[FILE]", "reload the configuration (or switch to\n"
 	  "FILE); exit 5 with every error if rejected", "@file",
 	  cmd_config_reload },
+	{ "config load", "FILE|-", "replace the whole configuration with FILE\n"
+	  "(-: JSON text from stdin); exit 5 if rejected", "@file",
+	  cmd_config_load },
+	{ "config patch", "OP PATH [VALUE]", "one JSON Patch (RFC 6902) operation on "
+	  "the\nactive configuration: add|replace|test PATH\nVALUE, remove PATH, "
+	  "move|copy FROM PATH", "add remove replace move copy test",
+	  cmd_config_patch },
+	{ "config patch", "-", "a JSON array of operations from stdin", "",
+	  cmd_config_patch },
 	{ "config show", "", "the active configuration as JSON", "",
 	  cmd_config_show },
 	{ "call", "METHOD [PARAMS]", "send any JSON-RPC request (PARAMS: a JSON\n"
 	  "object or array) and print its result", "hello status stats gain.get "
 	  "gain.set gain.adjust mute.get mute.set mute.toggle levels xruns "
 	  "pipeline.list loudness loudness.reset config.get config.validate "
-	  "config.reload", cmd_call },
+	  "config.reload config.load config.patch effect.add effect.remove "
+	  "effect.bypass effect.set batch", cmd_call },
 };
 const size_t ctl_n_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 
@@ -111,8 +137,10 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < ctl_n_commands; i++)
 		put_command_help(out, &ctl_commands[i]);
 	fputs(
-"Setters print the new value only when stdout is a terminal (always with\n"
-"--json).  Arguments after the command are not options: dspctl set gain -6.\n"
+"Setters and changes print the new value or what the change did (applied:\n"
+"topology change, crossfade 20 ms) only when stdout is a terminal (always\n"
+"with --json).  Arguments after the command are not options: dspctl set\n"
+"gain -6.  A change is all or nothing: a rejected one changes nothing.\n"
 "\n"
 "Options (before the command):\n"
 "  -s, --socket PATH      control or monitor socket (default: $DSPD_SOCKET,\n"
@@ -126,11 +154,12 @@ static void usage(FILE *out)
 "Exit status:\n"
 "  0  success\n"
 "  1  dspd answered with an error, or with a reply dspctl cannot read\n"
-"  2  usage error\n"
+"  2  usage error (nothing was sent), also an input file dspctl cannot read\n"
 "  3  dspd unreachable (no socket, not running, hung up) or no answer in time\n"
 "  4  permission denied (control socket, or a changing command on the\n"
 "     read-only monitor socket)\n"
-"  5  configuration rejected (config check, config reload)\n", out);
+"  5  configuration or change rejected (config check|reload|load|patch,\n"
+"     effect add|remove|bypass|set, batch): every error is printed\n", out);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)

@@ -67,14 +67,28 @@ static void put_gain(FILE *out, json_object *p)
 		fprintf(out, ", by pid %s uid %s", pid, uid);
 }
 
+/* "applied parameters: effect.set eq1 (generation 7) by pid 12 uid 0",
+ * "active generation 7", "rejected: SIGHUP reload: <errors>" */
 static void put_config(FILE *out, json_object *p)
 {
-	json_object *errors = jv_field(p, "errors");
+	json_object *errors = jv_field(p, "errors"), *by = jv_field(p, "by");
 	const char *path = jv_string(jv_field(p, "path"));
+	const char *what = jv_string(jv_field(p, "what"));
+	const char *class = jv_string(jv_field(p, "class"));
+	char generation[24], pid[24], uid[24];
 
 	fputs(or_unknown(jv_string(jv_field(p, "outcome"))), out);
-	if (path)
+	if (class)
+		fprintf(out, " %s", class);
+	if (what)
+		fprintf(out, ": %s", what);
+	else if (path)
 		fprintf(out, " %s", path);
+	if (jv_count(jv_field(p, "generation"), generation, sizeof(generation)))
+		fprintf(out, " (generation %s)", generation);
+	if (jv_count(jv_field(by, "pid"), pid, sizeof(pid)) &&
+	    jv_count(jv_field(by, "uid"), uid, sizeof(uid)))
+		fprintf(out, " by pid %s uid %s", pid, uid);
 	for (size_t i = 0; i < jv_length(errors); i++)
 		fprintf(out, "%s%s", i ? "; " : ": ", or_unknown(jv_string(
 			json_object_array_get_idx(errors, i))));

@@ -18,7 +18,6 @@ struct daemon {
 	struct engine *engine;
 	struct ctl_context ctx;
 	struct dspd_config cfg;
-	const char *socket_override;
 	struct event *tick, *sig_term, *sig_int, *sig_hup;
 };
 
@@ -35,9 +34,13 @@ void daemon_log_config_errors(const struct cfg_errors *errs, int r,
                               const char *path);
 /* Create and start an engine for cfg, logging what was negotiated. */
 int daemon_start_engine(const struct dspd_config *cfg, struct engine **ret);
-/* ctx->reload: validate, then switch engines if anything changed. */
+/* Reload path (NULL: the active file) as SIGHUP does: read, validate,
+ * apply (ctl_apply_config), telling systemd RELOADING/READY around it. */
 int daemon_reload(struct ctl_context *ctx, const char *path,
-                  struct cfg_errors *errs, bool *ret_changed);
+                  const struct ctl_origin *by, struct cfg_errors *errs,
+                  struct ctl_change_result *res);
+/* ctx->restart: a new engine for next, or the old one back. */
+int daemon_restart_engine(struct ctl_context *ctx, const struct dspd_config *next);
 void daemon_notify_status(struct daemon *d);
 /* Loudness metering for the running engine, as d->cfg asks (logs errors). */
 void daemon_start_loudness(struct daemon *d);

@@ -1,8 +1,7 @@
-/* lifecycle.c - configuration identity, engine start and reload (see
- * daemon.h).  A reload validates the complete new configuration first; on
- * any error the running configuration and engine stay untouched.  A valid
- * configuration that differs replaces the engine; if the new one cannot
- * start, the previous configuration is started again.  Control thread. */
+/* lifecycle.c - configuration identity, engine start, reload from the file
+ * (SIGHUP, config.reload) and the engine restart a device or rate change
+ * needs (see daemon.h).  What a reload changes and how is apply.c's; this
+ * file reads the file and tells systemd.  Control thread. */
 #include "daemon.h"
 
 #include <errno.h>
@@ -90,6 +89,9 @@ int daemon_load_config(const char *path, struct dspd_config *cfg,
 			snprintf(id->path, sizeof(id->path), "%s", path);
 		sha256_hex(text, len, id->sha256);
 		id->loaded_at = (int64_t)time(NULL);
+		id->changed_at_ns = id->loaded_at * 1000000000;
+		id->source = "file";
+		id->edits = 0;
 		json_object_put(id->json);
 		id->json = json_tokener_parse(text);
 	}
@@ -169,39 +171,16 @@ void daemon_notify_status(struct daemon *d)
 	           (unsigned long long)(st.xruns_capture + st.xruns_playback));
 }
 
-static void notify_config(struct ctl_context *ctx, const char *outcome,
-                          const char *path, const struct cfg_errors *errs)
+/* ctx->restart: replace the running engine by one for next; on failure
+ * restart the old configuration.  Returns 0, or -errno when the new one
+ * failed (the old one runs again), or -ENOTRECOVERABLE when neither runs. */
+int daemon_restart_engine(struct ctl_context *ctx, const struct dspd_config *next)
 {
-	json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "outcome", json_object_new_string(outcome));
-	json_object_object_add(p, "path", json_object_new_string(path));
-	json_object_object_add(p, "sha256", json_object_new_string(ctx->config.sha256));
-	if (errs) {
-		json_object *arr = json_object_new_array();
-		unsigned shown = errs->count < CFG_MAX_ERRORS ? errs->count : CFG_MAX_ERRORS;
-
-		for (unsigned i = 0; i < shown; i++) {
-			char msg[sizeof(errs->msg[i])];
-
-			snprintf(msg, sizeof(msg), "%s", errs->msg[i]);
-			proto_utf8_scrub(msg);
-			json_object_array_add(arr, json_object_new_string(msg));
-		}
-		json_object_object_add(p, "errors", arr);
-	}
-	ctl_notify(ctx, CTL_TOPIC_CONFIG, "config", p);
-}
-
-/* Replace the running engine by one for next; on failure restart the old
- * configuration.  Returns 0, or -errno when the new one failed (the old one
- * runs again), or -ENOTRECOVERABLE when neither runs. */
-static int switch_engine(struct daemon *d, const struct dspd_config *next)
-{
+	struct daemon *d = ctx->daemon;
 	struct engine *e;
 	int r;
 
-	ctl_abort_recordings(&d->ctx, "the configuration was reloaded");
+	ctl_abort_recordings(&d->ctx, "the devices were restarted for a new configuration");
 	loudness_stop(d->ctx.loudness);
 	d->ctx.loudness = NULL;
 	engine_stop(d->engine);
@@ -210,6 +189,8 @@ static int switch_engine(struct daemon *d, const struct dspd_config *next)
 	if ((r = daemon_start_engine(next, &e)) == 0) {
 		d->cfg = *next;
 	} else if (daemon_start_engine(&d->cfg, &e) < 0) {
+		log_err("cannot restart the previous configuration either; exiting");
+		event_base_loopbreak(d->base);
 		return -ENOTRECOVERABLE;
 	}
 	d->engine = d->ctx.engine = e;
@@ -217,59 +198,52 @@ static int switch_engine(struct daemon *d, const struct dspd_config *next)
 	return r;
 }
 
-int daemon_reload(struct ctl_context *ctx, const char *path,
-                  struct cfg_errors *errs, bool *ret_changed)
+/* Read, hash and validate a file into next (its pipeline is checked when
+ * it is applied). */
+static int load_next(const char *path, struct ctl_next_config *next,
+                     struct cfg_errors *errs)
 {
-	static struct dspd_config next;
-	struct daemon *d = ctx->daemon;
-	struct ctl_config_identity id = { .json = NULL };
+	size_t len = 0;
+	char *text = read_text(path, &len);
+	int r;
+
+	errs->count = 0;
+	next->json = NULL;
+	if (!text)
+		return config_load_file(path, &next->cfg, errs);
+	r = ctl_next_from_text(text, len, path, "file", next, errs);
+	free(text);
+	if (r == 0 && !realpath(path, next->path))
+		snprintf(next->path, sizeof(next->path), "%s", path);
+	return r;
+}
+
+int daemon_reload(struct ctl_context *ctx, const char *path,
+                  const struct ctl_origin *by, struct cfg_errors *errs,
+                  struct ctl_change_result *res)
+{
+	static struct ctl_next_config next;
 	const char *file = path ? path : ctx->config.path;
 	int r;
 
-	*ret_changed = false;
+	memset(res, 0, sizeof(*res));
 	/* systemd waits for READY=1 before it considers the reload done */
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
 	           monotonic_usec(), file);
 	log_info("reloading %s", file);
-	r = daemon_load_config(file, &next, &id, errs);
-	if (r == 0 && d->socket_override)
-		snprintf(next.socket_path, sizeof(next.socket_path), "%s", d->socket_override);
+	r = load_next(file, &next, errs);
 	if (r < 0) {
-		daemon_log_config_errors(errs, r, file);
-		log_err("reload rejected; the running configuration stays");
-		notify_config(ctx, "rejected", file, errs);
-	} else if (memcmp(&next, &d->cfg, sizeof(next)) == 0) {
-		log_info("configuration unchanged");
+		json_object_put(next.json);
+		ctl_config_rejected(ctx, by, file, errs, r);
 	} else {
-		if (strcmp(next.socket_path, d->cfg.socket_path) != 0)
-			log_warning("control.socket changes only at restart");
-		r = switch_engine(d, &next);
-		if (r == -ENOTRECOVERABLE) {
-			log_err("cannot restart the previous configuration either; exiting");
-			event_base_loopbreak(d->base);
-		} else if (r < 0) {
-			snprintf(errs->msg[0], sizeof(errs->msg[0]),
-			         "%.120s: valid, but the devices could not start with it (%s); "
-			         "the previous configuration runs again", file, strerror(-r));
-			errs->count = 1;
-		} else {
-			*ret_changed = true;
-			log_info("new configuration running");
-		}
+		r = ctl_apply_config(ctx, &next, by, errs, res);
 	}
-	if (r == 0) {
-		json_object_put(ctx->config.json);
-		ctx->config = id;
-		if (*ret_changed || path)
-			notify_config(ctx, "reloaded", ctx->config.path, NULL);
-	} else {
-		json_object_put(id.json);
-	}
-	if (!d->engine) {
+	if (!ctx->engine) {
 		sd_notify(0, "STOPPING=1\nSTATUS=no configuration can start the devices; exiting");
 		return r;
 	}
 	sd_notify(0, "READY=1");
-	daemon_notify_status(d);
+	if (ctx->daemon)
+		daemon_notify_status(ctx->daemon);
 	return r;
 }

@@ -198,10 +198,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	static struct cfg_errors errs;
 	struct daemon *d = arg;
-	bool changed;
 
 	if (sig == SIGHUP) {
-		daemon_reload(&d->ctx, NULL, &errs, &changed);
+		struct ctl_origin by = { .method = "SIGHUP", .what = "SIGHUP reload" };
+		struct ctl_change_result res;
+
+		daemon_reload(&d->ctx, NULL, &by, &errs, &res);
 		return;
 	}
 	log_info("%s received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -355,7 +357,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
-		case 's': d.socket_override = optarg; break;
+		case 's': d.ctx.socket_override = optarg; break;
 		case 'C': check_only = true; break;
 		case 'R': render = true; break;
 		case 'v': verbosity++; break;
@@ -382,12 +384,12 @@ int main(int argc, char **argv)
 		daemon_log_config_errors(&errs, r, config_path);
 		return EXIT_CONFIG;
 	}
-	if (d.socket_override) {
-		if (strcmp(d.socket_override, d.cfg.monitor_socket_path) == 0) {
-			log_err("--socket %s is the monitor socket of %s", d.socket_override, config_path);
+	if (d.ctx.socket_override) {
+		if (strcmp(d.ctx.socket_override, d.cfg.monitor_socket_path) == 0) {
+			log_err("--socket %s is the monitor socket of %s", d.ctx.socket_override, config_path);
 			return 2;
 		}
-		snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s", d.socket_override);
+		snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s", d.ctx.socket_override);
 	}
 	if (check_only || render) {
 		if (check_only)
@@ -408,7 +410,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 
 	d.ctx.daemon = &d;
-	d.ctx.reload = daemon_reload;
+	d.ctx.restart = daemon_restart_engine;
+	d.ctx.running = &d.cfg;
 	d.ctx.started_ns = now_monotonic_ns();
 	/* the sockets first: a second dspd must fail on the socket it cannot
 	 * have, not on a busy sound card */

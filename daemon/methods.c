@@ -28,10 +28,17 @@ static const char *const p_mute_set[] = { "mute", "ramp_ms", NULL };
 static const char *const p_ramp[] = { "ramp_ms", NULL };
 static const char *const p_levels[] = { "window_ms", NULL };
 static const char *const p_path[] = { "path", NULL };
-static const char *const p_validate[] = { "path", "config", NULL };
+static const char *const p_validate[] = { "path", "config", "text", NULL };
 static const char *const p_subscribe[] = { "topics", "interval_ms", NULL };
 static const char *const p_unsubscribe[] = { "topics", NULL };
 static const char *const p_record[] = { "tap", "seconds", NULL };
+static const char *const p_load[] = { "path", "config", "text", NULL };
+static const char *const p_patch[] = { "ops", NULL };
+static const char *const p_effect_add[] = { "block", "before", "after", "index", NULL };
+static const char *const p_name[] = { "name", NULL };
+static const char *const p_bypass[] = { "name", "bypass", NULL };
+static const char *const p_effect_set[] = { "name", "values", NULL };
+static const char *const p_batch[] = { "changes", NULL };
 
 static const struct method method_table[] = {
 	{ "hello",           handle_hello,           false, none },
@@ -51,6 +58,13 @@ static const struct method method_table[] = {
 	{ "config.get",      handle_config_get,      false, none },
 	{ "config.validate", handle_config_validate, false, p_validate },
 	{ "config.reload",   handle_config_reload,   true,  p_path },
+	{ "config.load",     handle_config_load,     true,  p_load },
+	{ "config.patch",    handle_config_patch,    true,  p_patch },
+	{ "effect.add",      handle_effect_add,      true,  p_effect_add },
+	{ "effect.remove",   handle_effect_remove,   true,  p_name },
+	{ "effect.bypass",   handle_effect_bypass,   true,  p_bypass },
+	{ "effect.set",      handle_effect_set,      true,  p_effect_set },
+	{ "batch",           handle_batch,           true,  p_batch },
 	{ "subscribe",       handle_subscribe,       false, p_subscribe },
 	{ "unsubscribe",     handle_unsubscribe,     false, p_unsubscribe },
 	{ "record",          handle_record,          false, p_record },
@@ -138,6 +152,14 @@ uint64_t monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int64_t realtime_ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 void format_utc(int64_t realtime_ns, char *out, size_t len)

@@ -53,10 +53,38 @@ struct ctl_session {
 };
 
 struct ctl_config_identity {
+	char path[4096];                  /* the file it came from (or was edited from) */
+	char sha256[65];                  /* of the text that was validated */
+	int64_t loaded_at;                /* CLOCK_REALTIME seconds: file or inline load */
+	int64_t changed_at_ns;            /* CLOCK_REALTIME of the last change applied */
+	const char *source;               /* "file", "inline" or "edit" */
+	unsigned edits;                   /* runtime edits since loaded_at */
+	json_object *json;                /* the active configuration document */
+};
+
+/* A configuration parsed and validated (all but its pipeline's own
+ * checks), ready for ctl_apply_config(). */
+struct ctl_next_config {
+	struct dspd_config cfg;
+	json_object *json;                /* its document, owned */
 	char path[4096];
 	char sha256[65];
-	int64_t loaded_at;                /* CLOCK_REALTIME seconds */
-	json_object *json;                /* the active configuration as loaded */
+	const char *source;               /* "file", "inline" or "edit" */
+};
+
+/* Who asked for a change, for logs and the "config" notification. */
+struct ctl_origin {
+	const char *method;               /* "SIGHUP", "config.reload", "effect.set"... */
+	const struct ctl_session *session;  /* NULL: a signal */
+	char what[160];                   /* e.g. "effect.set eq1" */
+};
+
+/* What applying a configuration did. */
+struct ctl_change_result {
+	unsigned changes;                 /* enum cfg_change bits, 0: unchanged */
+	uint64_t generation;              /* of the pipeline that carries it */
+	double crossfade_ms;              /* of the graph change, 0 if none */
+	double warmup_ms;                 /* at most, before the crossfade */
 };
 
 struct ctl_context {
@@ -64,12 +92,15 @@ struct ctl_context {
 	struct ctl_server *servers[2];    /* control, monitor (either may be NULL) */
 	uint64_t started_ns;              /* CLOCK_MONOTONIC at startup */
 	struct ctl_config_identity config;
-	/* Validate path (NULL: the active path) and, when valid and different,
-	 * switch to it.  Returns 0, or -errno with every error in errs. */
-	int (*reload)(struct ctl_context *ctx, const char *path,
-	              struct cfg_errors *errs, bool *ret_changed);
-	void *daemon;                     /* for reload */
+	struct dspd_config *running;      /* the configuration applied */
+	/* Replace the engine by one for next (devices, rate... changed); on
+	 * failure the previous configuration runs again.  Returns 0, -errno
+	 * (the old one runs) or -ENOTRECOVERABLE (nothing runs). */
+	int (*restart)(struct ctl_context *ctx, const struct dspd_config *next);
+	void *daemon;                     /* for restart (NULL in tests) */
+	const char *socket_override;      /* --socket: wins over control.socket */
 	enum eng_state last_state;
+	uint64_t active_generation;       /* last seen by ctl_tick */
 	uint64_t levels_skipped;
 	struct loudness *loudness;        /* NULL unless loudness.tap is set */
 };
@@ -83,6 +114,30 @@ char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
                        const struct rpc_request *req);
 /* Comma-free list of method names for `hello`. */
 json_object *methods_names(void);
+
+/* ---- applying a configuration (apply.c) ---- */
+
+/* Apply next in the least disruptive way config_diff() allows: a new graph
+ * crossfaded in, a volume ramp, new settings, or (devices, rate...) a
+ * restart of the streams.  The pipeline is built before anything changes;
+ * on any error nothing running changes, errs says what and where, and the
+ * rejection is logged and notified.  Takes next->json in every case.
+ * Returns 0 or -errno. */
+int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
+                     const struct ctl_origin *by, struct cfg_errors *errs,
+                     struct ctl_change_result *res);
+/* Parse and validate a document (an edit or an inline configuration) into
+ * next, which takes doc.  origin prefixes the error messages. */
+int ctl_next_from_json(json_object *doc, const char *origin, const char *source,
+                       struct ctl_next_config *next, struct cfg_errors *errs);
+/* The same from text (comments allowed). */
+int ctl_next_from_text(const char *text, size_t len, const char *origin,
+                       const char *source, struct ctl_next_config *next,
+                       struct cfg_errors *errs);
+/* Log and notify a configuration that was refused before ctl_apply_config
+ * (it could not even be parsed). */
+void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
+                         const char *path, const struct cfg_errors *errs, int r);
 
 /* ---- transport, implemented by ctl_server.c ---- */
 

@@ -1,12 +1,20 @@
-/* methods_config.c - config.get, config.validate and config.reload.  A
- * configuration is always validated completely before anything changes;
- * the switch itself is the daemon's (ctx->reload).  Control thread only. */
+/* methods_config.c - config.get, config.validate, config.reload,
+ * config.load and config.patch, and what every changing method answers (the
+ * change result, or -32003 with every error).  A configuration is always
+ * validated completely before anything changes; applying it is apply.c's.
+ * Control thread only. */
 #include "methods_internal.h"
 #include "daemon.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "config_diff.h"
+#include "config_edit.h"
+#include "transition.h"
 
 static json_object *errors_json(const struct cfg_errors *errs, int r,
                                 const char *path)
@@ -30,17 +38,98 @@ static json_object *errors_json(const struct cfg_errors *errs, int r,
 	return arr;
 }
 
+void config_identity_add(struct ctl_context *ctx, json_object *o)
+{
+	const struct ctl_config_identity *id = &ctx->config;
+	struct transition_status ts;
+	char when[64];
+
+	engine_transition_status(ctx->engine, &ts);
+	json_object_object_add(o, "path", json_object_new_string(id->path));
+	json_object_object_add(o, "sha256", json_object_new_string(id->sha256));
+	format_utc(id->loaded_at * 1000000000, when, sizeof(when));
+	json_object_object_add(o, "loaded_at", json_object_new_string(when));
+	format_utc(id->changed_at_ns, when, sizeof(when));
+	json_object_object_add(o, "changed_at", json_object_new_string(when));
+	json_object_object_add(o, "source", json_object_new_string(id->source ? id->source : "file"));
+	json_object_object_add(o, "edits", json_object_new_int64(id->edits));
+	json_object_object_add(o, "generation", json_object_new_int64((int64_t)ts.latest_generation));
+	json_object_object_add(o, "active_generation",
+	                       json_object_new_int64((int64_t)ts.active_generation));
+}
+
+json_object *change_result_json(struct ctl_context *ctx,
+                                const struct ctl_change_result *res)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "changed", json_object_new_boolean(res->changes != 0));
+	json_object_object_add(o, "class", json_object_new_string(config_change_name(res->changes)));
+	json_object_object_add(o, "path", json_object_new_string(ctx->config.path));
+	json_object_object_add(o, "sha256", json_object_new_string(ctx->config.sha256));
+	json_object_object_add(o, "source", json_object_new_string(ctx->config.source));
+	json_object_object_add(o, "edits", json_object_new_int64(ctx->config.edits));
+	json_object_object_add(o, "generation", json_object_new_int64((int64_t)res->generation));
+	json_object_object_add(o, "warmup_ms", json_number(res->warmup_ms, 0.1));
+	json_object_object_add(o, "crossfade_ms", json_number(res->crossfade_ms, 0.1));
+	return o;
+}
+
+int config_rejected(struct ctl_context *ctx, const struct cfg_errors *errs,
+                    int r, const char *path, struct rpc_error *err)
+{
+	json_object *running = json_object_new_object();
+
+	rpc_error_set(err, RPC_CONFIG_REJECTED, NULL, "rejected");
+	err->data = json_object_new_object();
+	json_object_object_add(err->data, "errors", errors_json(errs, r, path));
+	json_object_object_add(running, "path", json_object_new_string(ctx->config.path));
+	json_object_object_add(running, "sha256", json_object_new_string(ctx->config.sha256));
+	json_object_object_add(err->data, "running", running);
+	return r < 0 ? r : -EINVAL;
+}
+
+void origin_init(struct ctl_origin *by, const struct ctl_session *session,
+                 const char *method, const char *fmt, ...)
+{
+	va_list ap;
+
+	by->method = method;
+	by->session = session;
+	va_start(ap, fmt);
+	vsnprintf(by->what, sizeof(by->what), fmt, ap);
+	va_end(ap);
+}
+
+int apply_edited(struct ctl_context *ctx, struct ctl_session *session,
+                 json_object *doc, const struct ctl_origin *by,
+                 json_object **ret, struct rpc_error *err)
+{
+	static struct ctl_next_config next;
+	static struct cfg_errors errs;
+	struct ctl_change_result res;
+	int r;
+
+	memset(next.path, 0, sizeof(next.path));
+	r = ctl_next_from_json(doc, by->method, "edit", &next, &errs);
+	if (r < 0) {
+		ctl_config_rejected(ctx, by, by->method, &errs, r);
+		json_object_put(next.json);
+		return config_rejected(ctx, &errs, r, by->method, err);
+	}
+	if ((r = ctl_apply_config(ctx, &next, by, &errs, &res)) < 0)
+		return config_rejected(ctx, &errs, r, by->method, err);
+	*ret = change_result_json(ctx, &res);
+	return 0;
+}
+
 int handle_config_get(struct ctl_context *ctx, struct ctl_session *session,
                       const struct rpc_request *req, json_object **ret,
                       struct rpc_error *err)
 {
 	json_object *o = json_object_new_object();
-	char when[64];
 
-	format_utc(ctx->config.loaded_at * 1000000000, when, sizeof(when));
-	json_object_object_add(o, "path", json_object_new_string(ctx->config.path));
-	json_object_object_add(o, "loaded_at", json_object_new_string(when));
-	json_object_object_add(o, "sha256", json_object_new_string(ctx->config.sha256));
+	config_identity_add(ctx, o);
 	json_object_object_add(o, "config", json_object_get(ctx->config.json));
 	*ret = o;
 	return 0;
@@ -116,28 +205,118 @@ int handle_config_reload(struct ctl_context *ctx, struct ctl_session *session,
                          struct rpc_error *err)
 {
 	static struct cfg_errors errs;
+	struct ctl_change_result res;
+	struct ctl_origin by;
 	const char *path;
-	bool changed = false;
-	json_object *o;
 	int r;
 
 	if ((r = string_param(req, "path", &path, err)) < 0)
 		return r;
-	errs.count = 0;
-	r = ctx->reload(ctx, path, &errs, &changed);
-	if (r < 0) {
-		rpc_error_set(err, RPC_CONFIG_REJECTED, NULL, "rejected");
-		err->data = json_object_new_object();
-		json_object_object_add(err->data, "errors",
-		                       errors_json(&errs, r, path ? path : ctx->config.path));
-		json_object_object_add(err->data, "running",
-		                       json_object_new_string(ctx->config.path));
-		return r;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "changed", json_object_new_boolean(changed));
-	json_object_object_add(o, "path", json_object_new_string(ctx->config.path));
-	json_object_object_add(o, "sha256", json_object_new_string(ctx->config.sha256));
-	*ret = o;
+	origin_init(&by, session, "config.reload", "config.reload %.140s",
+	            path ? path : ctx->config.path);
+	r = daemon_reload(ctx, path, &by, &errs, &res);
+	if (r < 0)
+		return config_rejected(ctx, &errs, r, path ? path : ctx->config.path, err);
+	*ret = change_result_json(ctx, &res);
 	return 0;
+}
+
+/* config.load: a whole configuration from a file, an object or text. */
+int handle_config_load(struct ctl_context *ctx, struct ctl_session *session,
+                       const struct rpc_request *req, json_object **ret,
+                       struct rpc_error *err)
+{
+	static struct ctl_next_config next;
+	static struct cfg_errors errs;
+	struct ctl_change_result res;
+	json_object *obj = NULL, *text = NULL;
+	struct ctl_origin by;
+	const char *path;
+	int r, given;
+
+	if ((r = string_param(req, "path", &path, err)) < 0)
+		return r;
+	if (req->params) {
+		json_object_object_get_ex(req->params, "config", &obj);
+		json_object_object_get_ex(req->params, "text", &text);
+	}
+	given = !!path + !!obj + !!text;
+	if (given != 1) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "path",
+		              "give exactly one of \"path\", \"config\" and \"text\"");
+		return -EINVAL;
+	}
+	if (path) {
+		origin_init(&by, session, "config.load", "config.load %.140s", path);
+		r = daemon_reload(ctx, path, &by, &errs, &res);
+		if (r < 0)
+			return config_rejected(ctx, &errs, r, path, err);
+		*ret = change_result_json(ctx, &res);
+		return 0;
+	}
+	if (obj && !json_object_is_type(obj, json_type_object)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "config", "must be an object (a configuration)");
+		return -EINVAL;
+	}
+	if (text && !json_object_is_type(text, json_type_string)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "text", "must be a string (a configuration)");
+		return -EINVAL;
+	}
+	origin_init(&by, session, "config.load", "config.load (inline)");
+	memset(next.path, 0, sizeof(next.path));
+	snprintf(next.path, sizeof(next.path), "inline");
+	if (obj)
+		r = ctl_next_from_json(json_object_get(obj), "inline", "inline", &next, &errs);
+	else
+		r = ctl_next_from_text(json_object_get_string(text),
+		                       (size_t)json_object_get_string_len(text), "inline",
+		                       "inline", &next, &errs);
+	if (r < 0) {
+		json_object_put(next.json);
+		ctl_config_rejected(ctx, &by, "inline", &errs, r);
+		return config_rejected(ctx, &errs, r, "inline", err);
+	}
+	if ((r = ctl_apply_config(ctx, &next, &by, &errs, &res)) < 0)
+		return config_rejected(ctx, &errs, r, "inline", err);
+	*ret = change_result_json(ctx, &res);
+	return 0;
+}
+
+/* config.patch: RFC 6902 operations on the active document. */
+int handle_config_patch(struct ctl_context *ctx, struct ctl_session *session,
+                        const struct rpc_request *req, json_object **ret,
+                        struct rpc_error *err)
+{
+	json_object *ops = NULL, *doc;
+	struct ctl_origin by;
+	char msg[320];
+	int r;
+
+	if (!req->params || !json_object_object_get_ex(req->params, "ops", &ops) ||
+	    !json_object_is_type(ops, json_type_array)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "ops",
+		              "required: an array of JSON Patch (RFC 6902) operations");
+		return -EINVAL;
+	}
+	origin_init(&by, session, "config.patch", "config.patch (%zu ops)",
+	            json_object_array_length(ops));
+	doc = json_object_get(NULL);
+	if (json_object_deep_copy(ctx->config.json, &doc, NULL) < 0)
+		return -ENOMEM;
+	if ((r = config_edit_patch(doc, ops, msg, sizeof(msg))) < 0) {
+		json_object_put(doc);
+		return edit_rejected(ctx, &by, msg, r, err);
+	}
+	return apply_edited(ctx, session, doc, &by, ret, err);
+}
+
+int edit_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
+                  const char *msg, int r, struct rpc_error *err)
+{
+	static struct cfg_errors errs;
+
+	errs.count = 1;
+	snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s: %s", by->method, msg);
+	ctl_config_rejected(ctx, by, by->method, &errs, r);
+	return config_rejected(ctx, &errs, r, by->method, err);
 }

@@ -3,6 +3,7 @@
  * validates its params, asks the engine, builds the result.
  * Control thread only. */
 #include "methods_internal.h"
+#include "transition.h"
 
 #include <errno.h>
 #include <string.h>
@@ -70,6 +71,20 @@ static double uptime_s(const struct ctl_context *ctx)
 	return (monotonic_ns() - ctx->started_ns) / 1e9;
 }
 
+static json_object *transition_json(struct engine *e)
+{
+	static const char *const phases[] = { "idle", "warmup", "crossfade" };
+	json_object *o = json_object_new_object();
+	struct transition_status ts;
+
+	engine_transition_status(e, &ts);
+	json_object_object_add(o, "state", json_object_new_string(phases[ts.phase]));
+	json_object_object_add(o, "pending", json_object_new_boolean(ts.pending));
+	json_object_object_add(o, "completed", json_object_new_int64((int64_t)ts.completed));
+	json_object_object_add(o, "superseded", json_object_new_int64((int64_t)ts.superseded));
+	return o;
+}
+
 int handle_status(struct ctl_context *ctx, struct ctl_session *session,
                   const struct rpc_request *req, json_object **ret,
                   struct rpc_error *err)
@@ -97,9 +112,9 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "mlock", json_object_new_boolean(st.mlock));
 	json_object_object_add(o, "load", load_json(&st));
 	json_object_object_add(o, "gain", gain_json(&st));
-	json_object_object_add(cfg, "path", json_object_new_string(ctx->config.path));
-	json_object_object_add(cfg, "sha256", json_object_new_string(ctx->config.sha256));
+	config_identity_add(ctx, cfg);
 	json_object_object_add(o, "config", cfg);
+	json_object_object_add(o, "transition", transition_json(ctx->engine));
 	*ret = o;
 	return 0;
 }

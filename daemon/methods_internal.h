@@ -13,6 +13,7 @@ typedef int (*method_fn)(struct ctl_context *ctx, struct ctl_session *session,
 json_object *json_number(double v, double resolution);
 /* "2026-11-25T12:00:00.123Z" */
 void format_utc(int64_t realtime_ns, char *out, size_t len);
+int64_t realtime_ns_now(void);
 uint64_t monotonic_ns(void);
 json_object *xrun_json(const struct eng_xrun *x);
 json_object *levels_json(struct ctl_context *ctx, uint64_t *since, double window_ms);
@@ -45,5 +46,34 @@ int handle_record(struct ctl_context *, struct ctl_session *, const struct rpc_r
 
 /* A handler that answers later returns this with *ret_result NULL. */
 #define METHOD_DEFERRED 1
+
+/* ---- configuration changes (methods_config.c) ---- */
+
+/* path, sha256, loaded_at, changed_at, source, edits, generations */
+void config_identity_add(struct ctl_context *ctx, json_object *o);
+/* The answer to a change that was applied. */
+json_object *change_result_json(struct ctl_context *ctx,
+                                const struct ctl_change_result *res);
+/* -32003 "rejected" with every error and the running identity. */
+int config_rejected(struct ctl_context *ctx, const struct cfg_errors *errs,
+                    int r, const char *path, struct rpc_error *err);
+/* An edit that could not be made (msg says why): logged, notified, -32003. */
+int edit_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
+                  const char *msg, int r, struct rpc_error *err);
+void origin_init(struct ctl_origin *by, const struct ctl_session *session,
+                 const char *method, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Validate and apply an edited copy of the active document (taken). */
+int apply_edited(struct ctl_context *ctx, struct ctl_session *session,
+                 json_object *doc, const struct ctl_origin *by,
+                 json_object **ret, struct rpc_error *err);
+
+int handle_config_load(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_config_patch(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_effect_add(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_effect_remove(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_effect_bypass(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_effect_set(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_batch(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 
 #endif

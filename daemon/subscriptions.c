@@ -5,6 +5,7 @@
  * (the next one is fresh), and one that lets important events pile up is
  * closed by the transport with a final error. */
 #include "methods_internal.h"
+#include "transition.h"
 #include "loudness.h"
 
 #include <errno.h>
@@ -340,6 +341,28 @@ static void any_recording(struct ctl_session *s, void *data)
 		*taps |= 1u << s->record->tap;
 }
 
+/* A new graph is heard alone now (its crossfade ended): say so. */
+static void notify_active_graph(struct ctl_context *ctx)
+{
+	struct transition_status ts;
+	json_object *p;
+	char when[64];
+
+	engine_transition_status(ctx->engine, &ts);
+	if (ts.active_generation == ctx->active_generation)
+		return;
+	ctx->active_generation = ts.active_generation;
+	if (ts.active_generation <= 1)
+		return;      /* a fresh engine's first graph */
+	p = json_object_new_object();
+	format_utc(realtime_ns_now(), when, sizeof(when));
+	json_object_object_add(p, "outcome", json_object_new_string("active"));
+	json_object_object_add(p, "generation", json_object_new_int64((int64_t)ts.active_generation));
+	json_object_object_add(p, "at", json_object_new_string(when));
+	json_object_object_add(p, "sha256", json_object_new_string(ctx->config.sha256));
+	ctl_notify(ctx, CTL_TOPIC_CONFIG, "config", p);
+}
+
 void ctl_tick(struct ctl_context *ctx)
 {
 	struct eng_status st;
@@ -354,6 +377,7 @@ void ctl_tick(struct ctl_context *ctx)
 		ctx->last_state = st.state;
 		ctl_notify(ctx, CTL_TOPIC_STATE, "state", p);
 	}
+	notify_active_graph(ctx);
 	for (int i = 0; i < 2; i++)
 		if (ctx->servers[i]) {
 			ctl_server_foreach(ctx->servers[i], levels_due, ctx);

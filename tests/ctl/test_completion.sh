@@ -39,7 +39,7 @@ expect "set stats status" dspctl s
 expect "--json" dspctl --js
 expect "gain mute" dspctl set ""
 expect "gain" dspctl adjust ""
-expect "check reload show" dspctl config ""
+expect "check load patch reload show" dspctl config ""
 expect "off on" dspctl set mute o
 expect "capture playback" dspctl record --tap ""
 expect "xrun,gain" dspctl monitor --topics xrun,g
@@ -49,5 +49,11 @@ expect "studio.conf" dspctl -s /tmp/x.sock --json config reload st
 expect "script studio.conf" dspctl --socket ""
 expect "--prometheus" dspctl stats --
 expect "mute.get mute.set mute.toggle" dspctl call mute.
+expect "add bypass list remove set" dspctl effect ""
+expect "off on" dspctl effect bypass eq1 o
+expect "--after --before --index" dspctl effect add gain g2 --
+expect "move" dspctl config patch m
+expect "studio.conf" dspctl batch stu
+expect "effect.add effect.bypass effect.remove effect.set" dspctl call effect.
 [ "$fails" -eq 0 ] && echo "test_completion: ok"
 exit "$fails"

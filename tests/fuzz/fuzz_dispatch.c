@@ -37,6 +37,7 @@ static const char good_text[] =
 	"{ \"rate\": 48000, \"period_frames\": 256, \"periods\": 4,\n"
 	"  \"capture\": { \"device\": \"null\", \"channels\": 2, \"format\": \"S16_LE\" },\n"
 	"  \"playback\": { \"device\": \"null\", \"channels\": 2, \"format\": \"S16_LE\" },\n"
+	"  \"realtime\": { \"enabled\": false, \"mlock\": false },\n"
 	"  \"pipeline\": [ { \"type\": \"gain\", \"name\": \"master\", \"db\": -6 } ] }\n";
 static const char bad_text[] =
 	"{ \"rate\": 1, \"period_frames\": \"big\",\n"
@@ -58,34 +59,28 @@ static void write_file(const char *path, const char *text)
 		die("cannot write", path);
 }
 
-/* ctx->reload: validate like the daemon does, never switch engines. */
-static int fuzz_reload(struct ctl_context *c, const char *path,
-                       struct cfg_errors *errs, bool *ret_changed)
+/* ctx->restart: the fuzzer keeps its one engine on the null PCM, so a
+ * change of devices or rate is refused (everything else is applied for
+ * real: new graphs go to the running engine). */
+static int fuzz_restart(struct ctl_context *c, const struct dspd_config *next)
 {
-	static struct dspd_config scratch;
-
-	*ret_changed = false;
-	return config_load_file(path ? path : c->config.path, &scratch, errs);
+	(void)c;
+	(void)next;
+	return -EPERM;
 }
 
+static struct dspd_config running;
+
+/* The engine runs good_text on ALSA's null PCM. */
 static void setup_engine(void)
 {
-	static struct dspd_config cfg;
+	struct cfg_errors errs;
 	char err[512] = "";
 	int r;
 
-	config_defaults(&cfg);
-	snprintf(cfg.capture.device, sizeof(cfg.capture.device), "null");
-	snprintf(cfg.playback.device, sizeof(cfg.playback.device), "null");
-	cfg.capture.format = cfg.playback.format = SND_PCM_FORMAT_S16_LE;
-	cfg.period_frames = 256;
-	cfg.periods = 4;
-	cfg.realtime.enabled = false;
-	cfg.realtime.mlock = false;
-	cfg.n_blocks = 1;
-	cfg.blocks[0] = (struct cfg_block){ .type = CFG_BLOCK_GAIN, .name = "master",
-	                                    .db = -6.0, .channel_mask = ~0u };
-	r = engine_create(&ctx.engine, &cfg, err, sizeof(err));
+	if (config_load_string(good_text, strlen(good_text), GOOD_CONF, &running, &errs) < 0)
+		die("the fuzzer's own configuration is invalid", errs.msg[0]);
+	r = engine_create(&ctx.engine, &running, err, sizeof(err));
 	if (r < 0)
 		die("engine_create on the ALSA null PCM failed", err);
 }
@@ -103,7 +98,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(ctx.config.path, sizeof(ctx.config.path), "%s", GOOD_CONF);
 	sha256_hex(good_text, strlen(good_text), ctx.config.sha256);
 	ctx.config.json = json_tokener_parse(good_text);
-	ctx.reload = fuzz_reload;
+	ctx.restart = fuzz_restart;
+	ctx.running = &running;
+	ctx.config.source = "file";
 	ctx.last_state = ENG_STARTING;
 	return 0;
 }

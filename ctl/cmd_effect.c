@@ -1,0 +1,610 @@
+/* cmd_effect.c - dspctl effect add|remove|bypass|set|list and batch: edits
+ * of the running pipeline, and the printer of every change result.
+ *
+ * Each change is built by a function that only checks words and makes the
+ * request's params (usage errors exit 2, nothing sent), so `batch` turns
+ * each line of its file into the same params the single commands send, and
+ * sends them all in one request that applies all or none.  A change dspd
+ * rejects exits 5 with every error printed (cli.c).
+ * Single-threaded (dspctl's main thread). */
+#include "cmds.h"
+#include "jvalue.h"
+#include "render.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_MAX_CHANGES 64       /* the protocol's limit per batch */
+#define BATCH_MAX_WORDS 256        /* per line of a batch file */
+#define INPUT_MAX_BYTES (4u << 20) /* a batch file, config load - */
+
+json_object *cli_value(const char *text)
+{
+	const char *why = NULL;
+	json_object *value = rpc_parse_json(text, strlen(text), &why);
+
+	/* NULL without a reason is the JSON literal null */
+	if (!value && why)
+		value = json_object_new_string(text);
+	return value;
+}
+
+int read_all(FILE *in, size_t max, char **ret_text, size_t *ret_len)
+{
+	size_t len = 0, cap = 0;
+	char *text = NULL;
+
+	errno = 0;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 2) {
+			size_t grown = cap ? cap * 2 : 65536;
+			char *bigger = realloc(text, grown);
+
+			if (!bigger) {
+				free(text);
+				return -ENOMEM;
+			}
+			text = bigger;
+			cap = grown;
+		}
+		n = fread(text + len, 1, cap - len - 1, in);
+		len += n;
+		if (len > max) {
+			free(text);
+			return -EFBIG;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(in)) {
+		int err = errno ? errno : EIO;
+
+		free(text);
+		return -err;
+	}
+	text[len] = '\0';
+	*ret_text = text;
+	*ret_len = len;
+	return 0;
+}
+
+/* ", warmup 10 ms, crossfade 20 ms" for the non-zero ones. */
+static void put_transition(FILE *out, json_object *result)
+{
+	double ms;
+
+	if (jv_number(jv_field(result, "warmup_ms"), &ms) && ms > 0)
+		fprintf(out, ", warmup %g ms", ms);
+	if (jv_number(jv_field(result, "crossfade_ms"), &ms) && ms > 0)
+		fprintf(out, ", crossfade %g ms", ms);
+}
+
+void render_change(FILE *out, json_object *result)
+{
+	const char *class = jv_string(jv_field(result, "class"));
+	char generation[32];
+	bool changed = true;
+
+	jv_bool(jv_field(result, "changed"), &changed);
+	if (!changed) {
+		fputs("unchanged\n", out);
+		return;
+	}
+	fputs("applied", out);
+	if (class && strcmp(class, "restart") == 0)
+		fputs(": restart, streams reopened: audio was interrupted", out);
+	else if (class && strcmp(class, "none") != 0)
+		fprintf(out, ": %s change", class);
+	put_transition(out, result);
+	if (jv_count(jv_field(result, "generation"), generation,
+		     sizeof(generation)))
+		fprintf(out, " (generation %s)", generation);
+	fputc('\n', out);
+}
+
+int ctl_change(const struct options *o, const char *method, json_object *params)
+{
+	return ctl_simple(o, method, params, o->tty ? render_change : NULL);
+}
+
+/* argv[0..argc) as "KEY=VALUE" members of obj; keys pass through key_fix
+ * (NULL: kept as they are), which returns NULL for a refused key. */
+static int add_assignments(const char *command, int argc, const char **argv,
+			   json_object *obj,
+			   const char *(*key_fix)(const char *command,
+						  const char *key))
+{
+	for (int i = 0; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		char *key;
+		const char *fixed;
+		int r = EXIT_OK;
+
+		if (!eq || eq == argv[i])
+			return usage_error("%s: \"%s\" is not KEY=VALUE", command,
+					   argv[i]);
+		key = strndup(argv[i], (size_t)(eq - argv[i]));
+		if (!key)
+			return usage_error("%s: out of memory", command);
+		fixed = key_fix ? key_fix(command, key) : key;
+		if (!fixed)
+			r = EXIT_USAGE;
+		else if (json_object_object_get_ex(obj, fixed, NULL))
+			r = usage_error("%s: %s given twice", command, fixed);
+		else
+			json_object_object_add(obj, fixed, cli_value(eq + 1));
+		free(key);
+		if (r != EXIT_OK)
+			return r;
+	}
+	return EXIT_OK;
+}
+
+/* effect add: the block's own keys; type and name come first, as words. */
+static const char *block_key(const char *command, const char *key)
+{
+	if (strcmp(key, "type") == 0 || strcmp(key, "name") == 0) {
+		usage_error("%s: give the %s as a word (TYPE NAME), not as %s=",
+			    command, key, key);
+		return NULL;
+	}
+	return key;
+}
+
+/* effect set: a JSON pointer relative to the block, sent without its
+ * leading "/"; the name and type are not values. */
+static const char *set_key(const char *command, const char *key)
+{
+	const char *member = key + (key[0] == '/');
+
+	if (*member == '\0') {
+		usage_error("%s: \"%s\" names the whole block, not a value",
+			    command, key);
+		return NULL;
+	}
+	if (strcmp(member, "type") == 0 || strcmp(member, "name") == 0) {
+		usage_error("%s: the %s of a block cannot be set (remove the "
+			    "block and add it again)", command, member);
+		return NULL;
+	}
+	return member;
+}
+
+/* A block given as one JSON object; it must carry its type and name. */
+static int json_block(const char *command, const char *text,
+		      json_object **ret_block)
+{
+	const char *why = "not an object";
+	json_object *block = rpc_parse_json(text, strlen(text), &why);
+
+	if (!json_object_is_type(block, json_type_object)) {
+		json_object_put(block);
+		return usage_error("%s: the block is not a JSON object: %s",
+				   command, why);
+	}
+	if (!jv_string(jv_field(block, "type")) ||
+	    !jv_string(jv_field(block, "name"))) {
+		json_object_put(block);
+		return usage_error("%s: the block needs a string \"type\" and "
+				   "\"name\"", command);
+	}
+	*ret_block = block;
+	return EXIT_OK;
+}
+
+/* TYPE NAME [KEY=VALUE...] as a block object. */
+static int word_block(const char *command, size_t n, const char **words,
+		      json_object **ret_block)
+{
+	json_object *block;
+	int r;
+
+	if (n < 2)
+		return usage_error("%s: missing %s", command, n ? "NAME" : "TYPE");
+	for (size_t i = 0; i < 2; i++)
+		if (*words[i] == '\0' || strchr(words[i], '='))
+			return usage_error("%s: \"%s\" is not a block %s (give "
+					   "TYPE NAME before KEY=VALUE)", command,
+					   words[i], i ? "name" : "type");
+	block = json_object_new_object();
+	json_object_object_add(block, "type", json_object_new_string(words[0]));
+	json_object_object_add(block, "name", json_object_new_string(words[1]));
+	r = add_assignments(command, (int)n - 2, words + 2, block, block_key);
+	if (r != EXIT_OK) {
+		json_object_put(block);
+		return r;
+	}
+	*ret_block = block;
+	return EXIT_OK;
+}
+
+/* --before NAME | --after NAME | --index N into params. */
+static int add_position(const char *command, struct arg_option *where,
+			json_object *params)
+{
+	struct arg_option *chosen = NULL;
+	char *end;
+	long index;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (!where[i].seen)
+			continue;
+		if (chosen)
+			return usage_error("%s: %s and %s exclude each other",
+					   command, chosen->name, where[i].name);
+		chosen = &where[i];
+	}
+	if (!chosen)
+		return EXIT_OK;
+	if (chosen != &where[2]) {
+		if (*chosen->value == '\0')
+			return usage_error("%s: %s: the block name is empty",
+					   command, chosen->name);
+		json_object_object_add(params, chosen->name + 2,
+				       json_object_new_string(chosen->value));
+		return EXIT_OK;
+	}
+	errno = 0;
+	index = strtol(chosen->value, &end, 10);
+	if (chosen->value[0] < '0' || chosen->value[0] > '9' || *end != '\0' ||
+	    errno || index > INT_MAX)
+		return usage_error("%s: --index: \"%s\" is not a position (0 is "
+				   "the first block)", command, chosen->value);
+	json_object_object_add(params, "index", json_object_new_int((int)index));
+	return EXIT_OK;
+}
+
+static int effect_add_params(const char *command, int argc, char **argv,
+			     json_object **ret_params)
+{
+	struct arg_option where[] = {
+		{ .name = "--before", .takes_value = true },
+		{ .name = "--after", .takes_value = true },
+		{ .name = "--index", .takes_value = true },
+	};
+	const char **words = calloc((size_t)argc + 1, sizeof(*words));
+	json_object *block = NULL, *params = NULL;
+	size_t n;
+	int r = words ? parse_args(command, argc, argv, where, 3, words,
+				   (size_t)argc, &n)
+		      : usage_error("%s: out of memory", command);
+
+	if (r == EXIT_OK && n == 0)
+		r = usage_error("%s: missing TYPE NAME [KEY=VALUE...] or a JSON "
+				"block", command);
+	else if (r == EXIT_OK && words[0][0] == '{' && n > 1)
+		r = usage_error("%s: unexpected argument \"%s\" after the JSON "
+				"block", command, words[1]);
+	else if (r == EXIT_OK)
+		r = words[0][0] == '{' ? json_block(command, words[0], &block)
+				       : word_block(command, n, words, &block);
+	if (r == EXIT_OK) {
+		params = json_object_new_object();
+		json_object_object_add(params, "block", block);
+		r = add_position(command, where, params);
+	}
+	free(words);
+	if (r != EXIT_OK) {
+		json_object_put(params);
+		return r;
+	}
+	*ret_params = params;
+	return EXIT_OK;
+}
+
+/* {"name": NAME}, with the one optional word of effect bypass. */
+static int name_params(const char *command, int argc, char **argv,
+		       const char **ret_extra, json_object **ret_params)
+{
+	const char *words[2] = { NULL, NULL };
+	size_t n;
+	int r = parse_args(command, argc, argv, NULL, 0, words,
+			   ret_extra ? 2 : 1, &n);
+
+	if (r != EXIT_OK)
+		return r;
+	if (n == 0 || *words[0] == '\0')
+		return usage_error("%s: missing NAME", command);
+	if (ret_extra)
+		*ret_extra = words[1];
+	*ret_params = json_object_new_object();
+	json_object_object_add(*ret_params, "name",
+			       json_object_new_string(words[0]));
+	return EXIT_OK;
+}
+
+static int effect_remove_params(const char *command, int argc, char **argv,
+				json_object **ret_params)
+{
+	return name_params(command, argc, argv, NULL, ret_params);
+}
+
+static int effect_bypass_params(const char *command, int argc, char **argv,
+				json_object **ret_params)
+{
+	const char *state = NULL;
+	int r = name_params(command, argc, argv, &state, ret_params);
+
+	if (r != EXIT_OK)
+		return r;
+	if (state && strcmp(state, "on") != 0 && strcmp(state, "off") != 0) {
+		json_object_put(*ret_params);
+		*ret_params = NULL;
+		return usage_error("%s: \"%s\" is not on or off", command, state);
+	}
+	json_object_object_add(*ret_params, "bypass", json_object_new_boolean(
+		!state || strcmp(state, "on") == 0));
+	return EXIT_OK;
+}
+
+static int effect_set_params(const char *command, int argc, char **argv,
+			     json_object **ret_params)
+{
+	const char **words = calloc((size_t)argc + 1, sizeof(*words));
+	json_object *values = json_object_new_object(), *params;
+	size_t n;
+	int r = words ? parse_args(command, argc, argv, NULL, 0, words,
+				   (size_t)argc, &n)
+		      : usage_error("%s: out of memory", command);
+
+	if (r == EXIT_OK && (n == 0 || *words[0] == '\0'))
+		r = usage_error("%s: missing NAME", command);
+	else if (r == EXIT_OK && n == 1)
+		r = usage_error("%s: missing KEY=VALUE", command);
+	if (r == EXIT_OK)
+		r = add_assignments(command, (int)n - 1, words + 1, values,
+				    set_key);
+	if (r == EXIT_OK) {
+		params = json_object_new_object();
+		json_object_object_add(params, "name",
+				       json_object_new_string(words[0]));
+		json_object_object_add(params, "values", values);
+		*ret_params = params;
+	} else {
+		json_object_put(values);
+	}
+	free(words);
+	return r;
+}
+
+typedef int (*build_fn)(const char *command, int argc, char **argv,
+			json_object **ret_params);
+
+/* Build the params with build, then send them as method. */
+static int run_change(const struct options *o, const char *command,
+		      const char *method, build_fn build, int argc, char **argv)
+{
+	json_object *params = NULL;
+	int r = build(command, argc, argv, &params);
+
+	if (r == EXIT_OK)
+		r = ctl_change(o, method, params);
+	json_object_put(params);
+	return r;
+}
+
+int cmd_effect_add(const struct options *o, int argc, char **argv)
+{
+	return run_change(o, "effect add", "effect.add", effect_add_params,
+			  argc, argv);
+}
+
+int cmd_effect_remove(const struct options *o, int argc, char **argv)
+{
+	return run_change(o, "effect remove", "effect.remove",
+			  effect_remove_params, argc, argv);
+}
+
+int cmd_effect_bypass(const struct options *o, int argc, char **argv)
+{
+	return run_change(o, "effect bypass", "effect.bypass",
+			  effect_bypass_params, argc, argv);
+}
+
+int cmd_effect_set(const struct options *o, int argc, char **argv)
+{
+	return run_change(o, "effect set", "effect.set", effect_set_params,
+			  argc, argv);
+}
+
+int cmd_effect_list(const struct options *o, int argc, char **argv)
+{
+	size_t n;
+	int r = parse_args("effect list", argc, argv, NULL, 0, NULL, 0, &n);
+
+	return r != EXIT_OK ? r : ctl_simple(o, "pipeline.list", NULL,
+					     render_pipeline);
+}
+
+/* ---- batch --------------------------------------------------------------- */
+
+static int config_patch_change(const char *command, int argc, char **argv,
+			       json_object **ret_params)
+{
+	json_object *op = NULL, *ops;
+	int r = config_patch_op(command, argc, argv, &op);
+
+	if (r != EXIT_OK)
+		return r;
+	ops = json_object_new_array();
+	json_object_array_add(ops, op);
+	*ret_params = json_object_new_object();
+	json_object_object_add(*ret_params, "ops", ops);
+	return EXIT_OK;
+}
+
+/* The changes a batch line may hold: dspctl's words for them. */
+static const struct batch_change {
+	const char *words[2];
+	const char *method;
+	build_fn build;
+} batch_changes[] = {
+	{ { "effect", "add" }, "effect.add", effect_add_params },
+	{ { "effect", "remove" }, "effect.remove", effect_remove_params },
+	{ { "effect", "bypass" }, "effect.bypass", effect_bypass_params },
+	{ { "effect", "set" }, "effect.set", effect_set_params },
+	{ { "config", "patch" }, "config.patch", config_patch_change },
+};
+
+/* Splits line in place into words: blanks separate them, '...' keeps its
+ * text as is, "..." too except for \" and \\, and a word starting with #
+ * ends the line.  Errors: -E2BIG (too many words), -EINVAL (an open quote). */
+static int split_words(char *line, char **words, size_t max, size_t *ret_n)
+{
+	static const char blanks[] = " \t\r\v\f";
+	char *r = line, *w;
+
+	*ret_n = 0;
+	for (;;) {
+		r += strspn(r, blanks);
+		if (*r == '\0' || *r == '#')
+			return 0;
+		if (*ret_n == max)
+			return -E2BIG;
+		words[(*ret_n)++] = w = r;
+		while (*r && !strchr(blanks, *r)) {
+			char quote = *r;
+
+			if (quote != '\'' && quote != '"') {
+				*w++ = *r++;
+				continue;
+			}
+			for (r++; *r && *r != quote; *w++ = *r++)
+				if (quote == '"' && *r == '\\' &&
+				    (r[1] == '"' || r[1] == '\\'))
+					r++;
+			if (*r != quote)
+				return -EINVAL;
+			r++;
+		}
+		if (*r == '\0') {
+			*w = '\0';
+			return 0;
+		}
+		*w = '\0';  /* may overwrite the blank at r: w <= r */
+		r++;
+	}
+}
+
+/* One line's words as {"method": ..., "params": ...}. */
+static int batch_entry(const char *where, int n, char **words,
+		       json_object **ret_entry)
+{
+	json_object *params = NULL;
+	char command[256];
+	int r;
+
+	for (size_t i = 0; i < sizeof(batch_changes) / sizeof(batch_changes[0]);
+	     i++) {
+		const struct batch_change *c = &batch_changes[i];
+
+		if (n < 2 || strcmp(words[0], c->words[0]) != 0 ||
+		    strcmp(words[1], c->words[1]) != 0)
+			continue;
+		snprintf(command, sizeof(command), "%s: %s %s", where,
+			 c->words[0], c->words[1]);
+		r = c->build(command, n - 2, words + 2, &params);
+		if (r != EXIT_OK)
+			return r;
+		*ret_entry = json_object_new_object();
+		json_object_object_add(*ret_entry, "method",
+				       json_object_new_string(c->method));
+		json_object_object_add(*ret_entry, "params", params);
+		return EXIT_OK;
+	}
+	return usage_error("%s: \"%s%s%s\" is not a change (expected effect add, "
+			   "effect remove, effect bypass, effect set or config "
+			   "patch)", where, words[0], n > 1 ? " " : "",
+			   n > 1 ? words[1] : "");
+}
+
+/* Every line of text as one entry of changes. */
+static int parse_batch(const char *source, char *text, json_object *changes)
+{
+	char *words[BATCH_MAX_WORDS], where[128], *line = text;
+
+	for (unsigned number = 1; line; number++) {
+		char *newline = strchr(line, '\n');
+		json_object *entry = NULL;
+		size_t n;
+		int r;
+
+		if (newline)
+			*newline = '\0';
+		snprintf(where, sizeof(where), "batch: %s line %u", source, number);
+		r = split_words(line, words, BATCH_MAX_WORDS, &n);
+		if (r == -E2BIG)
+			return usage_error("%s: more than %d words", where,
+					   BATCH_MAX_WORDS);
+		if (r < 0)
+			return usage_error("%s: a quote is not closed", where);
+		line = newline ? newline + 1 : NULL;
+		if (n == 0)
+			continue;
+		if (json_object_array_length(changes) == BATCH_MAX_CHANGES)
+			return usage_error("%s: more than %d changes in one batch",
+					   where, BATCH_MAX_CHANGES);
+		r = batch_entry(where, (int)n, words, &entry);
+		if (r != EXIT_OK)
+			return r;
+		json_object_array_add(changes, entry);
+	}
+	if (json_object_array_length(changes) == 0)
+		return usage_error("batch: %s holds no changes", source);
+	return EXIT_OK;
+}
+
+/* The whole of FILE, or of stdin for "-". */
+static int read_batch_file(const char *file, char **ret_text)
+{
+	FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	size_t len;
+	int r;
+
+	if (!in) {
+		fprintf(stderr, "dspctl: batch: %s: %s\n", file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	r = read_all(in, INPUT_MAX_BYTES, ret_text, &len);
+	if (in != stdin)
+		fclose(in);
+	if (r == -EFBIG)
+		return usage_error("batch: %s is larger than %u MiB", file,
+				   INPUT_MAX_BYTES >> 20);
+	if (r < 0) {
+		fprintf(stderr, "dspctl: batch: %s: %s\n", file, strerror(-r));
+		return EXIT_USAGE;
+	}
+	if (strlen(*ret_text) != len) {
+		free(*ret_text);
+		return usage_error("batch: %s contains a NUL byte", file);
+	}
+	return EXIT_OK;
+}
+
+int cmd_batch(const struct options *o, int argc, char **argv)
+{
+	const char *file = "-";
+	json_object *params, *changes;
+	char *text;
+	size_t n;
+	int r = parse_args("batch", argc, argv, NULL, 0, &file, 1, &n);
+
+	if (r == EXIT_OK)
+		r = read_batch_file(file, &text);
+	if (r != EXIT_OK)
+		return r;
+	changes = json_object_new_array();
+	params = json_object_new_object();
+	json_object_object_add(params, "changes", changes);
+	r = parse_batch(strcmp(file, "-") == 0 ? "stdin" : file, text, changes);
+	free(text);
+	if (r == EXIT_OK)
+		r = ctl_change(o, "batch", params);
+	json_object_put(params);
+	return r;
+}

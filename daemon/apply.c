@@ -1,0 +1,281 @@
+/* apply.c - applying a new configuration to the running daemon (see
+ * ctl_apply_config in methods.h): every change - SIGHUP, config.reload,
+ * config.load, config.patch, effect.*, batch - ends here.  The change is
+ * classified (config_diff.h) and done the least disruptive way: a new graph
+ * crossfaded in by the RT thread, a volume ramp, new settings, or a restart
+ * of the streams when devices or timing changed.  Whatever can fail (the
+ * pipeline build: files, rate limits) happens before anything changes.
+ * Control thread only. */
+#include "methods_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_diff.h"
+#include "daemon.h"
+#include "log.h"
+#include "loudness.h"
+#include "pipeline.h"
+#include "sha256.h"
+#include "transition.h"
+
+int ctl_next_from_text(const char *text, size_t len, const char *origin,
+                       const char *source, struct ctl_next_config *next,
+                       struct cfg_errors *errs)
+{
+	int r = config_load_string(text, len, origin, &next->cfg, errs);
+
+	next->json = NULL;
+	if (r < 0)
+		return r;
+	next->json = json_tokener_parse(text);
+	if (!next->json)
+		return -ENOMEM;
+	sha256_hex(text, len, next->sha256);
+	next->source = source;
+	return 0;
+}
+
+int ctl_next_from_json(json_object *doc, const char *origin, const char *source,
+                       struct ctl_next_config *next, struct cfg_errors *errs)
+{
+	const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	int r = config_load_string(text, strlen(text), origin, &next->cfg, errs);
+
+	next->json = doc;
+	if (r == 0) {
+		sha256_hex(text, strlen(text), next->sha256);
+		next->source = source;
+	}
+	return r;
+}
+
+static json_object *by_json(const struct ctl_origin *by)
+{
+	json_object *o = json_object_new_object();
+
+	if (by->session) {
+		json_object_object_add(o, "method", json_object_new_string(by->method));
+		json_object_object_add(o, "uid", json_object_new_int64(by->session->uid));
+		json_object_object_add(o, "pid", json_object_new_int64(by->session->pid));
+	} else {
+		json_object_object_add(o, "signal", json_object_new_string(by->method));
+	}
+	return o;
+}
+
+static json_object *errors_array(const struct cfg_errors *errs, int r,
+                                 const char *path)
+{
+	json_object *arr = json_object_new_array();
+	unsigned shown = errs->count < CFG_MAX_ERRORS ? errs->count : CFG_MAX_ERRORS;
+	char msg[sizeof(errs->msg[0]) + 64];
+
+	for (unsigned i = 0; i < shown; i++) {
+		snprintf(msg, sizeof(msg), "%s", errs->msg[i]);
+		proto_utf8_scrub(msg);
+		json_object_array_add(arr, json_object_new_string(msg));
+	}
+	if (errs->count == 0) {
+		snprintf(msg, sizeof(msg), "%.200s: %s", path, strerror(-r));
+		proto_utf8_scrub(msg);
+		json_object_array_add(arr, json_object_new_string(msg));
+	}
+	return arr;
+}
+
+static void notify(struct ctl_context *ctx, const char *outcome,
+                   const struct ctl_origin *by, const char *path,
+                   const struct ctl_change_result *res, json_object *errors)
+{
+	json_object *p = json_object_new_object();
+	char when[64], what[sizeof(by->what)];
+
+	format_utc(realtime_ns_now(), when, sizeof(when));
+	snprintf(what, sizeof(what), "%s", by->what[0] ? by->what : by->method);
+	proto_utf8_scrub(what);
+	json_object_object_add(p, "outcome", json_object_new_string(outcome));
+	json_object_object_add(p, "by", by_json(by));
+	json_object_object_add(p, "what", json_object_new_string(what));
+	json_object_object_add(p, "at", json_object_new_string(when));
+	json_object_object_add(p, "path", json_object_new_string(path));
+	json_object_object_add(p, "sha256", json_object_new_string(ctx->config.sha256));
+	if (res) {
+		json_object_object_add(p, "class",
+		                       json_object_new_string(config_change_name(res->changes)));
+		json_object_object_add(p, "generation", json_object_new_int64((int64_t)res->generation));
+	}
+	if (errors)
+		json_object_object_add(p, "errors", errors);
+	ctl_notify(ctx, CTL_TOPIC_CONFIG, "config", p);
+}
+
+void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
+                         const char *path, const struct cfg_errors *errs, int r)
+{
+	unsigned shown = errs->count < CFG_MAX_ERRORS ? errs->count : CFG_MAX_ERRORS;
+
+	for (unsigned i = 0; i < shown; i++)
+		log_err("%s", errs->msg[i]);
+	if (errs->count > shown)
+		log_err("... and %u more errors", errs->count - shown);
+	if (errs->count == 0)
+		log_err("%s: %s", path, strerror(-r));
+	log_err("%s rejected; the running configuration stays", by->what[0] ? by->what : by->method);
+	notify(ctx, "rejected", by, path, NULL, errors_array(errs, r, path));
+}
+
+/* The longest warm-up the new graph may need: blocks with no block of the
+ * same name and type to take state from, or that never take state. */
+static double warmup_ms(const struct pipeline *old, const struct pipeline *p,
+                        unsigned rate)
+{
+	uint32_t frames = 0;
+
+	for (unsigned i = 0; i < p->n_fx; i++) {
+		const struct fx *fx = p->fx[i];
+		bool match = false;
+
+		for (unsigned j = 0; old && j < old->n_fx && !match; j++)
+			match = fx_same_block(old->fx[j], fx);
+		if ((!match || !fx->ops->adopt) && !fx->bypass && fx->warmup_frames > frames)
+			frames = fx->warmup_frames;
+	}
+	if (frames > p->plan.max_warmup_frames)
+		frames = p->plan.max_warmup_frames;
+	return 1000.0 * frames / rate;
+}
+
+/* A new graph for the running engine, handed to the RT thread. */
+static int submit_graph(struct ctl_context *ctx, const struct dspd_config *cfg,
+                        const char *origin, struct cfg_errors *errs,
+                        struct ctl_change_result *res)
+{
+	struct pipeline *p;
+	char err[256];
+	int r = pipeline_build_for(cfg, engine_master_linear(ctx->engine), &p,
+	                           err, sizeof(err));
+
+	if (r < 0) {
+		snprintf(errs->msg[0], sizeof(errs->msg[0]), "%.60s: /pipeline: %.240s",
+		         origin, err);
+		errs->count = 1;
+		return r;
+	}
+	pipeline_plan_from_config(&p->plan, cfg);
+	res->crossfade_ms = 1000.0 * p->plan.fade_frames / cfg->rate;
+	res->warmup_ms = warmup_ms(engine_pipeline(ctx->engine), p, cfg->rate);
+	res->generation = engine_submit_pipeline(ctx->engine, p);
+	return 0;
+}
+
+static void apply_volume(struct ctl_context *ctx, const struct dspd_config *old,
+                         const struct dspd_config *next)
+{
+	engine_set_default_ramp(ctx->engine, next->volume.ramp_ms);
+	/* a volume the file did not change stays where the user put it */
+	if (old->volume.db != next->volume.db || old->volume.mute != next->volume.mute)
+		engine_set_gain(ctx->engine, next->volume.db, next->volume.mute, -1.0);
+}
+
+static void apply_settings(struct ctl_context *ctx, const struct dspd_config *old,
+                           const struct dspd_config *next)
+{
+	char keys[160];
+
+	config_socket_keys(old, next, keys, sizeof(keys));
+	if (keys[0])
+		log_warning("%s: change%s only when dspd restarts", keys,
+		            strchr(keys, ',') ? "" : "s");
+	if (old->loudness.tap != next->loudness.tap) {
+		loudness_stop(ctx->loudness);
+		ctx->loudness = NULL;
+		if (next->loudness.tap >= 0 &&
+		    loudness_start(&ctx->loudness, ctx->engine, next->loudness.tap) < 0)
+			log_err("cannot start the loudness meter");
+	}
+}
+
+static void take_identity(struct ctl_context *ctx, struct ctl_next_config *next)
+{
+	struct ctl_config_identity *id = &ctx->config;
+	bool edit = strcmp(next->source, "edit") == 0;
+
+	json_object_put(id->json);
+	id->json = next->json;
+	next->json = NULL;
+	if (!edit)
+		snprintf(id->path, sizeof(id->path), "%s", next->path);
+	memcpy(id->sha256, next->sha256, sizeof(id->sha256));
+	id->changed_at_ns = realtime_ns_now();
+	if (edit) {
+		id->edits++;
+	} else {
+		id->loaded_at = id->changed_at_ns / 1000000000;
+		id->edits = 0;
+		id->source = next->source;
+	}
+	if (edit && strcmp(id->source, "file") == 0)
+		id->source = "edit";
+}
+
+int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
+                     const struct ctl_origin *by, struct cfg_errors *errs,
+                     struct ctl_change_result *res)
+{
+	static struct dspd_config old;
+	const char *origin = next->path[0] ? next->path : by->method;
+	char keys[160];
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	errs->count = 0;
+	old = *ctx->running;
+	if (ctx->socket_override)
+		snprintf(next->cfg.socket_path, sizeof(next->cfg.socket_path), "%s",
+		         ctx->socket_override);
+	res->changes = config_diff(&old, &next->cfg);
+	if (res->changes & CFG_CHANGE_RESTART) {
+		config_restart_keys(&old, &next->cfg, keys, sizeof(keys));
+		if ((r = config_check_pipeline(&next->cfg, origin, errs)) == 0) {
+			log_info("%s changed: restarting the streams", keys);
+			r = ctx->restart(ctx, &next->cfg);
+			if (r < 0 && r != -ENOTRECOVERABLE) {
+				snprintf(errs->msg[0], sizeof(errs->msg[0]),
+				         "%.120s: valid, but the devices could not start with "
+				         "it (%s); the previous configuration runs again",
+				         origin, strerror(-r));
+				errs->count = 1;
+			}
+		}
+	} else if (res->changes & (CFG_CHANGE_PARAMETERS | CFG_CHANGE_TOPOLOGY)) {
+		r = submit_graph(ctx, &next->cfg, origin, errs, res);
+	}
+	if (r < 0) {
+		ctl_config_rejected(ctx, by, origin, errs, r);
+		json_object_put(next->json);
+		next->json = NULL;
+		return r;
+	}
+	if (!(res->changes & CFG_CHANGE_RESTART)) {
+		if (res->changes & CFG_CHANGE_VOLUME)
+			apply_volume(ctx, &old, &next->cfg);
+		if (res->changes & CFG_CHANGE_SETTINGS)
+			apply_settings(ctx, &old, &next->cfg);
+		*ctx->running = next->cfg;
+	}
+	if (!res->generation) {
+		struct transition_status ts;
+
+		engine_transition_status(ctx->engine, &ts);
+		res->generation = ts.latest_generation;
+	}
+	take_identity(ctx, next);
+	log_info("%s: %s change%s", by->what[0] ? by->what : by->method,
+	         config_change_name(res->changes),
+	         res->crossfade_ms > 0 ? " (crossfaded)" : "");
+	notify(ctx, "applied", by, ctx->config.path, res, NULL);
+	return 0;
+}

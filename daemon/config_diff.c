@@ -1,0 +1,107 @@
+/* config_diff.c - classifying the difference of two configurations (see
+ * config_diff.h).  Pure functions. */
+#include "config_diff.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SAME(field) (memcmp(&old->field, &next->field, sizeof(old->field)) == 0)
+
+static void append(char *out, size_t size, size_t *len, const char *key)
+{
+	int n = snprintf(out + *len, size - *len, "%s%s", *len ? ", " : "", key);
+
+	if (n > 0 && (size_t)n < size - *len)
+		*len += (size_t)n;
+}
+
+void config_restart_keys(const struct dspd_config *old,
+                         const struct dspd_config *next, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (!SAME(rate))
+		append(out, size, &len, "rate");
+	if (!SAME(period_frames))
+		append(out, size, &len, "period_frames");
+	if (!SAME(periods))
+		append(out, size, &len, "periods");
+	if (!SAME(capture))
+		append(out, size, &len, "capture");
+	if (!SAME(playback))
+		append(out, size, &len, "playback");
+	if (!SAME(realtime))
+		append(out, size, &len, "realtime");
+}
+
+void config_socket_keys(const struct dspd_config *old,
+                        const struct dspd_config *next, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (!SAME(socket_path))
+		append(out, size, &len, "control.socket");
+	if (!SAME(monitor_socket_path))
+		append(out, size, &len, "control.monitor_socket");
+	if (!SAME(socket_group))
+		append(out, size, &len, "control.group");
+	if (!SAME(max_clients))
+		append(out, size, &len, "control.max_clients");
+}
+
+/* Same blocks in the same places: only their values may differ. */
+static bool same_topology(const struct dspd_config *old,
+                          const struct dspd_config *next)
+{
+	if (old->n_blocks != next->n_blocks)
+		return false;
+	for (unsigned i = 0; i < old->n_blocks; i++) {
+		const struct cfg_block *a = &old->blocks[i], *b = &next->blocks[i];
+
+		if (a->type != b->type || strcmp(a->name, b->name) != 0 ||
+		    a->channel_mask != b->channel_mask)
+			return false;
+		if (a->type == CFG_BLOCK_MIXER &&
+		    a->u.mixer.channels_out != b->u.mixer.channels_out)
+			return false;
+	}
+	return true;
+}
+
+unsigned config_diff(const struct dspd_config *old, const struct dspd_config *next)
+{
+	unsigned changes = 0;
+	char keys[160];
+
+	config_restart_keys(old, next, keys, sizeof(keys));
+	if (keys[0])
+		changes |= CFG_CHANGE_RESTART;
+	if (!same_topology(old, next))
+		changes |= CFG_CHANGE_TOPOLOGY;
+	else if (memcmp(old->blocks, next->blocks,
+	                old->n_blocks * sizeof(old->blocks[0])) != 0)
+		changes |= CFG_CHANGE_PARAMETERS;
+	if (!SAME(volume))
+		changes |= CFG_CHANGE_VOLUME;
+	config_socket_keys(old, next, keys, sizeof(keys));
+	if (keys[0] || !SAME(loudness) || !SAME(transition) || !SAME(state_file))
+		changes |= CFG_CHANGE_SETTINGS;
+	return changes;
+}
+
+const char *config_change_name(unsigned changes)
+{
+	if (changes & CFG_CHANGE_RESTART)
+		return "restart";
+	if (changes & CFG_CHANGE_TOPOLOGY)
+		return "topology";
+	if (changes & CFG_CHANGE_PARAMETERS)
+		return "parameters";
+	if (changes & CFG_CHANGE_VOLUME)
+		return "volume";
+	if (changes & CFG_CHANGE_SETTINGS)
+		return "settings";
+	return "none";
+}

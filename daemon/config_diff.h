@@ -1,0 +1,33 @@
+/* config_diff.h - what changed between two configurations, and so how the
+ * running daemon must apply the new one: restart the streams, hand the
+ * pipeline a new graph (transition.h), ramp the volume, or only take new
+ * settings.  Pure functions: any thread (the daemon calls them on the
+ * control thread). */
+#ifndef DSPD_CONFIG_DIFF_H
+#define DSPD_CONFIG_DIFF_H
+
+#include "config.h"
+
+enum cfg_change {
+	CFG_CHANGE_SETTINGS = 1u << 0,   /* control, loudness, transition, state_file */
+	CFG_CHANGE_VOLUME = 1u << 1,     /* volume.* */
+	CFG_CHANGE_PARAMETERS = 1u << 2, /* same blocks, other values */
+	CFG_CHANGE_TOPOLOGY = 1u << 3,   /* blocks added, removed, moved, retyped,
+	                                    renamed or on other channels */
+	CFG_CHANGE_RESTART = 1u << 4,    /* rate, period, devices, realtime */
+};
+
+/* Bits of enum cfg_change; 0 when the two are the same. */
+unsigned config_diff(const struct dspd_config *old, const struct dspd_config *next);
+/* The widest change of a mask: "restart", "topology", "parameters",
+ * "volume", "settings" or "none". */
+const char *config_change_name(unsigned changes);
+/* The keys behind CFG_CHANGE_RESTART, e.g. "rate, capture", into out. */
+void config_restart_keys(const struct dspd_config *old,
+                         const struct dspd_config *next, char *out, size_t size);
+/* Control settings that take effect only when dspd restarts (the sockets
+ * are bound once): "control.socket, control.group" or "". */
+void config_socket_keys(const struct dspd_config *old,
+                        const struct dspd_config *next, char *out, size_t size);
+
+#endif

@@ -1,0 +1,314 @@
+/* methods_effect.c - effect.add, effect.remove, effect.bypass, effect.set
+ * and batch: edits of the running pipeline.  Each edits a copy of the
+ * active configuration document (config_edit.h); the result is validated
+ * and applied as one change (apply.c): a batch of edits reaches the audio
+ * at one period boundary, or not at all.  Control thread only. */
+#include "methods_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_edit.h"
+
+#define BATCH_MAX_CHANGES 64
+
+/* One edit of doc.  Returns 0; -EINVAL with err set when the request is
+ * malformed; or another -errno with msg saying why the edit cannot be
+ * made.  what: a short summary ("effect.set eq1"). */
+typedef int (*edit_fn)(json_object *doc, json_object *params, char *what,
+                       size_t what_len, char *msg, size_t msg_len,
+                       struct rpc_error *err);
+
+static int name_param(json_object *params, const char *key, bool required,
+                      const char **out, struct rpc_error *err)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!params || !json_object_object_get_ex(params, key, &v)) {
+		if (!required)
+			return 0;
+		rpc_error_set(err, RPC_INVALID_PARAMS, key, "required: a block name");
+		return -EINVAL;
+	}
+	if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, key, "must be a block name (a non-empty string)");
+		return -EINVAL;
+	}
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int edit_add(json_object *doc, json_object *params, char *what,
+                    size_t what_len, char *msg, size_t msg_len,
+                    struct rpc_error *err)
+{
+	json_object *block = NULL, *index_obj = NULL, *name;
+	const char *before, *after;
+	int index = -1, r;
+
+	if (!params || !json_object_object_get_ex(params, "block", &block) ||
+	    !json_object_is_type(block, json_type_object)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "block",
+		              "required: the block, an object with \"type\" and \"name\"");
+		return -EINVAL;
+	}
+	if ((r = name_param(params, "before", false, &before, err)) < 0 ||
+	    (r = name_param(params, "after", false, &after, err)) < 0)
+		return r;
+	if (json_object_object_get_ex(params, "index", &index_obj)) {
+		if (!json_object_is_type(index_obj, json_type_int) ||
+		    json_object_get_int64(index_obj) < 0 ||
+		    json_object_get_int64(index_obj) > CONFIG_EDIT_MAX_BLOCKS) {
+			rpc_error_set(err, RPC_INVALID_PARAMS, "index",
+			              "must be an integer from 0 to %d", CONFIG_EDIT_MAX_BLOCKS);
+			return -EINVAL;
+		}
+		index = (int)json_object_get_int64(index_obj);
+	}
+	snprintf(what, what_len, "effect.add %.60s",
+	         json_object_object_get_ex(block, "name", &name) &&
+	         json_object_is_type(name, json_type_string)
+	         ? json_object_get_string(name) : "?");
+	return config_edit_effect_add(doc, block, before, after, index, msg, msg_len);
+}
+
+static int edit_remove(json_object *doc, json_object *params, char *what,
+                       size_t what_len, char *msg, size_t msg_len,
+                       struct rpc_error *err)
+{
+	const char *name;
+	int r = name_param(params, "name", true, &name, err);
+
+	if (r < 0)
+		return r;
+	snprintf(what, what_len, "effect.remove %.60s", name);
+	return config_edit_effect_remove(doc, name, msg, msg_len);
+}
+
+static int edit_bypass(json_object *doc, json_object *params, char *what,
+                       size_t what_len, char *msg, size_t msg_len,
+                       struct rpc_error *err)
+{
+	const char *name;
+	bool bypass = true;
+	int r = name_param(params, "name", true, &name, err);
+
+	if (r < 0 || (r = proto_param_bool(params, "bypass", false, &bypass, err)) < 0)
+		return r;
+	snprintf(what, what_len, "effect.bypass %.60s %s", name, bypass ? "on" : "off");
+	return config_edit_effect_bypass(doc, name, bypass, msg, msg_len);
+}
+
+static int edit_set(json_object *doc, json_object *params, char *what,
+                    size_t what_len, char *msg, size_t msg_len,
+                    struct rpc_error *err)
+{
+	json_object *values = NULL;
+	const char *name;
+	int r = name_param(params, "name", true, &name, err);
+
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(params, "values", &values) ||
+	    !json_object_is_type(values, json_type_object)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "values",
+		              "required: an object of {\"key or /json/pointer\": value}");
+		return -EINVAL;
+	}
+	snprintf(what, what_len, "effect.set %.60s", name);
+	return config_edit_effect_set(doc, name, values, msg, msg_len);
+}
+
+static int edit_patch(json_object *doc, json_object *params, char *what,
+                      size_t what_len, char *msg, size_t msg_len,
+                      struct rpc_error *err)
+{
+	json_object *ops = NULL;
+
+	if (!params || !json_object_object_get_ex(params, "ops", &ops) ||
+	    !json_object_is_type(ops, json_type_array)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "ops",
+		              "required: an array of JSON Patch (RFC 6902) operations");
+		return -EINVAL;
+	}
+	snprintf(what, what_len, "config.patch (%zu ops)", json_object_array_length(ops));
+	return config_edit_patch(doc, ops, msg, msg_len);
+}
+
+static const char *const p_add[] = { "block", "before", "after", "index", NULL };
+static const char *const p_remove[] = { "name", NULL };
+static const char *const p_bypass[] = { "name", "bypass", NULL };
+static const char *const p_set[] = { "name", "values", NULL };
+static const char *const p_patch[] = { "ops", NULL };
+
+static const struct edit {
+	const char *method;
+	edit_fn fn;
+	const char *const *params;
+} edits[] = {
+	{ "effect.add", edit_add, p_add },
+	{ "effect.remove", edit_remove, p_remove },
+	{ "effect.bypass", edit_bypass, p_bypass },
+	{ "effect.set", edit_set, p_set },
+	{ "config.patch", edit_patch, p_patch },
+};
+
+static const struct edit *find_edit(const char *method)
+{
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++)
+		if (strcmp(edits[i].method, method) == 0)
+			return &edits[i];
+	return NULL;
+}
+
+static json_object *copy_of_active(struct ctl_context *ctx)
+{
+	json_object *doc = NULL;
+
+	if (json_object_deep_copy(ctx->config.json, &doc, NULL) < 0)
+		return NULL;
+	return doc;
+}
+
+/* A single edit as its own method. */
+static int run_edit(struct ctl_context *ctx, struct ctl_session *session,
+                    const struct rpc_request *req, json_object **ret,
+                    struct rpc_error *err)
+{
+	const struct edit *e = find_edit(req->method);
+	struct ctl_origin by;
+	char msg[320] = "";
+	json_object *doc = copy_of_active(ctx);
+	int r;
+
+	if (!doc)
+		return -ENOMEM;
+	origin_init(&by, session, e->method, "%s", e->method);
+	r = e->fn(doc, req->params, by.what, sizeof(by.what), msg, sizeof(msg), err);
+	if (r < 0) {
+		json_object_put(doc);
+		return err->code ? r : edit_rejected(ctx, &by, msg, r, err);
+	}
+	return apply_edited(ctx, session, doc, &by, ret, err);
+}
+
+int handle_effect_add(struct ctl_context *ctx, struct ctl_session *session,
+                      const struct rpc_request *req, json_object **ret,
+                      struct rpc_error *err)
+{
+	return run_edit(ctx, session, req, ret, err);
+}
+
+int handle_effect_remove(struct ctl_context *ctx, struct ctl_session *session,
+                         const struct rpc_request *req, json_object **ret,
+                         struct rpc_error *err)
+{
+	return run_edit(ctx, session, req, ret, err);
+}
+
+int handle_effect_bypass(struct ctl_context *ctx, struct ctl_session *session,
+                         const struct rpc_request *req, json_object **ret,
+                         struct rpc_error *err)
+{
+	return run_edit(ctx, session, req, ret, err);
+}
+
+int handle_effect_set(struct ctl_context *ctx, struct ctl_session *session,
+                      const struct rpc_request *req, json_object **ret,
+                      struct rpc_error *err)
+{
+	return run_edit(ctx, session, req, ret, err);
+}
+
+/* Put "change N (method): " in front of a params error of change i. */
+static void name_change(struct rpc_error *err, size_t i, const char *method)
+{
+	char detail[sizeof(err->field) + sizeof(err->reason) + 2];
+
+	snprintf(detail, sizeof(detail), "%s%s%s", err->field, err->field[0] ? ": " : "",
+	         err->reason);
+	rpc_error_set(err, err->code, "changes", "change %zu (%s): %.200s", i + 1,
+	              method, detail);
+}
+
+/* Check change i's shape: {"method": an edit, "params": {...}}. */
+static const struct edit *batch_entry(json_object *change, size_t i,
+                                      json_object **params, struct rpc_error *err)
+{
+	json_object *m = NULL;
+	const struct edit *e;
+
+	*params = NULL;
+	if (!json_object_is_type(change, json_type_object) ||
+	    !json_object_object_get_ex(change, "method", &m) ||
+	    !json_object_is_type(m, json_type_string)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "changes",
+		              "change %zu must be {\"method\": ..., \"params\": {...}}", i + 1);
+		return NULL;
+	}
+	e = find_edit(json_object_get_string(m));
+	if (!e) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "changes",
+		              "change %zu: %.60s cannot be batched (effect.add, effect.remove, "
+		              "effect.bypass, effect.set and config.patch can)", i + 1,
+		              json_object_get_string(m));
+		return NULL;
+	}
+	json_object_object_get_ex(change, "params", params);
+	if (*params && !json_object_is_type(*params, json_type_object)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "changes",
+		              "change %zu (%s): params must be an object", i + 1, e->method);
+		return NULL;
+	}
+	if (proto_params_only(*params, e->params, err) < 0) {
+		name_change(err, i, e->method);
+		return NULL;
+	}
+	return e;
+}
+
+int handle_batch(struct ctl_context *ctx, struct ctl_session *session,
+                 const struct rpc_request *req, json_object **ret,
+                 struct rpc_error *err)
+{
+	json_object *changes = NULL, *doc;
+	struct ctl_origin by;
+	size_t n;
+
+	if (!req->params || !json_object_object_get_ex(req->params, "changes", &changes) ||
+	    !json_object_is_type(changes, json_type_array) ||
+	    (n = json_object_array_length(changes)) == 0 || n > BATCH_MAX_CHANGES) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "changes",
+		              "required: an array of 1 to %d changes", BATCH_MAX_CHANGES);
+		return -EINVAL;
+	}
+	if (!(doc = copy_of_active(ctx)))
+		return -ENOMEM;
+	origin_init(&by, session, "batch", "batch of %zu", n);
+	for (size_t i = 0; i < n; i++) {
+		json_object *params;
+		const struct edit *e = batch_entry(json_object_array_get_idx(changes, i),
+		                                   i, &params, err);
+		char what[160], msg[320] = "", full[400];
+		int r;
+
+		if (!e) {
+			json_object_put(doc);
+			return -EINVAL;
+		}
+		r = e->fn(doc, params, what, sizeof(what), msg, sizeof(msg), err);
+		if (r < 0 && err->code)
+			name_change(err, i, e->method);
+		if (r < 0) {
+			json_object_put(doc);
+			snprintf(full, sizeof(full), "change %zu (%s): %s", i + 1, what, msg);
+			return err->code ? r : edit_rejected(ctx, &by, full, r, err);
+		}
+		if (strlen(by.what) + strlen(what) + 3 < sizeof(by.what))
+			snprintf(by.what + strlen(by.what), sizeof(by.what) - strlen(by.what),
+			         "%s %s", i ? ";" : ":", what);
+	}
+	return apply_edited(ctx, session, doc, &by, ret, err);
+}
