@@ -206,7 +206,9 @@ static void take_identity(struct ctl_context *ctx, struct ctl_next_config *next)
 	json_object_put(id->json);
 	id->json = next->json;
 	next->json = NULL;
-	if (!edit)
+	/* path stays the file SIGHUP and config.reload read, whatever the
+	 * configuration came from (source says) */
+	if (strcmp(next->source, "file") == 0)
 		snprintf(id->path, sizeof(id->path), "%s", next->path);
 	memcpy(id->sha256, next->sha256, sizeof(id->sha256));
 	id->changed_at_ns = realtime_ns_now();
@@ -273,9 +275,9 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 		res->generation = ts.latest_generation;
 	}
 	take_identity(ctx, next);
-	log_info("%s: %s change%s", by->what[0] ? by->what : by->method,
+	log_info("%s: applied (%s change%s)", by->what[0] ? by->what : by->method,
 	         config_change_name(res->changes),
-	         res->crossfade_ms > 0 ? " (crossfaded)" : "");
+	         res->crossfade_ms > 0 ? ", crossfaded" : "");
 	notify(ctx, "applied", by, ctx->config.path, res, NULL);
 	return 0;
 }

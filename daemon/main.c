@@ -378,6 +378,14 @@ int main(int argc, char **argv)
 	}
 	log_init(verbosity);
 	journal_attached = stderr_is_journal();
+	/* Signals wait (blocked) until the loop handles them: a SIGHUP or
+	 * SIGTERM while starting is acted on once ready, never fatal.  The RT
+	 * thread inherits the mask, so only the control thread takes them. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGHUP);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	/* results are rounded to a resolution; print them without binary noise */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
 	if ((r = daemon_load_config(config_path, &d.cfg, &d.ctx.config, &errs)) < 0) {
@@ -392,6 +400,7 @@ int main(int argc, char **argv)
 		snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s", d.ctx.socket_override);
 	}
 	if (check_only || render) {
+		pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
 		if (check_only)
 			printf("%s: configuration OK\n", config_path);
 		else
@@ -400,14 +409,7 @@ int main(int argc, char **argv)
 		return status;
 	}
 	raise_fd_limit();
-	/* only the control thread takes signals: block them while the RT
-	 * thread is created, it inherits the mask */
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGHUP);
-	sigaddset(&signals, SIGTERM);
-	sigaddset(&signals, SIGINT);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 
 	d.ctx.daemon = &d;
 	d.ctx.restart = daemon_restart_engine;

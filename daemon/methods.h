@@ -53,7 +53,7 @@ struct ctl_session {
 };
 
 struct ctl_config_identity {
-	char path[4096];                  /* the file it came from (or was edited from) */
+	char path[4096];                  /* the file (SIGHUP and config.reload read it) */
 	char sha256[65];                  /* of the text that was validated */
 	int64_t loaded_at;                /* CLOCK_REALTIME seconds: file or inline load */
 	int64_t changed_at_ns;            /* CLOCK_REALTIME of the last change applied */

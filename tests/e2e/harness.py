@@ -156,6 +156,7 @@ class Daemon:
         self.log = self.read_log()
         check(rc == 0, "dspd exit status %d:\n%s" % (rc, self.log))
         check("ERROR: AddressSanitizer" not in self.log and "runtime error:" not in self.log
+              and "ERROR: LeakSanitizer" not in self.log
               and "WARNING: ThreadSanitizer" not in self.log,
               "sanitizer report:\n" + self.log)
         self.proc = None

@@ -775,6 +775,19 @@ def recording(d, conn):
     conn.notes.clear()
 
 
+ISO_TIME = Pred(lambda s: re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z",
+                                      s or "") is not None, "an ISO 8601 UTC time")
+
+
+def change_result(changed, cls, sha, path):
+    """What a configuration change answers (docs/protocol.md)."""
+    return {"changed": Eq(changed), "class": Eq(cls), "path": Eq(path), "sha256": Eq(sha),
+            "source": Eq("file"), "edits": Eq(0),
+            "generation": Pred(lambda g: isinstance(g, int) and g >= 1, "a generation"),
+            "warmup_ms": Pred(lambda v: isinstance(v, (int, float)) and v >= 0, "ms"),
+            "crossfade_ms": Pred(lambda v: isinstance(v, (int, float)) and v >= 0, "ms")}
+
+
 def config_get_and_reload(d, conn, sha):
     """config.get is the file as loaded; reload: unchanged, rejected (all
     errors listed, nothing touched)."""
@@ -785,10 +798,12 @@ def config_get_and_reload(d, conn, sha):
                          "loaded_at": Pred(lambda s: re.fullmatch(
                              r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", s or "") is not None,
                              "an ISO 8601 UTC time"),
+                         "changed_at": ISO_TIME, "source": Eq("file"), "edits": Eq(0),
+                         "generation": Eq(1), "active_generation": Eq(1),
                          "sha256": Eq(sha), "config": Eq(on_disk)}), "config.get")
     res = conn.result("config.reload")
-    conforms(res, Exact({"changed": Eq(False), "path": Eq(os.path.realpath(d.config_path)),
-                         "sha256": Eq(sha)}), "unchanged reload")
+    conforms(res, Exact(change_result(False, "none", sha, os.path.realpath(d.config_path))),
+             "unchanged reload")
     with open(d.config_path, "rb") as f:
         original = f.read()
     broken = dict(d.cfg, period_frames="big", bogus=1,
@@ -801,7 +816,8 @@ def config_get_and_reload(d, conn, sha):
         errors = msg["error"]["data"]["errors"]
         for needle in ("/period_frames", "/bogus", "/capture/channels", "/volume/db"):
             check(any(needle in e for e in errors), "errors do not name %s: %s" % (needle, errors))
-        check(msg["error"]["data"].get("running") == os.path.realpath(d.config_path),
+        check(msg["error"]["data"].get("running") == {"path": os.path.realpath(d.config_path),
+                                                      "sha256": sha},
               "data.running: %s" % msg["error"]["data"])
         msg = conn.call("config.reload", {"path": os.path.join(d.dir, "nonexistent.conf")})
         verify(msg, Err(-32003), "reload of a missing file")
@@ -912,13 +928,14 @@ def test_reload_changed_volume():
         d.write_config(dict(d.cfg, volume={"db": -3.5}))
         sha = file_sha256(d.config_path)
         res = conn.result("config.reload")
-        conforms(res, Exact({"changed": Eq(True), "path": Eq(os.path.realpath(d.config_path)),
-                             "sha256": Eq(sha)}), "changed reload")
+        conforms(res, Exact(change_result(True, "volume", sha, os.path.realpath(d.config_path))),
+                 "changed reload")
         check(conn.result("gain.get")["db"] == -3.5, "gain.get after reload")
         check(conn.result("config.get")["sha256"] == sha, "config.get sha256 after reload")
         check(conn.result("status")["state"] in ("starting", "running"), "state after reload")
         note = watcher.read()
-        check(note.get("method") == "config" and note["params"]["outcome"] == "reloaded"
+        check(note.get("method") == "config" and note["params"]["outcome"] == "applied"
+              and note["params"]["class"] == "volume"
               and note["params"]["sha256"] == sha, "config notification: %s" % note)
         # the file on disk and the daemon agree again: unchanged
         check(conn.result("config.reload")["changed"] is False, "second reload changed")

@@ -125,8 +125,30 @@ def run_steady(c):
     c.call("loudness")
     c.call("gain.set", {"db": 0.0, "ramp_ms": 100})
     notes += c.collect(0.5)
+    run_graph_changes(c)
     levels = [n for n in notes if n["method"] == "levels"]
     check(len(levels) >= 40, "only %d levels notifications" % len(levels))
+
+
+def run_graph_changes(c):
+    """Graph changes of every kind: state taken over (filters, dynamics,
+    delay), warm-ups (FIR, new filters), crossfades, bypass, a batch."""
+    band = {"type": "peq", "name": "extra", "bands": [
+        {"kind": "peaking", "freq": 1000, "q": 1, "gain_db": 3}]}
+    c.call("effect.set", {"name": "room", "values": {"bands/1/gain_db": -1.5}})
+    c.call("effect.set", {"name": "comp", "values": {"ratio": 4}})
+    c.call("effect.add", {"block": band, "after": "trim"})
+    c.call("effect.set", {"name": "smooth", "values": {"values": [0.5, 0.5]}})
+    c.call("effect.bypass", {"name": "presence"})
+    c.call("batch", {"changes": [
+        {"method": "effect.remove", "params": {"name": "extra"}},
+        {"method": "effect.set", "params": {"name": "align", "values": {"value": 30}}},
+        {"method": "config.patch", "params": {"ops": [
+            {"op": "replace", "path": "/pipeline/0/db", "value": -4}]}}]})
+    wait_status(c, lambda st: st["transition"]["state"] == "idle"
+                and not st["transition"]["pending"]
+                and st["config"]["generation"] == st["config"]["active_generation"],
+                "the graph changes to settle")
 
 
 def run_stall(d, c):

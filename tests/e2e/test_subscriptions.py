@@ -275,7 +275,7 @@ def test_gain_notification_names_who():
 
 
 def test_config_notifications():
-    """A reload of a changed file: "reloaded" with the new file's sha256;
+    """A reload of a changed file: "applied" with the new file's sha256;
     a reload of a broken file: "rejected" with its errors, and the
     configuration that runs stays."""
     d = Daemon("sub-config")
@@ -291,8 +291,9 @@ def test_config_notifications():
         r = b.call("config.reload", timeout=20.0)
         check(r["changed"] is True and r["sha256"] == new_sha, "reload: %s" % r)
         n = a.wait_note("config", timeout=5.0)
-        check(n["outcome"] == "reloaded" and n["path"] == d.config_path and n["sha256"] == new_sha,
-              "config notification %s, want reloaded %s" % (n, new_sha))
+        check(n["outcome"] == "applied" and n["path"] == d.config_path and n["sha256"] == new_sha
+              and n["by"].get("method") == "config.reload" and n["what"] and n["at"],
+              "config notification %s, want applied %s" % (n, new_sha))
         check(not n.get("errors"), "errors on a good reload: %s" % n)
 
         broken = os.path.join(d.dir, "broken.conf")

@@ -248,7 +248,7 @@ wait_for 10 "period 512 after the reload" sh -c \
 	"nsenter -t $LEADER -a /usr/local/bin/dspctl --json status | grep -q '\"period_frames\":512'"
 expect "MainPID after reload" "$(prop MainPID)" "$pid"
 expect "ActiveState after reload" "$(prop ActiveState)" active
-ct journalctl -u dspd --no-pager | grep -q "new configuration running" || fail "no reload in the journal"
+ct journalctl -u dspd --no-pager | grep -q "SIGHUP reload: applied" || fail "no reload in the journal"
 echo '{ "rate": "fast" }' > "$STAGE/etc/dspd/dspd.conf"
 if ct systemctl reload dspd 2>/dev/null; then fail "systemctl reload succeeded with a bad file"; fi
 expect "ActiveState after a bad reload" "$(prop ActiveState)" active
