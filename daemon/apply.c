@@ -208,9 +208,11 @@ static void take_identity(struct ctl_context *ctx, struct ctl_next_config *next)
 	next->json = NULL;
 	/* path stays the file SIGHUP and config.reload read, whatever the
 	 * configuration came from (source says) */
-	if (strcmp(next->source, "file") == 0)
-		snprintf(id->path, sizeof(id->path), "%s", next->path);
 	memcpy(id->sha256, next->sha256, sizeof(id->sha256));
+	if (strcmp(next->source, "file") == 0) {
+		snprintf(id->path, sizeof(id->path), "%s", next->path);
+		memcpy(id->file_sha256, next->sha256, sizeof(id->file_sha256));
+	}
 	id->changed_at_ns = realtime_ns_now();
 	if (edit) {
 		id->edits++;

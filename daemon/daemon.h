@@ -10,6 +10,7 @@
 #include "ctl_server.h"
 #include "engine.h"
 #include "methods.h"
+#include "state_file.h"
 
 #define EXIT_CONFIG 78     /* EX_CONFIG: configuration rejected, not restarted */
 
@@ -18,6 +19,7 @@ struct daemon {
 	struct engine *engine;
 	struct ctl_context ctx;
 	struct dspd_config cfg;
+	struct state_file state;          /* cfg.state_file: volume, edits */
 	struct event *tick, *sig_term, *sig_int, *sig_hup;
 };
 
@@ -42,6 +44,12 @@ int daemon_reload(struct ctl_context *ctx, const char *path,
 /* ctx->restart: a new engine for next, or the old one back. */
 int daemon_restart_engine(struct ctl_context *ctx, const struct dspd_config *next);
 void daemon_notify_status(struct daemon *d);
+/* Before the engine starts: take the edits a previous run saved (when
+ * made to this very file) into d->cfg and the identity; the saved volume
+ * is left in *restored for the engine to start with. */
+void daemon_restore_state(struct daemon *d, struct state_restored *restored);
+/* Every tick, and with final at exit: save what changed (state_file.h). */
+void daemon_save_state(struct daemon *d, bool final);
 /* Loudness metering for the running engine, as d->cfg asks (logs errors). */
 void daemon_start_loudness(struct daemon *d);
 

@@ -88,6 +88,7 @@ int daemon_load_config(const char *path, struct dspd_config *cfg,
 		if (!realpath(path, id->path))
 			snprintf(id->path, sizeof(id->path), "%s", path);
 		sha256_hex(text, len, id->sha256);
+		memcpy(id->file_sha256, id->sha256, sizeof(id->file_sha256));
 		id->loaded_at = (int64_t)time(NULL);
 		id->changed_at_ns = id->loaded_at * 1000000000;
 		id->source = "file";
@@ -176,22 +177,36 @@ void daemon_notify_status(struct daemon *d)
  * failed (the old one runs again), or -ENOTRECOVERABLE when neither runs. */
 int daemon_restart_engine(struct ctl_context *ctx, const struct dspd_config *next)
 {
+	static struct dspd_config start;
 	struct daemon *d = ctx->daemon;
+	struct eng_status st;
 	struct engine *e;
 	int r;
 
+	/* the volume the user set survives, unless the file changes it */
+	engine_status(d->engine, &st);
+	start = *next;
+	if (next->volume.db == d->cfg.volume.db && next->volume.mute == d->cfg.volume.mute) {
+		start.volume.db = st.gain_db;
+		start.volume.mute = st.mute;
+	}
 	ctl_abort_recordings(&d->ctx, "the devices were restarted for a new configuration");
 	loudness_stop(d->ctx.loudness);
 	d->ctx.loudness = NULL;
 	engine_stop(d->engine);
 	engine_destroy(d->engine);
 	d->engine = d->ctx.engine = NULL;
-	if ((r = daemon_start_engine(next, &e)) == 0) {
+	if ((r = daemon_start_engine(&start, &e)) == 0) {
 		d->cfg = *next;
-	} else if (daemon_start_engine(&d->cfg, &e) < 0) {
-		log_err("cannot restart the previous configuration either; exiting");
-		event_base_loopbreak(d->base);
-		return -ENOTRECOVERABLE;
+	} else {
+		start = d->cfg;
+		start.volume.db = st.gain_db;
+		start.volume.mute = st.mute;
+		if (daemon_start_engine(&start, &e) < 0) {
+			log_err("cannot restart the previous configuration either; exiting");
+			event_base_loopbreak(d->base);
+			return -ENOTRECOVERABLE;
+		}
 	}
 	d->engine = d->ctx.engine = e;
 	daemon_start_loudness(d);
@@ -246,4 +261,58 @@ int daemon_reload(struct ctl_context *ctx, const char *path,
 	if (ctx->daemon)
 		daemon_notify_status(ctx->daemon);
 	return r;
+}
+
+void daemon_restore_state(struct daemon *d, struct state_restored *restored)
+{
+	static struct ctl_next_config next;
+	static struct cfg_errors errs;
+	const char *path = d->cfg.state_file;
+
+	state_file_init(&d->state, path);
+	if (!path[0] || state_file_read(path, d->ctx.config.file_sha256, restored) < 0)
+		return;
+	if (restored->has_volume)
+		log_info("volume %.1f dB%s as saved in %s", restored->db,
+		         restored->mute ? " (muted)" : "", path);
+	if (!restored->config)
+		return;
+	if (ctl_next_from_json(restored->config, path, "edit", &next, &errs) < 0 ||
+	    config_check_pipeline(&next.cfg, path, &errs) < 0) {
+		log_warning("%s: the saved runtime edits are no longer valid (%s); "
+		            "starting from the file", path, errs.count ? errs.msg[0] : "?");
+		json_object_put(next.json);
+		restored->config = NULL;
+		return;
+	}
+	restored->config = NULL;           /* next.json has it */
+	d->cfg = next.cfg;
+	json_object_put(d->ctx.config.json);
+	d->ctx.config.json = next.json;
+	memcpy(d->ctx.config.sha256, next.sha256, sizeof(next.sha256));
+	d->ctx.config.source = "edit";
+	d->ctx.config.edits = restored->edits;
+	log_info("restored %u runtime edit%s of %s from %s", restored->edits,
+	         restored->edits == 1 ? "" : "s", d->ctx.config.path, path);
+}
+
+void daemon_save_state(struct daemon *d, bool final)
+{
+	struct state_snapshot now;
+	struct eng_status st;
+
+	if (strcmp(d->state.path, d->cfg.state_file) != 0)
+		state_file_init(&d->state, d->cfg.state_file);
+	if (!d->state.path[0] || !d->engine)
+		return;
+	engine_status(d->engine, &st);
+	now.db = st.gain_db;
+	now.mute = st.mute;
+	now.edits = d->ctx.config.edits;
+	memcpy(now.sha256, d->ctx.config.sha256, sizeof(now.sha256));
+	memcpy(now.base_sha256, d->ctx.config.file_sha256, sizeof(now.base_sha256));
+	now.config = d->ctx.config.json;
+	if (final)
+		d->state.last_save_ns = 0;
+	state_file_update(&d->state, &now, monotonic_usec() * 1000u);
 }

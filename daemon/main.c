@@ -188,6 +188,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	engine_poll(d->engine, on_xrun, &d->ctx);
 	ctl_tick(&d->ctx);
+	daemon_save_state(d, false);
 	watchdog_tick(&watchdog, d);
 	/* while stuck, STATUS= keeps saying so */
 	if (++ticks % 100 == 0 && !watchdog.withheld)
@@ -307,6 +308,7 @@ static void teardown(struct daemon *d)
 	ctl_server_close(d->ctx.servers[0]);
 	ctl_server_close(d->ctx.servers[1]);
 	loudness_stop(d->ctx.loudness);
+	daemon_save_state(d, true);
 	if (d->engine) {
 		log_final_counters(d->engine);
 		engine_destroy(d->engine);
@@ -348,6 +350,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct daemon d;
+	static struct dspd_config first;
+	struct state_restored restored = { .has_volume = false };
 	static struct cfg_errors errs;
 	const char *config_path = DEFAULT_CONFIG;
 	bool check_only = false, render = false;
@@ -392,6 +396,8 @@ int main(int argc, char **argv)
 		daemon_log_config_errors(&errs, r, config_path);
 		return EXIT_CONFIG;
 	}
+	if (!check_only && !render)
+		daemon_restore_state(&d, &restored);
 	if (d.ctx.socket_override) {
 		if (strcmp(d.ctx.socket_override, d.cfg.monitor_socket_path) == 0) {
 			log_err("--socket %s is the monitor socket of %s", d.ctx.socket_override, config_path);
@@ -424,7 +430,14 @@ int main(int argc, char **argv)
 	}
 	sd_notifyf(0, "STATUS=opening capture %s and playback %s",
 	           d.cfg.capture.device, d.cfg.playback.device);
-	if ((r = daemon_start_engine(&d.cfg, &d.engine)) < 0) {
+	/* the saved volume is where the user left it, not the file's: the
+	 * engine starts there, the file's value stays the one reloads compare */
+	first = d.cfg;
+	if (restored.has_volume) {
+		first.volume.db = restored.db;
+		first.volume.mute = restored.mute;
+	}
+	if ((r = daemon_start_engine(&first, &d.engine)) < 0) {
 		sd_notifyf(0, "STATUS=cannot start the audio devices: %s", strerror(-r));
 		status = 1;
 		goto out;

@@ -55,6 +55,7 @@ struct ctl_session {
 struct ctl_config_identity {
 	char path[4096];                  /* the file (SIGHUP and config.reload read it) */
 	char sha256[65];                  /* of the text that was validated */
+	char file_sha256[65];             /* of the file as last loaded */
 	int64_t loaded_at;                /* CLOCK_REALTIME seconds: file or inline load */
 	int64_t changed_at_ns;            /* CLOCK_REALTIME of the last change applied */
 	const char *source;               /* "file", "inline" or "edit" */

@@ -471,3 +471,47 @@ def test_effects_and_batches():
         check(d.report()["playback"]["underruns"] == 0, "device underruns")
     finally:
         d.cleanup()
+
+
+def test_state_survives_restart():
+    """With "state_file": the volume, mute and runtime edits come back after
+    a restart; once the configuration file itself is edited, the file wins
+    over the older runtime edits (the volume still comes back)."""
+    d = Daemon("state", fmt="S16_LE")
+    try:
+        state = os.path.join(d.dir, "state.json")
+        d.cfg["state_file"] = state
+        d.cfg["pipeline"] = [{"type": "gain", "name": "g", "db": 0}]
+        d.write_config(d.cfg)
+        d.start()
+        d.ctl("set", "gain", "-7.5")
+        d.ctl("effect", "add", "gain", "trim", "db=-1")
+        d.stop()
+        with open(state) as f:
+            saved = json.load(f)
+        check(saved["volume"] == {"db": -7.5, "mute": False} and saved["edits"] == 1,
+              "state file %s" % saved)
+        d.start()
+        st = d.ctl("status")
+        check(d.ctl("get", "gain")["db"] == -7.5, "volume not restored")
+        check(st["config"]["source"] == "edit" and st["config"]["edits"] == 1,
+              "edits not restored: %s" % st["config"])
+        check([b["name"] for b in d.ctl("pipeline")["blocks"]] == ["g", "trim"], "pipeline")
+        # a SIGHUP of the unchanged file drops the edits but keeps the volume
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        check([b["name"] for b in d.ctl("pipeline")["blocks"]] == ["g"], "reload kept edits")
+        check(d.ctl("get", "gain")["db"] == -7.5, "reload reset the volume")
+        d.ctl("effect", "add", "gain", "trim", "db=-1")
+        d.stop()
+        # the file changes while dspd is down: its edits are stale
+        d.cfg["pipeline"][0]["db"] = -0.5
+        d.write_config(d.cfg)
+        d.start()
+        st = d.ctl("status")
+        check(st["config"]["source"] == "file" and st["config"]["edits"] == 0, "stale edits applied")
+        check(d.ctl("get", "gain")["db"] == -7.5, "volume not restored")
+        check("the file wins" in d.read_log(), "no word about the dropped edits")
+        d.stop()
+    finally:
+        d.cleanup()
