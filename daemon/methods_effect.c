@@ -269,6 +269,18 @@ static const struct edit *batch_entry(json_object *change, size_t i,
 	return e;
 }
 
+/* "batch of 3: effect.set eq; effect.remove x" while it fits. */
+static void append_what(struct ctl_origin *by, size_t i, const char *what)
+{
+	size_t used = strlen(by->what), len = strlen(what);
+
+	if (used + len + 3 >= sizeof(by->what))
+		return;
+	by->what[used++] = i ? ';' : ':';
+	by->what[used++] = ' ';
+	memcpy(by->what + used, what, len + 1);
+}
+
 int handle_batch(struct ctl_context *ctx, struct ctl_session *session,
                  const struct rpc_request *req, json_object **ret,
                  struct rpc_error *err)
@@ -303,12 +315,10 @@ int handle_batch(struct ctl_context *ctx, struct ctl_session *session,
 			name_change(err, i, e->method);
 		if (r < 0) {
 			json_object_put(doc);
-			snprintf(full, sizeof(full), "change %zu (%s): %s", i + 1, what, msg);
+			snprintf(full, sizeof(full), "change %zu (%.100s): %.280s", i + 1, what, msg);
 			return err->code ? r : edit_rejected(ctx, &by, full, r, err);
 		}
-		if (strlen(by.what) + strlen(what) + 3 < sizeof(by.what))
-			snprintf(by.what + strlen(by.what), sizeof(by.what) - strlen(by.what),
-			         "%s %s", i ? ";" : ":", what);
+		append_what(&by, i, what);
 	}
 	return apply_edited(ctx, session, doc, &by, ret, err);
 }

@@ -189,12 +189,16 @@ def test_reload_storm_and_sighup_in_every_state():
 
 
 def test_sighup_while_starting_is_not_fatal():
-    """SIGHUP (and then SIGTERM) a few ms after exec: dspd comes up, applies
-    the reload once ready, and stops cleanly."""
+    """SIGHUP while dspd is starting (its socket is bound, the devices are
+    not open yet): it comes up, applies the reload once ready, and stops
+    cleanly.  (Before main() runs no process can hold a signal back; under
+    systemd a reload is only sent to an active service.)"""
     d = Daemon("early-hup", fmt="S16_LE")
     try:
         d.start(wait=False)
-        time.sleep(0.005)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(d.socket) and time.monotonic() < deadline:
+            time.sleep(0.0005)
         d.proc.send_signal(signal.SIGHUP)
         d.wait_ready()
         deadline = time.monotonic() + 5
