@@ -41,7 +41,7 @@ FX_BASIC_SRC   := daemon/fx_basic.c daemon/config_fx_basic.c daemon/fx_delay.c d
 DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c daemon/transition.c \
                   daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/fx_meter.c daemon/fx_loudcomp.c daemon/pcm.c daemon/engine.c \
                   daemon/proto.c daemon/methods.c daemon/methods_engine.c \
-                  daemon/methods_config.c daemon/methods_effect.c daemon/apply.c daemon/state_file.c daemon/config_diff.c daemon/config_edit.c daemon/subscriptions.c daemon/ctl_server.c \
+                  daemon/methods_config.c daemon/methods_effect.c daemon/apply.c daemon/state_file.c daemon/config_diff.c daemon/config_edit.c daemon/json_pointer.c daemon/json_patch.c daemon/subscriptions.c daemon/ctl_server.c \
                   daemon/sha256.c daemon/lifecycle.c daemon/render.c daemon/loudness.c
 DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c ctl/render_pipeline.c ctl/jvalue.c \

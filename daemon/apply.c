@@ -115,20 +115,13 @@ static void notify(struct ctl_context *ctx, const char *outcome,
 void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
                          const char *path, const struct cfg_errors *errs, int r)
 {
-	unsigned shown = errs->count < CFG_MAX_ERRORS ? errs->count : CFG_MAX_ERRORS;
-
-	for (unsigned i = 0; i < shown; i++)
-		log_err("%s", errs->msg[i]);
-	if (errs->count > shown)
-		log_err("... and %u more errors", errs->count - shown);
-	if (errs->count == 0)
-		log_err("%s: %s", path, strerror(-r));
+	daemon_log_config_errors(errs, r, path);
 	log_err("%s rejected; the running configuration stays", by->what[0] ? by->what : by->method);
 	notify(ctx, "rejected", by, path, NULL, errors_array(errs, r, path));
 }
 
-/* The longest warm-up the new graph may need: blocks with no block of the
- * same name and type to take state from, or that never take state. */
+/* The longest warm-up the new graph needs: blocks with no block to take
+ * state from in the newest graph (the one it will most likely replace). */
 static double warmup_ms(const struct pipeline *old, const struct pipeline *p,
                         unsigned rate)
 {
@@ -139,8 +132,8 @@ static double warmup_ms(const struct pipeline *old, const struct pipeline *p,
 		bool match = false;
 
 		for (unsigned j = 0; old && j < old->n_fx && !match; j++)
-			match = fx_same_block(old->fx[j], fx);
-		if ((!match || !fx->ops->adopt) && !fx->bypass && fx->warmup_frames > frames)
+			match = fx_can_adopt(fx, old->fx[j]);
+		if (!match && !fx->bypass && fx->warmup_frames > frames)
 			frames = fx->warmup_frames;
 	}
 	if (frames > p->plan.max_warmup_frames)

@@ -58,6 +58,10 @@ struct conv_state;
 
 int conv_state_create(const struct conv_filter *f, struct conv_state **ret);
 void conv_state_free(struct conv_state *s);
+/* Take src's history into dst, both states of f or of filters with the
+ * same layout and taps (RT thread: copies only). */
+void conv_state_copy(const struct conv_filter *f, struct conv_state *dst,
+                     const struct conv_state *src);
 /* Forget all past input (RT thread). */
 void conv_state_reset(const struct conv_filter *f, struct conv_state *s);
 /* Convolve buf[0..frames) in place (RT thread); any frames count. */

@@ -167,6 +167,29 @@ void conv_state_reset(const struct conv_filter *f, struct conv_state *s)
 	}
 }
 
+void conv_state_copy(const struct conv_filter *f, struct conv_state *dst,
+                     const struct conv_state *src)
+{
+	dst->fill = src->fill;
+	memcpy(dst->y, src->y, spectrum_floats(&f->level[0]) * sizeof(float));
+	for (unsigned l = 0; l < f->n_levels; l++) {
+		const struct conv_level *lv = &f->level[l];
+		const struct conv_level_state *from = &src->lv[l];
+		struct conv_level_state *to = &dst->lv[l];
+
+		memcpy(to->in, from->in, 2 * (size_t)lv->block * sizeof(float));
+		memcpy(to->fdl, from->fdl, lv->parts * spectrum_floats(lv) * sizeof(float));
+		memcpy(to->acc, from->acc, spectrum_floats(lv) * sizeof(float));
+		if (l > 0) {
+			memcpy(to->out_cur, from->out_cur, lv->block * sizeof(float));
+			memcpy(to->out_next, from->out_next, lv->block * sizeof(float));
+		}
+		to->head = from->head;
+		to->blk = from->blk;
+		to->done = from->done;
+	}
+}
+
 /* Forward FFT of the level's input buffer into the newest delay-line slot. */
 static void transform_input(const struct conv_level *lv,
                             struct conv_level_state *ls, struct conv_state *s)

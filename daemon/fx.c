@@ -37,6 +37,12 @@ void fx_init(struct fx *fx, const struct fx_ops *ops,
 	atomic_init(&fx->resets, 0);
 }
 
+bool fx_can_adopt(const struct fx *fx, const struct fx *old)
+{
+	return fx->ops->adopt && fx_same_block(fx, old) &&
+	       (!fx->ops->can_adopt || fx->ops->can_adopt(fx, old));
+}
+
 bool fx_same_block(const struct fx *a, const struct fx *b)
 {
 	return a->name_hash == b->name_hash && a->ops == b->ops &&

@@ -42,12 +42,15 @@ struct fx_ops {
 	void (*destroy)(struct fx *fx);
 	/* RT thread, optional: take over the signal state (filter history,
 	 * envelopes) of old, the block of the same name and type in the graph
-	 * this one replaces, so the change makes no start-up transient.
-	 * Returns false when old's state does not fit (other channel count,
-	 * section count...); the block then starts from silence and is warmed
-	 * up for warmup_frames before it is heard (transition.h).  Bounded
-	 * work: copies, no allocation. */
-	bool (*adopt)(struct fx *fx, const struct fx *old);
+	 * this one replaces, so the change makes no start-up transient.  A
+	 * block that does not take state starts from silence and is warmed up
+	 * for warmup_frames before it is heard (transition.h).  Bounded work:
+	 * copies, no allocation.  Called only when fx_can_adopt() is true. */
+	void (*adopt)(struct fx *fx, const struct fx *old);
+	/* Any thread, optional (NULL: any old block of the same name, type
+	 * and channels fits): does old's state fit (section count, delay
+	 * length, the same FIR taps...)? */
+	bool (*can_adopt)(const struct fx *fx, const struct fx *old);
 };
 
 struct fx {
@@ -90,6 +93,8 @@ void fx_init(struct fx *fx, const struct fx_ops *ops,
 /* Two blocks are the same block of two graphs: same name, type and input
  * channels (any thread). */
 bool fx_same_block(const struct fx *a, const struct fx *b);
+/* fx can take over old's state (fx_ops.adopt): any thread. */
+bool fx_can_adopt(const struct fx *fx, const struct fx *old);
 
 /* Each block family's constructor (fx_<family>.c). */
 int fx_gain_create(const struct cfg_block *cfg, const struct fx_env *env,

@@ -152,9 +152,9 @@ static void delay_destroy(struct fx *fx)
 
 /* RT thread: the same delay keeps its line (a new length starts empty and
  * is warmed up instead). */
-static bool delay_adopt(struct fx *fx, const struct fx *old_fx)
+static bool delay_can_adopt(const struct fx *fx, const struct fx *old_fx)
 {
-	struct fx_delay *d = (struct fx_delay *)fx;
+	const struct fx_delay *d = (const struct fx_delay *)fx;
 	const struct fx_delay *old = (const struct fx_delay *)old_fx;
 
 	if (old->ring_len != d->ring_len || old->fractional != d->fractional ||
@@ -163,11 +163,19 @@ static bool delay_adopt(struct fx *fx, const struct fx *old_fx)
 		return false;
 	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
 		const struct delay_line *from = &old->lines[ch];
-		struct delay_line *to = &d->lines[ch];
+		const struct delay_line *to = &d->lines[ch];
 
 		if (!from->ring != !to->ring || !from->history != !to->history)
 			return false;
 	}
+	return true;
+}
+
+static void delay_adopt(struct fx *fx, const struct fx *old_fx)
+{
+	struct fx_delay *d = (struct fx_delay *)fx;
+	const struct fx_delay *old = (const struct fx_delay *)old_fx;
+
 	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
 		const struct delay_line *from = &old->lines[ch];
 		struct delay_line *to = &d->lines[ch];
@@ -179,7 +187,6 @@ static bool delay_adopt(struct fx *fx, const struct fx *old_fx)
 			       (HISTORY + d->max_frames) * sizeof(float));
 		to->pos = from->pos;
 	}
-	return true;
 }
 
 static const struct fx_ops delay_ops = {
@@ -188,6 +195,7 @@ static const struct fx_ops delay_ops = {
 	.reset = delay_reset,
 	.destroy = delay_destroy,
 	.adopt = delay_adopt,
+	.can_adopt = delay_can_adopt,
 };
 
 /* Zeroed memory whose pages are already touched. */

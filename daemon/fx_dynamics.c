@@ -165,7 +165,7 @@ static void compressor_reset(struct fx *fx)
 }
 
 /* The same compressor keeps its envelope through a parameter change. */
-static bool compressor_adopt(struct fx *fx, const struct fx *old_fx)
+static void compressor_adopt(struct fx *fx, const struct fx *old_fx)
 {
 	struct fx_compressor *k = (struct fx_compressor *)fx;
 	const struct fx_compressor *old = (const struct fx_compressor *)old_fx;
@@ -175,7 +175,6 @@ static bool compressor_adopt(struct fx *fx, const struct fx *old_fx)
 	if (k->link && !old->link)
 		for (unsigned ch = 1; ch < fx->channels_in; ch++)
 			k->gain_db[0] = fmin(k->gain_db[0], old->gain_db[ch]);
-	return true;
 }
 
 static const struct fx_ops compressor_ops = {
@@ -444,7 +443,7 @@ static void gate_reset(struct fx *fx)
 	g->hold_left = 0;
 }
 
-static bool gate_adopt(struct fx *fx, const struct fx *old_fx)
+static void gate_adopt(struct fx *fx, const struct fx *old_fx)
 {
 	struct fx_gate *g = (struct fx_gate *)fx;
 	const struct fx_gate *old = (const struct fx_gate *)old_fx;
@@ -452,7 +451,6 @@ static bool gate_adopt(struct fx *fx, const struct fx *old_fx)
 	g->gain = old->gain;
 	g->hold_left = old->hold_left < g->hold_frames + 1 ? old->hold_left
 	                                                   : g->hold_frames + 1;
-	return true;
 }
 
 static const struct fx_ops gate_ops = {

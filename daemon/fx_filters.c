@@ -56,21 +56,25 @@ static void filter_destroy(struct fx *fx)
 /* Keep the signal history of the same filter before its change: with the
  * same sections on the same channels, the new coefficients continue from
  * where the old ones were. */
-static bool filter_adopt(struct fx *fx, const struct fx *old_fx)
+static bool filter_can_adopt(const struct fx *fx, const struct fx *old)
+{
+	return ((const struct fx_filter *)fx)->n_sections ==
+	       ((const struct fx_filter *)old)->n_sections;
+}
+
+static void filter_adopt(struct fx *fx, const struct fx *old_fx)
 {
 	struct fx_filter *f = (struct fx_filter *)fx;
 	const struct fx_filter *old = (const struct fx_filter *)old_fx;
 
-	if (old->n_sections != f->n_sections)
-		return false;
 	memcpy(f->state, old->state,
 	       (size_t)f->n_sections * fx->channels_in * sizeof(*f->state));
-	return true;
 }
 
 #define FILTER_OPS(name_) { .type = name_, .process = filter_process,         \
                             .reset = filter_reset, .destroy = filter_destroy, \
-                            .adopt = filter_adopt }
+                            .adopt = filter_adopt,                     \
+                            .can_adopt = filter_can_adopt }
 
 static const struct fx_ops biquad_ops = FILTER_OPS("biquad");
 static const struct fx_ops butterworth_ops = FILTER_OPS("butterworth");

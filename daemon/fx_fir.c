@@ -15,6 +15,7 @@
 
 struct fx_fir {
 	struct fx fx;
+	uint64_t ir_hash;                 /* of the taps as convolved */
 	struct conv_filter *filter;
 	struct conv_state *state[FX_MAX_CHANNELS];  /* NULL: not processed */
 };
@@ -47,12 +48,51 @@ static void fir_destroy(struct fx *fx)
 	free(b);
 }
 
+/* RT thread: the same filter (same taps, same partitions) keeps its
+ * history; any other starts empty and is warmed up (its partial sums
+ * would be the old IR's). */
+static bool fir_can_adopt(const struct fx *fx, const struct fx *old_fx)
+{
+	const struct fx_fir *b = (const struct fx_fir *)fx;
+	const struct fx_fir *old = (const struct fx_fir *)old_fx;
+
+	if (b->ir_hash != old->ir_hash || !conv_same_layout(b->filter, old->filter))
+		return false;
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		if (!b->state[ch] != !old->state[ch])
+			return false;
+	return true;
+}
+
+static void fir_adopt(struct fx *fx, const struct fx *old_fx)
+{
+	struct fx_fir *b = (struct fx_fir *)fx;
+	const struct fx_fir *old = (const struct fx_fir *)old_fx;
+
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		if (b->state[ch])
+			conv_state_copy(b->filter, b->state[ch], old->state[ch]);
+}
+
 static const struct fx_ops fir_ops = {
 	.type = "fir",
 	.process = fir_process,
 	.reset = fir_reset,
 	.destroy = fir_destroy,
+	.adopt = fir_adopt,
+	.can_adopt = fir_can_adopt,
 };
+
+/* FNV-1a of the taps' bits: the same filter across a reload. */
+static uint64_t hash_taps(const float *taps, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)taps;
+	uint64_t h = 14695981039346656037ull ^ n;
+
+	for (size_t i = 0; i < n * sizeof(float); i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
 
 /* The IR's spectra, partitioned for this pipeline. */
 static int make_filter(struct fx_fir *b, const struct cfg_block *cfg,
@@ -71,6 +111,7 @@ static int make_filter(struct fx_fir *b, const struct cfg_block *cfg,
 		         r == -ENOMEM ? "out of memory loading the IR" : why);
 		return r;
 	}
+	b->ir_hash = hash_taps(taps, n);
 	r = conv_filter_create(taps, n, partition,
 	                       c->partitioning == CFG_FIR_UNIFORM, &b->filter);
 	free(taps);
@@ -92,8 +133,8 @@ static int fx_fir_create(const struct cfg_block *cfg, const struct fx_env *env,
 	fx_init(&b->fx, &fir_ops, cfg, env);
 	if ((r = make_filter(b, cfg, env, err, err_len)) < 0)
 		goto fail;
-	/* no state is taken over (its partial sums depend on the IR): a new
-	 * filter runs in the shadow until it has seen its length of input */
+	/* a new or changed filter runs unheard until it has seen its length
+	 * of input */
 	b->fx.warmup_frames = b->filter->taps;
 	for (unsigned ch = 0; ch < b->fx.channels_in; ch++) {
 		if (!(b->fx.channel_mask & (1u << ch)))

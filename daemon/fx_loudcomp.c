@@ -90,7 +90,7 @@ static void loudcomp_destroy(struct fx *fx)
 
 /* Keep the shelves' history and where the boost is: from there it moves
  * to the new settings at its usual pace. */
-static bool loudcomp_adopt(struct fx *fx, const struct fx *old_fx)
+static void loudcomp_adopt(struct fx *fx, const struct fx *old_fx)
 {
 	struct fx_loudcomp *l = (struct fx_loudcomp *)fx;
 	const struct fx_loudcomp *old = (const struct fx_loudcomp *)old_fx;
@@ -98,7 +98,6 @@ static bool loudcomp_adopt(struct fx *fx, const struct fx *old_fx)
 	memcpy(l->state, old->state, sizeof(l->state));
 	if (old->fraction != l->fraction)
 		design(l, old->fraction);
-	return true;
 }
 
 static const struct fx_ops loudcomp_ops = {

@@ -58,14 +58,13 @@ static void meter_destroy(struct fx *fx)
 }
 
 /* A reload does not drop the meter's reading to silence. */
-static bool meter_adopt(struct fx *fx, const struct fx *old_fx)
+static void meter_adopt(struct fx *fx, const struct fx *old_fx)
 {
 	struct fx_meter *m = (struct fx_meter *)fx;
 	const struct fx_meter *old = (const struct fx_meter *)old_fx;
 
 	memcpy(m->peak, old->peak, sizeof(m->peak));
 	memcpy(m->ms, old->ms, sizeof(m->ms));
-	return true;
 }
 
 static const struct fx_ops meter_ops = {

@@ -1,5 +1,5 @@
-/* methods_config.c - config.get, config.validate, config.reload,
- * config.load and config.patch, and what every changing method answers (the
+/* methods_config.c - config.get, config.validate, config.reload and
+ * config.load, and what every changing method answers (the
  * change result, or -32003 with every error).  A configuration is always
  * validated completely before anything changes; applying it is apply.c's.
  * Control thread only. */
@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "config_diff.h"
-#include "config_edit.h"
 #include "transition.h"
 
 static json_object *errors_json(const struct cfg_errors *errs, int r,
@@ -99,28 +98,6 @@ void origin_init(struct ctl_origin *by, const struct ctl_session *session,
 	va_start(ap, fmt);
 	vsnprintf(by->what, sizeof(by->what), fmt, ap);
 	va_end(ap);
-}
-
-int apply_edited(struct ctl_context *ctx, struct ctl_session *session,
-                 json_object *doc, const struct ctl_origin *by,
-                 json_object **ret, struct rpc_error *err)
-{
-	static struct ctl_next_config next;
-	static struct cfg_errors errs;
-	struct ctl_change_result res;
-	int r;
-
-	memset(next.path, 0, sizeof(next.path));
-	r = ctl_next_from_json(doc, by->method, "edit", &next, &errs);
-	if (r < 0) {
-		ctl_config_rejected(ctx, by, by->method, &errs, r);
-		json_object_put(next.json);
-		return config_rejected(ctx, &errs, r, by->method, err);
-	}
-	if ((r = ctl_apply_config(ctx, &next, by, &errs, &res)) < 0)
-		return config_rejected(ctx, &errs, r, by->method, err);
-	*ret = change_result_json(ctx, &res);
-	return 0;
 }
 
 int handle_config_get(struct ctl_context *ctx, struct ctl_session *session,
@@ -280,43 +257,4 @@ int handle_config_load(struct ctl_context *ctx, struct ctl_session *session,
 		return config_rejected(ctx, &errs, r, "inline", err);
 	*ret = change_result_json(ctx, &res);
 	return 0;
-}
-
-/* config.patch: RFC 6902 operations on the active document. */
-int handle_config_patch(struct ctl_context *ctx, struct ctl_session *session,
-                        const struct rpc_request *req, json_object **ret,
-                        struct rpc_error *err)
-{
-	json_object *ops = NULL, *doc;
-	struct ctl_origin by;
-	char msg[320];
-	int r;
-
-	if (!req->params || !json_object_object_get_ex(req->params, "ops", &ops) ||
-	    !json_object_is_type(ops, json_type_array)) {
-		rpc_error_set(err, RPC_INVALID_PARAMS, "ops",
-		              "required: an array of JSON Patch (RFC 6902) operations");
-		return -EINVAL;
-	}
-	origin_init(&by, session, "config.patch", "config.patch (%zu ops)",
-	            json_object_array_length(ops));
-	doc = json_object_get(NULL);
-	if (json_object_deep_copy(ctx->config.json, &doc, NULL) < 0)
-		return -ENOMEM;
-	if ((r = config_edit_patch(doc, ops, msg, sizeof(msg))) < 0) {
-		json_object_put(doc);
-		return edit_rejected(ctx, &by, msg, r, err);
-	}
-	return apply_edited(ctx, session, doc, &by, ret, err);
-}
-
-int edit_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
-                  const char *msg, int r, struct rpc_error *err)
-{
-	static struct cfg_errors errs;
-
-	errs.count = 1;
-	snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s: %s", by->method, msg);
-	ctl_config_rejected(ctx, by, by->method, &errs, r);
-	return config_rejected(ctx, &errs, r, by->method, err);
 }

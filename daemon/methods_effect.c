@@ -1,8 +1,9 @@
-/* methods_effect.c - effect.add, effect.remove, effect.bypass, effect.set
- * and batch: edits of the running pipeline.  Each edits a copy of the
- * active configuration document (config_edit.h); the result is validated
- * and applied as one change (apply.c): a batch of edits reaches the audio
- * at one period boundary, or not at all.  Control thread only. */
+/* methods_effect.c - effect.add, effect.remove, effect.bypass, effect.set,
+ * config.patch and batch: edits of the running configuration.  Each edits
+ * a copy of the active configuration document (config_edit.h); the result
+ * is validated and applied as one change (apply.c): a batch of edits
+ * reaches the audio at one period boundary, or not at all.  Control thread
+ * only. */
 #include "methods_internal.h"
 
 #include <errno.h>
@@ -12,6 +13,41 @@
 #include "config_edit.h"
 
 #define BATCH_MAX_CHANGES 64
+
+/* Validate and apply an edited copy of the active document (taken). */
+static int apply_edited(struct ctl_context *ctx, struct ctl_session *session,
+                 json_object *doc, const struct ctl_origin *by,
+                 json_object **ret, struct rpc_error *err)
+{
+	static struct ctl_next_config next;
+	static struct cfg_errors errs;
+	struct ctl_change_result res;
+	int r;
+
+	memset(next.path, 0, sizeof(next.path));
+	r = ctl_next_from_json(doc, by->method, "edit", &next, &errs);
+	if (r < 0) {
+		ctl_config_rejected(ctx, by, by->method, &errs, r);
+		json_object_put(next.json);
+		return config_rejected(ctx, &errs, r, by->method, err);
+	}
+	if ((r = ctl_apply_config(ctx, &next, by, &errs, &res)) < 0)
+		return config_rejected(ctx, &errs, r, by->method, err);
+	*ret = change_result_json(ctx, &res);
+	return 0;
+}
+
+/* An edit that could not be made (msg says why): logged, notified, -32003. */
+static int edit_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
+                  const char *msg, int r, struct rpc_error *err)
+{
+	static struct cfg_errors errs;
+
+	errs.count = 1;
+	snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s: %s", by->method, msg);
+	ctl_config_rejected(ctx, by, by->method, &errs, r);
+	return config_rejected(ctx, &errs, r, by->method, err);
+}
 
 /* One edit of doc.  Returns 0; -EINVAL with err set when the request is
  * malformed; or another -errno with msg saying why the edit cannot be
@@ -172,10 +208,11 @@ static json_object *copy_of_active(struct ctl_context *ctx)
 	return doc;
 }
 
-/* A single edit as its own method. */
-static int run_edit(struct ctl_context *ctx, struct ctl_session *session,
-                    const struct rpc_request *req, json_object **ret,
-                    struct rpc_error *err)
+/* effect.add, effect.remove, effect.bypass, effect.set, config.patch:
+ * one edit, as its own method. */
+int handle_edit(struct ctl_context *ctx, struct ctl_session *session,
+                  const struct rpc_request *req, json_object **ret,
+                  struct rpc_error *err)
 {
 	const struct edit *e = find_edit(req->method);
 	struct ctl_origin by;
@@ -192,34 +229,6 @@ static int run_edit(struct ctl_context *ctx, struct ctl_session *session,
 		return err->code ? r : edit_rejected(ctx, &by, msg, r, err);
 	}
 	return apply_edited(ctx, session, doc, &by, ret, err);
-}
-
-int handle_effect_add(struct ctl_context *ctx, struct ctl_session *session,
-                      const struct rpc_request *req, json_object **ret,
-                      struct rpc_error *err)
-{
-	return run_edit(ctx, session, req, ret, err);
-}
-
-int handle_effect_remove(struct ctl_context *ctx, struct ctl_session *session,
-                         const struct rpc_request *req, json_object **ret,
-                         struct rpc_error *err)
-{
-	return run_edit(ctx, session, req, ret, err);
-}
-
-int handle_effect_bypass(struct ctl_context *ctx, struct ctl_session *session,
-                         const struct rpc_request *req, json_object **ret,
-                         struct rpc_error *err)
-{
-	return run_edit(ctx, session, req, ret, err);
-}
-
-int handle_effect_set(struct ctl_context *ctx, struct ctl_session *session,
-                      const struct rpc_request *req, json_object **ret,
-                      struct rpc_error *err)
-{
-	return run_edit(ctx, session, req, ret, err);
 }
 
 /* Put "change N (method): " in front of a params error of change i. */

@@ -57,23 +57,14 @@ json_object *change_result_json(struct ctl_context *ctx,
 /* -32003 "rejected" with every error and the running identity. */
 int config_rejected(struct ctl_context *ctx, const struct cfg_errors *errs,
                     int r, const char *path, struct rpc_error *err);
-/* An edit that could not be made (msg says why): logged, notified, -32003. */
-int edit_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
-                  const char *msg, int r, struct rpc_error *err);
 void origin_init(struct ctl_origin *by, const struct ctl_session *session,
                  const char *method, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Validate and apply an edited copy of the active document (taken). */
-int apply_edited(struct ctl_context *ctx, struct ctl_session *session,
-                 json_object *doc, const struct ctl_origin *by,
-                 json_object **ret, struct rpc_error *err);
 
 int handle_config_load(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
-int handle_config_patch(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
-int handle_effect_add(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
-int handle_effect_remove(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
-int handle_effect_bypass(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
-int handle_effect_set(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+/* effect.add, effect.remove, effect.bypass, effect.set, config.patch:
+ * one edit of the active configuration (by req->method) */
+int handle_edit(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 int handle_batch(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 
 #endif

@@ -38,8 +38,10 @@ static void begin(struct transition *t, struct pipeline *p)
 		struct fx *fx = p->fx[i];
 		const struct fx *old = find_same_block(t->active, fx);
 
-		if (old && fx->ops->adopt && fx->ops->adopt(fx, old))
+		if (old && fx_can_adopt(fx, old)) {
+			fx->ops->adopt(fx, old);
 			continue;
+		}
 		if (!fx->bypass && fx->warmup_frames > warmup)
 			warmup = fx->warmup_frames;
 	}
