@@ -120,27 +120,6 @@ void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
 	notify(ctx, "rejected", by, path, NULL, errors_array(errs, r, path));
 }
 
-/* The longest warm-up the new graph needs: blocks with no block to take
- * state from in the newest graph (the one it will most likely replace). */
-static double warmup_ms(const struct pipeline *old, const struct pipeline *p,
-                        unsigned rate)
-{
-	uint32_t frames = 0;
-
-	for (unsigned i = 0; i < p->n_fx; i++) {
-		const struct fx *fx = p->fx[i];
-		bool match = false;
-
-		for (unsigned j = 0; old && j < old->n_fx && !match; j++)
-			match = fx_can_adopt(fx, old->fx[j]);
-		if (!match && !fx->bypass && fx->warmup_frames > frames)
-			frames = fx->warmup_frames;
-	}
-	if (frames > p->plan.max_warmup_frames)
-		frames = p->plan.max_warmup_frames;
-	return 1000.0 * frames / rate;
-}
-
 /* A new graph for the running engine, handed to the RT thread. */
 static int submit_graph(struct ctl_context *ctx, const struct dspd_config *cfg,
                         const char *origin, struct cfg_errors *errs,
@@ -159,7 +138,9 @@ static int submit_graph(struct ctl_context *ctx, const struct dspd_config *cfg,
 	}
 	pipeline_plan_from_config(&p->plan, cfg);
 	res->crossfade_ms = 1000.0 * p->plan.fade_frames / cfg->rate;
-	res->warmup_ms = warmup_ms(engine_pipeline(ctx->engine), p, cfg->rate);
+	/* against the newest graph, the one this will most likely follow */
+	res->warmup_ms = 1000.0 * transition_plan_warmup(engine_pipeline(ctx->engine), p, false) /
+	                 cfg->rate;
 	res->generation = engine_submit_pipeline(ctx->engine, p);
 	return 0;
 }

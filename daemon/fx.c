@@ -34,6 +34,12 @@ void fx_init(struct fx *fx, const struct fx_ops *ops,
 	fx->name_hash = 2166136261u;             /* FNV-1a */
 	for (const char *c = fx->name; *c; c++)
 		fx->name_hash = (fx->name_hash ^ (unsigned char)*c) * 16777619u;
+	/* the parsed block is a plain value, zeroed before parsing: its bytes
+	 * are the same for the same configuration */
+	fx->config_hash = 14695981039346656037ull;
+	for (size_t i = 0; i < sizeof(*cfg); i++)
+		fx->config_hash = (fx->config_hash ^ ((const unsigned char *)cfg)[i]) *
+		                  1099511628211ull;
 	atomic_init(&fx->resets, 0);
 }
 

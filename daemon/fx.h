@@ -64,6 +64,7 @@ struct fx {
 	uint32_t warmup_frames;
 	bool bypass;                 /* configured "bypass": kept, not applied */
 	uint32_t name_hash;          /* of name, to match blocks across graphs */
+	uint64_t config_hash;        /* of its configuration: unchanged block */
 	_Atomic uint64_t resets;     /* non-finite output caught and cleared */
 };
 

@@ -20,34 +20,48 @@ static void retire(struct transition *t, struct pipeline *p)
 		t->retiring = p;
 }
 
-static const struct fx *find_same_block(const struct pipeline *p,
-                                        const struct fx *fx)
+/* The block of old that fx continues: the one at the same place, else
+ * the one of the same name, type and channels anywhere; or NULL. */
+static const struct fx *predecessor(const struct pipeline *old, unsigned i,
+                                    const struct fx *fx)
 {
-	for (unsigned i = 0; i < p->n_fx; i++)
-		if (fx_same_block(p->fx[i], fx))
-			return p->fx[i];
+	if (i < old->n_fx && fx_same_block(old->fx[i], fx))
+		return old->fx[i];
+	for (unsigned j = 0; j < old->n_fx; j++)
+		if (fx_same_block(old->fx[j], fx))
+			return old->fx[j];
 	return NULL;
 }
 
-/* Step 1: state hand-over; what cannot take over state sets the warm-up. */
-static void begin(struct transition *t, struct pipeline *p)
+uint32_t transition_plan_warmup(const struct pipeline *old, struct pipeline *p,
+                                bool adopt)
 {
+	bool input_same = true;    /* every block before this one is unchanged */
 	uint32_t warmup = 0;
 
 	for (unsigned i = 0; i < p->n_fx; i++) {
 		struct fx *fx = p->fx[i];
-		const struct fx *old = find_same_block(t->active, fx);
+		const struct fx *prev = old ? predecessor(old, i, fx) : NULL;
+		bool adopted = prev && fx_can_adopt(fx, prev);
 
-		if (old && fx_can_adopt(fx, old)) {
-			fx->ops->adopt(fx, old);
-			continue;
-		}
-		if (!fx->bypass && fx->warmup_frames > warmup)
+		if (adopted && adopt)
+			fx->ops->adopt(fx, prev);
+		/* state taken over is the right history only while the block's
+		 * input is what its predecessor saw; after a change upstream it
+		 * must still run its memory's length unheard */
+		if ((!adopted || !input_same) && !fx->bypass && fx->warmup_frames > warmup)
 			warmup = fx->warmup_frames;
+		input_same = input_same && adopted && i < old->n_fx &&
+		             prev == old->fx[i] && prev->config_hash == fx->config_hash;
 	}
+	return warmup < p->plan.max_warmup_frames ? warmup : p->plan.max_warmup_frames;
+}
+
+/* Step 1: state hand-over; the warm-up what could not take it over needs. */
+static void begin(struct transition *t, struct pipeline *p)
+{
 	t->incoming = p;
-	t->warmup_left = warmup < p->plan.max_warmup_frames ? warmup
-	                                                    : p->plan.max_warmup_frames;
+	t->warmup_left = transition_plan_warmup(t->active, p, true);
 	t->fade_pos = 0;
 	atomic_store_explicit(&t->phase, t->warmup_left ? TRANSITION_WARMUP
 	                      : TRANSITION_CROSSFADE, memory_order_relaxed);

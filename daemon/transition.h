@@ -80,6 +80,14 @@ void transition_status(struct transition *t, struct transition_status *out);
 /* After the RT thread has stopped: free every graph. */
 void transition_free(struct transition *t);
 
+/* How long p must run unheard after old (frames, capped by p's plan):
+ * blocks that cannot take over their predecessor's state, and blocks whose
+ * input changed (a block before them differs), need their warmup_frames.
+ * With adopt, the state is taken over too (RT thread); without, any
+ * thread (the control thread's estimate). */
+uint32_t transition_plan_warmup(const struct pipeline *old, struct pipeline *p,
+                                bool adopt);
+
 /* RT thread: run the active graph (and the incoming one) over bufs. */
 void transition_process(struct transition *t, float *const *bufs,
                         uint32_t frames);

@@ -302,6 +302,47 @@ static void test_fir_swap_is_exact_after_warmup(void **state)
 	fir_cleanup(3000);
 }
 
+/* Swap "gain g 0 dB" for -1 dB beside a FIR; returns the frames the
+ * transition took and leaves the output from then on compared with the
+ * new pipeline having always run. */
+static unsigned gain_change_beside_fir(bool fir_first)
+{
+	char fir[256], before[600], after[600];
+	struct transition t;
+	unsigned swap = 50 * PERIOD, pos = swap;
+
+	fir_block(fir, sizeof(fir), 3000, 0.001);
+	snprintf(before, sizeof(before), "%s, %s", fir_first ? fir : GAIN_BLOCK(0),
+	         fir_first ? GAIN_BLOCK(0) : fir);
+	snprintf(after, sizeof(after), "%s, %s", fir_first ? fir : GAIN_BLOCK(-1),
+	         fir_first ? GAIN_BLOCK(-1) : fir);
+	assert_int_equal(transition_init(&t, build(before, 20, "equal_gain"), 1, PERIOD), 0);
+	run(&t, output, 0, swap);
+	transition_submit(&t, build(after, 20, "equal_gain"));
+	wait_idle(&t, &pos, MAX_FRAMES);
+	run(&t, output, pos, pos + 20 * PERIOD);
+	run_alone(after, reference, pos + 20 * PERIOD);
+	for (unsigned i = pos; i < pos + 20 * PERIOD; i++)
+		assert_float_equal(output[i], reference[i], 1e-5);
+	transition_free(&t);
+	fir_cleanup(3000);
+	return pos - swap;
+}
+
+/* A FIR before the change keeps its history (its input did not change):
+ * nothing warms up.  A FIR after it must hear its length of the new input
+ * before it is heard, or the old input still in its history would sound
+ * as a hard switch filtered by the FIR.  Either way the result is then
+ * exactly the new pipeline. */
+static void test_fir_before_and_after_a_change(void **state)
+{
+	unsigned fade = RATE / 50;
+
+	(void)state;
+	assert_true(gain_change_beside_fir(true) <= fade + PERIOD);
+	assert_true(gain_change_beside_fir(false) >= 3000 + fade);
+}
+
 /* Newest wins: graphs submitted before the RT thread took them are freed
  * at once (ASan checks), one in the shadow is replaced. */
 static void test_newest_wins(void **state)
@@ -429,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_parameter_change_keeps_state),
 		cmocka_unit_test(test_added_band_warms_up),
 		cmocka_unit_test(test_fir_swap_is_exact_after_warmup),
+		cmocka_unit_test(test_fir_before_and_after_a_change),
 		cmocka_unit_test(test_newest_wins),
 		cmocka_unit_test(test_curves),
 		cmocka_unit_test(test_bypass),
