@@ -172,11 +172,18 @@ static void apply_settings(struct ctl_context *ctx, const struct dspd_config *ol
 	}
 }
 
-static void take_identity(struct ctl_context *ctx, struct ctl_next_config *next)
+static void take_identity(struct ctl_context *ctx, struct ctl_next_config *next,
+                          bool changed)
 {
 	struct ctl_config_identity *id = &ctx->config;
 	bool edit = strcmp(next->source, "edit") == 0;
 
+	if (edit && !changed) {
+		/* an edit that changes nothing leaves the identity alone */
+		json_object_put(next->json);
+		next->json = NULL;
+		return;
+	}
 	json_object_put(id->json);
 	id->json = next->json;
 	next->json = NULL;
@@ -250,7 +257,7 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 		engine_transition_status(ctx->engine, &ts);
 		res->generation = ts.latest_generation;
 	}
-	take_identity(ctx, next);
+	take_identity(ctx, next, res->changes != 0);
 	log_info("%s: applied (%s change%s)", by->what[0] ? by->what : by->method,
 	         config_change_name(res->changes),
 	         res->crossfade_ms > 0 ? ", crossfaded" : "");

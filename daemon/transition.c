@@ -161,7 +161,8 @@ void transition_process(struct transition *t, float *const *bufs,
 		return;
 	}
 	crossfade(t, bufs, frames);
-	if (t->fade_pos >= in->plan.fade_frames)
+	/* (the old graph needs the retiring slot free: wait a period if not) */
+	if (t->fade_pos >= in->plan.fade_frames && !t->retiring)
 		finish(t);
 }
 

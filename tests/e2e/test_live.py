@@ -519,3 +519,34 @@ def test_state_survives_restart():
         d.stop()
     finally:
         d.cleanup()
+
+
+def test_sighup_while_the_audio_thread_is_stuck():
+    """SIGHUP while the RT thread is stalled (300 ms inside the device) and
+    then recovering: the control side applies at once, the RT thread takes
+    the new pipeline when it runs again; one resync, nothing else lost."""
+    d = Daemon("stuck-hup", fmt="S16_LE", period=1024, periods=6)
+    try:
+        variants = identity_variants(d)
+        d.cfg["pipeline"] = variants[0]
+        d.write_config(d.cfg)
+        d.start()
+        time.sleep(0.3)
+        d.device_command("stall 300")
+        time.sleep(0.1)
+        sha = hup_with(d, config_with(d, variants[1]))
+        st = wait_settled(d)
+        check(st["config"]["sha256"] == sha, "not applied after the stall")
+        check([b["name"] for b in d.ctl("pipeline")["blocks"]] == ["m", "g"], "pipeline")
+        check(st["xruns"]["capture"] + st["xruns"]["playback"] >= 1, "the stall made no xrun")
+        time.sleep(0.3)
+        x = d.ctl("xruns")
+        counters = d.stop()
+        rep = d.report()["playback"]
+        print("    %d resync(s), device gaps %d, mismatches %d" %
+              (len(x["recent"]), rep["gaps"], rep["mismatches"]))
+        check(len(x["recent"]) == 1, "more than one resync: %s" % x["recent"])
+        check(rep["mismatches"] == 0, "frames altered")
+        check(rep["gaps"] == 1, "gaps %s: only the stall's" % rep["gap_list"])
+    finally:
+        d.cleanup()
