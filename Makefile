@@ -41,7 +41,7 @@ FX_BASIC_SRC   := daemon/fx_basic.c daemon/config_fx_basic.c daemon/fx_delay.c d
 DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c daemon/transition.c \
                   daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/fx_meter.c daemon/fx_loudcomp.c daemon/pcm.c daemon/engine.c \
                   daemon/proto.c daemon/methods.c daemon/methods_engine.c \
-                  daemon/methods_config.c daemon/methods_effect.c daemon/apply.c daemon/state_file.c daemon/config_diff.c daemon/config_edit.c daemon/json_pointer.c daemon/json_patch.c daemon/subscriptions.c daemon/ctl_server.c \
+                  daemon/methods_config.c daemon/methods_effect.c daemon/device_wait.c daemon/apply.c daemon/state_file.c daemon/config_diff.c daemon/config_edit.c daemon/json_pointer.c daemon/json_patch.c daemon/subscriptions.c daemon/ctl_server.c \
                   daemon/sha256.c daemon/lifecycle.c daemon/render.c daemon/loudness.c
 DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c ctl/render_pipeline.c ctl/jvalue.c \
@@ -51,7 +51,7 @@ UNIT_TESTS     := format format_edges ring gain meter config config_errors proto
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
-.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig
+.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig valgrind-check
 .SECONDARY:
 
 all: daemon/dspd ctl/dspctl
@@ -113,7 +113,7 @@ demo:
 check: deps
 	$(MAKE) check-run
 
-check-run: unit unit-asan unit-tsan rig e2e e2e-asan e2e-tsan
+check-run: unit unit-asan unit-tsan rig e2e e2e-asan e2e-tsan valgrind-check
 	@echo "make check: all suites passed"
 
 unit: $(call UNIT_BINS,rel)
@@ -132,6 +132,9 @@ e2e-tsan: all build/tsan/dspd plugin
 	python3 tests/e2e/run.py --dspd build/tsan/dspd --dspctl ctl/dspctl --quick
 e2e-asan: build/asan/dspd build/asan/dspctl plugin
 	python3 tests/e2e/run.py --dspd build/asan/dspd --dspctl build/asan/dspctl --quick
+# the smoke tour under valgrind memcheck: no error, no definite leak
+valgrind-check: all plugin
+	python3 tests/e2e/run.py --dspd tests/valgrind/dspd-memcheck --quick smoke_tour
 
 build/rel/bench/bench_fir: build/rel/bench/bench_fir.o build/rel/libdspd.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)

@@ -35,6 +35,7 @@
 #include "transition.h"
 
 #define LOAD_HISTORY 128
+#define RESTART_ATTEMPTS 6       /* 10+20+...+320 ms, then wait for the device */
 
 enum eng_event_type { ENG_EVENT_METERS, ENG_EVENT_XRUN };
 
@@ -111,7 +112,7 @@ struct engine {
 
 	/* written by the RT thread, read by anyone */
 	_Atomic uint64_t captured, processed, played, dropped;
-	_Atomic uint64_t xruns[2], resyncs, events_lost;
+	_Atomic uint64_t xruns[2], resyncs, events_lost, losses;
 
 	/* RT thread only */
 	struct gain_ramp master;
@@ -132,6 +133,7 @@ struct engine {
 	double gain_db;
 	bool mute;
 	double default_ramp_ms;
+	uint64_t reopens;
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -149,6 +151,7 @@ const char *eng_state_name(enum eng_state s)
 	case ENG_RUNNING: return "running";
 	case ENG_RECOVERING: return "recovering";
 	case ENG_STOPPED: return "stopped";
+	case ENG_WAITING: return "waiting";
 	}
 	return "unknown";
 }
@@ -252,15 +255,38 @@ static enum eng_xrun_cause xrun_cause(int err)
 	}
 }
 
+/* Errors after which the device is not coming back by itself: a USB card
+ * unplugged or powered off, a driver gone. */
+static bool device_gone(int err)
+{
+	return err == -ENODEV || err == -ENXIO || err == -EBADFD || err == -EIO ||
+	       err == -ESHUTDOWN;
+}
+
+/* Give up on the devices: tell the control thread, which reopens them
+ * (engine_reopen).  The RT thread ends after this. */
+static void lose_devices(struct engine *e, struct eng_event *ev)
+{
+	ev->u.xrun.cause = ENG_XRUN_LOST;
+	ev->u.xrun.frames_lost = 0;
+	atomic_fetch_add_explicit(&e->losses, 1, memory_order_relaxed);
+	publish(e, ev);
+	atomic_store_explicit(&e->state, ENG_WAITING, memory_order_release);
+}
+
 /* err came from direction dir (0 capture, 1 playback): count it, resync,
- * report.  Retries a failing restart with bounded exponential backoff. */
-static void recover(struct engine *e, int err, int dir)
+ * report.  Retries a failing restart with bounded exponential backoff; a
+ * device that is gone, or a restart that keeps failing, ends in
+ * lose_devices() and -ENODEV: the RT thread must end. */
+static int recover(struct engine *e, int err, int dir)
 {
 	struct pcm_stream *other = dir == 0 ? &e->playback : &e->capture;
 	struct eng_event ev = { .type = ENG_EVENT_XRUN };
 	struct eng_xrun *x = &ev.u.xrun;
 	long backoff_ms = 10;
+	unsigned attempts = 0;
 	uint64_t old_start_ns, frames_read, restarted_ns;
+	int r;
 
 	atomic_store_explicit(&e->state, ENG_RECOVERING, memory_order_relaxed);
 	x->directions = 1u << dir;
@@ -272,14 +298,23 @@ static void recover(struct engine *e, int err, int dir)
 	x->error = err;
 	x->monotonic_ns = now_ns(CLOCK_MONOTONIC);
 	x->realtime_ns = (int64_t)now_ns(CLOCK_REALTIME);
+	if (device_gone(err)) {
+		lose_devices(e, &ev);
+		return -ENODEV;
+	}
 	old_start_ns = e->capture_started_ns;
 	frames_read = e->frames_since_start;
-	while (restart_streams(e) < 0 &&
+	while ((r = restart_streams(e)) < 0 &&
 	       atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
 		struct timespec pause = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000 };
 
+		if (device_gone(r) || ++attempts >= RESTART_ATTEMPTS) {
+			x->error = r;
+			lose_devices(e, &ev);
+			return -ENODEV;
+		}
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL);
-		backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
+		backoff_ms *= 2;
 	}
 	/* every frame the device captured between the two starts that did
 	 * not reach playback (never read, or read but refused by playback)
@@ -294,6 +329,7 @@ static void recover(struct engine *e, int err, int dir)
 	atomic_fetch_add_explicit(&e->resyncs, 1, memory_order_relaxed);
 	publish(e, &ev);
 	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
+	return 0;
 }
 
 /* Copy one period of a tap point, interleaved, into its ring: all of it
@@ -376,17 +412,17 @@ static void *rt_main(void *arg)
 	flush_denormals_to_zero();
 	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
 	e->capture_started_ns = now_ns(CLOCK_MONOTONIC);
+	e->frames_since_start = 0;
 	r = restart_streams(e);
-	if (r < 0)
-		recover(e, r, 0);
-	else
-		atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
+	if (r < 0 && recover(e, r, 0) < 0)
+		return NULL;            /* waiting for the devices */
+	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
 	while (atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
 		r = run_period(e, &dir);
 		if (r == -ECANCELED)
 			break;
-		if (r < 0)
-			recover(e, r, dir);
+		if (r < 0 && recover(e, r, dir) < 0)
+			return NULL;    /* waiting for the devices */
 	}
 	snd_pcm_drop(e->capture.handle);
 	snd_pcm_drop(e->playback.handle);
@@ -534,6 +570,70 @@ int engine_start(struct engine *e, int *sched_error, int *mlock_error)
 	return 0;
 }
 
+/* The devices came back as they were first opened: the buffers, codecs
+ * and pipeline still fit. */
+static bool same_stream(const struct pcm_stream *a, const struct pcm_stream *b)
+{
+	return a->channels == b->channels && a->rate == b->rate && a->codec == b->codec &&
+	       a->period_frames == b->period_frames && a->buffer_frames == b->buffer_frames;
+}
+
+static int open_streams(struct engine *e, struct pcm_stream *capture,
+                        struct pcm_stream *playback, char *err, size_t err_len)
+{
+	const struct dspd_config *cfg = &e->cfg;
+	int r = pcm_open(capture, SND_PCM_STREAM_CAPTURE, &cfg->capture, cfg->rate,
+	                 cfg->period_frames, cfg->periods, err, err_len);
+
+	if (r == 0 && (r = pcm_open(playback, SND_PCM_STREAM_PLAYBACK, &cfg->playback,
+	                            cfg->rate, cfg->period_frames, cfg->periods,
+	                            err, err_len)) < 0)
+		pcm_close(capture);
+	return r;
+}
+
+int engine_reopen(struct engine *e, char *err, size_t err_len)
+{
+	struct pcm_stream capture = { .handle = NULL }, playback = { .handle = NULL };
+	int sched_err, mlock_err, r;
+	uint32_t ramp_frames;
+	float target;
+
+	if (atomic_load_explicit(&e->state, memory_order_acquire) != ENG_WAITING) {
+		snprintf(err, err_len, "the engine is not waiting for its devices");
+		return -EALREADY;
+	}
+	engine_stop(e);                  /* the thread has ended: join it */
+	/* let go of the lost card first: the kernel frees it only then */
+	if (e->capture.handle) {
+		if (e->linked)
+			snd_pcm_unlink(e->capture.handle);
+		e->linked = false;
+		pcm_close(&e->capture);
+		pcm_close(&e->playback);
+	}
+	if ((r = open_streams(e, &capture, &playback, err, err_len)) < 0)
+		return r;
+	if (!same_stream(&capture, &e->capture) || !same_stream(&playback, &e->playback)) {
+		snprintf(err, err_len, "the devices came back with other parameters "
+		         "(format, period or buffer); restart dspd or reload");
+		pcm_close(&capture);
+		pcm_close(&playback);
+		return -EPROTO;
+	}
+	e->capture = capture;
+	e->playback = playback;
+	e->linked = snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
+	/* fade in from silence to where the volume was */
+	target = unpack_gain(atomic_load_explicit(&e->master_target, memory_order_acquire),
+	                     &ramp_frames);
+	e->master.current = 0.0f;
+	gain_ramp_set(&e->master, target, (uint32_t)lround(e->default_ramp_ms * e->cfg.rate / 1000.0));
+	atomic_store_explicit(&e->state, ENG_STARTING, memory_order_relaxed);
+	e->reopens++;
+	return engine_start(e, &sched_err, &mlock_err);
+}
+
 void engine_stop(struct engine *e)
 {
 	if (!e->thread_started)
@@ -637,6 +737,8 @@ void engine_status(struct engine *e, struct eng_status *out)
 		out->clipped_playback += e->history.clipped_total[METER_TAP_PLAYBACK][ch];
 	}
 	out->events_lost = atomic_load_explicit(&e->events_lost, memory_order_relaxed);
+	out->losses = atomic_load_explicit(&e->losses, memory_order_relaxed);
+	out->reopens = e->reopens;
 }
 
 const struct pipeline *engine_pipeline(const struct engine *e)

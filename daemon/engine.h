@@ -22,6 +22,8 @@ enum eng_state {
 	ENG_RUNNING,
 	ENG_RECOVERING,
 	ENG_STOPPED,
+	ENG_WAITING,         /* a device is gone: the RT thread has ended,
+	                        engine_reopen() brings it back */
 };
 
 #define ENG_XRUN_LOG 32
@@ -32,6 +34,8 @@ enum eng_xrun_cause {
 	ENG_XRUN_SUSPEND,    /* -ESTRPIPE, resumed */
 	ENG_XRUN_TIMEOUT,    /* the device stopped moving */
 	ENG_XRUN_ERROR,      /* any other I/O error */
+	ENG_XRUN_LOST,       /* the device is gone (or recovery kept failing):
+	                        the engine waits for it (ENG_WAITING) */
 };
 
 struct eng_xrun {
@@ -59,6 +63,8 @@ struct eng_status {
 	double ramp_ms;
 	uint64_t clipped_capture, clipped_playback;  /* all channels, since start */
 	uint64_t events_lost;     /* meter/xrun events the RT thread could not queue */
+	uint64_t losses;          /* times a device was lost */
+	uint64_t reopens;         /* times the devices were opened again */
 };
 
 struct engine;
@@ -72,10 +78,16 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
  * mlock_error (0 or -errno) for the caller to report. */
 int engine_start(struct engine *e, int *sched_error, int *mlock_error);
 void engine_stop(struct engine *e);
+/* In ENG_WAITING: close both devices, open them again with the same
+ * configuration and, if they come back as they were, start the RT thread
+ * again with the pipeline, volume (faded in) and counters kept.  Returns
+ * 0, or -errno with err filled (the engine keeps waiting). */
+int engine_reopen(struct engine *e, char *err, size_t err_len);
 void engine_destroy(struct engine *e);
 
-/* Drain the event ring: meters into the history, xruns into the log.  For
- * every new xrun, on_xrun (may be NULL) is called.  Call every ~10 ms. */
+/* Drain the event ring: meters into the history, xruns (and device
+ * losses, cause ENG_XRUN_LOST) into the log.  For every new one, on_xrun
+ * (may be NULL) is called.  Call every ~10 ms. */
 void engine_poll(struct engine *e,
                  void (*on_xrun)(const struct eng_xrun *x, void *data),
                  void *data);

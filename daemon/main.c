@@ -95,14 +95,20 @@ static bool stderr_is_journal(void)
 static void on_xrun(const struct eng_xrun *x, void *data)
 {
 	static const char *const names[] = { "?", "capture", "playback", "capture+playback" };
-	static const char *const causes[] = { "xrun", "suspend", "device timeout", "I/O error" };
+	static const char *const causes[] = { "xrun", "suspend", "device timeout", "I/O error",
+	                                      "device lost" };
 	struct ctl_context *ctx = data;
-	const char *dir = names[x->directions & 3], *cause = causes[x->cause & 3];
+	const char *dir = names[x->directions & 3];
+	const char *cause = causes[x->cause >= 0 && x->cause <= ENG_XRUN_LOST ? x->cause : 3];
 	unsigned long long lost = (unsigned long long)x->frames_lost;
 	char msg[256];
 
-	snprintf(msg, sizeof(msg), "%s %s (%s): %llu frames lost, streams re-synced",
-	         dir, cause, strerror(-x->error), lost);
+	if (x->cause == ENG_XRUN_LOST)
+		snprintf(msg, sizeof(msg), "%s %s (%s): output stopped, waiting for the device",
+		         dir, cause, strerror(-x->error));
+	else
+		snprintf(msg, sizeof(msg), "%s %s (%s): %llu frames lost, streams re-synced",
+		         dir, cause, strerror(-x->error), lost);
 	/* under journald the same line, with fields to filter and count by */
 	if (!journal_attached ||
 	    sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", LOG_WARNING,
@@ -159,8 +165,10 @@ static void watchdog_tick(struct watchdog *w, struct daemon *d)
 	if (!w->interval_ns)
 		return;
 	engine_status(d->engine, &st);
-	/* != rather than >: a reload starts a new engine from zero */
-	if (st.processed != w->processed || st.resyncs != w->resyncs) {
+	/* != rather than >: a reload starts a new engine from zero; waiting
+	 * for a lost device is this loop's job, not a hang */
+	if (st.processed != w->processed || st.resyncs != w->resyncs ||
+	    st.state == ENG_WAITING) {
 		w->processed = st.processed;
 		w->resyncs = st.resyncs;
 		w->last_progress_ns = now;
@@ -188,6 +196,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	engine_poll(d->engine, on_xrun, &d->ctx);
 	ctl_tick(&d->ctx);
+	ctl_device_tick(&d->ctx);
 	daemon_save_state(d, false);
 	watchdog_tick(&watchdog, d);
 	/* while stuck, STATUS= keeps saying so */

@@ -88,6 +88,16 @@ struct ctl_change_result {
 	double warmup_ms;                 /* at most, before the crossfade */
 };
 
+/* The engine waits for its devices (device_wait.c). */
+struct ctl_device_wait {
+	uint64_t since_ns;                /* CLOCK_MONOTONIC; 0: not waiting */
+	int64_t since_realtime_ns;
+	unsigned attempts;
+	uint32_t delay_ms;                /* before the next attempt: 100 ms .. 5 s */
+	uint64_t next_ns;
+	char last_error[256];
+};
+
 struct ctl_context {
 	struct engine *engine;
 	struct ctl_server *servers[2];    /* control, monitor (either may be NULL) */
@@ -102,6 +112,7 @@ struct ctl_context {
 	const char *socket_override;      /* --socket: wins over control.socket */
 	enum eng_state last_state;
 	uint64_t active_generation;       /* last seen by ctl_tick */
+	struct ctl_device_wait device_wait;
 	uint64_t levels_skipped;
 	struct loudness *loudness;        /* NULL unless loudness.tap is set */
 };
@@ -115,6 +126,11 @@ char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
                        const struct rpc_request *req);
 /* Comma-free list of method names for `hello`. */
 json_object *methods_names(void);
+
+/* ---- lost devices (device_wait.c) ---- */
+
+/* Every tick: notice a waiting engine, reopen its devices with backoff. */
+void ctl_device_tick(struct ctl_context *ctx);
 
 /* ---- applying a configuration (apply.c) ---- */
 

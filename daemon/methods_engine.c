@@ -114,6 +114,7 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "gain", gain_json(&st));
 	config_identity_add(ctx, cfg);
 	json_object_object_add(o, "config", cfg);
+	json_object_object_add(o, "device", device_json(ctx, &st));
 	json_object_object_add(o, "transition", transition_json(ctx->engine));
 	*ret = o;
 	return 0;
@@ -137,7 +138,8 @@ int handle_stats(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "xruns", pair_json("capture", st.xruns_capture,
 	                                             "playback", st.xruns_playback));
 	json_object_object_add(o, "recoveries", json_object_new_int64((int64_t)st.resyncs));
-	json_object_object_add(o, "reopens", json_object_new_int64(0));
+	json_object_object_add(o, "reopens", json_object_new_int64((int64_t)st.reopens));
+	json_object_object_add(o, "device_losses", json_object_new_int64((int64_t)st.losses));
 	json_object_object_add(o, "clipped", pair_json("capture", st.clipped_capture,
 	                                               "playback", st.clipped_playback));
 	json_object_object_add(o, "load", load_json(&st));
@@ -371,6 +373,7 @@ static const char *cause_name(int cause)
 	case ENG_XRUN_PIPE: return "xrun";
 	case ENG_XRUN_SUSPEND: return "suspend";
 	case ENG_XRUN_TIMEOUT: return "timeout";
+	case ENG_XRUN_LOST: return "device_lost";
 	default: return "error";
 	}
 }
