@@ -190,6 +190,21 @@ int daemon_restart_engine(struct ctl_context *ctx, const struct dspd_config *nex
 		start.volume.db = st.gain_db;
 		start.volume.mute = st.mute;
 	}
+	if (st.state == ENG_WAITING) {
+		/* the old devices are gone: try the new ones first, and keep
+		 * waiting for the old ones if they cannot start either */
+		if ((r = daemon_start_engine(&start, &e)) < 0)
+			return r;
+		ctl_abort_recordings(&d->ctx, "the devices were changed");
+		loudness_stop(d->ctx.loudness);
+		d->ctx.loudness = NULL;
+		engine_destroy(d->engine);
+		memset(&d->ctx.device_wait, 0, sizeof(d->ctx.device_wait));
+		d->engine = d->ctx.engine = e;
+		d->cfg = *next;
+		daemon_start_loudness(d);
+		return 0;
+	}
 	ctl_abort_recordings(&d->ctx, "the devices were restarted for a new configuration");
 	loudness_stop(d->ctx.loudness);
 	d->ctx.loudness = NULL;
