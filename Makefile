@@ -51,7 +51,7 @@ UNIT_TESTS     := format format_edges ring gain meter config config_errors proto
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
-.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig valgrind-check
+.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig valgrind-check soak
 .SECONDARY:
 
 all: daemon/dspd ctl/dspctl
@@ -132,6 +132,10 @@ e2e-tsan: all build/tsan/dspd plugin
 	python3 tests/e2e/run.py --dspd build/tsan/dspd --dspctl ctl/dspctl --quick
 e2e-asan: build/asan/dspd build/asan/dspctl plugin
 	python3 tests/e2e/run.py --dspd build/asan/dspd --dspctl build/asan/dspctl --quick
+# an hour of operation and faults on the paced device (not in make check):
+# SOAK_SECONDS=600 make soak for a shorter one
+soak: all plugin
+	python3 tests/soak/soak.py
 # the smoke tour under valgrind memcheck: no error, no definite leak
 valgrind-check: all plugin
 	python3 tests/e2e/run.py --dspd tests/valgrind/dspd-memcheck --quick smoke_tour

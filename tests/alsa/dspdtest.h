@@ -13,6 +13,8 @@
  *   dspdtest_check.c    the playback checker: gaps, mismatches, latency
  *   dspdtest_report.c   the JSON report and the float32 recording
  *   dspdtest_control.c  the control file: fault-injection commands
+ *   dspdtest_device.c   the device's presence and power: unplug (vanish),
+ *                       suspend/resume, clock jumps, the open instances
  *
  * All capture and playback instances of one process share one state (clock
  * origin t0 = first start of either stream, every counter, the checker),
@@ -78,7 +80,8 @@ struct gap_entry {
 };
 
 struct capture_stats {
-	int64_t run_origin;     /* first counter of the newest capture run */
+	int64_t run_origin;     /* first counter of the newest capture segment */
+	uint64_t segments;      /* runs started or resumed: the counter may jump */
 	uint64_t starts;
 	uint64_t frames;
 	uint64_t overruns;
@@ -97,7 +100,7 @@ struct playback_stats {
 	unsigned int gap_list_len;
 	bool have_counter;      /* at least one counter frame matched */
 	bool after_silence;     /* silence since the last counter frame */
-	uint64_t capture_starts_seen;   /* capture starts at the last counter */
+	uint64_t capture_segments_seen; /* capture segments at the last counter */
 	bool have_latency;
 	int64_t expected;       /* next counter if nothing is lost */
 	int64_t first_counter;
@@ -107,12 +110,33 @@ struct playback_stats {
 	int64_t latency_last;
 };
 
+struct device_stats {
+	uint64_t vanishes;      /* "vanish" commands */
+	uint64_t opens_refused; /* opens failed with -ENODEV while gone */
+	uint64_t suspends;      /* "suspend" commands */
+	uint64_t resumes;       /* streams brought back by snd_pcm_resume() */
+	uint64_t jumps;         /* "jump" commands */
+};
+
+struct dspdtest;
+
+/* The simulated card as a whole (dspdtest_device.c). */
+struct device_state {
+	bool gone;              /* unplugged: opens fail with -ENODEV */
+	uint64_t gone_until_ns; /* the vanish ends by itself then; 0: never */
+	uint64_t suspend_ns;    /* when the newest suspend happened */
+	uint64_t jump_total_ns; /* the clock jumps so far, added up */
+	struct dspdtest *instances;     /* every open PCM, for wake-ups */
+	struct device_stats stats;
+};
+
 struct shared_state {
 	pthread_mutex_t lock;
 	bool have_origin;
-	uint64_t origin_ns;     /* t0: first start of either stream */
+	uint64_t origin_ns;     /* t0 (first start), moved back by clock jumps */
 	struct capture_stats capture;
 	struct playback_stats playback;
+	struct device_state device;
 };
 
 extern struct shared_state shared;
@@ -158,6 +182,16 @@ struct dspdtest {
 	uint64_t frames_total;  /* frames transferred since open */
 	uint64_t next_report_frames;
 	FILE *record;
+	snd_pcm_sframes_t last_pointer;         /* what pointer() last said */
+	/* device events (dspdtest_device.c); *_seen: shared counts handled */
+	struct dspdtest *next_instance;
+	bool registered;
+	uint64_t vanishes_seen;         /* a vanish since open kills the PCM */
+	uint64_t suspends_seen;
+	uint64_t jump_seen_ns;
+	bool suspended;                 /* the clock stands still ... */
+	uint64_t suspended_ns;          /* ... at this moment */
+	snd_pcm_state_t suspended_from; /* the state resume() restores */
 };
 
 static inline bool is_capture(const struct dspdtest *t)
@@ -180,21 +214,52 @@ void sleep_ms(unsigned int ms);
 int64_t shared_global_frame(uint64_t now_ns, unsigned int rate);
 /* Frames the clock advanced since the current run started. */
 uint64_t run_elapsed(const struct dspdtest *t, uint64_t now_ns);
+/* The instance's present: now, or the moment a suspend froze it. */
+uint64_t run_now(const struct dspdtest *t);
+/* Whether the run has overrun/underrun at elapsed frames. */
+bool xrun_condition(const struct dspdtest *t, uint64_t elapsed);
 /* Hardware position of the running stream, or -EPIPE after an xrun. */
 int64_t run_position(struct dspdtest *t);
 /* End the current run (drop or prepare), counting an unnoticed xrun. */
 void run_end(struct dspdtest *t);
-/* Arm the timerfd for the moment the PCM becomes ready in state. */
+/* Arm the timerfd for the moment the PCM becomes ready in state (at
+ * once when a device event is pending for it). Takes shared.lock. */
 void wakeup_arm(struct dspdtest *t, snd_pcm_state_t state);
+/* Wake t's poller at once; any thread. */
+void wakeup_now(struct dspdtest *t);
 /* POLLIN/POLLOUT, 0 or POLLERR for the PCM's state, from the clock. */
 unsigned short ready_events(struct dspdtest *t);
+
+/* ---- device presence and power (dspdtest_device.c) --------------------- */
+
+/* At open: -ENODEV (counted) while the device is gone, else note the
+ * events so far as handled. */
+int device_attach(struct dspdtest *t);
+/* List t (its timer_fd open) for the wake-ups of device events. */
+void device_register(struct dspdtest *t);
+/* Unlist t; no-op when it was never registered. */
+void device_detach(struct dspdtest *t);
+/* Control commands: act on the shared state and wake every open PCM. */
+void device_vanish(unsigned int ms);
+void device_return(void);
+void device_suspend(void);
+void device_jump(unsigned int ms);
+/* Apply the device's events to t at a transfer, pointer, poll or start:
+ * 0, -ENODEV (t is now DISCONNECTED, for good) or -ESTRPIPE (SUSPENDED). */
+int device_check(struct dspdtest *t);
+/* The ioplug resume callback. */
+int device_resume(struct dspdtest *t);
+/* An event t has not handled yet: its poller must wake now. Lock held. */
+bool device_event_pending(const struct dspdtest *t);
 
 /* ---- capture (dspdtest_signal.c, dspdtest_control.c) ------------------- */
 
 /* Fill size frames at offset with the configured signal. */
 void capture_generate(struct dspdtest *t, const snd_pcm_channel_area_t *areas,
 		      snd_pcm_uframes_t offset, snd_pcm_uframes_t size);
-/* Run the control file's commands, if one is present; it is consumed. */
+/* Run the control file's commands, if one is present; it is consumed.
+ * t may still be opening (no ioplug yet): commands touch only shared
+ * state and the registered instances. */
 void control_poll(struct dspdtest *t);
 
 /* ---- playback (dspdtest_check.c, dspdtest_report.c) -------------------- */

@@ -66,8 +66,8 @@ static int64_t counter_near(int64_t ref, int64_t v0, unsigned int bits,
  * tells k modulo 2^bits): the candidate nearest to one of these
  * predictions, earlier ones winning ties: the next expected counter;
  * right after silence (an xrun re-sync) the counter that keeps the last
- * latency; when the capture restarted since the last counter frame, the
- * first counter of its newest run.  So even 8-bit counters measure
+ * latency; when the capture restarted (or resumed) since the last counter
+ * frame, the first counter of its newest run (or resumed part).  So even 8-bit counters measure
  * re-sync gaps exactly. */
 static int64_t checker_decode(const struct playback_stats *s, int64_t v0,
 			      const int64_t *played_at, unsigned int bits)
@@ -83,7 +83,7 @@ static int64_t checker_decode(const struct playback_stats *s, int64_t v0,
 			best_distance = distance;
 		}
 	}
-	if (shared.capture.starts != s->capture_starts_seen) {
+	if (shared.capture.segments != s->capture_segments_seen) {
 		k = counter_near(shared.capture.run_origin, v0, bits, &distance);
 		if (distance < best_distance)
 			best = k;
@@ -124,7 +124,7 @@ static void checker_frame(struct playback_stats *s, struct dspdtest *t,
 		s->first_counter = k;
 	s->have_counter = true;
 	s->after_silence = false;
-	s->capture_starts_seen = shared.capture.starts;
+	s->capture_segments_seen = shared.capture.segments;
 	s->last_counter = k;
 	s->expected = k + 1;
 	if (t->origin_known)

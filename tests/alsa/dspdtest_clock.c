@@ -2,7 +2,9 @@
  * CLOCK_MONOTONIC.  Owns time conversions, the shared clock origin t0, the
  * hardware position of a run (floor(elapsed * rate) from its start), xrun
  * detection and counting (once per run), and the timerfd that makes the
- * poll descriptor level-triggered like a kernel PCM's.
+ * poll descriptor level-triggered like a kernel PCM's.  A suspended
+ * instance's clock stands still (run_now()); device events (vanish,
+ * suspend, jump: dspdtest_device.c) are applied before readiness is read.
  *
  * Called from the ioplug callbacks on the application's thread; takes
  * shared.lock itself where it touches shared counters, except
@@ -76,7 +78,12 @@ uint64_t run_elapsed(const struct dspdtest *t, uint64_t now_ns)
 	return frames_in_ns(now_ns - t->run_start_ns, t->io.rate);
 }
 
-static bool xrun_condition(const struct dspdtest *t, uint64_t elapsed)
+uint64_t run_now(const struct dspdtest *t)
+{
+	return t->suspended ? t->suspended_ns : monotonic_ns();
+}
+
+bool xrun_condition(const struct dspdtest *t, uint64_t elapsed)
 {
 	if (is_capture(t))
 		return elapsed > t->run_frames + t->io.buffer_size;
@@ -99,7 +106,7 @@ static void note_xrun(struct dspdtest *t)
 
 int64_t run_position(struct dspdtest *t)
 {
-	uint64_t elapsed = run_elapsed(t, monotonic_ns());
+	uint64_t elapsed = run_elapsed(t, run_now(t));
 
 	if (t->xrun_seen || xrun_condition(t, elapsed)) {
 		note_xrun(t);
@@ -115,7 +122,7 @@ void run_end(struct dspdtest *t)
 	if (!t->run_active)
 		return;
 	if (t->io.state != SND_PCM_STATE_DRAINING &&
-	    xrun_condition(t, run_elapsed(t, monotonic_ns())))
+	    xrun_condition(t, run_elapsed(t, run_now(t))))
 		note_xrun(t);
 	t->run_active = false;
 }
@@ -132,6 +139,11 @@ static void timer_set(struct dspdtest *t, uint64_t abs_ns)
 	timerfd_settime(t->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+void wakeup_now(struct dspdtest *t)
+{
+	timer_set(t, WAKE_NOW);
+}
+
 /* Frames the application may transfer now (run_position() result). */
 static uint64_t run_avail(const struct dspdtest *t, uint64_t elapsed)
 {
@@ -140,10 +152,9 @@ static uint64_t run_avail(const struct dspdtest *t, uint64_t elapsed)
 	return t->io.buffer_size - (t->run_frames - elapsed);
 }
 
-/* So the fd behaves level-triggered like a kernel PCM's. */
-void wakeup_arm(struct dspdtest *t, snd_pcm_state_t state)
+/* When t becomes ready (or must report POLLERR) in state. */
+static uint64_t wakeup_time(const struct dspdtest *t, snd_pcm_state_t state)
 {
-	uint64_t when = WAKE_NOW;
 	uint64_t target;
 
 	switch (state) {
@@ -152,27 +163,34 @@ void wakeup_arm(struct dspdtest *t, snd_pcm_state_t state)
 			target = t->run_frames + t->avail_min;
 		} else {
 			if (t->run_frames + t->avail_min <= t->io.buffer_size)
-				break;
+				return WAKE_NOW;
 			target = t->run_frames + t->avail_min - t->io.buffer_size;
 		}
-		when = t->run_start_ns + ns_for_frames(target, t->io.rate);
-		break;
+		return t->run_start_ns + ns_for_frames(target, t->io.rate);
 	case SND_PCM_STATE_DRAINING:
 		if (!is_capture(t))
-			when = t->run_start_ns + ns_for_frames(t->run_frames, t->io.rate);
-		break;
+			return t->run_start_ns + ns_for_frames(t->run_frames, t->io.rate);
+		return WAKE_NOW;
 	case SND_PCM_STATE_PREPARED:
 		if (is_capture(t) ||
 		    t->io.buffer_size - t->run_frames < t->avail_min)
-			when = WAKE_NEVER;
-		break;
+			return WAKE_NEVER;
+		return WAKE_NOW;
 	case SND_PCM_STATE_PAUSED:
-		when = WAKE_NEVER;
-		break;
-	default:        /* XRUN, SETUP, ...: report POLLERR at once */
-		break;
+		return WAKE_NEVER;
+	default:        /* XRUN, SUSPENDED, DISCONNECTED, SETUP: POLLERR */
+		return WAKE_NOW;
 	}
-	timer_set(t, when);
+}
+
+/* So the fd behaves level-triggered like a kernel PCM's.  Under
+ * shared.lock, so that a device event cannot slip in between the check
+ * and the arming and leave a poller asleep. */
+void wakeup_arm(struct dspdtest *t, snd_pcm_state_t state)
+{
+	pthread_mutex_lock(&shared.lock);
+	timer_set(t, device_event_pending(t) ? WAKE_NOW : wakeup_time(t, state));
+	pthread_mutex_unlock(&shared.lock);
 }
 
 /* Readiness from the clock; the timerfd only wakes the poller up. */
@@ -181,6 +199,8 @@ unsigned short ready_events(struct dspdtest *t)
 	unsigned short ready = is_capture(t) ? POLLIN : POLLOUT;
 	int64_t pos;
 
+	if (device_check(t) < 0)
+		return POLLERR;         /* the state is set: snd_pcm_wait says why */
 	switch (t->io.state) {
 	case SND_PCM_STATE_RUNNING:
 		pos = run_position(t);
@@ -190,7 +210,7 @@ unsigned short ready_events(struct dspdtest *t)
 		}
 		return run_avail(t, (uint64_t)pos) >= t->avail_min ? ready : 0;
 	case SND_PCM_STATE_DRAINING:
-		if (is_capture(t) || run_elapsed(t, monotonic_ns()) >= t->run_frames)
+		if (is_capture(t) || run_elapsed(t, run_now(t)) >= t->run_frames)
 			return ready;
 		return 0;
 	case SND_PCM_STATE_PREPARED:

@@ -1,18 +1,21 @@
 /* dspdtest_control.c - the control file: fault injection from a test.
  *
- * At every capture transfer control_poll() stat()s the instance's control
- * path; when the file exists it is read (up to CONTROL_FILE_MAX bytes),
- * deleted, and each line is run as "NAME ARGS".  Blank lines and '#'
- * comments are skipped; errors go to the ALSA error log.  Commands run on
- * the application's thread inside its readi, before the frames of that
- * transfer are generated, so a command that sleeps stalls the application
- * exactly like a descheduled thread.
+ * control_poll() stat()s a capture instance's control path at every
+ * capture transfer, at every poll_revents of the capture PCM and when a
+ * capture PCM is opened (so "return" is seen while nothing transfers);
+ * when the file exists it is read (up to CONTROL_FILE_MAX bytes), deleted,
+ * and each line is run as "NAME ARGS".  Blank lines and '#' comments are
+ * skipped; errors go to the ALSA error log.  Commands run on the
+ * application's thread inside its readi, snd_pcm_wait/poll or snd_pcm_open,
+ * before the frames of a transfer are generated, so a command that sleeps
+ * stalls the application exactly like a descheduled thread.
  *
  * Adding a command is one handler and one line in control_commands[]: the
  * handler gets the instance and its arguments (blanks after the name
- * skipped), changes per-instance state in *t or shared counters under
- * shared.lock, and returns 0 or -EINVAL for bad arguments.  Document it in
- * tests/alsa/README.md. */
+ * skipped) and returns 0 or -EINVAL for bad arguments.  At open the
+ * instance has no ioplug yet, so a handler changes shared state under
+ * shared.lock (device events: dspdtest_device.c), never t->io.  Document
+ * it in tests/alsa/README.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -27,13 +30,19 @@
 
 /* ---- arguments --------------------------------------------------------- */
 
-/* A duration in milliseconds, 0..CONTROL_MS_MAX, leading the arguments. */
+/* Nothing but blanks: for commands without arguments. */
+static int control_arg_none(const char *args)
+{
+	return args[strspn(args, " \t\r")] ? -EINVAL : 0;
+}
+
+/* A duration in milliseconds, 0..CONTROL_MS_MAX, the only argument. */
 static int control_arg_ms(const char *args, unsigned int *ms)
 {
 	char *end;
 	unsigned long value = strtoul(args, &end, 10);
 
-	if (end == args || value > CONTROL_MS_MAX)
+	if (end == args || value > CONTROL_MS_MAX || control_arg_none(end) < 0)
 		return -EINVAL;
 	*ms = (unsigned int)value;
 	return 0;
@@ -56,11 +65,61 @@ static int control_stall(struct dspdtest *t, const char *args)
 	return 0;
 }
 
+/* vanish MS: unplugged for MS ms (0: until "return"). */
+static int control_vanish(struct dspdtest *t, const char *args)
+{
+	unsigned int ms;
+	int err = control_arg_ms(args, &ms);
+
+	(void)t;
+	if (err < 0)
+		return err;
+	device_vanish(ms);
+	return 0;
+}
+
+/* return: plugged in again, at once. */
+static int control_return(struct dspdtest *t, const char *args)
+{
+	(void)t;
+	if (control_arg_none(args) < 0)
+		return -EINVAL;
+	device_return();
+	return 0;
+}
+
+/* suspend: a system suspend; snd_pcm_resume() or prepare brings it back. */
+static int control_suspend(struct dspdtest *t, const char *args)
+{
+	(void)t;
+	if (control_arg_none(args) < 0)
+		return -EINVAL;
+	device_suspend();
+	return 0;
+}
+
+/* jump MS: the device clock leaps MS ms ahead. */
+static int control_jump(struct dspdtest *t, const char *args)
+{
+	unsigned int ms;
+	int err = control_arg_ms(args, &ms);
+
+	(void)t;
+	if (err < 0)
+		return err;
+	device_jump(ms);
+	return 0;
+}
+
 static const struct control_command {
 	const char *name;
 	int (*run)(struct dspdtest *t, const char *args);
 } control_commands[] = {
 	{ "stall", control_stall },
+	{ "vanish", control_vanish },
+	{ "return", control_return },
+	{ "suspend", control_suspend },
+	{ "jump", control_jump },
 };
 
 /* ---- parser ------------------------------------------------------------ */

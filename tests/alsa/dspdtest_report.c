@@ -62,6 +62,7 @@ static void report_write_body(FILE *f, const struct dspdtest *t)
 {
 	const struct capture_stats *c = &shared.capture;
 	const struct playback_stats *p = &shared.playback;
+	const struct device_stats *d = &shared.device.stats;
 
 	fprintf(f, "{\"format\":\"%s\",\"rate\":%u,\"channels\":%u,"
 		"\"period_frames\":%lu,\"buffer_frames\":%lu,\n",
@@ -80,9 +81,12 @@ static void report_write_body(FILE *f, const struct dspdtest *t)
 	report_write_gaps(f, p);
 	fprintf(f, "],\"mismatches\":%" PRIu64 ",\"latency_min\":%" PRId64
 		",\"latency_max\":%" PRId64 ",\"latency_last\":%" PRId64
-		",\"first_counter\":%" PRId64 ",\"last_counter\":%" PRId64 "}}\n",
+		",\"first_counter\":%" PRId64 ",\"last_counter\":%" PRId64 "}",
 		p->mismatches, p->latency_min, p->latency_max, p->latency_last,
 		p->first_counter, p->last_counter);
+	fprintf(f, ",\n\"device\":{\"vanishes\":%" PRIu64 ",\"opens_refused\":%" PRIu64
+		",\"suspends\":%" PRIu64 ",\"resumes\":%" PRIu64 ",\"jumps\":%" PRIu64 "}}\n",
+		d->vanishes, d->opens_refused, d->suspends, d->resumes, d->jumps);
 }
 
 int report_write(struct dspdtest *t)

@@ -2,7 +2,7 @@
  * the test rig that proves dspd loses no sample.
  *
  * Owns: the ioplug callbacks that tie the parts together (start, stop,
- * prepare, pointer, transfer, poll, hw/sw params, close), the PCM's
+ * prepare, pointer, transfer, poll, resume, hw/sw params, close), the PCM's
  * construction and constraints, the plugin entry point and the
  * process-wide shared state.  The other parts are listed in dspdtest.h,
  * which also explains the shared state and its lock.  Callbacks run on
@@ -25,12 +25,17 @@ struct shared_state shared = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static int dspdtest_start(snd_pcm_ioplug_t *io)
 {
 	struct dspdtest *t = io->private_data;
+	int err = device_check(t);
 	uint64_t now = monotonic_ns();
 
+	if (err < 0)
+		return err;
 	pthread_mutex_lock(&shared.lock);
 	t->run_origin = shared_global_frame(now, io->rate);
+	t->jump_seen_ns = shared.device.jump_total_ns;  /* in G already */
 	if (is_capture(t)) {
 		shared.capture.starts++;
+		shared.capture.segments++;
 		shared.capture.run_origin = t->run_origin;
 	} else {
 		shared.playback.starts++;
@@ -44,21 +49,29 @@ static int dspdtest_start(snd_pcm_ioplug_t *io)
 	return 0;
 }
 
+/* Ends a run; ioplug then sets SETUP whatever the device's state. */
 static int dspdtest_stop(snd_pcm_ioplug_t *io)
 {
 	struct dspdtest *t = io->private_data;
 
+	device_check(t);        /* a suspend or unplug stopped the clock first */
 	run_end(t);
+	t->suspended = false;
 	wakeup_arm(t, SND_PCM_STATE_SETUP);
 	report_write(t);
 	return 0;
 }
 
+/* Also the way out of SUSPENDED; a disconnected PCM stays dead. */
 static int dspdtest_prepare(snd_pcm_ioplug_t *io)
 {
 	struct dspdtest *t = io->private_data;
 
+	if (device_check(t) == -ENODEV)
+		return -ENODEV;
 	run_end(t);
+	t->suspended = false;
+	t->last_pointer = 0;    /* ioplug resets its hardware pointer too */
 	t->xrun_seen = false;
 	t->origin_known = false;
 	t->pending.any = false;
@@ -67,11 +80,16 @@ static int dspdtest_prepare(snd_pcm_ioplug_t *io)
 	return 0;
 }
 
+/* A negative result makes ioplug set XRUN, so a suspended or disconnected
+ * PCM keeps its last position: the state set by device_check() is what
+ * alsa-lib turns into -ESTRPIPE/-ENODEV. */
 static snd_pcm_sframes_t dspdtest_pointer(snd_pcm_ioplug_t *io)
 {
 	struct dspdtest *t = io->private_data;
 	int64_t pos;
 
+	if (device_check(t) < 0)
+		return t->last_pointer;
 	switch (io->state) {
 	case SND_PCM_STATE_RUNNING:
 		pos = run_position(t);
@@ -81,7 +99,7 @@ static snd_pcm_sframes_t dspdtest_pointer(snd_pcm_ioplug_t *io)
 		}
 		break;
 	case SND_PCM_STATE_DRAINING:
-		pos = (int64_t)run_elapsed(t, monotonic_ns());
+		pos = (int64_t)run_elapsed(t, run_now(t));
 		if (is_capture(t) && (uint64_t)pos > t->run_frames + io->buffer_size)
 			pos = (int64_t)(t->run_frames + io->buffer_size);
 		if (!is_capture(t) && (uint64_t)pos > t->run_frames)
@@ -93,7 +111,8 @@ static snd_pcm_sframes_t dspdtest_pointer(snd_pcm_ioplug_t *io)
 		pos = 0;
 		break;
 	}
-	return (snd_pcm_sframes_t)((uint64_t)pos % t->boundary);
+	t->last_pointer = (snd_pcm_sframes_t)((uint64_t)pos % t->boundary);
+	return t->last_pointer;
 }
 
 static snd_pcm_sframes_t dspdtest_transfer(snd_pcm_ioplug_t *io,
@@ -102,9 +121,16 @@ static snd_pcm_sframes_t dspdtest_transfer(snd_pcm_ioplug_t *io,
 					   snd_pcm_uframes_t size)
 {
 	struct dspdtest *t = io->private_data;
+	int err;
 
-	if (is_capture(t)) {
+	if (is_capture(t))
 		control_poll(t);
+	err = device_check(t);
+	if (err < 0) {
+		wakeup_arm(t, io->state);
+		return err;
+	}
+	if (is_capture(t)) {
 		capture_generate(t, areas, offset, size);
 		pthread_mutex_lock(&shared.lock);
 		shared.capture.frames += size;
@@ -128,6 +154,8 @@ static int dspdtest_poll_revents(snd_pcm_ioplug_t *io, struct pollfd *pfd,
 
 	if (nfds != 1 || pfd[0].fd != t->timer_fd)
 		return -EINVAL;
+	if (is_capture(t))
+		control_poll(t);        /* "return" must be seen while not running */
 	if (read(t->timer_fd, &expirations, sizeof(expirations)) < 0 &&
 	    errno != EAGAIN)
 		return -errno;
@@ -136,10 +164,17 @@ static int dspdtest_poll_revents(snd_pcm_ioplug_t *io, struct pollfd *pfd,
 	return 0;
 }
 
+static int dspdtest_resume(snd_pcm_ioplug_t *io)
+{
+	return device_resume(io->private_data);
+}
+
 static int dspdtest_hw_params(snd_pcm_ioplug_t *io, snd_pcm_hw_params_t *params)
 {
 	struct dspdtest *t = io->private_data;
 
+	if (device_check(t) == -ENODEV)
+		return -ENODEV;
 	t->fmt = sample_format_find(io->format);
 	if (!t->fmt)
 		return -EINVAL;
@@ -165,6 +200,7 @@ static int dspdtest_sw_params(snd_pcm_ioplug_t *io, snd_pcm_sw_params_t *params)
 
 static void dspdtest_free(struct dspdtest *t)
 {
+	device_detach(t);
 	if (t->record)
 		fclose(t->record);
 	if (t->timer_fd >= 0)
@@ -177,6 +213,7 @@ static int dspdtest_close(snd_pcm_ioplug_t *io)
 {
 	struct dspdtest *t = io->private_data;
 
+	device_check(t);
 	run_end(t);
 	report_write(t);
 	dspdtest_free(t);
@@ -193,6 +230,7 @@ static const snd_pcm_ioplug_callback_t dspdtest_callback = {
 	.sw_params = dspdtest_sw_params,
 	.prepare = dspdtest_prepare,
 	.poll_revents = dspdtest_poll_revents,
+	.resume = dspdtest_resume,
 };
 
 /* ---- construction ------------------------------------------------------ */
@@ -262,6 +300,7 @@ static int dspdtest_open(struct dspdtest *t, const char *name,
 	err = snd_pcm_ioplug_create(&t->io, name, stream, mode);
 	if (err < 0)
 		goto fail;
+	device_register(t);
 	err = set_constraints(t);
 	if (err < 0)
 		snd_pcm_ioplug_delete(&t->io);  /* frees t via dspdtest_close */
@@ -283,6 +322,10 @@ SND_PCM_PLUGIN_DEFINE_FUNC(dspdtest)
 	t->timer_fd = -1;
 	params_set_defaults(&t->params);
 	err = params_parse(&t->params, conf);
+	if (err == 0 && stream == SND_PCM_STREAM_CAPTURE)
+		control_poll(t);        /* a "return" must be seen before refusing */
+	if (err == 0)
+		err = device_attach(t);
 	if (err < 0) {
 		dspdtest_free(t);
 		return err;
