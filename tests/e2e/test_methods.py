@@ -264,7 +264,7 @@ def engine_rows(d, version, config_real, sha):
     stats = Exact({
         "uptime_s": Num(0, 3600), "state": Eq("running"), "frames": frames_spec(),
         "xruns": Exact({"capture": Eq(0), "playback": Eq(0)}), "recoveries": Eq(0),
-        "reopens": Eq(0), "clipped": Exact({"capture": Eq(0), "playback": Eq(0)}),
+        "reopens": Eq(0), "device_losses": Eq(0), "clipped": Exact({"capture": Eq(0), "playback": Eq(0)}),
         "load": LOAD, "clients": Num(1, 64, integer=True), "events_lost": Eq(0),
         "levels_skipped": COUNT, "rate": Eq(48000), "latency_frames": Eq(3 * PERIOD)})
     xruns = Exact({"capture": Eq(0), "playback": Eq(0), "resyncs": Eq(0),
