@@ -38,10 +38,12 @@ def test_smoke_tour():
         d.ctl("effect", "remove", "extra")
         d.ctl("config", "patch", "replace", "/pipeline/3/value", "2")
         d.proc.send_signal(signal.SIGHUP)
-        time.sleep(0.5)
+        deadline = time.monotonic() + 20
+        while d.ctl("status")["config"]["source"] != "file" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(d.ctl("status")["config"]["source"] == "file", "SIGHUP did not reload")
         lv = d.ctl("levels")
         check("out" in lv["taps"], "meter tap missing: %s" % lv["taps"].keys())
-        check(d.ctl("status")["config"]["source"] == "file", "SIGHUP did not reload")
         d.stop()
     finally:
         d.cleanup()
