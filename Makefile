@@ -38,16 +38,17 @@ FLAGS_tsan := -O1 -fsanitize=thread
 FX_FILTERS_SRC := daemon/fx_filters.c daemon/config_fx_filters.c daemon/biquad_design.c daemon/fx_biquad.c daemon/fx_biquad_wave.c
 FX_FIR_SRC     := daemon/fx_fir.c daemon/config_fx_fir.c daemon/conv_filter.c daemon/conv_process.c daemon/conv_kernel.c daemon/ir_load.c
 FX_BASIC_SRC   := daemon/fx_basic.c daemon/config_fx_basic.c daemon/fx_delay.c daemon/fx_mixer.c daemon/fx_dynamics.c daemon/fx_dither.c
-DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c daemon/transition.c \
+FX_LADSPA_SRC  := daemon/fx_ladspa.c daemon/config_fx_ladspa.c daemon/ladspa_host.c
+DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) $(FX_LADSPA_SRC) daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c daemon/transition.c \
                   daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/fx_meter.c daemon/fx_loudcomp.c daemon/pcm.c daemon/engine.c \
                   daemon/proto.c daemon/methods.c daemon/methods_engine.c \
-                  daemon/methods_config.c daemon/methods_effect.c daemon/device_wait.c daemon/apply.c daemon/state_file.c daemon/config_diff.c daemon/config_edit.c daemon/json_pointer.c daemon/json_patch.c daemon/subscriptions.c daemon/ctl_server.c \
+                  daemon/methods_config.c daemon/methods_effect.c daemon/methods_plugins.c daemon/device_wait.c daemon/apply.c daemon/state_file.c daemon/config_diff.c daemon/config_edit.c daemon/json_pointer.c daemon/json_patch.c daemon/subscriptions.c daemon/ctl_server.c \
                   daemon/sha256.c daemon/lifecycle.c daemon/render.c daemon/loudness.c
 DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c ctl/render_pipeline.c ctl/jvalue.c \
-                  ctl/cli.c ctl/cmd_basic.c ctl/cmd_config.c ctl/cmd_effect.c ctl/cmd_stream.c ctl/cmd_record.c \
+                  ctl/cli.c ctl/cmd_basic.c ctl/cmd_config.c ctl/cmd_effect.c ctl/cmd_plugins.c ctl/cmd_stream.c ctl/cmd_record.c \
                   ctl/events.c ctl/meter_view.c ctl/wav.c ctl/prometheus.c ctl/completion.c
-UNIT_TESTS     := format format_edges ring gain meter config config_errors proto sha256 delay mixer biquad filters_config dynamics fir dither loudcomp transition config_edit state_file
+UNIT_TESTS     := format format_edges ring gain meter config config_errors proto sha256 delay mixer biquad filters_config dynamics fir dither loudcomp transition config_edit state_file ladspa
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)

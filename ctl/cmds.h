@@ -56,6 +56,9 @@ int read_all(FILE *in, size_t max, char **ret_text, size_t *ret_len);
 int cmd_monitor(const struct options *o, int argc, char **argv);
 int levels_follow(const struct options *o, int interval_ms);
 
+/* cmd_plugins.c */
+int cmd_plugins(const struct options *o, int argc, char **argv);
+
 /* cmd_record.c */
 int cmd_record(const struct options *o, int argc, char **argv);
 

@@ -50,6 +50,8 @@ const struct command ctl_commands[] = {
 	  "line per update with --json or when stdout\nis not a terminal)",
 	  "", cmd_levels },
 	{ "xruns", "", "xrun counters and the most recent xruns", "", cmd_xruns },
+	{ "plugins", "[LABEL]", "the LADSPA plugins dspd can host; with\n"
+	  "LABEL, that plugin's ports, ranges, defaults", "", cmd_plugins },
 	{ "pipeline", "", "the DSP blocks, their channels and settings", "",
 	  cmd_pipeline },
 	{ "effect add", "TYPE NAME [KEY=VALUE...] [POS]", "add a block: gain g db=-3;"

@@ -53,11 +53,14 @@ enum cfg_block_type {
 	CFG_BLOCK_LIMITER,
 	CFG_BLOCK_GATE,
 	CFG_BLOCK_DITHER,
+	/* a hosted LADSPA plugin: fx_ladspa_cfg.h */
+	CFG_BLOCK_LADSPA,
 };
 
 #include "fx_basic_cfg.h"
 #include "fx_filters_cfg.h"
 #include "fx_fir_cfg.h"
+#include "fx_ladspa_cfg.h"
 
 struct cfg_block {
 	enum cfg_block_type type;
@@ -79,6 +82,7 @@ struct cfg_block {
 		struct cfg_mixer mixer;
 		struct cfg_dynamics dynamics;       /* compressor, limiter, gate */
 		struct cfg_dither dither;
+		struct cfg_ladspa ladspa;
 		struct {
 			double window_ms;   /* RMS integration time */
 		} meter;

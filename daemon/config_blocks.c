@@ -131,7 +131,7 @@ static const struct cfg_block_type_desc gain_types[] = {
 /* Every family of block types, each table ending with { NULL }. */
 static const struct cfg_block_type_desc *const families[] = {
 	gain_types, cfg_block_types_filters, cfg_block_types_fir,
-	cfg_block_types_basic,
+	cfg_block_types_basic, cfg_block_types_ladspa,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))

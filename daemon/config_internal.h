@@ -153,6 +153,7 @@ struct cfg_block_type_desc {
 extern const struct cfg_block_type_desc cfg_block_types_filters[];
 extern const struct cfg_block_type_desc cfg_block_types_fir[];
 extern const struct cfg_block_type_desc cfg_block_types_basic[];
+extern const struct cfg_block_type_desc cfg_block_types_ladspa[];
 
 #define CFG_BLOCK_COMMON_FIELDS                                               \
 	{ .key = "type", .parse = cfg_parse_block_type_key,                   \

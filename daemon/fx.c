@@ -16,7 +16,7 @@ static const struct fx_constructor gain_constructors[] = {
 
 static const struct fx_constructor *const families[] = {
 	gain_constructors, fx_constructors_filters, fx_constructors_fir,
-	fx_constructors_basic,
+	fx_constructors_basic, fx_constructors_ladspa,
 };
 
 void fx_init(struct fx *fx, const struct fx_ops *ops,

@@ -87,6 +87,7 @@ struct fx_constructor {
 extern const struct fx_constructor fx_constructors_filters[];
 extern const struct fx_constructor fx_constructors_fir[];
 extern const struct fx_constructor fx_constructors_basic[];
+extern const struct fx_constructor fx_constructors_ladspa[];
 
 /* Fill the common part; mask is limited to the channels that exist. */
 void fx_init(struct fx *fx, const struct fx_ops *ops,

@@ -39,6 +39,7 @@ static const char *const p_name[] = { "name", NULL };
 static const char *const p_bypass[] = { "name", "bypass", NULL };
 static const char *const p_effect_set[] = { "name", "values", NULL };
 static const char *const p_batch[] = { "changes", NULL };
+static const char *const p_plugins[] = { "label", NULL };
 
 static const struct method method_table[] = {
 	{ "hello",           handle_hello,           false, none },
@@ -65,6 +66,7 @@ static const struct method method_table[] = {
 	{ "effect.bypass",   handle_edit,            true,  p_bypass },
 	{ "effect.set",      handle_edit,            true,  p_effect_set },
 	{ "batch",           handle_batch,           true,  p_batch },
+	{ "plugins",         handle_plugins,         false, p_plugins },
 	{ "subscribe",       handle_subscribe,       false, p_subscribe },
 	{ "unsubscribe",     handle_unsubscribe,     false, p_unsubscribe },
 	{ "record",          handle_record,          false, p_record },

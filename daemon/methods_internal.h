@@ -67,6 +67,7 @@ int handle_config_load(struct ctl_context *, struct ctl_session *, const struct 
 /* effect.add, effect.remove, effect.bypass, effect.set, config.patch:
  * one edit of the active configuration (by req->method) */
 int handle_edit(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_plugins(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 int handle_batch(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 
 #endif
