@@ -16,8 +16,8 @@ int handle_plugins(struct ctl_context *ctx, struct ctl_session *session,
 
 	if (session->read_only) {
 		rpc_error_set(err, RPC_PERMISSION_DENIED, "method",
-		              "plugins loads every plugin library to describe it; "
-		              "use the control socket");
+		              "plugins loads every plugin library to describe it: not "
+		              "on the read-only monitor socket (use the control socket)");
 		return -EPERM;
 	}
 	if (req->params && json_object_object_get_ex(req->params, "label", &label) &&
