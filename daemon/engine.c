@@ -6,14 +6,15 @@
  * Playback is pre-filled with (periods - 1) periods of silence at every
  * (re)start, so the capture -> playback latency is exactly that many frames
  * and stays so: every xrun, suspend or stalled device leads to one "resync"
- * (drop both, prepare both, prefill, start both) that restores it.
+ * (drop both, prepare both, prefill, start both) that restores it; a lost
+ * device ends the RT thread in ENG_WAITING (engine_recover.c).
  *
  * Everything the RT thread touches is allocated in engine_create().  The RT
  * thread makes no allocation, takes no lock, never logs; the only calls it
  * makes besides arithmetic are alsa-lib calls on its two PCMs and
  * clock_gettime (vDSO).  Sleeping happens only on the recovery path when a
  * restart failed. */
-#include "engine.h"
+#include "engine_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,120 +30,9 @@
 #include <xmmintrin.h>
 #endif
 
-#include "gain.h"
 #include "pipeline.h"
-#include "ring.h"
-#include "transition.h"
 
 #define LOAD_HISTORY 128
-#define RESTART_ATTEMPTS 6       /* 10+20+...+320 ms, then wait for the device */
-
-enum eng_event_type { ENG_EVENT_METERS, ENG_EVENT_XRUN };
-
-struct eng_event {
-	uint32_t type;
-	uint32_t periods;           /* meters: periods the block covers */
-	uint64_t busy_ns_sum;
-	uint64_t busy_ns_max;
-	uint64_t busy_ns_last;
-	union {
-		struct meter_block meters;
-		struct eng_xrun xrun;
-	} u;
-};
-
-/* Commands that must each be applied, in order (graph swaps will be
- * here).  The master gain is not one: a volume knob wants only its latest
- * position, so it travels in one atomic word (see master_target). */
-enum eng_cmd_type { ENG_CMD_NONE };
-
-struct eng_cmd {
-	uint32_t type;
-	uint32_t arg;
-};
-
-/* The master gain target and its ramp length packed in one word, so the RT
- * thread always reads a consistent pair, and a burst of changes costs
- * nothing: only the latest is seen. */
-static uint64_t pack_gain(float gain, uint32_t ramp_frames)
-{
-	uint32_t bits;
-
-	memcpy(&bits, &gain, sizeof(bits));
-	return (uint64_t)bits << 32 | ramp_frames;
-}
-
-static float unpack_gain(uint64_t word, uint32_t *ramp_frames)
-{
-	uint32_t bits = (uint32_t)(word >> 32);
-	float gain;
-
-	memcpy(&gain, &bits, sizeof(gain));
-	*ramp_frames = (uint32_t)word;
-	return gain;
-}
-
-struct engine {
-	struct dspd_config cfg;
-	struct pcm_stream capture, playback;
-	unsigned work_channels;
-	bool linked;                     /* snd_pcm_link() accepted */
-	unsigned char *capture_raw, *playback_raw, *prefill;
-	snd_pcm_uframes_t prefill_frames;
-	float *work_mem;
-	float *work[METER_MAX_CHANNELS];
-	struct transition graph;         /* the pipeline and its changes */
-	struct ring commands;            /* control -> RT */
-	_Atomic uint64_t master_target;  /* pack_gain(), written by control */
-	_Atomic float master_linear;     /* the target alone, for blocks */
-	uint64_t master_applied;         /* RT thread: the last word applied */
-	struct ring events;              /* RT -> control */
-
-	pthread_t thread;
-	bool thread_started;
-	_Atomic bool keep_going;
-	_Atomic int state;
-	bool rt, mlocked;
-
-	/* sample taps for recording (see engine_tap_start) */
-	struct ring taps[METER_TAPS];
-	_Atomic bool tap_on[METER_TAPS];
-	_Atomic uint64_t tap_dropped[METER_TAPS];   /* frames */
-	unsigned tap_users[METER_TAPS];              /* control thread only */
-
-	/* written by the RT thread, read by anyone */
-	_Atomic uint64_t captured, processed, played, dropped;
-	_Atomic uint64_t xruns[2], resyncs, events_lost, losses;
-
-	/* RT thread only */
-	struct gain_ramp master;
-	struct meter_block meter_acc;
-	uint64_t busy_sum, busy_max, busy_last;
-	uint32_t busy_periods;
-	uint64_t capture_started_ns;     /* CLOCK_MONOTONIC at the last start */
-	uint64_t frames_since_start;     /* played through since then */
-	uint64_t clips[METER_MAX_CHANNELS];
-
-	/* control thread only */
-	struct meter_history history;
-	struct eng_xrun xrun_log[ENG_XRUN_LOG];
-	uint64_t xrun_total;
-	double load_last, load_avg;
-	double load_hist[LOAD_HISTORY];
-	unsigned load_pos;
-	double gain_db;
-	bool mute;
-	double default_ramp_ms;
-	uint64_t reopens;
-};
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 const char *eng_state_name(enum eng_state s)
 {
@@ -170,17 +60,9 @@ static void flush_denormals_to_zero(void)
 #endif
 }
 
-static int io_timeout_ms(const struct engine *e)
+/* The newest master volume (graph changes come through e->graph). */
+static void apply_master_gain(struct engine *e)
 {
-	int buffer_ms = (int)(1000u * e->playback.buffer_frames / e->cfg.rate);
-
-	return buffer_ms * 10 > 2000 ? buffer_ms * 10 : 2000;
-}
-
-static void apply_commands(struct engine *e)
-{
-	struct eng_cmd cmd;
-
 	uint64_t target = atomic_load_explicit(&e->master_target, memory_order_acquire);
 
 	if (target != e->master_applied) {
@@ -190,18 +72,6 @@ static void apply_commands(struct engine *e)
 		gain_ramp_set(&e->master, gain, ramp_frames);
 		e->master_applied = target;
 	}
-	while (ring_pop(&e->commands, &cmd)) {
-		switch (cmd.type) {
-		case ENG_CMD_NONE:
-			break;
-		}
-	}
-}
-
-static void publish(struct engine *e, struct eng_event *ev)
-{
-	if (!ring_push(&e->events, ev))
-		atomic_fetch_add_explicit(&e->events_lost, 1, memory_order_relaxed);
 }
 
 static void publish_meters(struct engine *e)
@@ -218,118 +88,6 @@ static void publish_meters(struct engine *e)
 	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
 	e->busy_sum = e->busy_max = 0;
 	e->busy_periods = 0;
-}
-
-/* Drop both streams, prepare, prefill playback with silence, start both. */
-static int restart_streams(struct engine *e)
-{
-	uint64_t before;
-	int r;
-
-	if ((r = pcm_reset(&e->capture)) < 0 || (r = pcm_reset(&e->playback)) < 0)
-		return r;
-	r = pcm_write(&e->playback, e->prefill, e->prefill_frames,
-	              io_timeout_ms(e), &e->keep_going);
-	if (r < 0)
-		return r;
-	/* capture first: the playback clock then starts no earlier, so the
-	 * latency is the prefill plus at most the few microseconds between */
-	before = now_ns(CLOCK_MONOTONIC);
-	if ((r = snd_pcm_start(e->capture.handle)) < 0)
-		return r;
-	/* the device started somewhere in between */
-	e->capture_started_ns = before + (now_ns(CLOCK_MONOTONIC) - before) / 2;
-	e->frames_since_start = 0;
-	if (!e->linked && (r = snd_pcm_start(e->playback.handle)) < 0)
-		return r;
-	return 0;
-}
-
-static enum eng_xrun_cause xrun_cause(int err)
-{
-	switch (err) {
-	case -EPIPE: return ENG_XRUN_PIPE;
-	case -ESTRPIPE: return ENG_XRUN_SUSPEND;
-	case -ETIMEDOUT: return ENG_XRUN_TIMEOUT;
-	default: return ENG_XRUN_ERROR;
-	}
-}
-
-/* Errors after which the device is not coming back by itself: a USB card
- * unplugged or powered off, a driver gone. */
-static bool device_gone(int err)
-{
-	return err == -ENODEV || err == -ENXIO || err == -EBADFD || err == -EIO ||
-	       err == -ESHUTDOWN;
-}
-
-/* Give up on the devices: tell the control thread, which reopens them
- * (engine_reopen).  The RT thread ends after this. */
-static void lose_devices(struct engine *e, struct eng_event *ev)
-{
-	ev->u.xrun.cause = ENG_XRUN_LOST;
-	ev->u.xrun.frames_lost = 0;
-	atomic_fetch_add_explicit(&e->losses, 1, memory_order_relaxed);
-	publish(e, ev);
-	atomic_store_explicit(&e->state, ENG_WAITING, memory_order_release);
-}
-
-/* err came from direction dir (0 capture, 1 playback): count it, resync,
- * report.  Retries a failing restart with bounded exponential backoff; a
- * device that is gone, or a restart that keeps failing, ends in
- * lose_devices() and -ENODEV: the RT thread must end. */
-static int recover(struct engine *e, int err, int dir)
-{
-	struct pcm_stream *other = dir == 0 ? &e->playback : &e->capture;
-	struct eng_event ev = { .type = ENG_EVENT_XRUN };
-	struct eng_xrun *x = &ev.u.xrun;
-	long backoff_ms = 10;
-	unsigned attempts = 0;
-	uint64_t old_start_ns, frames_read, restarted_ns;
-	int r;
-
-	atomic_store_explicit(&e->state, ENG_RECOVERING, memory_order_relaxed);
-	x->directions = 1u << dir;
-	/* snd_pcm_avail() updates the hw pointer, so it sees an xrun the
-	 * other stream has had but not reported yet */
-	if (snd_pcm_avail(other->handle) == -EPIPE)
-		x->directions |= 1u << (1 - dir);
-	x->cause = xrun_cause(err);
-	x->error = err;
-	x->monotonic_ns = now_ns(CLOCK_MONOTONIC);
-	x->realtime_ns = (int64_t)now_ns(CLOCK_REALTIME);
-	if (device_gone(err)) {
-		lose_devices(e, &ev);
-		return -ENODEV;
-	}
-	old_start_ns = e->capture_started_ns;
-	frames_read = e->frames_since_start;
-	while ((r = restart_streams(e)) < 0 &&
-	       atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
-		struct timespec pause = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000 };
-
-		if (device_gone(r) || ++attempts >= RESTART_ATTEMPTS) {
-			x->error = r;
-			lose_devices(e, &ev);
-			return -ENODEV;
-		}
-		clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL);
-		backoff_ms *= 2;
-	}
-	/* every frame the device captured between the two starts that did
-	 * not reach playback (never read, or read but refused by playback)
-	 * is a frame the listener lost */
-	restarted_ns = e->capture_started_ns;
-	x->frames_lost = (restarted_ns - old_start_ns) * e->cfg.rate / 1000000000u;
-	x->frames_lost = x->frames_lost > frames_read ? x->frames_lost - frames_read : 0;
-	for (int d = 0; d < 2; d++)
-		if (x->directions & (1u << d))
-			atomic_fetch_add_explicit(&e->xruns[d], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->dropped, x->frames_lost, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->resyncs, 1, memory_order_relaxed);
-	publish(e, &ev);
-	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
-	return 0;
 }
 
 /* Copy one period of a tap point, interleaved, into its ring: all of it
@@ -367,7 +125,7 @@ static int run_period(struct engine *e, int *failed_dir)
 	}
 	start = now_ns(CLOCK_MONOTONIC);
 	atomic_fetch_add_explicit(&e->captured, frames, memory_order_relaxed);
-	apply_commands(e);
+	apply_master_gain(e);
 
 	e->capture.codec->decode(e->capture_raw, e->work, e->capture.channels, frames);
 	meter_block_add(&e->meter_acc, METER_TAP_CAPTURE,
@@ -413,15 +171,15 @@ static void *rt_main(void *arg)
 	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
 	e->capture_started_ns = now_ns(CLOCK_MONOTONIC);
 	e->frames_since_start = 0;
-	r = restart_streams(e);
-	if (r < 0 && recover(e, r, 0) < 0)
+	r = engine_restart_streams(e);
+	if (r < 0 && engine_recover(e, r, 0) < 0)
 		return NULL;            /* waiting for the devices */
 	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
 	while (atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
 		r = run_period(e, &dir);
 		if (r == -ECANCELED)
 			break;
-		if (r < 0 && recover(e, r, dir) < 0)
+		if (r < 0 && engine_recover(e, r, dir) < 0)
 			return NULL;    /* waiting for the devices */
 	}
 	snd_pcm_drop(e->capture.handle);
@@ -453,8 +211,7 @@ static int allocate_buffers(struct engine *e)
 		e->work[ch] = e->work_mem + ch * stride;
 	snd_pcm_format_set_silence(e->playback.codec->format, e->prefill,
 	                           (unsigned)(e->prefill_frames * e->playback.channels));
-	if ((r = ring_init(&e->commands, sizeof(struct eng_cmd), 256)) < 0 ||
-	    (r = ring_init(&e->events, sizeof(struct eng_event), 512)) < 0)
+	if ((r = ring_init(&e->events, sizeof(struct eng_event), 512)) < 0)
 		return r;
 	/* about a second of samples per tap */
 	if ((r = ring_init(&e->taps[METER_TAP_CAPTURE], sizeof(float),
@@ -570,70 +327,6 @@ int engine_start(struct engine *e, int *sched_error, int *mlock_error)
 	return 0;
 }
 
-/* The devices came back as they were first opened: the buffers, codecs
- * and pipeline still fit. */
-static bool same_stream(const struct pcm_stream *a, const struct pcm_stream *b)
-{
-	return a->channels == b->channels && a->rate == b->rate && a->codec == b->codec &&
-	       a->period_frames == b->period_frames && a->buffer_frames == b->buffer_frames;
-}
-
-static int open_streams(struct engine *e, struct pcm_stream *capture,
-                        struct pcm_stream *playback, char *err, size_t err_len)
-{
-	const struct dspd_config *cfg = &e->cfg;
-	int r = pcm_open(capture, SND_PCM_STREAM_CAPTURE, &cfg->capture, cfg->rate,
-	                 cfg->period_frames, cfg->periods, err, err_len);
-
-	if (r == 0 && (r = pcm_open(playback, SND_PCM_STREAM_PLAYBACK, &cfg->playback,
-	                            cfg->rate, cfg->period_frames, cfg->periods,
-	                            err, err_len)) < 0)
-		pcm_close(capture);
-	return r;
-}
-
-int engine_reopen(struct engine *e, char *err, size_t err_len)
-{
-	struct pcm_stream capture = { .handle = NULL }, playback = { .handle = NULL };
-	int sched_err, mlock_err, r;
-	uint32_t ramp_frames;
-	float target;
-
-	if (atomic_load_explicit(&e->state, memory_order_acquire) != ENG_WAITING) {
-		snprintf(err, err_len, "the engine is not waiting for its devices");
-		return -EALREADY;
-	}
-	engine_stop(e);                  /* the thread has ended: join it */
-	/* let go of the lost card first: the kernel frees it only then */
-	if (e->capture.handle) {
-		if (e->linked)
-			snd_pcm_unlink(e->capture.handle);
-		e->linked = false;
-		pcm_close(&e->capture);
-		pcm_close(&e->playback);
-	}
-	if ((r = open_streams(e, &capture, &playback, err, err_len)) < 0)
-		return r;
-	if (!same_stream(&capture, &e->capture) || !same_stream(&playback, &e->playback)) {
-		snprintf(err, err_len, "the devices came back with other parameters "
-		         "(format, period or buffer); restart dspd or reload");
-		pcm_close(&capture);
-		pcm_close(&playback);
-		return -EPROTO;
-	}
-	e->capture = capture;
-	e->playback = playback;
-	e->linked = snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
-	/* fade in from silence to where the volume was */
-	target = unpack_gain(atomic_load_explicit(&e->master_target, memory_order_acquire),
-	                     &ramp_frames);
-	e->master.current = 0.0f;
-	gain_ramp_set(&e->master, target, (uint32_t)lround(e->default_ramp_ms * e->cfg.rate / 1000.0));
-	atomic_store_explicit(&e->state, ENG_STARTING, memory_order_relaxed);
-	e->reopens++;
-	return engine_start(e, &sched_err, &mlock_err);
-}
-
 void engine_stop(struct engine *e)
 {
 	if (!e->thread_started)
@@ -653,7 +346,6 @@ void engine_destroy(struct engine *e)
 	pcm_close(&e->capture);
 	pcm_close(&e->playback);
 	transition_free(&e->graph);
-	ring_free(&e->commands);
 	ring_free(&e->events);
 	ring_free(&e->taps[METER_TAP_CAPTURE]);
 	ring_free(&e->taps[METER_TAP_PLAYBACK]);

@@ -1,0 +1,139 @@
+/* engine_internal.h - what engine.c (the RT loop, the control-side API)
+ * and engine_recover.c (re-syncs, device loss, reopening) share: the
+ * engine's state and the small helpers both sides use.  Which thread owns
+ * each member is said at the member. */
+#ifndef DSPD_ENGINE_INTERNAL_H
+#define DSPD_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "gain.h"
+#include "ring.h"
+#include "transition.h"
+
+#define LOAD_HISTORY 128
+
+enum eng_event_type { ENG_EVENT_METERS, ENG_EVENT_XRUN };
+
+struct eng_event {
+	uint32_t type;
+	uint32_t periods;           /* meters: periods the block covers */
+	uint64_t busy_ns_sum;
+	uint64_t busy_ns_max;
+	uint64_t busy_ns_last;
+	union {
+		struct meter_block meters;
+		struct eng_xrun xrun;
+	} u;
+};
+
+/* The master gain target and its ramp length packed in one word, so the RT
+ * thread always reads a consistent pair, and a burst of changes costs
+ * nothing: only the latest is seen. */
+static inline uint64_t pack_gain(float gain, uint32_t ramp_frames)
+{
+	uint32_t bits;
+
+	memcpy(&bits, &gain, sizeof(bits));
+	return (uint64_t)bits << 32 | ramp_frames;
+}
+
+static inline float unpack_gain(uint64_t word, uint32_t *ramp_frames)
+{
+	uint32_t bits = (uint32_t)(word >> 32);
+	float gain;
+
+	memcpy(&gain, &bits, sizeof(gain));
+	*ramp_frames = (uint32_t)word;
+	return gain;
+}
+
+struct engine {
+	struct dspd_config cfg;
+	struct pcm_stream capture, playback;
+	unsigned work_channels;
+	bool linked;                     /* snd_pcm_link() accepted */
+	unsigned char *capture_raw, *playback_raw, *prefill;
+	snd_pcm_uframes_t prefill_frames;
+	float *work_mem;
+	float *work[METER_MAX_CHANNELS];
+	struct transition graph;         /* the pipeline and its changes */
+	_Atomic uint64_t master_target;  /* pack_gain(), written by control */
+	_Atomic float master_linear;     /* the target alone, for blocks */
+	uint64_t master_applied;         /* RT thread: the last word applied */
+	struct ring events;              /* RT -> control */
+
+	pthread_t thread;
+	bool thread_started;
+	_Atomic bool keep_going;
+	_Atomic int state;
+	bool rt, mlocked;
+
+	/* sample taps for recording (see engine_tap_start) */
+	struct ring taps[METER_TAPS];
+	_Atomic bool tap_on[METER_TAPS];
+	_Atomic uint64_t tap_dropped[METER_TAPS];   /* frames */
+	unsigned tap_users[METER_TAPS];              /* control thread only */
+
+	/* written by the RT thread, read by anyone */
+	_Atomic uint64_t captured, processed, played, dropped;
+	_Atomic uint64_t xruns[2], resyncs, events_lost, losses;
+
+	/* RT thread only */
+	struct gain_ramp master;
+	struct meter_block meter_acc;
+	uint64_t busy_sum, busy_max, busy_last;
+	uint32_t busy_periods;
+	uint64_t capture_started_ns;     /* CLOCK_MONOTONIC at the last start */
+	uint64_t frames_since_start;     /* played through since then */
+	uint64_t clips[METER_MAX_CHANNELS];
+
+	/* control thread only */
+	struct meter_history history;
+	struct eng_xrun xrun_log[ENG_XRUN_LOG];
+	uint64_t xrun_total;
+	double load_last, load_avg;
+	double load_hist[LOAD_HISTORY];
+	unsigned load_pos;
+	double gain_db;
+	bool mute;
+	double default_ramp_ms;
+	uint64_t reopens;
+};
+
+static inline uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline int io_timeout_ms(const struct engine *e)
+{
+	int buffer_ms = (int)(1000u * e->playback.buffer_frames / e->cfg.rate);
+
+	return buffer_ms * 10 > 2000 ? buffer_ms * 10 : 2000;
+}
+
+static inline void publish(struct engine *e, struct eng_event *ev)
+{
+	if (!ring_push(&e->events, ev))
+		atomic_fetch_add_explicit(&e->events_lost, 1, memory_order_relaxed);
+}
+
+/* ---- engine_recover.c ---- */
+
+/* RT thread: drop both streams, prepare, prefill playback with silence,
+ * start both. */
+int engine_restart_streams(struct engine *e);
+/* RT thread: err came from direction dir (0 capture, 1 playback): count
+ * it, re-sync, report.  0, or -ENODEV when the devices are lost and the RT
+ * thread must end (the engine is then ENG_WAITING). */
+int engine_recover(struct engine *e, int err, int dir);
+
+#endif

@@ -1,0 +1,190 @@
+/* engine_recover.c - when the streams stop: the re-sync after an xrun,
+ * a suspend or a stall (RT thread), the escalation to ENG_WAITING when a
+ * device is gone or the re-sync keeps failing (RT thread), and opening the
+ * devices again (engine_reopen: control thread, the RT thread has ended).
+ * See engine.h for the states and engine_internal.h for the shared state. */
+#include "engine_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#define RESTART_ATTEMPTS 6       /* 10+20+...+320 ms, then wait for the device */
+
+/* ---- RT thread ------------------------------------------------------- */
+
+int engine_restart_streams(struct engine *e)
+{
+	uint64_t before;
+	int r;
+
+	if ((r = pcm_reset(&e->capture)) < 0 || (r = pcm_reset(&e->playback)) < 0)
+		return r;
+	r = pcm_write(&e->playback, e->prefill, e->prefill_frames,
+	              io_timeout_ms(e), &e->keep_going);
+	if (r < 0)
+		return r;
+	/* capture first: the playback clock then starts no earlier, so the
+	 * latency is the prefill plus at most the few microseconds between */
+	before = now_ns(CLOCK_MONOTONIC);
+	if ((r = snd_pcm_start(e->capture.handle)) < 0)
+		return r;
+	/* the device started somewhere in between */
+	e->capture_started_ns = before + (now_ns(CLOCK_MONOTONIC) - before) / 2;
+	e->frames_since_start = 0;
+	if (!e->linked && (r = snd_pcm_start(e->playback.handle)) < 0)
+		return r;
+	return 0;
+}
+
+static enum eng_xrun_cause xrun_cause(int err)
+{
+	switch (err) {
+	case -EPIPE: return ENG_XRUN_PIPE;
+	case -ESTRPIPE: return ENG_XRUN_SUSPEND;
+	case -ETIMEDOUT: return ENG_XRUN_TIMEOUT;
+	default: return ENG_XRUN_ERROR;
+	}
+}
+
+/* Errors after which the device is not coming back by itself: a USB card
+ * unplugged or powered off, a driver gone. */
+static bool device_gone(int err)
+{
+	return err == -ENODEV || err == -ENXIO || err == -EBADFD || err == -EIO ||
+	       err == -ESHUTDOWN;
+}
+
+/* Give up on the devices: tell the control thread, which reopens them
+ * (engine_reopen).  The RT thread ends after this. */
+static void lose_devices(struct engine *e, struct eng_event *ev)
+{
+	ev->u.xrun.cause = ENG_XRUN_LOST;
+	ev->u.xrun.frames_lost = 0;
+	atomic_fetch_add_explicit(&e->losses, 1, memory_order_relaxed);
+	publish(e, ev);
+	atomic_store_explicit(&e->state, ENG_WAITING, memory_order_release);
+}
+
+/* Retries a failing restart with bounded exponential backoff; a device
+ * that is gone, or a restart that keeps failing, ends in lose_devices(). */
+int engine_recover(struct engine *e, int err, int dir)
+{
+	struct pcm_stream *other = dir == 0 ? &e->playback : &e->capture;
+	struct eng_event ev = { .type = ENG_EVENT_XRUN };
+	struct eng_xrun *x = &ev.u.xrun;
+	long backoff_ms = 10;
+	unsigned attempts = 0;
+	uint64_t old_start_ns, frames_read, restarted_ns;
+	int r;
+
+	atomic_store_explicit(&e->state, ENG_RECOVERING, memory_order_relaxed);
+	x->directions = 1u << dir;
+	/* snd_pcm_avail() updates the hw pointer, so it sees an xrun the
+	 * other stream has had but not reported yet */
+	if (snd_pcm_avail(other->handle) == -EPIPE)
+		x->directions |= 1u << (1 - dir);
+	x->cause = xrun_cause(err);
+	x->error = err;
+	x->monotonic_ns = now_ns(CLOCK_MONOTONIC);
+	x->realtime_ns = (int64_t)now_ns(CLOCK_REALTIME);
+	if (device_gone(err)) {
+		lose_devices(e, &ev);
+		return -ENODEV;
+	}
+	old_start_ns = e->capture_started_ns;
+	frames_read = e->frames_since_start;
+	while ((r = engine_restart_streams(e)) < 0 &&
+	       atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
+		struct timespec pause = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000 };
+
+		if (device_gone(r) || ++attempts >= RESTART_ATTEMPTS) {
+			x->error = r;
+			lose_devices(e, &ev);
+			return -ENODEV;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL);
+		backoff_ms *= 2;
+	}
+	/* every frame the device captured between the two starts that did
+	 * not reach playback (never read, or read but refused by playback)
+	 * is a frame the listener lost */
+	restarted_ns = e->capture_started_ns;
+	x->frames_lost = (restarted_ns - old_start_ns) * e->cfg.rate / 1000000000u;
+	x->frames_lost = x->frames_lost > frames_read ? x->frames_lost - frames_read : 0;
+	for (int d = 0; d < 2; d++)
+		if (x->directions & (1u << d))
+			atomic_fetch_add_explicit(&e->xruns[d], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->dropped, x->frames_lost, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->resyncs, 1, memory_order_relaxed);
+	publish(e, &ev);
+	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
+	return 0;
+}
+
+/* ---- control thread -------------------------------------------------- */
+
+/* The devices came back as they were first opened: the buffers, codecs
+ * and pipeline still fit. */
+static bool same_stream(const struct pcm_stream *a, const struct pcm_stream *b)
+{
+	return a->channels == b->channels && a->rate == b->rate && a->codec == b->codec &&
+	       a->period_frames == b->period_frames && a->buffer_frames == b->buffer_frames;
+}
+
+static int open_streams(struct engine *e, struct pcm_stream *capture,
+                        struct pcm_stream *playback, char *err, size_t err_len)
+{
+	const struct dspd_config *cfg = &e->cfg;
+	int r = pcm_open(capture, SND_PCM_STREAM_CAPTURE, &cfg->capture, cfg->rate,
+	                 cfg->period_frames, cfg->periods, err, err_len);
+
+	if (r == 0 && (r = pcm_open(playback, SND_PCM_STREAM_PLAYBACK, &cfg->playback,
+	                            cfg->rate, cfg->period_frames, cfg->periods,
+	                            err, err_len)) < 0)
+		pcm_close(capture);
+	return r;
+}
+
+int engine_reopen(struct engine *e, char *err, size_t err_len)
+{
+	struct pcm_stream capture = { .handle = NULL }, playback = { .handle = NULL };
+	int sched_err, mlock_err, r;
+	uint32_t ramp_frames;
+	float target;
+
+	if (atomic_load_explicit(&e->state, memory_order_acquire) != ENG_WAITING) {
+		snprintf(err, err_len, "the engine is not waiting for its devices");
+		return -EALREADY;
+	}
+	engine_stop(e);                  /* the thread has ended: join it */
+	/* let go of the lost card first: the kernel frees it only then */
+	if (e->capture.handle) {
+		if (e->linked)
+			snd_pcm_unlink(e->capture.handle);
+		e->linked = false;
+		pcm_close(&e->capture);
+		pcm_close(&e->playback);
+	}
+	if ((r = open_streams(e, &capture, &playback, err, err_len)) < 0)
+		return r;
+	if (!same_stream(&capture, &e->capture) || !same_stream(&playback, &e->playback)) {
+		snprintf(err, err_len, "the devices came back with other parameters "
+		         "(format, period or buffer); restart dspd or reload");
+		pcm_close(&capture);
+		pcm_close(&playback);
+		return -EPROTO;
+	}
+	e->capture = capture;
+	e->playback = playback;
+	e->linked = snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
+	/* fade in from silence to where the volume was */
+	target = unpack_gain(atomic_load_explicit(&e->master_target, memory_order_acquire),
+	                     &ramp_frames);
+	e->master.current = 0.0f;
+	gain_ramp_set(&e->master, target, (uint32_t)lround(e->default_ramp_ms * e->cfg.rate / 1000.0));
+	atomic_store_explicit(&e->state, ENG_STARTING, memory_order_relaxed);
+	e->reopens++;
+	return engine_start(e, &sched_err, &mlock_err);
+}
+
