@@ -89,5 +89,7 @@ int cmd_plugins(const struct options *o, int argc, char **argv)
 		params = json_object_new_object();
 		json_object_object_add(params, "label", json_object_new_string(label));
 	}
-	return ctl_simple(o, "plugins", params, render_plugins);
+	r = ctl_simple(o, "plugins", params, render_plugins);
+	json_object_put(params);
+	return r;
 }
