@@ -48,7 +48,7 @@ DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c ctl/render_pipeline.c ctl/jvalue.c \
                   ctl/cli.c ctl/cmd_basic.c ctl/cmd_config.c ctl/cmd_effect.c ctl/cmd_plugins.c ctl/cmd_stream.c ctl/cmd_record.c \
                   ctl/events.c ctl/meter_view.c ctl/wav.c ctl/prometheus.c ctl/completion.c
-UNIT_TESTS     := format format_edges ring gain meter config config_errors proto sha256 delay mixer biquad filters_config dynamics fir dither loudcomp transition config_edit state_file ladspa
+UNIT_TESTS     := format format_edges ring gain meter config config_errors proto sha256 delay mixer biquad biquad_response filters_config dynamics fir dither loudcomp transition config_edit json_patch state_file ladspa
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
@@ -97,9 +97,9 @@ $(PLUGIN): tests/alsa/pcm_dspdtest.c $(wildcard tests/alsa/dspdtest_*.c tests/al
 build/alsa/tests.conf: tests/alsa/tests.conf.in
 	@mkdir -p $(dir $@)
 	sed 's|@PLUGIN@|$(abspath $(PLUGIN))|g' $< > $@
-build/alsa/rig_selftest: tests/alsa/rig_selftest.c
+build/alsa/rig_selftest: tests/alsa/rig_selftest.c tests/alsa/rig_faults.c tests/alsa/rig.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -g $(WARN) $< -o $@ $(shell pkg-config --cflags --libs alsa) -lm
+	$(CC) -std=gnu11 -O2 -g $(WARN) $(filter %.c,$^) -o $@ $(shell pkg-config --cflags --libs alsa) -lm
 plugin: $(PLUGIN) build/alsa/tests.conf build/alsa/rig_selftest
 
 # ---- check -----------------------------------------------------------------

@@ -1,0 +1,77 @@
+/* rig.h - what rig_selftest.c (jobs, loop-back, report reading) and
+ * rig_faults.c (the injected stall and data faults' report checks, and the
+ * device events vanish, suspend and jump) share: the stream geometry every
+ * job uses, one job and its result, and the helpers both sides call.  Every
+ * job runs in its own process, on one thread (vanish adds a waiter). */
+#ifndef RIG_H
+#define RIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <alsa/asoundlib.h>
+
+#define RATE 48000u
+#define CHANNELS 2u
+#define PERIOD 1024u
+#define BUFFER 4096u
+#define PREFILL 3072u
+#define STALL_MS 300u
+#define FAULT_DROP 10u          /* frames the faults phase throws away */
+
+enum phase {
+	PHASE_NEGOTIATION, PHASE_CLEAN, PHASE_STALL, PHASE_BLOCKING, PHASE_FAULTS,
+	PHASE_VANISH, PHASE_SUSPEND, PHASE_JUMP,
+	PHASE_LAST = PHASE_JUMP,
+};
+
+struct job_result {
+	int passed;
+	int failed;
+};
+
+struct job {
+	enum phase phase;
+	snd_pcm_format_t format;
+	const char *pcm_base;
+	unsigned int seconds;
+	char report[PATH_MAX];
+	char control[PATH_MAX];
+	FILE *out;
+	struct job_result *result;      /* shared with the parent */
+	pid_t pid;
+};
+
+/* What one loop-back run saw from the application's side. */
+struct run_stats {
+	unsigned int recoveries;
+	bool completed;
+};
+
+/* rig_selftest.c */
+void check(struct job *job, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+double now_seconds(void);
+char *read_file(const char *path);
+double report_number(const char *json, const char *section, const char *key);
+int pcm_open_job(struct job *job, snd_pcm_t **pcm, snd_pcm_stream_t stream, int mode);
+int pcm_open_configured(struct job *job, snd_pcm_t **pcm,
+			snd_pcm_stream_t stream, int mode);
+int prefill_and_start(snd_pcm_t *cap, snd_pcm_t *play, void *buf,
+		      snd_pcm_format_t format);
+int recover(snd_pcm_t *cap, snd_pcm_t *play, void *buf, snd_pcm_format_t format);
+int request(const struct job *job, const char *command);
+int pump_once(snd_pcm_t *cap, snd_pcm_t *play, void *buf, bool blocking,
+	      snd_pcm_format_t format, bool *fault);
+bool near(double value, double target, double tolerance);
+void check_setup(struct job *job, const char *r);
+void check_latency(struct job *job, const char *r);
+
+/* rig_faults.c */
+void check_stall_report(struct job *job, const char *r, const struct run_stats *rs);
+void check_faults_report(struct job *job, const char *r);
+void run_device_job(struct job *job);
+
+#endif
