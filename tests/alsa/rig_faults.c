@@ -191,6 +191,24 @@ struct waiter {
 	double returned_at;
 };
 
+/* Open the loop-back, run it for a second, then send the device command;
+ * *requested is when it was sent.  False (and a failed check) when the
+ * loop-back does not run. */
+static bool inject_after_a_second(struct job *job, struct loop *lp,
+				  const char *command, double *requested)
+{
+	int err = loop_open(job, lp);
+
+	if (err == 0)
+		err = loop_run(lp, 1.0);
+	check(job, err == 0, "loop-back for 1 s: %s", err ? snd_strerror(err) : "ok");
+	if (err)
+		return false;
+	request(job, command);
+	*requested = now_seconds();
+	return true;
+}
+
 static void *waiter_main(void *arg)
 {
 	struct waiter *w = arg;
@@ -293,15 +311,9 @@ static void run_vanish_job(struct job *job, struct loop *lp)
 	bool ok;
 	int err;
 
-	err = loop_open(job, lp);
-	if (err == 0)
-		err = loop_run(lp, 1.0);
-	check(job, err == 0, "loop-back for 1 s: %s", err ? snd_strerror(err) : "ok");
-	if (err)
-		return;
 	snprintf(command, sizeof(command), "vanish %u", VANISH_MS);
-	request(job, command);
-	requested = now_seconds();
+	if (!inject_after_a_second(job, lp, command, &requested))
+		return;
 	err = loop_until_error(lp, 1.0, &lost);
 	check(job, err == -ENODEV && within_a_period(lost - requested),
 	      "\"%s\": the loop-back fails with %s after %.1f ms", command,
@@ -366,14 +378,8 @@ static void run_suspend_job(struct job *job, struct loop *lp)
 	char *r;
 	bool ok;
 
-	err = loop_open(job, lp);
-	if (err == 0)
-		err = loop_run(lp, 1.0);
-	check(job, err == 0, "loop-back for 1 s: %s", err ? snd_strerror(err) : "ok");
-	if (err)
+	if (!inject_after_a_second(job, lp, "suspend", &requested))
 		return;
-	request(job, "suspend");
-	requested = now_seconds();
 	err = loop_until_error(lp, 1.0, &suspended);
 	check(job, err == -ESTRPIPE && within_a_period(suspended - requested),
 	      "\"suspend\": the loop-back fails with %s after %.1f ms",
@@ -449,15 +455,9 @@ static void run_jump_job(struct job *job, struct loop *lp)
 	int err;
 	char *r;
 
-	err = loop_open(job, lp);
-	if (err == 0)
-		err = loop_run(lp, 1.0);
-	check(job, err == 0, "loop-back for 1 s: %s", err ? snd_strerror(err) : "ok");
-	if (err)
-		return;
 	snprintf(command, sizeof(command), "jump %u", JUMP_MS);
-	request(job, command);
-	requested = now_seconds();
+	if (!inject_after_a_second(job, lp, command, &requested))
+		return;
 	err = loop_until_error(lp, 1.0, &xrun_at);
 	check(job, err == -EPIPE && within_a_period(xrun_at - requested),
 	      "\"%s\": an xrun after %.1f ms, nobody slept (%s)", command,
