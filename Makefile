@@ -21,7 +21,7 @@ TMPFILESDIR ?= $(call systemd_dir,tmpfilesdir,tmpfiles.d)
 VERSION   := 0.1.0
 
 CC        ?= cc
-PKGS      := alsa json-c libevent libsystemd fftw3f sndfile libebur128
+PKGS      := alsa json-c libevent libsystemd fftw3f sndfile libebur128 samplerate
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -40,7 +40,7 @@ FX_FIR_SRC     := daemon/fx_fir.c daemon/config_fx_fir.c daemon/conv_filter.c da
 FX_BASIC_SRC   := daemon/fx_basic.c daemon/config_fx_basic.c daemon/fx_delay.c daemon/fx_mixer.c daemon/fx_dynamics.c daemon/fx_dither.c
 FX_LADSPA_SRC  := daemon/fx_ladspa.c daemon/config_fx_ladspa.c daemon/ladspa_host.c
 DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) $(FX_LADSPA_SRC) daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c daemon/transition.c \
-                  daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/fx_meter.c daemon/fx_loudcomp.c daemon/pcm.c daemon/engine.c daemon/engine_recover.c \
+                  daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/fx_meter.c daemon/fx_loudcomp.c daemon/pcm.c daemon/engine.c daemon/engine_recover.c daemon/resampler.c daemon/rate_ctl.c \
                   daemon/proto.c daemon/methods.c daemon/methods_engine.c \
                   daemon/methods_config.c daemon/methods_effect.c daemon/methods_plugins.c daemon/device_wait.c daemon/apply.c daemon/state_file.c daemon/config_diff.c daemon/config_edit.c daemon/json_pointer.c daemon/json_patch.c daemon/subscriptions.c daemon/ctl_server.c \
                   daemon/sha256.c daemon/lifecycle.c daemon/render.c daemon/loudness.c

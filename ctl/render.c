@@ -163,6 +163,32 @@ static void put_load(FILE *out, json_object *load)
 		key_value(out, "load", "%.1f%% avg, %.1f%% max", avg * 100, max * 100);
 }
 
+/* The resampler between two clocks, when there is one. */
+static void put_clocks(FILE *out, json_object *clocks)
+{
+	double in, outr, ratio, drift, level, target, lo, hi;
+	const char *quality = jv_string(jv_field(clocks, "quality"));
+	bool adjust = false, clamped = false;
+
+	if (!jv_number(jv_field(clocks, "capture_rate"), &in) ||
+	    !jv_number(jv_field(clocks, "playback_rate"), &outr))
+		return;
+	jv_bool(jv_field(clocks, "rate_adjust"), &adjust);
+	jv_bool(jv_field(clocks, "clamped"), &clamped);
+	key_value(out, "resampler", "%.0f Hz -> %.0f Hz, %s quality, rate adjust %s",
+		  in, outr, quality ? quality : "?", adjust ? "on" : "off");
+	if (jv_number(jv_field(clocks, "drift_ppm"), &drift) &&
+	    jv_number(jv_field(clocks, "ratio"), &ratio) && adjust)
+		key_value(out, "clock drift", "%+.3f ppm (ratio %.9f)%s", drift, ratio,
+			  clamped ? ", at rate_adjust.max_ppm" : "");
+	if (jv_number(jv_field(clocks, "level_frames"), &level) &&
+	    jv_number(jv_field(clocks, "target_frames"), &target) &&
+	    jv_number(jv_field(clocks, "level_min_frames"), &lo) &&
+	    jv_number(jv_field(clocks, "level_max_frames"), &hi))
+		key_value(out, "buffer level", "%.1f frames (target %.1f, %.1f..%.1f "
+			  "since start)", level, target, lo, hi);
+}
+
 static bool gain_text(json_object *gain, char *buf, size_t size)
 {
 	char db[16];
@@ -196,6 +222,7 @@ void render_status(FILE *out, json_object *st)
 	put_device(out, "playback", jv_field(st, "playback"));
 	put_frames(out, "latency", jv_field(st, "latency_frames"),
 		   jv_field(st, "latency_ms"), rate);
+	put_clocks(out, jv_field(st, "clocks"));
 	put_count(out, "frames captured", jv_field(frames, "captured"));
 	put_count(out, "frames processed", jv_field(frames, "processed"));
 	put_count(out, "frames played", jv_field(frames, "played"));

@@ -257,7 +257,36 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->transition.curve = CFG_FADE_EQUAL_GAIN;
 	cfg->transition.max_warmup_ms = 3000.0;
 	cfg->loudness.tap = -1;
+	cfg->rate_adjust.enabled = false;
+	cfg->rate_adjust.target_level = 0;
+	cfg->rate_adjust.max_ppm = 2000.0;
+	cfg->rate_adjust.bandwidth_hz = 0.05;
+	cfg->resampler.quality = 1;     /* RS_MEDIUM */
 	cfg->n_blocks = 0;
+}
+
+unsigned config_capture_rate(const struct dspd_config *cfg)
+{
+	return cfg->capture.rate ? cfg->capture.rate : cfg->rate;
+}
+
+bool config_resamples(const struct dspd_config *cfg)
+{
+	return cfg->rate_adjust.enabled || config_capture_rate(cfg) != cfg->rate;
+}
+
+unsigned config_capture_period(const struct dspd_config *cfg)
+{
+	uint64_t scaled = (uint64_t)cfg->period_frames * config_capture_rate(cfg);
+
+	return (unsigned)((scaled + cfg->rate / 2) / cfg->rate);
+}
+
+unsigned config_target_level(const struct dspd_config *cfg)
+{
+	if (cfg->rate_adjust.target_level)
+		return cfg->rate_adjust.target_level;
+	return (cfg->periods - 1) * cfg->period_frames;
 }
 
 int config_load_string(const char *text, size_t len, const char *origin,

@@ -32,6 +32,8 @@ struct cfg_pcm {
 	char device[CFG_DEVICE_MAX];
 	unsigned channels;              /* 1..CFG_MAX_CHANNELS */
 	snd_pcm_format_t format;        /* or CFG_FORMAT_AUTO */
+	unsigned rate;                  /* capture only: 8000..768000, 0 = the
+	                                   top-level rate (no fixed resampling) */
 };
 
 enum cfg_block_type {
@@ -95,7 +97,8 @@ struct cfg_block {
 };
 
 struct dspd_config {
-	unsigned rate;                  /* 8000..768000, default 48000 */
+	unsigned rate;                  /* 8000..768000, default 48000: the
+	                                   playback and processing rate */
 	unsigned period_frames;         /* 16..65536, default 256 */
 	unsigned periods;               /* 2..64, default 4 */
 	struct cfg_pcm capture;
@@ -124,6 +127,17 @@ struct dspd_config {
 	char state_file[CFG_PATH_MAX * 2]; /* state_file: gain/mute kept across
 	                                   restarts; "" = none (default) */
 	struct {
+		bool enabled;           /* rate_adjust.enabled, default false */
+		unsigned target_level;  /* rate_adjust.target_level, frames of
+		                           capture -> playback latency; 0 = auto:
+		                           (periods - 1) * period_frames */
+		double max_ppm;         /* rate_adjust.max_ppm 1..10000, default 2000 */
+		double bandwidth_hz;    /* rate_adjust.bandwidth_hz 0.005..1, default 0.05 */
+	} rate_adjust;
+	struct {
+		int quality;            /* resampler.quality: enum rs_quality */
+	} resampler;
+	struct {
 		int tap;                /* loudness.tap: -1 off (default), else
 		                           enum meter_tap: 0 capture, 1 playback */
 	} loudness;
@@ -140,6 +154,16 @@ struct cfg_errors {
 };
 
 void config_defaults(struct dspd_config *cfg);
+
+/* The capture device's rate (capture.rate, or the top-level rate). */
+unsigned config_capture_rate(const struct dspd_config *cfg);
+/* Whether capture goes through the resampler: another capture rate, or
+ * rate_adjust enabled. */
+bool config_resamples(const struct dspd_config *cfg);
+/* The capture period: period_frames at the capture rate, rounded. */
+unsigned config_capture_period(const struct dspd_config *cfg);
+/* rate_adjust.target_level, or its automatic value. */
+unsigned config_target_level(const struct dspd_config *cfg);
 
 /* Parse and validate.  On success fill *cfg and return 0.  On failure return
  * -EINVAL (bad content), -ENOENT/-EACCES/-EFBIG... (file problems) and fill

@@ -33,6 +33,10 @@ void config_restart_keys(const struct dspd_config *old,
 		append(out, size, &len, "playback");
 	if (!SAME(realtime))
 		append(out, size, &len, "realtime");
+	if (!SAME(rate_adjust))
+		append(out, size, &len, "rate_adjust");
+	if (!SAME(resampler))
+		append(out, size, &len, "resampler");
 }
 
 void config_socket_keys(const struct dspd_config *old,

@@ -29,6 +29,7 @@
 #define TAINTS_PERIOD     0x2u /* failure disables the buffer-size check */
 #define TAINTS_CHANNELS   0x4u /* failure disables the block channel check */
 #define TAINTS_SOCKETS    0x8u /* failure disables the socket paths check */
+#define TAINTS_RATES      0x10u /* failure disables the resampler checks */
 
 struct parser {
 	const char *origin;

@@ -15,6 +15,7 @@
 
 #define CFG_MAX_BUFFER_FRAMES (1u << 20) /* period_frames * periods */
 #define CFG_MAX_CLIENTS 4096            /* control.max_clients */
+#define CFG_MAX_RATE_RATIO 16           /* rate / capture.rate, either way */
 #define SUN_PATH_HINT " (the size of a Unix socket's sun_path)"
 
 /* ---- pass 3: meaning --------------------------------------------------- */
@@ -303,14 +304,45 @@ static int parse_object(struct parser *p, struct json_object *val,
 
 #define CFG_OFFSET(member) offsetof(struct dspd_config, member)
 
-static const struct field pcm_fields[] = {
-	{ .key = "device", .parse = cfg_parse_string,
-	  .offset = offsetof(struct cfg_pcm, device), .size = CFG_DEVICE_MAX },
-	{ .key = "channels", .parse = parse_unsigned,
-	  .offset = offsetof(struct cfg_pcm, channels),
-	  .min = 1, .max = CFG_MAX_CHANNELS, .flags = TAINTS_CHANNELS },
-	{ .key = "format", .parse = parse_format,
-	  .offset = offsetof(struct cfg_pcm, format) },
+#define PCM_FIELDS \
+	{ .key = "device", .parse = cfg_parse_string, \
+	  .offset = offsetof(struct cfg_pcm, device), .size = CFG_DEVICE_MAX }, \
+	{ .key = "channels", .parse = parse_unsigned, \
+	  .offset = offsetof(struct cfg_pcm, channels), \
+	  .min = 1, .max = CFG_MAX_CHANNELS, .flags = TAINTS_CHANNELS }, \
+	{ .key = "format", .parse = parse_format, \
+	  .offset = offsetof(struct cfg_pcm, format) }
+
+static const struct field playback_fields[] = { PCM_FIELDS, { 0 } };
+
+/* the capture alone may run at another rate: it is resampled */
+static const struct field capture_fields[] = {
+	PCM_FIELDS,
+	{ .key = "rate", .parse = parse_unsigned,
+	  .offset = offsetof(struct cfg_pcm, rate), .min = 8000, .max = 768000,
+	  .flags = TAINTS_RATES },
+	{ 0 }
+};
+
+static const struct field rate_adjust_fields[] = {
+	{ .key = "enabled", .parse = cfg_parse_bool,
+	  .offset = CFG_OFFSET(rate_adjust.enabled) },
+	{ .key = "target_level", .parse = parse_unsigned,
+	  .offset = CFG_OFFSET(rate_adjust.target_level), .min = 0,
+	  .max = CFG_MAX_BUFFER_FRAMES, .flags = TAINTS_RATES },
+	{ .key = "max_ppm", .parse = cfg_parse_number,
+	  .offset = CFG_OFFSET(rate_adjust.max_ppm), .min = 1, .max = 10000 },
+	{ .key = "bandwidth_hz", .parse = cfg_parse_number,
+	  .offset = CFG_OFFSET(rate_adjust.bandwidth_hz), .min = 0.005, .max = 1 },
+	{ 0 }
+};
+
+/* the order of enum rs_quality */
+static const char *const resampler_qualities[] = { "fast", "medium", "best", NULL };
+
+static const struct field resampler_fields[] = {
+	{ .key = "quality", .parse = cfg_parse_choice,
+	  .offset = CFG_OFFSET(resampler.quality), .choices = resampler_qualities },
 	{ 0 }
 };
 
@@ -403,9 +435,11 @@ static const struct field top_fields[] = {
 	  .offset = CFG_OFFSET(periods), .min = 2, .max = 64,
 	  .flags = TAINTS_PERIOD },
 	{ .key = "capture", .parse = parse_object,
-	  .offset = CFG_OFFSET(capture), .fields = pcm_fields },
+	  .offset = CFG_OFFSET(capture), .fields = capture_fields },
 	{ .key = "playback", .parse = parse_object,
-	  .offset = CFG_OFFSET(playback), .fields = pcm_fields },
+	  .offset = CFG_OFFSET(playback), .fields = playback_fields },
+	{ .key = "rate_adjust", .parse = parse_object, .fields = rate_adjust_fields },
+	{ .key = "resampler", .parse = parse_object, .fields = resampler_fields },
 	{ .key = "control", .parse = parse_object, .fields = control_fields },
 	{ .key = "realtime", .parse = parse_object, .fields = realtime_fields },
 	{ .key = "volume", .parse = parse_object, .fields = volume_fields },
@@ -437,6 +471,46 @@ static void check_buffer_size(struct parser *p, struct json_object *root,
 	cfg_pointer_pop(p, mark);
 }
 
+static void error_at(struct parser *p, const char *key, const char *sub,
+                     const char *fmt, unsigned a, unsigned b, unsigned c)
+{
+	size_t mark = cfg_pointer_push(p, key, strlen(key));
+
+	if (sub)
+		cfg_pointer_push(p, sub, strlen(sub));
+	cfg_error_here(p, fmt, a, b, c);
+	cfg_pointer_pop(p, mark);
+}
+
+/* What the resampler needs: a ratio it can do, a period to absorb the
+ * capture's slips, a latency target the buffer can hold. */
+static void check_resampling(struct parser *p, const struct dspd_config *cfg)
+{
+	unsigned in = config_capture_rate(cfg), out = cfg->rate;
+	unsigned target = cfg->rate_adjust.target_level;
+	unsigned lo = 3 * cfg->period_frames, hi = (cfg->periods - 1) * cfg->period_frames;
+
+	if ((p->tainted & (TAINTS_RATES | TAINTS_PERIOD)) || !config_resamples(cfg))
+		return;
+	if ((uint64_t)in * CFG_MAX_RATE_RATIO < out ||
+	    (uint64_t)out * CFG_MAX_RATE_RATIO < in) {
+		error_at(p, "capture", "rate", "%u Hz is more than %u times away "
+		         "from the rate %u Hz", in, CFG_MAX_RATE_RATIO, out);
+		return;
+	}
+	if (cfg->periods < 4) {
+		error_at(p, "periods", NULL, "must be at least 4 when the capture "
+		         "is resampled (capture.rate %u Hz, rate %u Hz, rate_adjust "
+		         "%u): one period more absorbs the capture clock's slips",
+		         in, out, cfg->rate_adjust.enabled);
+		return;
+	}
+	if (target && (target < lo || target > hi))
+		error_at(p, "rate_adjust", "target_level", "must be 0 (auto) or "
+		         "between 3 periods (%u) and periods - 1 periods (%u) "
+		         "frames, got %u", lo, hi, target);
+}
+
 /* Two listeners cannot share one path: the second bind would fail, or
  * remove the first's socket. */
 static void check_socket_paths(struct parser *p, const struct dspd_config *cfg)
@@ -462,5 +536,6 @@ void cfg_validate(struct parser *p, struct json_object *root,
 	cfg_parse_fields(p, root, top_fields, cfg);
 	check_buffer_size(p, root, cfg);
 	check_socket_paths(p, cfg);
+	check_resampling(p, cfg);
 	cfg_check_block_channels(p, cfg);
 }

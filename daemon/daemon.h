@@ -44,6 +44,9 @@ int daemon_reload(struct ctl_context *ctx, const char *path,
 /* ctx->restart: a new engine for next, or the old one back. */
 int daemon_restart_engine(struct ctl_context *ctx, const struct dspd_config *next);
 void daemon_notify_status(struct daemon *d);
+/* Log when the clocks' correction reaches rate_adjust.max_ppm and when it
+ * leaves it again (every tick). */
+void daemon_watch_clocks(struct daemon *d);
 /* Before the engine starts: take the edits a previous run saved (when
  * made to this very file) into d->cfg and the identity; the saved volume
  * is left in *restored for the engine to start with. */

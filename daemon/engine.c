@@ -1,13 +1,19 @@
 /* engine.c - the RT thread and its control-thread API (see engine.h).
  *
  * The RT loop, once per period:
- *     read capture -> decode -> meter -> pipeline -> master gain -> encode
- *     -> meter -> write playback
+ *     read capture -> decode [-> resample] -> meter -> pipeline -> master
+ *     gain -> encode -> meter -> write playback [-> steer the resampler]
  * Playback is pre-filled with (periods - 1) periods of silence at every
- * (re)start, so the capture -> playback latency is exactly that many frames
- * and stays so: every xrun, suspend or stalled device leads to one "resync"
- * (drop both, prepare both, prefill, start both) that restores it; a lost
- * device ends the RT thread in ENG_WAITING (engine_recover.c).
+ * (re)start (or rate_adjust.target_level frames when resampled), so the
+ * capture -> playback latency is exactly that many frames and stays so:
+ * every xrun, suspend or stalled device leads to one "resync" (drop both,
+ * prepare both, prefill, start both) that restores it; a lost device ends
+ * the RT thread in ENG_WAITING (engine_recover.c).
+ *
+ * When the capture is resampled (another rate, or two clocks), a period of
+ * output pulls what it needs from the resampler, which asks for capture
+ * periods as it runs short; after the write, the latency is measured and
+ * the clocks' control loop (rate_ctl.h) steers the resampler's ratio.
  *
  * Everything the RT thread touches is allocated in engine_create().  The RT
  * thread makes no allocation, takes no lock, never logs; the only calls it
@@ -84,6 +90,17 @@ static void publish_meters(struct engine *e)
 	ev.busy_ns_max = e->busy_max;
 	ev.busy_ns_last = e->busy_last;
 	ev.u.meters = e->meter_acc;
+	memset(&ev.clocks, 0, sizeof(ev.clocks));
+	if (e->rs) {
+		const struct rate_ctl *c = &e->clocks;
+
+		ev.clocks = (struct eng_rate){
+			.adjust = c->adjust, .ratio = resampler_ratio(e->rs),
+			.level = c->level, .level_min = c->level_min,
+			.level_max = c->level_max, .target = c->p.target,
+			.clamped = c->clamped, .updates = c->updates,
+		};
+	}
 	publish(e, &ev);
 	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
 	e->busy_sum = e->busy_max = 0;
@@ -110,24 +127,71 @@ static void tap_write(struct engine *e, enum meter_tap tap,
 	ring_commit(r, n);
 }
 
+/* One period of input at the processing rate into e->work: straight from
+ * the capture, or through the resampler, reading capture periods until it
+ * has enough.  *io_done_ns: when the last capture read returned. */
+static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
+{
+	const uint32_t period = (uint32_t)e->capture.period_frames;
+	uint32_t done = 0;
+	int r;
+
+	if (!e->rs) {
+		r = pcm_read(&e->capture, e->capture_raw, frames, io_timeout_ms(e),
+		             &e->keep_going);
+		if (r < 0)
+			return r;
+		*io_done_ns = now_ns(CLOCK_MONOTONIC);
+		atomic_fetch_add_explicit(&e->captured, frames, memory_order_relaxed);
+		e->capture.codec->decode(e->capture_raw, e->work, e->capture.channels, frames);
+		return 0;
+	}
+	*io_done_ns = now_ns(CLOCK_MONOTONIC);
+	while ((done += resampler_pull(e->rs, e->work, done, frames - done)) < frames) {
+		r = pcm_read(&e->capture, e->capture_raw, period, io_timeout_ms(e),
+		             &e->keep_going);
+		if (r < 0)
+			return r;
+		*io_done_ns = now_ns(CLOCK_MONOTONIC);
+		atomic_fetch_add_explicit(&e->captured, period, memory_order_relaxed);
+		e->capture.codec->decode(e->capture_raw, e->capture_planes,
+		                         e->capture.channels, period);
+		resampler_push(e->rs, (const float *const *)e->capture_planes, period);
+	}
+	return 0;
+}
+
+/* After a write: the latency now, from both devices' delays read back to
+ * back (rate_ctl.h), into the clocks' loop; a new correction goes to the
+ * resampler at once. */
+static void steer_clocks(struct engine *e, uint32_t frames)
+{
+	snd_pcm_sframes_t queued, unread;
+	double level;
+
+	if (snd_pcm_delay(e->playback.handle, &queued) < 0 ||
+	    snd_pcm_delay(e->capture.handle, &unread) < 0)
+		return;         /* an xrun: the next transfer reports it */
+	level = (double)queued +
+	        ((double)unread + resampler_held(e->rs)) * resampler_ratio(e->rs);
+	if (rate_ctl_measure(&e->clocks, level, frames))
+		resampler_set_adjust(e->rs, e->clocks.adjust);
+}
+
 static int run_period(struct engine *e, int *failed_dir)
 {
-	const uint32_t frames = (uint32_t)e->capture.period_frames;
+	const uint32_t frames = (uint32_t)e->playback.period_frames;
 	const uint32_t all = UINT32_MAX;
 	uint64_t start;
 	int r;
 
-	r = pcm_read(&e->capture, e->capture_raw, frames, io_timeout_ms(e),
-	             &e->keep_going);
+	r = take_input(e, frames, &start);
 	if (r < 0) {
 		*failed_dir = 0;
 		return r;
 	}
-	start = now_ns(CLOCK_MONOTONIC);
-	atomic_fetch_add_explicit(&e->captured, frames, memory_order_relaxed);
 	apply_master_gain(e);
 
-	e->capture.codec->decode(e->capture_raw, e->work, e->capture.channels, frames);
 	meter_block_add(&e->meter_acc, METER_TAP_CAPTURE,
 	                (const float *const *)e->work, frames,
 	                e->capture.codec->clip_level);
@@ -151,6 +215,8 @@ static int run_period(struct engine *e, int *failed_dir)
 	}
 	atomic_fetch_add_explicit(&e->played, frames, memory_order_relaxed);
 	e->frames_since_start += frames;
+	if (e->rs)
+		steer_clocks(e, frames);
 
 	e->busy_last = now_ns(CLOCK_MONOTONIC) - start;
 	e->busy_sum += e->busy_last;
@@ -190,25 +256,64 @@ static void *rt_main(void *arg)
 
 /* ---- control thread -------------------------------------------------- */
 
-static int allocate_buffers(struct engine *e)
+/* Planar rows of frames floats each, 64-byte aligned, into rows[]. */
+static float *alloc_planes(float **rows, unsigned count, size_t frames)
 {
-	size_t period = e->capture.period_frames;
-	size_t stride = (period + 15) & ~(size_t)15;   /* 64-byte aligned rows */
+	size_t stride = (frames + 15) & ~(size_t)15;
+	float *mem;
+
+	if (posix_memalign((void **)&mem, 64, stride * count * sizeof(float)) != 0)
+		return NULL;
+	memset(mem, 0, stride * count * sizeof(float));
+	for (unsigned ch = 0; ch < count; ch++)
+		rows[ch] = mem + ch * stride;
+	return mem;
+}
+
+/* The resampler and its control loop, when the capture is resampled. */
+static int create_resampler(struct engine *e)
+{
+	const struct dspd_config *cfg = &e->cfg;
+	struct rate_ctl_params params = {
+		.rate = cfg->rate,
+		.bandwidth_hz = cfg->rate_adjust.bandwidth_hz,
+		.max_ppm = cfg->rate_adjust.max_ppm,
+		.interval_s = 0.1,
+		.steer = cfg->rate_adjust.enabled,
+	};
 	int r;
 
-	e->prefill_frames = e->playback.buffer_frames - e->playback.period_frames;
-	e->capture_raw = malloc(period * e->capture.frame_bytes);
+	if (!config_resamples(cfg))
+		return 0;
+	r = resampler_create(&e->rs, e->capture.channels, e->capture.rate,
+	                     cfg->rate, (enum rs_quality)cfg->resampler.quality,
+	                     (uint32_t)e->capture.period_frames);
+	if (r < 0)
+		return r;
+	/* the loop holds the prefill plus the converter's own delay */
+	e->resampler_delay = resampler_delay(e->rs) * resampler_ratio(e->rs);
+	params.target = config_target_level(cfg) + e->resampler_delay;
+	rate_ctl_init(&e->clocks, &params);
+	e->capture_mem = alloc_planes(e->capture_planes, e->capture.channels,
+	                              e->capture.period_frames);
+	return e->capture_mem ? 0 : -ENOMEM;
+}
+
+static int allocate_buffers(struct engine *e)
+{
+	size_t period = e->playback.period_frames;
+	size_t capture_read = e->rs ? e->capture.period_frames : period;
+	int r;
+
+	e->prefill_frames = e->rs ? config_target_level(&e->cfg)
+	                    : e->playback.buffer_frames - e->playback.period_frames;
+	e->capture_raw = malloc(capture_read * e->capture.frame_bytes);
 	e->playback_raw = malloc(period * e->playback.frame_bytes);
 	e->prefill = malloc(e->prefill_frames * e->playback.frame_bytes);
 	/* every row a mixer might write, whatever the channel counts */
-	if (posix_memalign((void **)&e->work_mem, 64,
-	                   stride * FX_MAX_CHANNELS * sizeof(float)) != 0)
-		e->work_mem = NULL;
+	e->work_mem = alloc_planes(e->work, FX_MAX_CHANNELS, period);
 	if (!e->capture_raw || !e->playback_raw || !e->prefill || !e->work_mem)
 		return -ENOMEM;
-	memset(e->work_mem, 0, stride * FX_MAX_CHANNELS * sizeof(float));
-	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
-		e->work[ch] = e->work_mem + ch * stride;
 	snd_pcm_format_set_silence(e->playback.codec->format, e->prefill,
 	                           (unsigned)(e->prefill_frames * e->playback.channels));
 	if ((r = ring_init(&e->events, sizeof(struct eng_event), 512)) < 0)
@@ -231,7 +336,7 @@ static int start_graph(struct engine *e, char *err, size_t err_len)
 		return r;
 	pipeline_plan_from_config(&p->plan, &e->cfg);
 	if ((r = transition_init(&e->graph, p, e->playback.channels,
-	                         (unsigned)e->capture.period_frames)) < 0) {
+	                         (unsigned)e->playback.period_frames)) < 0) {
 		pipeline_free(p);
 		snprintf(err, err_len, "out of memory for the pipeline");
 	}
@@ -245,7 +350,8 @@ static int check_pair(const struct engine *e, char *err, size_t err_len)
 		         "in flight each way and one is the safety margin");
 		return -EINVAL;
 	}
-	if (e->capture.period_frames != e->playback.period_frames) {
+	if (!config_resamples(&e->cfg) &&
+	    e->capture.period_frames != e->playback.period_frames) {
 		snprintf(err, err_len, "capture and playback periods differ "
 		         "(%lu vs %lu frames)", e->capture.period_frames,
 		         e->playback.period_frames);
@@ -273,17 +379,17 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	e->master_applied = pack_gain(e->master.target, 0);
 	atomic_init(&e->master_target, e->master_applied);
 	atomic_init(&e->master_linear, e->master.target);
-	r = pcm_open(&e->capture, SND_PCM_STREAM_CAPTURE, &cfg->capture,
-	             cfg->rate, cfg->period_frames, cfg->periods, err, err_len);
-	if (r == 0)
-		r = pcm_open(&e->playback, SND_PCM_STREAM_PLAYBACK, &cfg->playback,
-		             cfg->rate, cfg->period_frames, cfg->periods, err, err_len);
+	r = engine_open_streams(cfg, &e->capture, &e->playback, err, err_len);
 	if (r == 0)
 		r = check_pair(e, err, err_len);
+	if (r == 0 && (r = create_resampler(e)) < 0)
+		snprintf(err, err_len, "cannot create the resampler (%u Hz -> %u Hz): %s",
+		         e->capture.rate, cfg->rate, strerror(-r));
 	if (r == 0) {
 		e->work_channels = e->capture.channels > e->playback.channels
 		                   ? e->capture.channels : e->playback.channels;
-		e->linked = snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
+		/* two clocks are never linked: each stream starts on its own */
+		e->linked = !e->rs && snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
 		r = allocate_buffers(e);
 		if (r == -ENOMEM)
 			snprintf(err, err_len, "out of memory for audio buffers");
@@ -353,12 +459,14 @@ void engine_destroy(struct engine *e)
 	free(e->playback_raw);
 	free(e->prefill);
 	free(e->work_mem);
+	free(e->capture_mem);
+	resampler_free(e->rs);
 	free(e);
 }
 
 static void account_load(struct engine *e, const struct eng_event *ev)
 {
-	double period_ns = 1e9 * (double)e->capture.period_frames / e->cfg.rate;
+	double period_ns = 1e9 * (double)e->playback.period_frames / e->cfg.rate;
 	double block_avg, block_max;
 
 	if (ev->periods == 0)
@@ -383,6 +491,7 @@ void engine_poll(struct engine *e,
 		case ENG_EVENT_METERS:
 			meter_history_push(&e->history, &ev.u.meters);
 			account_load(e, &ev);
+			e->clocks_last = ev.clocks;
 			break;
 		case ENG_EVENT_XRUN:
 			e->xrun_log[e->xrun_total++ % ENG_XRUN_LOG] = ev.u.xrun;
@@ -400,7 +509,7 @@ void engine_status(struct engine *e, struct eng_status *out)
 	memset(out, 0, sizeof(*out));
 	out->state = atomic_load_explicit(&e->state, memory_order_relaxed);
 	out->rate = e->cfg.rate;
-	out->period_frames = (unsigned)e->capture.period_frames;
+	out->period_frames = (unsigned)e->playback.period_frames;
 	out->periods = e->cfg.periods;
 	out->capture = &e->capture;
 	out->playback = &e->playback;
@@ -411,7 +520,8 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->xruns_capture = atomic_load_explicit(&e->xruns[0], memory_order_relaxed);
 	out->xruns_playback = atomic_load_explicit(&e->xruns[1], memory_order_relaxed);
 	out->resyncs = atomic_load_explicit(&e->resyncs, memory_order_relaxed);
-	out->latency_frames = (unsigned)e->prefill_frames;
+	out->latency_frames = (unsigned)lround((double)e->prefill_frames + e->resampler_delay);
+	out->resampler_delay = e->resampler_delay;
 	out->rt = e->rt;
 	out->rt_priority = e->rt ? e->cfg.realtime.priority : 0;
 	out->mlock = e->mlocked;
@@ -431,6 +541,15 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->events_lost = atomic_load_explicit(&e->events_lost, memory_order_relaxed);
 	out->losses = atomic_load_explicit(&e->losses, memory_order_relaxed);
 	out->reopens = e->reopens;
+	out->resampling = e->rs != NULL;
+	out->rate_adjust = e->cfg.rate_adjust.enabled;
+	out->capture_rate = e->capture.rate;
+	out->capture_period = (unsigned)e->capture.period_frames;
+	out->clocks = e->clocks_last;
+	if (e->rs && e->clocks_last.updates == 0) {
+		out->clocks.target = e->clocks.p.target;
+		out->clocks.ratio = (double)e->cfg.rate / e->capture.rate;
+	}
 }
 
 const struct pipeline *engine_pipeline(const struct engine *e)

@@ -48,6 +48,17 @@ struct eng_xrun {
 	int64_t realtime_ns;      /* CLOCK_REALTIME when detected */
 };
 
+/* The clocks' state (rate_ctl.h), as the RT thread last published it. */
+struct eng_rate {
+	double adjust;            /* correction in use: capture clock vs playback, a fraction */
+	double ratio;             /* the resampler's output frames per input frame */
+	double level;             /* capture -> playback latency, frames (window mean) */
+	double level_min, level_max;  /* since the streams last started */
+	double target;            /* the latency held, frames */
+	bool clamped;             /* the correction is at rate_adjust.max_ppm */
+	uint64_t updates;         /* windows so far */
+};
+
 struct eng_status {
 	enum eng_state state;
 	unsigned rate, period_frames, periods;
@@ -66,6 +77,11 @@ struct eng_status {
 	uint64_t events_lost;     /* meter/xrun events the RT thread could not queue */
 	uint64_t losses;          /* times a device was lost */
 	uint64_t reopens;         /* times the devices were opened again */
+	bool resampling;          /* capture goes through the resampler */
+	bool rate_adjust;         /* ... steered by the clocks' control loop */
+	unsigned capture_rate, capture_period;
+	double resampler_delay;   /* output frames, part of latency_frames */
+	struct eng_rate clocks;   /* when resampling */
 };
 
 struct engine;

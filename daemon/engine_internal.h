@@ -12,6 +12,8 @@
 
 #include "engine.h"
 #include "gain.h"
+#include "rate_ctl.h"
+#include "resampler.h"
 #include "ring.h"
 #include "transition.h"
 
@@ -25,6 +27,7 @@ struct eng_event {
 	uint64_t busy_ns_sum;
 	uint64_t busy_ns_max;
 	uint64_t busy_ns_last;
+	struct eng_rate clocks;     /* meters: the clocks' loop */
 	union {
 		struct meter_block meters;
 		struct eng_xrun xrun;
@@ -61,6 +64,11 @@ struct engine {
 	snd_pcm_uframes_t prefill_frames;
 	float *work_mem;
 	float *work[METER_MAX_CHANNELS];
+	/* capture through the resampler (NULL: straight into work) */
+	struct resampler *rs;
+	double resampler_delay;          /* its look-ahead, output frames */
+	float *capture_mem;              /* decoded capture periods, planar */
+	float *capture_planes[METER_MAX_CHANNELS];
 	struct transition graph;         /* the pipeline and its changes */
 	_Atomic uint64_t master_target;  /* pack_gain(), written by control */
 	_Atomic float master_linear;     /* the target alone, for blocks */
@@ -91,6 +99,7 @@ struct engine {
 	uint64_t capture_started_ns;     /* CLOCK_MONOTONIC at the last start */
 	uint64_t frames_since_start;     /* played through since then */
 	uint64_t clips[METER_MAX_CHANNELS];
+	struct rate_ctl clocks;          /* the resampler's control loop */
 
 	/* control thread only */
 	struct meter_history history;
@@ -103,6 +112,7 @@ struct engine {
 	bool mute;
 	double default_ramp_ms;
 	uint64_t reopens;
+	struct eng_rate clocks_last;     /* the newest the RT thread published */
 };
 
 static inline uint64_t now_ns(clockid_t clock)
@@ -127,6 +137,11 @@ static inline void publish(struct engine *e, struct eng_event *ev)
 }
 
 /* ---- engine_recover.c ---- */
+
+/* Control thread: open both devices for cfg (the capture at its own rate
+ * and period when resampled).  0 or -errno with err filled. */
+int engine_open_streams(const struct dspd_config *cfg, struct pcm_stream *capture,
+                        struct pcm_stream *playback, char *err, size_t err_len);
 
 /* RT thread: drop both streams, prepare, prefill playback with silence,
  * start both. */

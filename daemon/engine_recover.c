@@ -20,6 +20,10 @@ int engine_restart_streams(struct engine *e)
 
 	if ((r = pcm_reset(&e->capture)) < 0 || (r = pcm_reset(&e->playback)) < 0)
 		return r;
+	if (e->rs) {
+		resampler_reset(e->rs);
+		rate_ctl_restart(&e->clocks);
+	}
 	r = pcm_write(&e->playback, e->prefill, e->prefill_frames,
 	              io_timeout_ms(e), &e->keep_going);
 	if (r < 0)
@@ -132,12 +136,12 @@ static bool same_stream(const struct pcm_stream *a, const struct pcm_stream *b)
 	       a->period_frames == b->period_frames && a->buffer_frames == b->buffer_frames;
 }
 
-static int open_streams(struct engine *e, struct pcm_stream *capture,
+int engine_open_streams(const struct dspd_config *cfg, struct pcm_stream *capture,
                         struct pcm_stream *playback, char *err, size_t err_len)
 {
-	const struct dspd_config *cfg = &e->cfg;
-	int r = pcm_open(capture, SND_PCM_STREAM_CAPTURE, &cfg->capture, cfg->rate,
-	                 cfg->period_frames, cfg->periods, err, err_len);
+	int r = pcm_open(capture, SND_PCM_STREAM_CAPTURE, &cfg->capture,
+	                 config_capture_rate(cfg), config_capture_period(cfg),
+	                 cfg->periods, err, err_len);
 
 	if (r == 0 && (r = pcm_open(playback, SND_PCM_STREAM_PLAYBACK, &cfg->playback,
 	                            cfg->rate, cfg->period_frames, cfg->periods,
@@ -166,7 +170,7 @@ int engine_reopen(struct engine *e, char *err, size_t err_len)
 		pcm_close(&e->capture);
 		pcm_close(&e->playback);
 	}
-	if ((r = open_streams(e, &capture, &playback, err, err_len)) < 0)
+	if ((r = engine_open_streams(&e->cfg, &capture, &playback, err, err_len)) < 0)
 		return r;
 	if (!same_stream(&capture, &e->capture) || !same_stream(&playback, &e->playback)) {
 		snprintf(err, err_len, "the devices came back with other parameters "
@@ -177,7 +181,7 @@ int engine_reopen(struct engine *e, char *err, size_t err_len)
 	}
 	e->capture = capture;
 	e->playback = playback;
-	e->linked = snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
+	e->linked = !e->rs && snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
 	/* fade in from silence to where the volume was */
 	target = unpack_gain(atomic_load_explicit(&e->master_target, memory_order_acquire),
 	                     &ramp_frames);

@@ -3,6 +3,7 @@
  * needs (see daemon.h).  What a reload changes and how is apply.c's; this
  * file reads the file and tells systemd.  Control thread. */
 #include "daemon.h"
+#include "resampler.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,6 +144,11 @@ int daemon_start_engine(const struct dspd_config *cfg, struct engine **ret)
 	log_info("%s", desc);
 	pcm_describe(st.playback, desc, sizeof(desc));
 	log_info("%s", desc);
+	if (st.resampling)
+		log_info("capture resampled %u Hz -> %u Hz (%s quality, %.1f frames of "
+		         "delay), rate adjust %s", st.capture_rate, st.rate,
+		         rs_quality_name((enum rs_quality)cfg->resampler.quality),
+		         st.resampler_delay, st.rate_adjust ? "on" : "off");
 	log_info("latency %u frames (%.2f ms) capture to playback",
 	         st.latency_frames, 1000.0 * st.latency_frames / st.rate);
 	*ret = e;
@@ -158,6 +164,26 @@ void daemon_start_loudness(struct daemon *d)
 	else if (d->ctx.loudness)
 		log_info("EBU R128 loudness metering on the %s tap",
 		         d->cfg.loudness.tap == METER_TAP_CAPTURE ? "capture" : "playback");
+}
+
+void daemon_watch_clocks(struct daemon *d)
+{
+	static bool was_clamped;
+	struct eng_status st;
+
+	engine_status(d->engine, &st);
+	if (!st.rate_adjust || st.clocks.clamped == was_clamped)
+		return;
+	was_clamped = st.clocks.clamped;
+	if (was_clamped)
+		log_warning("the capture clock is more than rate_adjust.max_ppm = %g ppm "
+		            "off the playback clock: the correction is held at %+.1f ppm "
+		            "and the buffer level drifts (%.0f frames, target %.0f)",
+		            d->cfg.rate_adjust.max_ppm, st.clocks.adjust * 1e6,
+		            st.clocks.level, st.clocks.target);
+	else
+		log_info("the clocks are within rate_adjust.max_ppm again (%+.1f ppm)",
+		         st.clocks.adjust * 1e6);
 }
 
 void daemon_notify_status(struct daemon *d)

@@ -198,6 +198,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	ctl_tick(&d->ctx);
 	ctl_device_tick(&d->ctx);
 	daemon_save_state(d, false);
+	daemon_watch_clocks(d);
 	watchdog_tick(&watchdog, d);
 	/* while stuck, STATUS= keeps saying so */
 	if (++ticks % 100 == 0 && !watchdog.withheld)

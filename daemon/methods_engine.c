@@ -13,6 +13,7 @@
 #include "fx_dynamics.h"
 #include "fx_meter.h"
 #include "pipeline.h"
+#include "resampler.h"
 
 #define LEVELS_DEFAULT_WINDOW_MS 300.0
 
@@ -23,6 +24,7 @@ static json_object *stream_json(const struct pcm_stream *s)
 	json_object_object_add(o, "device", json_object_new_string(s->device));
 	json_object_object_add(o, "format", json_object_new_string(s->codec->name));
 	json_object_object_add(o, "channels", json_object_new_int((int)s->channels));
+	json_object_object_add(o, "rate", json_object_new_int((int)s->rate));
 	json_object_object_add(o, "period_frames", json_object_new_int64((int64_t)s->period_frames));
 	json_object_object_add(o, "buffer_frames", json_object_new_int64((int64_t)s->buffer_frames));
 	return o;
@@ -85,6 +87,33 @@ static json_object *transition_json(struct engine *e)
 	return o;
 }
 
+/* The resampler between the two clocks and its control loop; null when
+ * the capture feeds the pipeline as it is. */
+static json_object *clocks_json(const struct eng_status *st, const struct dspd_config *cfg)
+{
+	const struct eng_rate *c = &st->clocks;
+	json_object *o;
+
+	if (!st->resampling)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "rate_adjust", json_object_new_boolean(st->rate_adjust));
+	json_object_object_add(o, "quality", json_object_new_string(
+	                       rs_quality_name((enum rs_quality)cfg->resampler.quality)));
+	json_object_object_add(o, "capture_rate", json_object_new_int((int)st->capture_rate));
+	json_object_object_add(o, "playback_rate", json_object_new_int((int)st->rate));
+	json_object_object_add(o, "resampler_delay_frames", json_number(st->resampler_delay, 0.01));
+	json_object_object_add(o, "ratio", json_number(c->ratio, 1e-9));
+	json_object_object_add(o, "drift_ppm", json_number(c->adjust * 1e6, 0.001));
+	json_object_object_add(o, "level_frames", json_number(c->level, 0.1));
+	json_object_object_add(o, "target_frames", json_number(c->target, 0.1));
+	json_object_object_add(o, "level_min_frames", json_number(c->level_min, 0.1));
+	json_object_object_add(o, "level_max_frames", json_number(c->level_max, 0.1));
+	json_object_object_add(o, "clamped", json_object_new_boolean(c->clamped));
+	json_object_object_add(o, "updates", json_object_new_int64((int64_t)c->updates));
+	return o;
+}
+
 int handle_status(struct ctl_context *ctx, struct ctl_session *session,
                   const struct rpc_request *req, json_object **ret,
                   struct rpc_error *err)
@@ -116,6 +145,7 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "config", cfg);
 	json_object_object_add(o, "device", device_json(ctx, &st));
 	json_object_object_add(o, "transition", transition_json(ctx->engine));
+	json_object_object_add(o, "clocks", clocks_json(&st, engine_config(ctx->engine)));
 	*ret = o;
 	return 0;
 }

@@ -1,0 +1,68 @@
+/* rate_ctl.h - the control loop that keeps two clocks together: it steers
+ * the resampler's correction so that the capture -> playback latency stays
+ * at its target while the capture and playback devices run at slightly
+ * different rates.
+ *
+ * The plant.  L is the latency in output frames: frames queued in playback
+ * + (frames captured but not read + frames the resampler holds) * ratio,
+ * read right after each period's write.  Both device delays are read
+ * back to back, so the time the RT thread woke up cancels out: L moves
+ * only with the clocks.  With the capture clock eps (a fraction) fast
+ * against playback and the correction delta consuming delta more input
+ * per output frame, dL/dt = rate * (eps - delta): an integrator.
+ *
+ * The loop.  L is averaged over a window of at least interval_s (whole
+ * periods); at the end of each window the error e = mean(L) - target
+ * drives a PI controller, delta = kp*e + ki*integral(e dt), with
+ * kp = 2*zeta*wn/rate, ki = wn^2/rate, wn = 2*pi*bandwidth_hz, zeta = 1:
+ * a critically damped second-order loop, so a clock offset is tracked with
+ * zero steady error in both L and delta, a step of the offset d_eps moves
+ * L by at most rate*d_eps/(e*wn) frames (17 frames for 200 ppm at 48 kHz
+ * and 0.05 Hz) and settles in about 6/wn (19 s at 0.05 Hz).  delta is
+ * clamped to +-max_ppm; the integral stops growing while clamped (no
+ * wind-up).  Window noise (a device that reports its position a USB
+ * packet at a time) reaches delta as kp times its mean: 9 ppm per frame
+ * of error at 0.05 Hz, 48 kHz.
+ *
+ * A plain value: the RT thread owns it (rate_ctl_measure), the control
+ * thread reads copies published through the event ring. */
+#ifndef DSPD_RATE_CTL_H
+#define DSPD_RATE_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rate_ctl_params {
+	double rate;            /* output frames per second */
+	double target;          /* latency to hold, output frames */
+	double bandwidth_hz;    /* loop natural frequency */
+	double max_ppm;         /* |correction| limit */
+	double interval_s;      /* shortest averaging window */
+	bool steer;             /* false: only measure (fixed-ratio resampling) */
+};
+
+struct rate_ctl {
+	struct rate_ctl_params p;
+	double kp, ki;
+	double integral;        /* the I term, a fraction */
+	double adjust;          /* the correction in use, a fraction */
+	double level;           /* mean L of the last window */
+	double level_min, level_max;    /* of L since the last restart */
+	bool have_level;
+	bool clamped;           /* the last update hit max_ppm */
+	uint64_t updates;
+	/* the window being averaged */
+	double sum;
+	uint32_t samples;
+	uint64_t frames;
+};
+
+void rate_ctl_init(struct rate_ctl *c, const struct rate_ctl_params *p);
+/* The streams restarted (a re-sync): drop the window and the level range,
+ * keep the correction, which belongs to the clocks. */
+void rate_ctl_restart(struct rate_ctl *c);
+/* One reading of L after a period of `frames` output frames.  Returns true
+ * when a window ended and c->adjust was updated. */
+bool rate_ctl_measure(struct rate_ctl *c, double level, uint32_t frames);
+
+#endif
