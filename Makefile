@@ -48,7 +48,7 @@ DAEMON_MAIN    := daemon/main.c
 CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c ctl/render_pipeline.c ctl/jvalue.c \
                   ctl/cli.c ctl/cmd_basic.c ctl/cmd_config.c ctl/cmd_effect.c ctl/cmd_plugins.c ctl/cmd_stream.c ctl/cmd_record.c \
                   ctl/events.c ctl/meter_view.c ctl/wav.c ctl/prometheus.c ctl/completion.c
-UNIT_TESTS     := format format_edges ring gain meter config config_errors proto sha256 delay mixer biquad biquad_response filters_config dynamics fir dither loudcomp transition config_edit json_patch state_file ladspa
+UNIT_TESTS     := format format_edges ring gain meter config config_errors proto sha256 delay mixer biquad biquad_response filters_config dynamics fir dither loudcomp transition config_edit json_patch state_file ladspa resampler rate_ctl
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
@@ -147,7 +147,9 @@ build/rel/bench/bench_biquad: build/rel/bench/bench_biquad.o build/rel/libdspd.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
 build/rel/bench/bench_period: build/rel/bench/bench_period.o build/rel/libdspd.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
-bench: all plugin build/rel/bench/bench_period build/rel/bench/bench_biquad build/rel/bench/bench_fir
+build/rel/bench/bench_resampler: build/rel/bench/bench_resampler.o build/rel/libdspd.a
+	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
+bench: all plugin build/rel/bench/bench_period build/rel/bench/bench_biquad build/rel/bench/bench_fir build/rel/bench/bench_resampler
 	bench/run.sh
 
 # ---- install ---------------------------------------------------------------

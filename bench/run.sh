@@ -12,3 +12,5 @@ echo "== bench_biquad: 10-band PEQ kernel vs copy anchor"
 build/rel/bench/bench_biquad
 echo "== bench_fir: 65536-tap stereo FIR vs BruteFIR"
 python3 bench/bench_fir.py
+echo "== bench_resampler: capture resampler quality and speed vs interleave+copy anchor"
+build/rel/bench/bench_resampler

@@ -156,7 +156,10 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 		atomic_fetch_add_explicit(&e->captured, period, memory_order_relaxed);
 		e->capture.codec->decode(e->capture_raw, e->capture_planes,
 		                         e->capture.channels, period);
-		resampler_push(e->rs, (const float *const *)e->capture_planes, period);
+		/* cannot fail while pull keeps its promise; if it ever did,
+		 * a re-sync resets the resampler */
+		if (resampler_push(e->rs, (const float *const *)e->capture_planes, period) < 0)
+			return -EPIPE;
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define ZETA 1.0                /* critically damped */
+#define SMOOTH_PER_WN 0.25      /* the P term's smoothing: tau = 1 / (4 wn) */
 
 void rate_ctl_init(struct rate_ctl *c, const struct rate_ctl_params *p)
 {
@@ -15,6 +16,7 @@ void rate_ctl_init(struct rate_ctl *c, const struct rate_ctl_params *p)
 	c->p = *p;
 	c->kp = 2.0 * ZETA * wn / p->rate;
 	c->ki = wn * wn / p->rate;
+	c->tau = SMOOTH_PER_WN / wn;
 	c->level = p->target;
 }
 
@@ -24,6 +26,7 @@ void rate_ctl_restart(struct rate_ctl *c)
 	c->samples = 0;
 	c->frames = 0;
 	c->have_level = false;
+	c->error_smooth = 0.0;
 }
 
 static double clamp(double x, double limit, bool *hit)
@@ -42,17 +45,19 @@ static void update(struct rate_ctl *c, double mean, double seconds)
 	double limit = c->p.max_ppm * 1e-6;
 	double e = mean - c->p.target;
 	double integral = c->integral + c->ki * e * seconds;
-	double unclamped = c->kp * e + integral;
+	double unclamped;
 
 	c->level = mean;
 	c->updates++;
 	if (!c->p.steer)
 		return;
+	c->error_smooth += (e - c->error_smooth) * seconds / (c->tau + seconds);
+	unclamped = c->kp * c->error_smooth + integral;
 
 	/* no wind-up: while clamped, the integral only moves back */
 	if (fabs(unclamped) <= limit || fabs(integral) < fabs(c->integral))
 		c->integral = integral;
-	c->adjust = clamp(c->kp * e + c->integral, limit, &c->clamped);
+	c->adjust = clamp(c->kp * c->error_smooth + c->integral, limit, &c->clamped);
 }
 
 bool rate_ctl_measure(struct rate_ctl *c, double level, uint32_t frames)

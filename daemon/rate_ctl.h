@@ -13,16 +13,21 @@
  *
  * The loop.  L is averaged over a window of at least interval_s (whole
  * periods); at the end of each window the error e = mean(L) - target
- * drives a PI controller, delta = kp*e + ki*integral(e dt), with
- * kp = 2*zeta*wn/rate, ki = wn^2/rate, wn = 2*pi*bandwidth_hz, zeta = 1:
- * a critically damped second-order loop, so a clock offset is tracked with
- * zero steady error in both L and delta, a step of the offset d_eps moves
- * L by at most rate*d_eps/(e*wn) frames (17 frames for 200 ppm at 48 kHz
- * and 0.05 Hz) and settles in about 6/wn (19 s at 0.05 Hz).  delta is
- * clamped to +-max_ppm; the integral stops growing while clamped (no
- * wind-up).  Window noise (a device that reports its position a USB
- * packet at a time) reaches delta as kp times its mean: 9 ppm per frame
- * of error at 0.05 Hz, 48 kHz.
+ * drives a PI controller, delta = kp*lp(e) + ki*integral(e dt), with
+ * kp = 2*zeta*wn/rate, ki = wn^2/rate, wn = 2*pi*bandwidth_hz, zeta = 1
+ * (critically damped), and lp a first-order low-pass of time constant
+ * 1/(4*wn) (0.8 s at 0.05 Hz) on the proportional path only.  A clock
+ * offset is tracked with zero steady error in both L and delta; a step of
+ * the offset d_eps moves L by about 1.25 * rate*d_eps/(e*wn) frames
+ * (14 frames for 200 ppm at 48 kHz and 0.05 Hz, 21 for 300 ppm) and
+ * settles in about 6/wn (19 s at 0.05 Hz).  delta is clamped to
+ * +-max_ppm; the integral stops growing while clamped (no wind-up).
+ * Measurement noise (a device that reports its position a USB packet at a
+ * time, two delays read a few microseconds apart) reaches delta through
+ * kp, 13 ppm per frame of error at 0.05 Hz and 48 kHz, and the low-pass
+ * cuts that by 2-3 times for window-to-window noise: the ratio's jitter is
+ * frequency modulation of a few ppm, far below hearing, and it is what
+ * the low-pass trades against a quarter more excursion.
  *
  * A plain value: the RT thread owns it (rate_ctl_measure), the control
  * thread reads copies published through the event ring. */
@@ -44,6 +49,8 @@ struct rate_ctl_params {
 struct rate_ctl {
 	struct rate_ctl_params p;
 	double kp, ki;
+	double tau;             /* the P term's smoothing, seconds */
+	double error_smooth;    /* e smoothed over tau, for the P term */
 	double integral;        /* the I term, a fraction */
 	double adjust;          /* the correction in use, a fraction */
 	double level;           /* mean L of the last window */

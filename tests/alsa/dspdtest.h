@@ -5,8 +5,10 @@
  *
  *   pcm_dspdtest.c      ioplug callbacks, construction, plugin entry point,
  *                       the process-wide shared state
- *   dspdtest_clock.c    the simulated hardware: time, run position, xruns,
- *                       timerfd wake-ups and poll readiness
+ *   dspdtest_timebase.c device time (speed) and the capture and playback
+ *                       stream clocks (ppm), process-wide
+ *   dspdtest_clock.c    the simulated hardware: run position, xruns, the
+ *                       counter label G, timerfd wake-ups and poll readiness
  *   dspdtest_params.c   device parameters from the ALSA configuration
  *   dspdtest_signal.c   sample formats, counter encoding/decoding, sine,
  *                       the capture signal generator
@@ -22,7 +24,13 @@
  * lives as long as the process and survives close/reopen, so a reopen shows
  * up as one gap.  Callbacks run on whatever thread the application calls
  * alsa-lib from; the shared state is guarded by shared.lock, and functions
- * marked "Lock held" below expect the caller to hold it.  Everything here
+ * marked "Lock held" below expect the caller to hold it.  The time base
+ * (dspdtest_timebase.c) has its own leaf mutex, taken inside shared.lock or
+ * alone, so its functions may be called with or without shared.lock.
+ *
+ * Times: an instance's times (run start, suspend moment) are on its
+ * direction's stream clock, in ns; t0 and vanish deadlines are in device
+ * time too; only the timerfd and sleeps use CLOCK_MONOTONIC.  Everything here
  * is test code: it may log (SNDERR), write files and sleep on the caller's
  * thread, which is the point of a fault injector.
  *
@@ -71,6 +79,51 @@ static inline unsigned char *area_frame(const snd_pcm_channel_area_t *area,
 {
 	return (unsigned char *)area->addr + (area->first + area->step * frame) / 8;
 }
+
+/* ---- time base (dspdtest_timebase.c) ---------------------------------- */
+
+/* The two stream clocks, indexed by direction. */
+enum { DIR_CAPTURE, DIR_PLAYBACK, DIR_COUNT };
+
+/* The clock parameters of a PCM definition (speed, capture_ppm,
+ * playback_ppm); the first open of the process fixes them. */
+struct clock_config {
+	double speed;                   /* device time per CLOCK_MONOTONIC time */
+	double ppm[DIR_COUNT];          /* stream clock offsets from device time */
+};
+
+/* Device time and both stream clocks at one instant, ns. */
+struct clock_reading {
+	uint64_t device_ns;
+	uint64_t stream_ns[DIR_COUNT];
+};
+
+/* What the report shows: the clock as it is now. */
+struct clock_report {
+	double speed;
+	double ppm[DIR_COUNT];          /* current offsets */
+	uint64_t ppm_changes;
+	uint64_t device_ns;             /* device time now */
+};
+
+/* The first call (first open) adopts cfg and starts device time; later
+ * calls: 0, or -EINVAL (logged, naming the parameter and both values)
+ * when cfg differs from the first one. */
+int clock_configure(const struct clock_config *cfg);
+uint64_t device_now_ns(void);
+/* Stream clock dir (DIR_*) now. */
+uint64_t stream_now_ns(unsigned int dir);
+void clock_read(struct clock_reading *r);
+void clock_report_read(struct clock_report *r);
+/* The CLOCK_MONOTONIC time at which stream clock dir reaches stream_ns,
+ * rounded up (1, long past, when it has); valid until the clock changes. */
+uint64_t stream_to_monotonic(unsigned int dir, uint64_t stream_ns);
+/* Sleep ms of device time (ms / speed of real time). */
+void device_sleep_ms(unsigned int ms);
+/* Commands, called with shared.lock held (dspdtest_device.c): stream clock
+ * dir runs at ppm from now on, continuous; device time leaps ahead. */
+void clock_set_ppm(unsigned int dir, double ppm);
+void clock_jump(uint64_t device_ns);
 
 /* ---- process-wide shared state (pcm_dspdtest.c) ------------------------ */
 
@@ -123,9 +176,8 @@ struct dspdtest;
 /* The simulated card as a whole (dspdtest_device.c). */
 struct device_state {
 	bool gone;              /* unplugged: opens fail with -ENODEV */
-	uint64_t gone_until_ns; /* the vanish ends by itself then; 0: never */
-	uint64_t suspend_ns;    /* when the newest suspend happened */
-	uint64_t jump_total_ns; /* the clock jumps so far, added up */
+	uint64_t gone_until_ns; /* device time the vanish ends; 0: never */
+	struct clock_reading suspend_at;        /* the newest suspend */
 	struct dspdtest *instances;     /* every open PCM, for wake-ups */
 	struct device_stats stats;
 };
@@ -133,7 +185,7 @@ struct device_state {
 struct shared_state {
 	pthread_mutex_t lock;
 	bool have_origin;
-	uint64_t origin_ns;     /* t0 (first start), moved back by clock jumps */
+	struct clock_reading origin;    /* t0: the first start */
 	struct capture_stats capture;
 	struct playback_stats playback;
 	struct device_state device;
@@ -156,6 +208,7 @@ struct dspdtest_params {
 	char *report_path;
 	char *record_path;
 	char *control_path;
+	struct clock_config clock;
 };
 
 /* Latency of counter frames written before their run started, kept
@@ -174,7 +227,7 @@ struct dspdtest {
 	snd_pcm_uframes_t boundary;
 	bool run_active;        /* started and not yet stopped/prepared */
 	bool xrun_seen;         /* this run already overran/underran */
-	uint64_t run_start_ns;
+	uint64_t run_start_ns;  /* on the stream clock, like every time below */
 	int64_t run_origin;     /* G at run start: Gstart */
 	bool origin_known;      /* run_origin belongs to the current run */
 	struct pending_latency pending;         /* playback, before start */
@@ -188,7 +241,6 @@ struct dspdtest {
 	bool registered;
 	uint64_t vanishes_seen;         /* a vanish since open kills the PCM */
 	uint64_t suspends_seen;
-	uint64_t jump_seen_ns;
 	bool suspended;                 /* the clock stands still ... */
 	uint64_t suspended_ns;          /* ... at this moment */
 	snd_pcm_state_t suspended_from; /* the state resume() restores */
@@ -197,6 +249,12 @@ struct dspdtest {
 static inline bool is_capture(const struct dspdtest *t)
 {
 	return t->io.stream == SND_PCM_STREAM_CAPTURE;
+}
+
+/* The stream clock t runs on. */
+static inline unsigned int stream_dir(const struct dspdtest *t)
+{
+	return is_capture(t) ? DIR_CAPTURE : DIR_PLAYBACK;
 }
 
 /* ---- configuration (dspdtest_params.c) --------------------------------- */
@@ -208,13 +266,15 @@ void params_free(struct dspdtest_params *p);
 
 /* ---- simulated hardware (dspdtest_clock.c) ----------------------------- */
 
-uint64_t monotonic_ns(void);
-void sleep_ms(unsigned int ms);
-/* G(t) = round((t - t0) * rate); sets t0 on the first call. Lock held. */
-int64_t shared_global_frame(uint64_t now_ns, unsigned int rate);
+/* Set t0 to now (a reading) unless a start already did. Lock held. */
+void shared_origin_set(const struct clock_reading *now);
+/* G_d = round((S_d - S_d(t0)) * rate) for t's direction d, at stream time
+ * stream_ns; t0 is set. Lock held. */
+int64_t shared_global_frame(const struct dspdtest *t, uint64_t stream_ns);
 /* Frames the clock advanced since the current run started. */
 uint64_t run_elapsed(const struct dspdtest *t, uint64_t now_ns);
-/* The instance's present: now, or the moment a suspend froze it. */
+/* The instance's present on its stream clock: now, or the moment a
+ * suspend froze it. */
 uint64_t run_now(const struct dspdtest *t);
 /* Whether the run has overrun/underrun at elapsed frames. */
 bool xrun_condition(const struct dspdtest *t, uint64_t elapsed);
@@ -244,6 +304,7 @@ void device_vanish(unsigned int ms);
 void device_return(void);
 void device_suspend(void);
 void device_jump(unsigned int ms);
+void device_set_ppm(unsigned int dir, double ppm);
 /* Apply the device's events to t at a transfer, pointer, poll or start:
  * 0, -ENODEV (t is now DISCONNECTED, for good) or -ESTRPIPE (SUSPENDED). */
 int device_check(struct dspdtest *t);

@@ -1,14 +1,17 @@
-/* dspdtest_clock.c - dspdtest's simulated hardware: a sound card clocked by
- * CLOCK_MONOTONIC.  Owns time conversions, the shared clock origin t0, the
- * hardware position of a run (floor(elapsed * rate) from its start), xrun
- * detection and counting (once per run), and the timerfd that makes the
- * poll descriptor level-triggered like a kernel PCM's.  A suspended
- * instance's clock stands still (run_now()); device events (vanish,
- * suspend, jump: dspdtest_device.c) are applied before readiness is read.
+/* dspdtest_clock.c - dspdtest's simulated hardware: a sound card whose
+ * capture and playback run on their own stream clocks (dspdtest_timebase.c:
+ * device time, speed, ppm).  Owns the shared clock origin t0 and the counter
+ * label G, the hardware position of a run (floor(elapsed * rate) on the
+ * stream clock from its start), xrun detection and counting (once per run),
+ * and the timerfd that makes the poll descriptor level-triggered like a
+ * kernel PCM's (wake-up times converted back to CLOCK_MONOTONIC).  A
+ * suspended instance's clock stands still (run_now()); device events
+ * (vanish, suspend, jump, ppm: dspdtest_device.c) are applied before
+ * readiness is read.
  *
  * Called from the ioplug callbacks on the application's thread; takes
  * shared.lock itself where it touches shared counters, except
- * shared_global_frame(), whose caller holds it. */
+ * shared_origin_set() and shared_global_frame(), whose caller holds it. */
 #include <errno.h>
 #include <poll.h>
 #include <sys/timerfd.h>
@@ -20,15 +23,7 @@
 #define WAKE_NOW 1ull           /* an absolute time long past */
 #define WAKE_NEVER 0ull         /* disarms the timer */
 
-/* ---- time -------------------------------------------------------------- */
-
-uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
+/* ---- frames and ns ----------------------------------------------------- */
 
 /* floor(ns * rate / 1e9) without overflow. */
 static uint64_t frames_in_ns(uint64_t ns, unsigned int rate)
@@ -50,25 +45,18 @@ static uint64_t ns_for_frames(uint64_t frames, unsigned int rate)
 	return (frames / rate) * NSEC_PER_SEC + (rest * NSEC_PER_SEC + rate - 1) / rate;
 }
 
-void sleep_ms(unsigned int ms)
+void shared_origin_set(const struct clock_reading *now)
 {
-	uint64_t until = monotonic_ns() + (uint64_t)ms * 1000000ull;
-	struct timespec ts = {
-		.tv_sec = (time_t)(until / NSEC_PER_SEC),
-		.tv_nsec = (long)(until % NSEC_PER_SEC),
-	};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+	if (shared.have_origin)
+		return;
+	shared.have_origin = true;
+	shared.origin = *now;
 }
 
-int64_t shared_global_frame(uint64_t now_ns, unsigned int rate)
+int64_t shared_global_frame(const struct dspdtest *t, uint64_t stream_ns)
 {
-	if (!shared.have_origin) {
-		shared.have_origin = true;
-		shared.origin_ns = now_ns;
-	}
-	return frames_in_ns_rounded(now_ns - shared.origin_ns, rate);
+	return frames_in_ns_rounded(stream_ns - shared.origin.stream_ns[stream_dir(t)],
+				    t->io.rate);
 }
 
 /* ---- runs and xruns ---------------------------------------------------- */
@@ -80,7 +68,7 @@ uint64_t run_elapsed(const struct dspdtest *t, uint64_t now_ns)
 
 uint64_t run_now(const struct dspdtest *t)
 {
-	return t->suspended ? t->suspended_ns : monotonic_ns();
+	return t->suspended ? t->suspended_ns : stream_now_ns(stream_dir(t));
 }
 
 bool xrun_condition(const struct dspdtest *t, uint64_t elapsed)
@@ -152,7 +140,8 @@ static uint64_t run_avail(const struct dspdtest *t, uint64_t elapsed)
 	return t->io.buffer_size - (t->run_frames - elapsed);
 }
 
-/* When t becomes ready (or must report POLLERR) in state. */
+/* When t becomes ready (or must report POLLERR) in state: a time on its
+ * stream clock, WAKE_NOW or WAKE_NEVER. */
 static uint64_t wakeup_time(const struct dspdtest *t, snd_pcm_state_t state)
 {
 	uint64_t target;
@@ -184,12 +173,19 @@ static uint64_t wakeup_time(const struct dspdtest *t, snd_pcm_state_t state)
 }
 
 /* So the fd behaves level-triggered like a kernel PCM's.  Under
- * shared.lock, so that a device event cannot slip in between the check
- * and the arming and leave a poller asleep. */
+ * shared.lock, so that a device event or a clock change (ppm, jump: made
+ * under shared.lock too, then every poller woken) cannot slip in between
+ * the check or the conversion to CLOCK_MONOTONIC and the arming, and
+ * leave a poller asleep. */
 void wakeup_arm(struct dspdtest *t, snd_pcm_state_t state)
 {
+	uint64_t at;
+
 	pthread_mutex_lock(&shared.lock);
-	timer_set(t, device_event_pending(t) ? WAKE_NOW : wakeup_time(t, state));
+	at = device_event_pending(t) ? WAKE_NOW : wakeup_time(t, state);
+	if (at != WAKE_NOW && at != WAKE_NEVER)
+		at = stream_to_monotonic(stream_dir(t), at);
+	timer_set(t, at);
 	pthread_mutex_unlock(&shared.lock);
 }
 

@@ -27,6 +27,7 @@
 
 #define CONTROL_FILE_MAX 4096
 #define CONTROL_MS_MAX 600000   /* longest duration a command accepts */
+#define CONTROL_PPM_MAX 20000.0 /* largest clock offset, either sign */
 
 /* ---- arguments --------------------------------------------------------- */
 
@@ -36,7 +37,8 @@ static int control_arg_none(const char *args)
 	return args[strspn(args, " \t\r")] ? -EINVAL : 0;
 }
 
-/* A duration in milliseconds, 0..CONTROL_MS_MAX, the only argument. */
+/* A duration in milliseconds of device time, 0..CONTROL_MS_MAX, the only
+ * argument. */
 static int control_arg_ms(const char *args, unsigned int *ms)
 {
 	char *end;
@@ -61,7 +63,7 @@ static int control_stall(struct dspdtest *t, const char *args)
 	pthread_mutex_lock(&shared.lock);
 	shared.capture.stalls_injected++;
 	pthread_mutex_unlock(&shared.lock);
-	sleep_ms(ms);
+	device_sleep_ms(ms);
 	return 0;
 }
 
@@ -111,6 +113,30 @@ static int control_jump(struct dspdtest *t, const char *args)
 	return 0;
 }
 
+/* ppm capture|playback PPM: that stream clock's offset from now on. */
+static int control_ppm(struct dspdtest *t, const char *args)
+{
+	size_t len = strcspn(args, " \t");
+	unsigned int dir;
+	char *end;
+	double ppm;
+
+	(void)t;
+	if (len == 7 && !strncmp(args, "capture", len))
+		dir = DIR_CAPTURE;
+	else if (len == 8 && !strncmp(args, "playback", len))
+		dir = DIR_PLAYBACK;
+	else
+		return -EINVAL;
+	args += len;
+	ppm = strtod(args, &end);
+	if (end == args || !(ppm >= -CONTROL_PPM_MAX && ppm <= CONTROL_PPM_MAX) ||
+	    control_arg_none(end) < 0)
+		return -EINVAL;
+	device_set_ppm(dir, ppm);
+	return 0;
+}
+
 static const struct control_command {
 	const char *name;
 	int (*run)(struct dspdtest *t, const char *args);
@@ -120,6 +146,7 @@ static const struct control_command {
 	{ "return", control_return },
 	{ "suspend", control_suspend },
 	{ "jump", control_jump },
+	{ "ppm", control_ppm },
 };
 
 /* ---- parser ------------------------------------------------------------ */

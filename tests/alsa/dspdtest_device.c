@@ -1,14 +1,15 @@
 /* dspdtest_device.c - the simulated card as a whole: whether it is plugged
- * in (vanish / return), its power state (suspend / resume) and hiccups of
- * its clock (jump), plus the list of open instances so that an event can
- * wake every poller at once.
+ * in (vanish / return), its power state (suspend / resume) and its clocks
+ * (jump, ppm), plus the list of open instances so that an event can wake
+ * every poller at once.
  *
- * The commands (device_vanish() ... device_jump(), run by the control
- * file on whatever thread polled it) only change shared.device under
- * shared.lock and arm every registered instance's timerfd, which is safe
- * from any thread.  Each instance applies the events to itself on its own
- * thread, in its callbacks, through device_check(): it compares the
- * shared event counts with the ones it has handled (t->*_seen).
+ * The commands (device_vanish() ... device_set_ppm(), run by the control
+ * file on whatever thread polled it) only change shared.device or the time
+ * base under shared.lock and arm every registered instance's timerfd,
+ * which is safe from any thread.  Each instance applies the events to
+ * itself on its own thread, in its callbacks, through device_check(): it
+ * compares the shared event counts with the ones it has handled
+ * (t->*_seen); clock changes need no such step, the clock is read anew.
  *
  *   vanish   every PCM open at that moment is disconnected for good, like
  *            the handles of an unplugged USB card; opens fail with -ENODEV
@@ -17,8 +18,11 @@
  *            clock of a suspended PCM stands still at the suspend moment,
  *            and resume() continues the run from there (the counter jumps
  *            by the time spent suspended: one gap).
- *   jump     the device clock leaps: t0 and every running run start move
- *            back, so positions leap and xruns follow as after a stall. */
+ *   jump     device time leaps ahead (dspdtest_timebase.c), so the
+ *            positions of running runs and G leap, and xruns follow as
+ *            after a stall; a suspended PCM's clock stands still.
+ *   ppm      one stream clock changes its rate from now on, continuous.
+ * Durations (vanish, jump) are device time. */
 #include <errno.h>
 
 #include "dspdtest.h"
@@ -27,11 +31,11 @@
 
 /* ---- shared side (shared.lock held) ------------------------------------ */
 
-static bool device_gone(uint64_t now_ns)
+static bool device_gone(void)
 {
 	struct device_state *d = &shared.device;
 
-	if (d->gone && d->gone_until_ns && now_ns >= d->gone_until_ns)
+	if (d->gone && d->gone_until_ns && device_now_ns() >= d->gone_until_ns)
 		d->gone = false;
 	return d->gone;
 }
@@ -51,18 +55,7 @@ bool device_event_pending(const struct dspdtest *t)
 {
 	const struct device_state *d = &shared.device;
 
-	return device_disconnected(t) || d->stats.suspends != t->suspends_seen ||
-	       (t->run_active && d->jump_total_ns != t->jump_seen_ns);
-}
-
-/* A running run starts earlier by the jumps t has not seen yet. */
-static void device_apply_jumps(struct dspdtest *t)
-{
-	uint64_t pending = shared.device.jump_total_ns - t->jump_seen_ns;
-
-	t->jump_seen_ns = shared.device.jump_total_ns;
-	if (t->run_active && !t->suspended)
-		t->run_start_ns -= pending;
+	return device_disconnected(t) || d->stats.suspends != t->suspends_seen;
 }
 
 /* ---- open and close ---------------------------------------------------- */
@@ -73,13 +66,12 @@ int device_attach(struct dspdtest *t)
 	int err = 0;
 
 	pthread_mutex_lock(&shared.lock);
-	if (device_gone(monotonic_ns())) {
+	if (device_gone()) {
 		d->stats.opens_refused++;
 		err = -ENODEV;
 	} else {
 		t->vanishes_seen = d->stats.vanishes;
 		t->suspends_seen = d->stats.suspends;
-		t->jump_seen_ns = d->jump_total_ns;
 	}
 	pthread_mutex_unlock(&shared.lock);
 	return err;
@@ -115,12 +107,12 @@ void device_detach(struct dspdtest *t)
 
 void device_vanish(unsigned int ms)
 {
-	uint64_t now = monotonic_ns();
+	uint64_t now = device_now_ns();
 
 	pthread_mutex_lock(&shared.lock);
 	shared.device.stats.vanishes++;
 	shared.device.gone = true;
-	shared.device.gone_until_ns = ms ? now + ms * NSEC_PER_MSEC : 0;
+	shared.device.gone_until_ns = ms ? now + (uint64_t)ms * NSEC_PER_MSEC : 0;
 	device_wake_all();
 	pthread_mutex_unlock(&shared.lock);
 }
@@ -134,23 +126,31 @@ void device_return(void)
 
 void device_suspend(void)
 {
-	uint64_t now = monotonic_ns();
+	struct clock_reading now;
 
+	clock_read(&now);
 	pthread_mutex_lock(&shared.lock);
 	shared.device.stats.suspends++;
-	shared.device.suspend_ns = now;
+	shared.device.suspend_at = now;
 	device_wake_all();
 	pthread_mutex_unlock(&shared.lock);
 }
 
 void device_jump(unsigned int ms)
 {
-	uint64_t jump_ns = ms * NSEC_PER_MSEC;
+	uint64_t jump_ns = (uint64_t)ms * NSEC_PER_MSEC;
 
 	pthread_mutex_lock(&shared.lock);
 	shared.device.stats.jumps++;
-	shared.device.jump_total_ns += jump_ns;
-	shared.origin_ns -= jump_ns;    /* G leaps too (unsigned arithmetic) */
+	clock_jump(jump_ns);            /* positions and G leap with it */
+	device_wake_all();
+	pthread_mutex_unlock(&shared.lock);
+}
+
+void device_set_ppm(unsigned int dir, double ppm)
+{
+	pthread_mutex_lock(&shared.lock);
+	clock_set_ppm(dir, ppm);
 	device_wake_all();
 	pthread_mutex_unlock(&shared.lock);
 }
@@ -193,13 +193,10 @@ int device_check(struct dspdtest *t)
 
 	pthread_mutex_lock(&shared.lock);
 	disconnected = device_disconnected(t);
-	if (!disconnected) {
-		device_apply_jumps(t);
-		if (shared.device.stats.suspends != t->suspends_seen) {
-			t->suspends_seen = shared.device.stats.suspends;
-			suspend_ns = shared.device.suspend_ns;
-			suspend = true;
-		}
+	if (!disconnected && shared.device.stats.suspends != t->suspends_seen) {
+		t->suspends_seen = shared.device.stats.suspends;
+		suspend_ns = shared.device.suspend_at.stream_ns[stream_dir(t)];
+		suspend = true;
 	}
 	pthread_mutex_unlock(&shared.lock);
 	if (disconnected)
@@ -220,14 +217,14 @@ int device_resume(struct dspdtest *t)
 		return -ENODEV;
 	if (!t->suspended)
 		return -EBADFD;
-	now = monotonic_ns();
+	now = stream_now_ns(stream_dir(t));
 	state = t->suspended_from;
 	t->suspended = false;
 	pthread_mutex_lock(&shared.lock);
 	shared.device.stats.resumes++;
 	if (state == SND_PCM_STATE_RUNNING) {
 		t->run_start_ns += now - t->suspended_ns;
-		t->run_origin = shared_global_frame(t->run_start_ns, t->io.rate);
+		t->run_origin = shared_global_frame(t, t->run_start_ns);
 		if (is_capture(t)) {
 			shared.capture.segments++;
 			shared.capture.run_origin = t->run_origin + (int64_t)t->run_frames;

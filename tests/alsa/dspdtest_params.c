@@ -1,6 +1,6 @@
 /* dspdtest_params.c - the device's parameters: defaults and parsing of the
  * PCM's ALSA configuration node (formats, channels, rate, signal, sine,
- * report/record/control paths).
+ * report/record/control paths, clock speed and ppm offsets).
  *
  * Called once per open from the plugin entry point, on the opening thread,
  * before the PCM exists; touches no shared state.  The parameters are
@@ -44,6 +44,7 @@ void params_set_defaults(struct dspdtest_params *p)
 	p->signal = SIGNAL_COUNTER;
 	p->sine_freq = 1000.0;
 	p->sine_dbfs = -6.0;
+	p->clock.speed = 1.0;
 }
 
 void params_free(struct dspdtest_params *p)
@@ -80,6 +81,28 @@ static int param_uint(snd_config_t *n, unsigned int lo, unsigned int hi,
 	if (v < (long)lo || v > (long)hi)
 		return -ERANGE;
 	*dst = (unsigned int)v;
+	return 0;
+}
+
+/* A real in lo..hi, written as a real, an integer or a string holding a
+ * number (an @args value that reached the definition unconverted). */
+static int param_real(snd_config_t *n, double lo, double hi, double *dst)
+{
+	const char *s;
+	char *end;
+	double v;
+	int err = snd_config_get_ireal(n, &v);
+
+	if (err < 0) {
+		if (snd_config_get_string(n, &s) < 0)
+			return err;
+		v = strtod(s, &end);
+		if (end == s || *end)
+			return -EINVAL;
+	}
+	if (!(v >= lo && v <= hi))      /* NaN too */
+		return -ERANGE;
+	*dst = v;
 	return 0;
 }
 
@@ -132,6 +155,12 @@ static int param_apply(struct dspdtest_params *p, const char *id, snd_config_t *
 		return snd_config_get_ireal(n, &p->sine_freq);
 	if (!strcmp(id, "sine_dbfs"))
 		return snd_config_get_ireal(n, &p->sine_dbfs);
+	if (!strcmp(id, "speed"))
+		return param_real(n, 1.0, 100.0, &p->clock.speed);
+	if (!strcmp(id, "capture_ppm"))
+		return param_real(n, -20000.0, 20000.0, &p->clock.ppm[DIR_CAPTURE]);
+	if (!strcmp(id, "playback_ppm"))
+		return param_real(n, -20000.0, 20000.0, &p->clock.ppm[DIR_PLAYBACK]);
 	if (!strcmp(id, "report"))
 		return param_path(n, &p->report_path);
 	if (!strcmp(id, "record"))

@@ -58,6 +58,22 @@ static void report_write_gaps(FILE *f, const struct playback_stats *s)
 			i ? "," : "", s->gap_list[i].at, s->gap_list[i].missing);
 }
 
+/* The clock now; device_seconds is D - t0 (0 before the first start). */
+static void report_write_clock(FILE *f)
+{
+	struct clock_report c;
+	double device_seconds = 0.0;
+
+	clock_report_read(&c);
+	if (shared.have_origin)
+		device_seconds = (double)(c.device_ns - shared.origin.device_ns) / 1e9;
+	fprintf(f, "\"clock\":{\"speed\":%.10g,\"capture_ppm\":%.10g,"
+		"\"playback_ppm\":%.10g,\"ppm_changes\":%" PRIu64
+		",\"device_seconds\":%.9f}}\n",
+		c.speed, c.ppm[DIR_CAPTURE], c.ppm[DIR_PLAYBACK], c.ppm_changes,
+		device_seconds);
+}
+
 static void report_write_body(FILE *f, const struct dspdtest *t)
 {
 	const struct capture_stats *c = &shared.capture;
@@ -85,8 +101,9 @@ static void report_write_body(FILE *f, const struct dspdtest *t)
 		p->mismatches, p->latency_min, p->latency_max, p->latency_last,
 		p->first_counter, p->last_counter);
 	fprintf(f, ",\n\"device\":{\"vanishes\":%" PRIu64 ",\"opens_refused\":%" PRIu64
-		",\"suspends\":%" PRIu64 ",\"resumes\":%" PRIu64 ",\"jumps\":%" PRIu64 "}}\n",
+		",\"suspends\":%" PRIu64 ",\"resumes\":%" PRIu64 ",\"jumps\":%" PRIu64 "},\n",
 		d->vanishes, d->opens_refused, d->suspends, d->resumes, d->jumps);
+	report_write_clock(f);
 }
 
 int report_write(struct dspdtest *t)

@@ -1,5 +1,6 @@
-/* pcm_dspdtest.c - "dspdtest", an ALSA ioplug PCM paced by CLOCK_MONOTONIC:
- * the test rig that proves dspd loses no sample.
+/* pcm_dspdtest.c - "dspdtest", an ALSA ioplug PCM paced by CLOCK_MONOTONIC
+ * (optionally faster, and per direction offset in ppm): the test rig that
+ * proves dspd loses no sample.
  *
  * Owns: the ioplug callbacks that tie the parts together (start, stop,
  * prepare, pointer, transfer, poll, resume, hw/sw params, close), the PCM's
@@ -26,13 +27,14 @@ static int dspdtest_start(snd_pcm_ioplug_t *io)
 {
 	struct dspdtest *t = io->private_data;
 	int err = device_check(t);
-	uint64_t now = monotonic_ns();
+	struct clock_reading now;
 
 	if (err < 0)
 		return err;
+	clock_read(&now);
 	pthread_mutex_lock(&shared.lock);
-	t->run_origin = shared_global_frame(now, io->rate);
-	t->jump_seen_ns = shared.device.jump_total_ns;  /* in G already */
+	shared_origin_set(&now);
+	t->run_origin = shared_global_frame(t, now.stream_ns[stream_dir(t)]);
 	if (is_capture(t)) {
 		shared.capture.starts++;
 		shared.capture.segments++;
@@ -42,7 +44,7 @@ static int dspdtest_start(snd_pcm_ioplug_t *io)
 		pending_commit(&t->pending, &shared.playback, t->run_origin);
 	}
 	pthread_mutex_unlock(&shared.lock);
-	t->run_start_ns = now;
+	t->run_start_ns = now.stream_ns[stream_dir(t)];
 	t->origin_known = true;
 	t->run_active = true;
 	wakeup_arm(t, SND_PCM_STATE_RUNNING);
@@ -322,6 +324,8 @@ SND_PCM_PLUGIN_DEFINE_FUNC(dspdtest)
 	t->timer_fd = -1;
 	params_set_defaults(&t->params);
 	err = params_parse(&t->params, conf);
+	if (err == 0)
+		err = clock_configure(&t->params.clock);
 	if (err == 0 && stream == SND_PCM_STREAM_CAPTURE)
 		control_poll(t);        /* a "return" must be seen before refusing */
 	if (err == 0)

@@ -1,6 +1,6 @@
 /* rig.h - what rig_selftest.c (jobs, loop-back, report reading) and
- * rig_faults.c (the injected stall and data faults' report checks, and the
- * device events vanish, suspend and jump) share: the stream geometry every
+ * rig_faults.c (the injected stall and data faults' report checks, the
+ * device events vanish, suspend and jump, and the clock checks) share: the stream geometry every
  * job uses, one job and its result, and the helpers both sides call.  Every
  * job runs in its own process, on one thread (vanish adds a waiter). */
 #ifndef RIG_H
@@ -24,7 +24,11 @@
 enum phase {
 	PHASE_NEGOTIATION, PHASE_CLEAN, PHASE_STALL, PHASE_BLOCKING, PHASE_FAULTS,
 	PHASE_VANISH, PHASE_SUSPEND, PHASE_JUMP,
-	PHASE_LAST = PHASE_JUMP,
+	PHASE_LAST = PHASE_JUMP,        /* the last phase run per format */
+	/* the clock jobs, run once (one format) */
+	PHASE_SPEED, PHASE_DRIFT, PHASE_PPM, PHASE_MISMATCH,
+	PHASE_CLOCK_FIRST = PHASE_SPEED,
+	PHASE_CLOCK_LAST = PHASE_MISMATCH,
 };
 
 struct job_result {
@@ -39,6 +43,7 @@ struct job {
 	unsigned int seconds;
 	char report[PATH_MAX];
 	char control[PATH_MAX];
+	char args[128];                 /* more device arguments: ",SPEED=4" */
 	FILE *out;
 	struct job_result *result;      /* shared with the parent */
 	pid_t pid;
@@ -57,6 +62,9 @@ double now_seconds(void);
 char *read_file(const char *path);
 double report_number(const char *json, const char *section, const char *key);
 int pcm_open_job(struct job *job, snd_pcm_t **pcm, snd_pcm_stream_t stream, int mode);
+/* RW interleaved, CHANNELS, RATE, avail_min a period, started by hand. */
+int pcm_configure_geometry(snd_pcm_t *pcm, snd_pcm_format_t format,
+			   snd_pcm_uframes_t period, snd_pcm_uframes_t buffer);
 int pcm_open_configured(struct job *job, snd_pcm_t **pcm,
 			snd_pcm_stream_t stream, int mode);
 int prefill_and_start(snd_pcm_t *cap, snd_pcm_t *play, void *buf,
@@ -73,5 +81,6 @@ void check_latency(struct job *job, const char *r);
 void check_stall_report(struct job *job, const char *r, const struct run_stats *rs);
 void check_faults_report(struct job *job, const char *r);
 void run_device_job(struct job *job);
+void run_clock_job(struct job *job);
 
 #endif

@@ -15,7 +15,9 @@
  *   faults   the loop-back itself drops 10 frames once and alters one
  *            sample once: the checker must see exactly that;
  *   vanish, suspend, jump   device events (rig_faults.c);
- * plus one negotiation check (formats dspd must not get silently).
+ * plus one negotiation check (formats dspd must not get silently), and,
+ * once, after all of those, the clock jobs (rig_faults.c: speed, drift,
+ * ppm, mismatch).
  * One thread per job except for vanish's waiter; one line per check,
  * "N passed, M failed" at the end, exit status 1 on any failure.
  *
@@ -51,6 +53,10 @@ static const char *const phase_names[] = {
 	[PHASE_VANISH] = "vanish",
 	[PHASE_SUSPEND] = "suspend",
 	[PHASE_JUMP] = "jump",
+	[PHASE_SPEED] = "speed",
+	[PHASE_DRIFT] = "drift",
+	[PHASE_PPM] = "ppm",
+	[PHASE_MISMATCH] = "mismatch",
 };
 
 static const snd_pcm_format_t all_formats[] = {
@@ -160,11 +166,12 @@ double report_number(const char *json, const char *section, const char *key)
 
 /* ---- PCM set-up ---------------------------------------------------------- */
 
-static int pcm_configure(snd_pcm_t *pcm, snd_pcm_format_t format)
+int pcm_configure_geometry(snd_pcm_t *pcm, snd_pcm_format_t format,
+			   snd_pcm_uframes_t period, snd_pcm_uframes_t buffer)
 {
 	snd_pcm_hw_params_t *hw;
 	snd_pcm_sw_params_t *sw;
-	snd_pcm_uframes_t period = PERIOD, buffer = BUFFER, boundary;
+	snd_pcm_uframes_t boundary;
 	int err;
 
 	snd_pcm_hw_params_alloca(&hw);
@@ -181,11 +188,16 @@ static int pcm_configure(snd_pcm_t *pcm, snd_pcm_format_t format)
 		return err;
 	if ((err = snd_pcm_sw_params_current(pcm, sw)) < 0 ||
 	    (err = snd_pcm_sw_params_get_boundary(sw, &boundary)) < 0 ||
-	    (err = snd_pcm_sw_params_set_avail_min(pcm, sw, PERIOD)) < 0 ||
+	    (err = snd_pcm_sw_params_set_avail_min(pcm, sw, period)) < 0 ||
 	    (err = snd_pcm_sw_params_set_start_threshold(pcm, sw, boundary)) < 0 ||
 	    (err = snd_pcm_sw_params(pcm, sw)) < 0)
 		return err;
 	return 0;
+}
+
+static int pcm_configure(snd_pcm_t *pcm, snd_pcm_format_t format)
+{
+	return pcm_configure_geometry(pcm, format, PERIOD, BUFFER);
 }
 
 int pcm_open_job(struct job *job, snd_pcm_t **pcm,
@@ -193,8 +205,8 @@ int pcm_open_job(struct job *job, snd_pcm_t **pcm,
 {
 	char name[3 * PATH_MAX];
 
-	snprintf(name, sizeof(name), "%s:REPORT=\"%s\",CONTROL=\"%s\"",
-		 job->pcm_base, job->report, job->control);
+	snprintf(name, sizeof(name), "%s:REPORT=\"%s\",CONTROL=\"%s\"%s",
+		 job->pcm_base, job->report, job->control, job->args);
 	return snd_pcm_open(pcm, name, stream, mode);
 }
 
@@ -489,10 +501,51 @@ static bool format_supported(const char *pcm_base, snd_pcm_format_t format)
 	return ok;
 }
 
+/* Whether pcm_base takes the clock arguments (same values as the
+ * defaults, so the process's clock stays consistent). */
+static bool clock_args_accepted(const char *pcm_base)
+{
+	char name[PATH_MAX];
+	snd_pcm_t *pcm;
+
+	snprintf(name, sizeof(name), "%s:SPEED=1,CAPTURE_PPM=0,PLAYBACK_PPM=0", pcm_base);
+	if (snd_pcm_open(&pcm, name, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK) < 0)
+		return false;
+	snd_pcm_close(pcm);
+	return true;
+}
+
+#define PROBE_CLOCK_ARGS (1u << ALL_FORMAT_COUNT)
+
+/* What the device offers: bit i for all_formats[i], PROBE_CLOCK_ARGS.
+ * Probed in a child process, because the first open configures the
+ * device's process-wide clock, which the jobs forked from here must not
+ * inherit. */
+static unsigned int probe_device(const char *pcm_base)
+{
+	unsigned int offered = 0;
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		for (size_t i = 0; i < ALL_FORMAT_COUNT; i++)
+			if (format_supported(pcm_base, all_formats[i]))
+				offered |= 1u << i;
+		if (clock_args_accepted(pcm_base))
+			offered |= PROBE_CLOCK_ARGS;
+		_exit((int)offered);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return 0;
+	return (unsigned int)WEXITSTATUS(status);
+}
+
 static void job_child(struct job *job)
 {
 	if (job->phase == PHASE_NEGOTIATION)
 		run_negotiation_job(job);
+	else if (job->phase >= PHASE_CLOCK_FIRST)
+		run_clock_job(job);
 	else if (job->phase >= PHASE_VANISH)
 		run_device_job(job);
 	else
@@ -565,6 +618,8 @@ int main(int argc, char **argv)
 	size_t count = 0;
 	int passed = 0, failed = 0;
 	bool keep = false;
+	snd_pcm_format_t clock_format = SND_PCM_FORMAT_UNKNOWN;
+	unsigned int offered;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "D:t:kh")) != -1) {
@@ -587,14 +642,17 @@ int main(int argc, char **argv)
 	}
 	proto.phase = PHASE_NEGOTIATION;
 	job_add(jobs, &count, results, dir, &proto);
+	offered = probe_device(proto.pcm_base);
 	if (optind == argc) {
 		for (size_t i = 0; i < ALL_FORMAT_COUNT; i++) {
-			if (!format_supported(proto.pcm_base, all_formats[i])) {
+			if (!(offered & (1u << i))) {
 				printf("skip  %-10s not offered by %s\n",
 				       snd_pcm_format_name(all_formats[i]), proto.pcm_base);
 				continue;
 			}
 			proto.format = all_formats[i];
+			if (clock_format == SND_PCM_FORMAT_UNKNOWN)
+				clock_format = proto.format;
 			for (proto.phase = PHASE_CLEAN; proto.phase <= PHASE_LAST; proto.phase++)
 				job_add(jobs, &count, results, dir, &proto);
 		}
@@ -605,22 +663,43 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rig_selftest: unknown format %s\n", argv[i]);
 			return 2;
 		}
+		if (clock_format == SND_PCM_FORMAT_UNKNOWN)
+			clock_format = proto.format;
 		for (proto.phase = PHASE_CLEAN; proto.phase <= PHASE_LAST; proto.phase++)
 			if (job_add(jobs, &count, results, dir, &proto) < 0) {
 				fprintf(stderr, "rig_selftest: too many jobs\n");
 				return 2;
 			}
 	}
-	fflush(stdout);
-	for (size_t i = 0; i < count; i++) {
-		jobs[i].pid = fork();
-		if (jobs[i].pid == 0)
-			job_child(&jobs[i]);
-	}
-	for (size_t i = 0; i < count; i++) {
-		job_collect(&jobs[i]);
-		passed += results[i].passed;
-		failed += results[i].failed;
+	proto.format = clock_format;
+	if (!(offered & PROBE_CLOCK_ARGS) || clock_format == SND_PCM_FORMAT_UNKNOWN)
+		printf("skip  clock checks: %s takes no SPEED/CAPTURE_PPM/PLAYBACK_PPM\n",
+		       proto.pcm_base);
+	else
+		for (proto.phase = PHASE_CLOCK_FIRST; proto.phase <= PHASE_CLOCK_LAST; proto.phase++)
+			if (job_add(jobs, &count, results, dir, &proto) < 0) {
+				fprintf(stderr, "rig_selftest: too many jobs\n");
+				return 2;
+			}
+	/* the clock jobs run after the others: at speed 10 a period is 2 ms
+	 * real, too short a margin while 50 processes start at once */
+	for (size_t first = 0, end; first < count; first = end) {
+		bool clock_wave = jobs[first].phase >= PHASE_CLOCK_FIRST;
+
+		for (end = first; end < count &&
+		     (jobs[end].phase >= PHASE_CLOCK_FIRST) == clock_wave; end++)
+			;
+		fflush(stdout);
+		for (size_t i = first; i < end; i++) {
+			jobs[i].pid = fork();
+			if (jobs[i].pid == 0)
+				job_child(&jobs[i]);
+		}
+		for (size_t i = first; i < end; i++) {
+			job_collect(&jobs[i]);
+			passed += results[i].passed;
+			failed += results[i].failed;
+		}
 	}
 	if (keep || failed)
 		printf("reports kept in %s\n", dir);
