@@ -110,6 +110,13 @@ static void put_stats(json_object *st)
 	       "Sample rate of the engine.");
 	scalar(st, "latency_frames", "dspd_latency_frames", "gauge",
 	       "Capture to playback latency in frames.");
+	/* null unless the capture is resampled: then the two clocks */
+	scalar(jv_field(st, "clocks"), "drift_ppm", "dspd_clock_drift_ppm", "gauge",
+	       "How much faster the capture clock runs than playback, as rate_adjust measures it.");
+	scalar(jv_field(st, "clocks"), "level_frames", "dspd_buffer_level_frames", "gauge",
+	       "Capture to playback latency the rate adjustment holds.");
+	scalar(jv_field(st, "clocks"), "target_frames", "dspd_buffer_target_frames", "gauge",
+	       "The level rate_adjust steers to.");
 }
 
 /* One family over both taps and every channel. */

@@ -178,6 +178,7 @@ int handle_stats(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "levels_skipped", json_object_new_int64((int64_t)ctx->levels_skipped));
 	json_object_object_add(o, "rate", json_object_new_int((int)st.rate));
 	json_object_object_add(o, "latency_frames", json_object_new_int((int)st.latency_frames));
+	json_object_object_add(o, "clocks", clocks_json(&st, engine_config(ctx->engine)));
 	*ret = o;
 	return 0;
 }

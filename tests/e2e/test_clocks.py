@@ -31,7 +31,7 @@ def clock_device(control=None, report=None, record=None, signal="sine", speed=1,
 
 # At SPEED times real time a buffer lasts SPEED times less: deep buffers
 # keep the host's scheduling hiccups (10-30 ms here) out of the figures.
-SPEED = 8
+SPEED = 10
 PERIOD = 4096
 PERIODS = 8
 
@@ -115,9 +115,9 @@ def test_capture_300ppm_fast_for_ten_minutes_then_steps():
     step to +500 ppm and back to +300: zero xruns anywhere, the measured
     drift converges on the offset, the level stays in a band around its
     target, each step moves it by a bounded amount."""
-    long_s = 90 if Paths.quick else 600
-    settle_s = 40 if Paths.quick else 60
-    step_s = 45 if Paths.quick else 90
+    long_s = 60 if Paths.quick else 600
+    settle_s = 30 if Paths.quick else 60
+    step_s = 35 if Paths.quick else 90
     d = clocks_daemon("clocks300", speed(), 300.0)
     try:
         d.start()
@@ -145,7 +145,7 @@ def test_capture_300ppm_fast_for_ten_minutes_then_steps():
             d.device_command("ppm capture %g" % target_ppm)
             p.run_until(t_step + step_s)
             during = p.window(t_step, t_step + step_s)
-            after = p.window(t_step + step_s - 20, t_step + step_s)
+            after = p.window(t_step + step_s - 10, t_step + step_s)
             band = level_band(during)
             mean = drift_stats(after)[0]
             print("  step to %+.0f ppm at %.0f s: level - target %.1f..%.1f frames, "
@@ -190,7 +190,9 @@ def test_thousand_ppm_both_ways_and_without_adjustment():
     """+-1000 ppm with rate_adjust: zero xruns, drift found.  A capture
     3000 ppm slow without it drains the playback buffer into an underrun
     within a minute of device time (the measurement can fail)."""
-    device_s = 60 if Paths.quick else 120
+    if Paths.quick:
+        return "skipped: the release run covers it; sanitizer builds run the long test"
+    device_s = 90
     for ppm in (1000.0, -1000.0):
         xruns, rows, rep = run_offset("clocks%+d" % ppm, ppm, True, device_s)
         mean = drift_stats(rows)[0]
@@ -200,8 +202,6 @@ def test_thousand_ppm_both_ways_and_without_adjustment():
               "xruns at %+g ppm: %d, device %s %s" % (ppm, xruns, rep["capture"], rep["playback"]))
         # the relative offset of the two clocks: (1 + c) / (1 + p) - 1
         check(abs(mean - ppm) < 2.0, "drift %.3f ppm at %+g ppm" % (mean, ppm))
-    if Paths.quick:
-        return      # the negative control proves the test, not the build
     xruns, _, rep = run_offset("clocksoff", -3000.0, False, 120, periods=4)
     print("  -3000 ppm without rate_adjust: %d xrun(s) within 120 s device time" % xruns)
     check(xruns >= 1, "no xrun without rate adjustment: the test could not fail")
@@ -256,7 +256,7 @@ def test_output_carries_the_capture_clock():
     try:
         d.start()
         p = Probe(d)
-        p.run_until(60)
+        p.run_until(40 if Paths.quick else 60)
         p.close()
         d.stop()
         left = read_f32(d.record_path, 2)[0]

@@ -266,7 +266,8 @@ def engine_rows(d, version, config_real, sha):
         "xruns": Exact({"capture": Eq(0), "playback": Eq(0)}), "recoveries": Eq(0),
         "reopens": Eq(0), "device_losses": Eq(0), "clipped": Exact({"capture": Eq(0), "playback": Eq(0)}),
         "load": LOAD, "clients": Num(1, 64, integer=True), "events_lost": Eq(0),
-        "levels_skipped": COUNT, "rate": Eq(48000), "latency_frames": Eq(3 * PERIOD)})
+        "levels_skipped": COUNT, "rate": Eq(48000), "latency_frames": Eq(3 * PERIOD),
+        "clocks": Eq(None)})
     xruns = Exact({"capture": Eq(0), "playback": Eq(0), "resyncs": Eq(0),
                    "frames_dropped": Eq(0), "recent": Eq([])})
     # each block as configured, plus what the running block reports

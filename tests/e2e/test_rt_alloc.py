@@ -215,12 +215,27 @@ def check_report(report):
 
 
 def test_rt_thread_allocation_free():
+    return run_alloc_check("rt-alloc", {})
+
+
+def test_rt_thread_allocation_free_resampled():
+    """The same with the capture at 44.1 kHz through the resampler, its
+    ratio steered (libsamplerate on the RT thread, reset at the stall's
+    re-sync)."""
+    return run_alloc_check("rt-alloc-rs", {"rate_adjust": {"enabled": True}},
+                           capture_rate=44100)
+
+
+def run_alloc_check(name, extra, capture_rate=None):
     if sanitizer_build(Paths.dspd):
         return "skipped: the sanitizer runtimes own malloc"
     check(os.path.exists(INTERPOSER), "%s missing: make %s"
           % (INTERPOSER, os.path.relpath(INTERPOSER, ROOT)))
-    d = CountedDaemon("rt-alloc", rate=RATE, period=256, periods=8)
+    d = CountedDaemon(name, rate=RATE, period=256, periods=8)
     d.cfg["capture"]["device"] = device("dspdtest", control=d.control_path, signal="sine")
+    if capture_rate:
+        d.cfg["capture"]["rate"] = capture_rate
+    d.cfg.update(extra)
     d.cfg["loudness"] = {"tap": "playback"}
     d.cfg["pipeline"] = PIPELINE
     d.write_config(d.cfg)
