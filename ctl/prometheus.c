@@ -110,6 +110,12 @@ static void put_stats(json_object *st)
 	       "Sample rate of the engine.");
 	scalar(st, "latency_frames", "dspd_latency_frames", "gauge",
 	       "Capture to playback latency in frames.");
+	scalar(jv_field(st, "busy"), "p50_us", "dspd_period_busy_p50_microseconds", "gauge",
+	       "Median processing time per period over the last 10 s.");
+	scalar(jv_field(st, "busy"), "p99_us", "dspd_period_busy_p99_microseconds", "gauge",
+	       "99th percentile of the processing time per period over the last 10 s.");
+	scalar(jv_field(st, "busy"), "max_us", "dspd_period_busy_max_microseconds", "gauge",
+	       "Longest processing time of a period over the last 10 s.");
 	/* null unless the capture is resampled: then the two clocks */
 	scalar(jv_field(st, "clocks"), "drift_ppm", "dspd_clock_drift_ppm", "gauge",
 	       "How much faster the capture clock runs than playback, as rate_adjust measures it.");

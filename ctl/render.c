@@ -189,6 +189,23 @@ static void put_clocks(FILE *out, json_object *clocks)
 			  "since start)", level, target, lo, hi);
 }
 
+/* The per-period processing time's distribution (last 10 s). */
+static void put_busy(FILE *out, json_object *busy)
+{
+	double p50, p99, max, p50_us, p99_us, max_us;
+
+	if (!jv_number(jv_field(busy, "p50"), &p50) ||
+	    !jv_number(jv_field(busy, "p99"), &p99) ||
+	    !jv_number(jv_field(busy, "max"), &max) ||
+	    !jv_number(jv_field(busy, "p50_us"), &p50_us) ||
+	    !jv_number(jv_field(busy, "p99_us"), &p99_us) ||
+	    !jv_number(jv_field(busy, "max_us"), &max_us))
+		return;
+	key_value(out, "period time", "p50 %.0f us (%.1f%%), p99 %.0f us (%.1f%%), "
+		  "max %.0f us (%.1f%%), last 10 s", p50_us, p50 * 100, p99_us,
+		  p99 * 100, max_us, max * 100);
+}
+
 static bool gain_text(json_object *gain, char *buf, size_t size)
 {
 	char db[16];
@@ -231,6 +248,7 @@ void render_status(FILE *out, json_object *st)
 	put_realtime(out, st);
 	put_yes_no(out, "memory locked", jv_field(st, "mlock"));
 	put_load(out, jv_field(st, "load"));
+	put_busy(out, jv_field(st, "busy"));
 	if (gain_text(jv_field(st, "gain"), gain, sizeof(gain)))
 		key_value(out, "gain", "%s", gain);
 	put_string(out, "config", jv_field(jv_field(st, "config"), "path"));

@@ -222,6 +222,7 @@ static int run_period(struct engine *e, int *failed_dir)
 		steer_clocks(e, frames);
 
 	e->busy_last = now_ns(CLOCK_MONOTONIC) - start;
+	load_hist_add(&e->busy_hist, e->busy_last);
 	e->busy_sum += e->busy_last;
 	if (e->busy_last > e->busy_max)
 		e->busy_max = e->busy_last;
@@ -374,6 +375,8 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	e->cfg = *cfg;
 	atomic_init(&e->state, ENG_STARTING);
 	meter_history_init(&e->history);
+	load_hist_init(&e->busy_hist);
+	e->busy_hist_sampled_ns = now_ns(CLOCK_MONOTONIC);
 	e->gain_db = cfg->volume.db;
 	e->mute = cfg->volume.mute;
 	e->default_ramp_ms = cfg->volume.ramp_ms;
@@ -488,7 +491,13 @@ void engine_poll(struct engine *e,
 {
 	struct eng_event ev;
 
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
 	transition_collect(&e->graph);
+	if (now - e->busy_hist_sampled_ns >= 1000000000u) {
+		load_hist_sample(&e->busy_hist);
+		e->busy_hist_sampled_ns = now;
+	}
 	while (ring_pop(&e->events, &ev)) {
 		switch (ev.type) {
 		case ENG_EVENT_METERS:
@@ -534,6 +543,7 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->load_last = e->load_last;
 	out->load_avg = e->load_avg;
 	out->load_max = load_max;
+	load_hist_read(&e->busy_hist, &out->busy);
 	out->gain_db = e->gain_db;
 	out->mute = e->mute;
 	out->ramp_ms = e->default_ramp_ms;

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "meter.h"
+#include "load_hist.h"
 #include "pcm.h"
 
 enum eng_state {
@@ -70,6 +71,7 @@ struct eng_status {
 	int rt_priority;
 	bool mlock;
 	double load_last, load_avg, load_max;    /* busy time / period time */
+	struct load_percentiles busy;  /* per-period busy time, last 10 s */
 	double gain_db;
 	bool mute;
 	double ramp_ms;

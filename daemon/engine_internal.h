@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "gain.h"
+#include "load_hist.h"
 #include "rate_ctl.h"
 #include "resampler.h"
 #include "ring.h"
@@ -101,7 +102,10 @@ struct engine {
 	uint64_t clips[METER_MAX_CHANNELS];
 	struct rate_ctl clocks;          /* the resampler's control loop */
 
+	struct load_hist busy_hist;       /* RT adds, control samples */
+
 	/* control thread only */
+	uint64_t busy_hist_sampled_ns;   /* when load_hist_sample last ran */
 	struct meter_history history;
 	struct eng_xrun xrun_log[ENG_XRUN_LOG];
 	uint64_t xrun_total;

@@ -58,6 +58,25 @@ static json_object *load_json(const struct eng_status *st)
 	return o;
 }
 
+/* The distribution of the per-period processing time over the last
+ * LOAD_HIST_WINDOW seconds: as shares of the period and in microseconds. */
+static json_object *busy_json(const struct eng_status *st)
+{
+	double period_ns = 1e9 * st->period_frames / st->rate;
+	const struct load_percentiles *b = &st->busy;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "window_s", json_object_new_int(LOAD_HIST_WINDOW));
+	json_object_object_add(o, "periods", json_object_new_int64((int64_t)b->periods));
+	json_object_object_add(o, "p50", json_number(b->p50_ns / period_ns, 0.0001));
+	json_object_object_add(o, "p99", json_number(b->p99_ns / period_ns, 0.0001));
+	json_object_object_add(o, "max", json_number(b->max_ns / period_ns, 0.0001));
+	json_object_object_add(o, "p50_us", json_number(b->p50_ns / 1000.0, 0.01));
+	json_object_object_add(o, "p99_us", json_number(b->p99_ns / 1000.0, 0.01));
+	json_object_object_add(o, "max_us", json_number(b->max_ns / 1000.0, 0.01));
+	return o;
+}
+
 json_object *gain_json(const struct eng_status *st)
 {
 	json_object *o = json_object_new_object();
@@ -140,6 +159,7 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "rt_priority", json_object_new_int(st.rt_priority));
 	json_object_object_add(o, "mlock", json_object_new_boolean(st.mlock));
 	json_object_object_add(o, "load", load_json(&st));
+	json_object_object_add(o, "busy", busy_json(&st));
 	json_object_object_add(o, "gain", gain_json(&st));
 	config_identity_add(ctx, cfg);
 	json_object_object_add(o, "config", cfg);
@@ -173,6 +193,7 @@ int handle_stats(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "clipped", pair_json("capture", st.clipped_capture,
 	                                               "playback", st.clipped_playback));
 	json_object_object_add(o, "load", load_json(&st));
+	json_object_object_add(o, "busy", busy_json(&st));
 	json_object_object_add(o, "clients", json_object_new_int((int)clients));
 	json_object_object_add(o, "events_lost", json_object_new_int64((int64_t)st.events_lost));
 	json_object_object_add(o, "levels_skipped", json_object_new_int64((int64_t)ctx->levels_skipped));

@@ -30,9 +30,11 @@ def clock_device(control=None, report=None, record=None, signal="sine", speed=1,
 
 
 # At SPEED times real time a buffer lasts SPEED times less: deep buffers
-# keep the host's scheduling hiccups (10-30 ms here) out of the figures.
+# keep the host's scheduling hiccups (10-30 ms here, more under load) out of
+# the figures: 8 x 8192 frames leave 5 periods of margin, 85 ms of real time
+# at SPEED 10.
 SPEED = 10
-PERIOD = 4096
+PERIOD = 8192
 PERIODS = 8
 
 
@@ -165,9 +167,10 @@ def test_capture_300ppm_fast_for_ten_minutes_then_steps():
 
 
 def run_offset(name, ppm, rate_adjust, device_s, periods=PERIODS):
-    """dspd at a capture offset of ppm for device_s device seconds; returns
-    (xruns, the clocks' last windows, device report)."""
-    d = clocks_daemon(name, speed(), ppm, rate_adjust=rate_adjust, periods=periods)
+    """dspd at a capture offset of ppm for device_s device seconds (at half
+    the usual speed: more margin for the host); returns (xruns, the clocks'
+    last windows, device report)."""
+    d = clocks_daemon(name, speed() // 2, ppm, rate_adjust=rate_adjust, periods=periods)
     try:
         d.start()
         p = Probe(d)
@@ -188,8 +191,8 @@ def run_offset(name, ppm, rate_adjust, device_s, periods=PERIODS):
 
 def test_thousand_ppm_both_ways_and_without_adjustment():
     """+-1000 ppm with rate_adjust: zero xruns, drift found.  A capture
-    3000 ppm slow without it drains the playback buffer into an underrun
-    within a minute of device time (the measurement can fail)."""
+    5000 ppm slow without it drains the playback buffer into an underrun
+    within about 70 s of device time (the measurement can fail)."""
     if Paths.quick:
         return "skipped: the release run covers it; sanitizer builds run the long test"
     device_s = 90
@@ -202,8 +205,8 @@ def test_thousand_ppm_both_ways_and_without_adjustment():
               "xruns at %+g ppm: %d, device %s %s" % (ppm, xruns, rep["capture"], rep["playback"]))
         # the relative offset of the two clocks: (1 + c) / (1 + p) - 1
         check(abs(mean - ppm) < 2.0, "drift %.3f ppm at %+g ppm" % (mean, ppm))
-    xruns, _, rep = run_offset("clocksoff", -3000.0, False, 120, periods=4)
-    print("  -3000 ppm without rate_adjust: %d xrun(s) within 120 s device time" % xruns)
+    xruns, _, rep = run_offset("clocksoff", -5000.0, False, 150, periods=4)
+    print("  -5000 ppm without rate_adjust: %d xrun(s) within 150 s device time" % xruns)
     check(xruns >= 1, "no xrun without rate adjustment: the test could not fail")
 
 
@@ -267,7 +270,7 @@ def test_output_carries_the_capture_clock():
               % (freq, 20 * math.log10(amp), thdn))
         check(abs(freq - 1000.3) < 0.01, "tone at %.4f Hz, want 1000.3" % freq)
         check(abs(20 * math.log10(amp) + 6.0) < 0.05, "amplitude %.3f dBFS" % (20 * math.log10(amp)))
-        check(thdn < -90.0, "THD+N %.1f dB" % thdn)
+        check(thdn < -85.0, "THD+N %.1f dB" % thdn)   # measured -96..-114
     finally:
         d.cleanup()
 
@@ -283,7 +286,7 @@ def test_fixed_ratio_44100_to_48000():
         c = st["clocks"]
         check(c["capture_rate"] == 44100 and c["playback_rate"] == RATE and not c["rate_adjust"]
               and abs(c["ratio"] - 48000 / 44100) < 1e-9, "status.clocks %s" % c)
-        check(st["capture"]["rate"] == 44100 and st["capture"]["period_frames"] == 3763
+        check(st["capture"]["rate"] == 44100 and st["capture"]["period_frames"] == 7526
               and st["playback"]["period_frames"] == PERIOD, "streams %s %s"
               % (st["capture"], st["playback"]))
         p = Probe(d)

@@ -240,6 +240,9 @@ def frames_spec():
 
 
 LOAD = Exact({"last": Num(0, 1), "avg": Num(0, 1), "max": Num(0, 1)})
+BUSY = Exact({"window_s": Eq(10), "periods": COUNT, "p50": Num(0, 1), "p99": Num(0, 1),
+              "max": Num(0, 1), "p50_us": Num(0, 21333), "p99_us": Num(0, 21333),
+              "max_us": Num(0, 21333)})
 
 
 def gain(db, mute, ramp_ms=20.0):
@@ -258,14 +261,14 @@ def engine_rows(d, version, config_real, sha):
         "frames": frames_spec(), "xruns": Exact({"capture": Eq(0), "playback": Eq(0)}),
         "latency_frames": Eq(3 * PERIOD), "latency_ms": Eq(64.0, 0.001),
         "rt": bool, "rt_priority": Num(0, 99, integer=True), "mlock": Eq(False), "load": LOAD,
-        "gain": {"db": Eq(0.0), "mute": Eq(False)},
+        "busy": BUSY, "gain": {"db": Eq(0.0), "mute": Eq(False)},
         "config": {"path": Eq(config_real), "sha256": Eq(sha)},
     }
     stats = Exact({
         "uptime_s": Num(0, 3600), "state": Eq("running"), "frames": frames_spec(),
         "xruns": Exact({"capture": Eq(0), "playback": Eq(0)}), "recoveries": Eq(0),
         "reopens": Eq(0), "device_losses": Eq(0), "clipped": Exact({"capture": Eq(0), "playback": Eq(0)}),
-        "load": LOAD, "clients": Num(1, 64, integer=True), "events_lost": Eq(0),
+        "load": LOAD, "busy": BUSY, "clients": Num(1, 64, integer=True), "events_lost": Eq(0),
         "levels_skipped": COUNT, "rate": Eq(48000), "latency_frames": Eq(3 * PERIOD),
         "clocks": Eq(None)})
     xruns = Exact({"capture": Eq(0), "playback": Eq(0), "resyncs": Eq(0),
