@@ -40,7 +40,7 @@ FX_FIR_SRC     := daemon/fx_fir.c daemon/config_fx_fir.c daemon/conv_filter.c da
 FX_BASIC_SRC   := daemon/fx_basic.c daemon/config_fx_basic.c daemon/fx_delay.c daemon/fx_mixer.c daemon/fx_dynamics.c daemon/fx_dither.c
 FX_LADSPA_SRC  := daemon/fx_ladspa.c daemon/config_fx_ladspa.c daemon/ladspa_host.c
 DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) $(FX_LADSPA_SRC) daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c daemon/transition.c \
-                  daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/fx_meter.c daemon/fx_loudcomp.c daemon/pcm.c daemon/engine.c daemon/engine_recover.c daemon/resampler.c daemon/rate_ctl.c daemon/load_hist.c \
+                  daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/fx_meter.c daemon/fx_loudcomp.c daemon/pcm.c daemon/engine.c daemon/engine_recover.c daemon/resampler.c daemon/rate_ctl.c daemon/load_hist.c daemon/fftw_wisdom.c \
                   daemon/proto.c daemon/methods.c daemon/methods_engine.c \
                   daemon/methods_config.c daemon/methods_effect.c daemon/methods_plugins.c daemon/device_wait.c daemon/apply.c daemon/state_file.c daemon/config_diff.c daemon/config_edit.c daemon/json_pointer.c daemon/json_patch.c daemon/subscriptions.c daemon/ctl_server.c \
                   daemon/sha256.c daemon/lifecycle.c daemon/render.c daemon/loudness.c
@@ -52,7 +52,7 @@ UNIT_TESTS     := format format_edges ring gain meter config config_errors proto
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
-.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig valgrind-check soak
+.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig valgrind-check soak vec-report
 .SECONDARY:
 
 all: daemon/dspd ctl/dspctl
@@ -149,6 +149,13 @@ build/rel/bench/bench_period: build/rel/bench/bench_period.o build/rel/libdspd.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
 build/rel/bench/bench_resampler: build/rel/bench/bench_resampler.o build/rel/libdspd.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
+# Which loops of the RT kernels the compiler vectorised, per file (bench).
+VEC_FILES := daemon/format.c daemon/meter.c daemon/gain.c daemon/fx_biquad.c daemon/conv_kernel.c daemon/conv_process.c daemon/fx_dynamics.c daemon/fx_delay.c daemon/fx_mixer.c daemon/transition.c
+vec-report:
+	@for f in $(VEC_FILES); do \
+		n=$$($(CC) $(BASE_CFLAGS) $(FLAGS_rel) -fopt-info-vec-optimized -c $$f -o /dev/null 2>&1 | grep -c "loop vectorized"); \
+		printf '  %-24s %3s loops vectorised\n' $$f $$n; \
+	done
 build/rel/bench/passthrough: bench/passthrough.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE $< -o $@ $(shell pkg-config --cflags --libs alsa) -pthread

@@ -24,6 +24,7 @@ p99, max) at period 256; and dspd's RSS with the reference pipeline.
 
 usage: bench/bench_latency.py [--window S] [--screen S]"""
 import argparse
+import array
 import json
 import os
 import random
@@ -43,12 +44,17 @@ CANDIDATES = sorted(((p, n) for p in (32, 64, 128, 256, 512, 1024, 2048) for n i
                     key=lambda c: ((c[1] - 1) * c[0], c[0] * c[1]))
 
 
+IR_PATH = os.path.join("/tmp", "dspd-bench-latency-ir-%d.f32" % os.getpid())
+
+
 def reference_pipeline():
     rnd = random.Random(9)
-    taps = [0.0] * 16384
+    taps = array.array("f", [0.0] * 16384)
     taps[0] = 0.5
     for i in range(1, len(taps)):       # a decaying room-like tail
         taps[i] = rnd.uniform(-1, 1) * 0.05 * (0.9995 ** i)
+    with open(IR_PATH, "wb") as f:
+        taps.tofile(f)
     bands = [{"kind": "highpass", "freq": 20}, {"kind": "lowshelf", "freq": 80, "gain_db": 3},
              {"kind": "peaking", "freq": 120, "q": 4, "gain_db": -6},
              {"kind": "peaking", "freq": 300, "q": 1.4, "gain_db": 2},
@@ -59,7 +65,7 @@ def reference_pipeline():
              {"kind": "highshelf", "freq": 10000, "gain_db": -2},
              {"kind": "lowpass", "freq": 20000}]
     return [{"type": "peq", "name": "eq", "bands": bands},
-            {"type": "fir", "name": "room", "values": [round(t, 7) for t in taps]},
+            {"type": "fir", "name": "room", "path": IR_PATH, "format": "f32le"},
             {"type": "limiter", "name": "guard", "ceiling_db": -0.5},
             {"type": "meter", "name": "out"}]
 

@@ -69,8 +69,14 @@ static int transfer(snd_pcm_t *h, unsigned char *buf, snd_pcm_uframes_t frames,
                     size_t frame_bytes, bool capture)
 {
 	while (frames > 0) {
-		snd_pcm_sframes_t n = capture ? snd_pcm_readi(h, buf, frames)
-		                              : snd_pcm_writei(h, buf, frames);
+		snd_pcm_sframes_t n = capture ? snd_pcm_avail_update(h) : 0;
+
+		/* read a period only once it is all there (as dspd's pcm.c) */
+		if (capture && n >= 0 && (snd_pcm_uframes_t)n < frames)
+			n = -EAGAIN;
+		else if (n >= 0)
+			n = capture ? snd_pcm_readi(h, buf, frames)
+			            : snd_pcm_writei(h, buf, frames);
 
 		if (n == -EAGAIN) {
 			int r = snd_pcm_wait(h, 1000);

@@ -3,6 +3,8 @@
 # ratios against an anchor measured in the same invocation.
 set -eu
 cd "$(dirname "$0")/.."
+echo "== vectorisation: loops of the RT kernels the compiler vectorised (release flags)"
+make -s vec-report
 echo "== bench_period: RT per-period work vs memcpy anchor"
 build/rel/bench/bench_period
 python3 bench/bench_control.py
@@ -14,3 +16,5 @@ echo "== bench_fir: 65536-tap stereo FIR vs BruteFIR"
 python3 bench/bench_fir.py
 echo "== bench_resampler: capture resampler quality and speed vs interleave+copy anchor"
 build/rel/bench/bench_resampler
+echo "== bench_latency: smallest stable buffering, dspd (reference pipeline) vs bare passthrough and alsaloop; RT time at period 256; RSS"
+python3 bench/bench_latency.py

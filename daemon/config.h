@@ -124,6 +124,8 @@ struct dspd_config {
 		int curve;              /* transition.curve: enum cfg_fade_curve */
 		double max_warmup_ms;   /* transition.max_warmup_ms 0..10000, default 3000 */
 	} transition;
+	char fftw_wisdom[CFG_PATH_MAX * 2]; /* fftw_wisdom: FFT plans' measurements
+	                                   kept across restarts; "" = none (default) */
 	char state_file[CFG_PATH_MAX * 2]; /* state_file: gain/mute kept across
 	                                   restarts; "" = none (default) */
 	struct {

@@ -90,7 +90,8 @@ unsigned config_diff(const struct dspd_config *old, const struct dspd_config *ne
 	if (!SAME(volume))
 		changes |= CFG_CHANGE_VOLUME;
 	config_socket_keys(old, next, keys, sizeof(keys));
-	if (keys[0] || !SAME(loudness) || !SAME(transition) || !SAME(state_file))
+	if (keys[0] || !SAME(loudness) || !SAME(transition) || !SAME(state_file) ||
+	    !SAME(fftw_wisdom))
 		changes |= CFG_CHANGE_SETTINGS;
 	return changes;
 }

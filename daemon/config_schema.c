@@ -447,6 +447,8 @@ static const struct field top_fields[] = {
 	{ .key = "transition", .parse = parse_object, .fields = transition_fields },
 	{ .key = "state_file", .parse = parse_state_path,
 	  .offset = CFG_OFFSET(state_file) },
+	{ .key = "fftw_wisdom", .parse = parse_state_path,
+	  .offset = CFG_OFFSET(fftw_wisdom) },
 	{ .key = "pipeline", .parse = cfg_parse_pipeline },
 	{ 0 }
 };

@@ -3,6 +3,7 @@
  * needs (see daemon.h).  What a reload changes and how is apply.c's; this
  * file reads the file and tells systemd.  Control thread. */
 #include "daemon.h"
+#include "fftw_wisdom.h"
 #include "resampler.h"
 
 #include <errno.h>
@@ -83,8 +84,11 @@ int daemon_load_config(const char *path, struct dspd_config *cfg,
 		return config_load_file(path, cfg, errs);
 	/* validate exactly the bytes that are hashed and kept */
 	r = config_load_string(text, len, path, cfg, errs);
-	if (r == 0)
+	if (r == 0) {
+		/* before the first FFT plan: the FIRs below are built to check */
+		fftw_wisdom_use(cfg->fftw_wisdom);
 		r = config_check_pipeline(cfg, path, errs);
+	}
 	if (r == 0) {
 		if (!realpath(path, id->path))
 			snprintf(id->path, sizeof(id->path), "%s", path);

@@ -28,6 +28,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "fftw_wisdom.h"
 #include "render.h"
 #include "loudness.h"
 
@@ -203,6 +204,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	/* while stuck, STATUS= keeps saying so */
 	if (++ticks % 100 == 0 && !watchdog.withheld)
 		daemon_notify_status(d);
+	/* what new FIR plans measured, for the next start (every 5 s) */
+	if (ticks % 500 == 1)
+		fftw_wisdom_save(d->cfg.fftw_wisdom);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

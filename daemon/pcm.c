@@ -241,6 +241,26 @@ static snd_pcm_sframes_t write_adapter(snd_pcm_t *h, void *buf,
 	return snd_pcm_writei(h, buf, frames);
 }
 
+/* A capture is read only once all of frames have arrived.  Reading the
+ * few frames that came in while the period was being processed would move
+ * the read pointer off the period boundary, and snd_pcm_wait (avail_min =
+ * one period) would then wait for a whole period more: the read would
+ * complete up to a period late, eating the playback's margin - one period
+ * of buffering lost for nothing (at 256 x 3 periods that was several
+ * underruns a second).  0: go ahead; -EAGAIN: wait; or an alsa error. */
+static snd_pcm_sframes_t whole_periods_only(struct pcm_stream *s,
+                                            snd_pcm_uframes_t frames)
+{
+	snd_pcm_sframes_t avail;
+
+	if (s->direction != SND_PCM_STREAM_CAPTURE)
+		return 0;
+	avail = snd_pcm_avail_update(s->handle);
+	if (avail < 0)
+		return avail;
+	return (snd_pcm_uframes_t)avail >= frames ? 0 : -EAGAIN;
+}
+
 static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
                     snd_pcm_uframes_t frames, int timeout_ms,
                     const _Atomic bool *keep_going)
@@ -253,7 +273,9 @@ static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
 
 		if (!atomic_load_explicit(keep_going, memory_order_relaxed))
 			return -ECANCELED;
-		n = io(s->handle, buf, frames);
+		n = whole_periods_only(s, frames);
+		if (n == 0)
+			n = io(s->handle, buf, frames);
 		if (n == -EAGAIN) {
 			int r = snd_pcm_wait(s->handle, slice_ms);
 

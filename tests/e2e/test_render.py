@@ -9,6 +9,7 @@ import random
 import struct
 import subprocess
 import tempfile
+import time
 import wave
 
 from harness import ROOT, Paths, check
@@ -128,3 +129,45 @@ def test_render_loudness_comp_follows_volume():
         print("    30 Hz %+.2f dB, 1 kHz %+.2f dB (volume -45 dB)" % (out[30], out[1000]))
         check(abs(out[1000] + 45.0) < 0.3, "1 kHz %.2f dB, want -45" % out[1000])
         check(6.5 < out[30] + 45.0 < 8.01, "30 Hz boost %.2f dB, want ~+7.7" % (out[30] + 45.0))
+
+
+def test_fftw_wisdom_kept_across_restarts():
+    """fftw_wisdom: the first run measures the FIR's FFT plans and saves
+    them (within 5 s); the next start reads them, plans at once and has
+    nothing new to write.  Start-up times are printed."""
+    from harness import Daemon
+    d = Daemon("wisdom", period=1024)
+    wisdom = os.path.join(d.dir, "fftw-wisdom")
+    ir = os.path.join(d.dir, "ir.f32")
+    taps = array.array("f", [0.0] * 65536)
+    taps[0] = 1.0
+    with open(ir, "wb") as f:
+        taps.tofile(f)
+    d.cfg["pipeline"] = [{"type": "fir", "name": "room", "path": ir, "format": "f32le",
+                          "partitioning": "non_uniform"}]
+    d.cfg["fftw_wisdom"] = wisdom
+    d.write_config(d.cfg)
+    try:
+        times = []
+        for run in range(2):
+            t0 = time.monotonic()
+            d.start()
+            times.append(time.monotonic() - t0)
+            if run == 0:
+                deadline = time.monotonic() + 8
+                while not os.path.exists(wisdom) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                check(os.path.exists(wisdom), "no wisdom written within 8 s")
+                with open(wisdom) as f:
+                    check(f.read().startswith("(fftw-3"), "not FFTW wisdom")
+                saved = os.stat(wisdom).st_mtime_ns
+            else:
+                time.sleep(6)
+                check(os.stat(wisdom).st_mtime_ns == saved,
+                      "the second run rewrote the wisdom: it planned something new")
+            d.stop()
+        print("  start to ready: %.2f s measuring the plans, %.2f s with the wisdom"
+              % tuple(times))
+        check("FFTW wisdom" not in d.log, "wisdom warnings:\n" + d.log)
+    finally:
+        d.cleanup()

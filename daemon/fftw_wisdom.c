@@ -1,0 +1,94 @@
+/* fftw_wisdom.c - FFTW wisdom in a file across restarts (see
+ * fftw_wisdom.h; control thread only). */
+#include "fftw_wisdom.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fftw3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+static char used_path[CFG_PATH_MAX * 2];
+static char *known;             /* the wisdom as last read or written */
+static bool save_failed;
+
+static void remember(void)
+{
+	free(known);
+	known = fftwf_export_wisdom_to_string();
+}
+
+bool fftw_wisdom_use(const char *path)
+{
+	bool read = false;
+
+	if (!path[0] || strcmp(path, used_path) == 0)
+		return false;
+	snprintf(used_path, sizeof(used_path), "%s", path);
+	save_failed = false;
+	if (access(path, F_OK) == 0) {
+		read = fftwf_import_wisdom_from_filename(path) != 0;
+		if (!read)
+			log_warning("%s: not FFTW wisdom or unreadable; FIR plans will be "
+			            "measured again and the file rewritten", path);
+	}
+	remember();
+	return read;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fftw_wisdom_save(const char *path)
+{
+	char tmp[CFG_PATH_MAX * 2 + 8];
+	char *now;
+	int fd, r;
+
+	if (!path[0] || strcmp(path, used_path) != 0)
+		return 0;
+	now = fftwf_export_wisdom_to_string();
+	if (!now)
+		return -ENOMEM;
+	if (known && strcmp(now, known) == 0) {
+		free(now);
+		return 0;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	r = fd < 0 ? -errno : write_all(fd, now, strlen(now));
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		if (fd >= 0)
+			unlink(tmp);
+		if (!save_failed)
+			log_warning("cannot save FFTW wisdom to %s: %s (FIR plans will be "
+			            "measured again after a restart)", path, strerror(-r));
+		save_failed = true;
+		free(now);
+		return r;
+	}
+	free(known);
+	known = now;
+	return 0;
+}
