@@ -37,7 +37,9 @@ int pcm_open(struct pcm_stream *s, snd_pcm_stream_t direction,
 void pcm_close(struct pcm_stream *s);
 
 /* Read/write exactly `frames` frames (the handle is non-blocking; waits in
- * snd_pcm_wait with timeout_ms slices while *keep_going is true).
+ * snd_pcm_wait with timeout_ms slices while *keep_going is true).  A read
+ * starts only once all `frames` have arrived, so the read pointer stays on
+ * period boundaries and the wait never costs a period more.
  * Returns 0, -EPIPE/-ESTRPIPE/other alsa errors, -ETIMEDOUT when nothing
  * moved for timeout_ms, or -ECANCELED when *keep_going turned false. */
 int pcm_read(struct pcm_stream *s, void *buf, snd_pcm_uframes_t frames,

@@ -478,10 +478,12 @@ static void test_shipped_default_config(void **state)
 		dump_errors(&errs);
 	assert_int_equal(errs.count, 0);
 	/* it spells out the built-in defaults, plus a "master" gain block and
-	 * the service's state file */
+	 * the service's state file and FFTW wisdom */
 	config_defaults(&defaults);
 	assert_string_equal(cfg.state_file, "/var/lib/dspd/state.json");
 	memset(cfg.state_file, 0, sizeof(cfg.state_file));
+	assert_string_equal(cfg.fftw_wisdom, "/var/lib/dspd/fftw-wisdom");
+	memset(cfg.fftw_wisdom, 0, sizeof(cfg.fftw_wisdom));
 	assert_int_equal(cfg.n_blocks, 1);
 	assert_string_equal(cfg.blocks[0].name, "master");
 	assert_true(cfg.blocks[0].db == 0.0);
