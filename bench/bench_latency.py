@@ -92,21 +92,33 @@ def run_passthrough(tmp, period, periods, seconds):
     res = json.loads(out.stdout)
     with open(report) as f:
         rep = json.load(f)
-    return res["xruns"] == 0 and device_ok(rep), rep["playback"]["latency_max"], ""
+    return res["xruns"] == 0 and device_ok(rep), rep["playback"]["latency_max"], \
+        "latency %d" % rep["playback"]["latency_max"]
 
 
 def run_alsaloop(tmp, period, periods, seconds):
+    """alsaloop asked for the latency (periods - 1) * period (-l; it picks
+    its own period and buffer, reported by the device); stopped by SIGTERM
+    after seconds (its -s does not end it with this device)."""
     report = os.path.join(tmp, "al.json")
+    if os.path.exists(report):
+        os.unlink(report)
     dev_c, dev_p = device("dspdtest"), device("dspdtest", report=report)
-    out = subprocess.run(["alsaloop", "-C", dev_c, "-P", dev_p, "-f", "S32_LE", "-c", "2",
-                          "-r", str(RATE), "-E", str(period), "-B", str(period * periods),
-                          "-S", "0", "-s", str(int(seconds))],
-                         env=env(), capture_output=True, text=True, timeout=seconds + 60)
+    proc = subprocess.Popen(["alsaloop", "-C", dev_c, "-P", dev_p, "-f", "S32_LE", "-c", "2",
+                             "-r", str(RATE), "-l", str((periods - 1) * period), "-S", "0"],
+                            env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        proc.wait(timeout=10)
     if not os.path.exists(report):
-        return False, None, (out.stderr or out.stdout).strip()[-200:]
+        return False, None, proc.stderr.read()[-200:]
     with open(report) as f:
         rep = json.load(f)
-    return device_ok(rep) and rep["playback"]["starts"] == 1, rep["playback"]["latency_max"], ""
+    ok = device_ok(rep) and rep["playback"]["starts"] == 1 and rep["playback"]["counter_frames"] > 0
+    return ok, rep["playback"]["latency_max"], "alsaloop chose period %d, buffer %d" % (
+        rep["period_frames"], rep["buffer_frames"])
 
 
 def dspd_daemon(name, period, periods, pipeline, fmt="S32_LE"):
@@ -126,6 +138,8 @@ def run_dspd(tmp, period, periods, seconds, pipeline=None):
         d.stop()
         rep = d.report()
         ok = (st["xruns"]["capture"] == 0 and st["xruns"]["playback"] == 0 and device_ok(rep))
+        if pipeline is None:
+            return ok, st["latency_frames"], "busy p99 %.0f us" % st["busy"]["p99_us"]
         return ok, st["latency_frames"], rep["playback"]["latency_max"]
     except harness.Failure as e:
         return False, None, str(e)[:200]
@@ -135,14 +149,14 @@ def run_dspd(tmp, period, periods, seconds, pipeline=None):
 
 def smallest_stable(name, runner, tmp, screen, window):
     for period, periods in CANDIDATES:
-        ok, latency, _ = runner(tmp, period, periods, screen)
-        print("  %-11s %5d x %d: %4.0f s %s" % (name, period, periods, screen,
-                                                 "ok" if ok else "xrun"), flush=True)
+        ok, latency, info = runner(tmp, period, periods, screen)
+        print("  %-11s %5d x %d: %4.0f s %-4s %s" % (name, period, periods, screen,
+                                                      "ok" if ok else "xrun", info), flush=True)
         if not ok:
             continue
-        ok, latency, _ = runner(tmp, period, periods, window)
-        print("  %-11s %5d x %d: %4.0f s %s" % (name, period, periods, window,
-                                                 "ok" if ok else "xrun"), flush=True)
+        ok, latency, info = runner(tmp, period, periods, window)
+        print("  %-11s %5d x %d: %4.0f s %-4s %s" % (name, period, periods, window,
+                                                      "ok" if ok else "xrun", info), flush=True)
         if ok:
             return period, periods, latency
     return None
@@ -171,6 +185,7 @@ def main():
         found[name] = smallest_stable(name, runner, tmp, args.screen, args.window)
 
     print("%-30s %14s %18s %9s" % ("program", "period x n", "latency", "ratio"))
+    # alsaloop's row: the latency asked (-l); its own period and buffer above
     base = found["passthrough"][2] if found["passthrough"] else None
     for name, label in (("passthrough", "bare passthrough (anchor)"), ("alsaloop", "alsaloop"),
                         ("dspd", "dspd, reference pipeline")):

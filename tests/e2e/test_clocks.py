@@ -167,10 +167,9 @@ def test_capture_300ppm_fast_for_ten_minutes_then_steps():
 
 
 def run_offset(name, ppm, rate_adjust, device_s, periods=PERIODS):
-    """dspd at a capture offset of ppm for device_s device seconds (at half
-    the usual speed: more margin for the host); returns (xruns, the clocks'
-    last windows, device report)."""
-    d = clocks_daemon(name, speed() // 2, ppm, rate_adjust=rate_adjust, periods=periods)
+    """dspd at a capture offset of ppm for device_s device seconds; returns
+    (xruns, the clocks' last windows, device report)."""
+    d = clocks_daemon(name, speed(), ppm, rate_adjust=rate_adjust, periods=periods)
     try:
         d.start()
         p = Probe(d)

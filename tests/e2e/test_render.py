@@ -136,6 +136,8 @@ def test_fftw_wisdom_kept_across_restarts():
     them (within 5 s); the next start reads them, plans at once and has
     nothing new to write.  Start-up times are printed."""
     from harness import Daemon
+    if Paths.quick:
+        return "skipped: start-up planning, not a sanitizer matter"
     d = Daemon("wisdom", period=1024)
     wisdom = os.path.join(d.dir, "fftw-wisdom")
     ir = os.path.join(d.dir, "ir.f32")
