@@ -270,15 +270,18 @@ static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
 
 	while (frames > 0) {
 		snd_pcm_sframes_t n;
+		int r;
 
-		if (!atomic_load_explicit(keep_going, memory_order_relaxed))
-			return -ECANCELED;
 		n = whole_periods_only(s, frames);
 		if (n == 0)
 			n = io(s->handle, buf, frames);
 		if (n == -EAGAIN) {
-			int r = snd_pcm_wait(s->handle, slice_ms);
-
+			/* A stop is honoured only where we would wait: a period
+			 * already processed still goes out when there is room,
+			 * so processed == played holds at exit. */
+			if (!atomic_load_explicit(keep_going, memory_order_relaxed))
+				return -ECANCELED;
+			r = snd_pcm_wait(s->handle, slice_ms);
 			if (r < 0)
 				return r;
 			if (r == 0 && (idle_ms += slice_ms) >= timeout_ms)
