@@ -149,6 +149,8 @@ build/rel/bench/bench_period: build/rel/bench/bench_period.o build/rel/libdspd.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
 build/rel/bench/bench_resampler: build/rel/bench/bench_resampler.o build/rel/libdspd.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
+build/rel/bench/bench_pipeline: build/rel/bench/bench_pipeline.o build/rel/libdspd.a
+	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
 # Which loops of the RT kernels the compiler vectorised, per file (bench).
 VEC_FILES := daemon/format.c daemon/meter.c daemon/gain.c daemon/fx_biquad.c daemon/conv_kernel.c daemon/conv_process.c daemon/fx_dynamics.c daemon/fx_delay.c daemon/fx_mixer.c daemon/transition.c
 vec-report:
@@ -159,7 +161,7 @@ vec-report:
 build/rel/bench/passthrough: bench/passthrough.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE $< -o $@ $(shell pkg-config --cflags --libs alsa) -pthread
-bench: all plugin build/rel/bench/bench_period build/rel/bench/bench_biquad build/rel/bench/bench_fir build/rel/bench/bench_resampler build/rel/bench/passthrough
+bench: all plugin build/rel/bench/bench_period build/rel/bench/bench_biquad build/rel/bench/bench_fir build/rel/bench/bench_resampler build/rel/bench/bench_pipeline build/rel/bench/passthrough
 	bench/run.sh
 
 # ---- install ---------------------------------------------------------------

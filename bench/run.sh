@@ -12,6 +12,8 @@ echo "== bench_eq: 10-band PEQ, dspd --render vs sox"
 python3 bench/bench_eq.py
 echo "== bench_biquad: 10-band PEQ kernel vs copy anchor"
 build/rel/bench/bench_biquad
+echo "== bench_pipeline: reference pipeline per period, graph vs its blocks alone"
+build/rel/bench/bench_pipeline
 echo "== bench_fir: 65536-tap stereo FIR vs BruteFIR"
 python3 bench/bench_fir.py
 echo "== bench_resampler: capture resampler quality and speed vs interleave+copy anchor"

@@ -50,9 +50,10 @@ void pipeline_free(struct pipeline *p);
 /* The plan cfg->transition asks for (frames at cfg->rate). */
 void pipeline_plan_from_config(struct pipeline_plan *plan,
                                const struct dspd_config *cfg);
-/* Run every block that is not bypassed.  A block whose output is not finite (NaN/Inf, from its
- * input or its own state) is reset and its output silenced for this period;
- * fx->resets counts it.  bufs has FX_MAX_CHANNELS rows of max_frames. */
+/* Run every block that is not bypassed.  A block whose output is not sane
+ * (NaN, Inf or a magnitude of 2^64 or more, from its input or its own
+ * state) is reset and its output silenced for this period; fx->resets
+ * counts it.  bufs has FX_MAX_CHANNELS rows of max_frames. */
 void pipeline_process(struct pipeline *p, float *const *bufs, uint32_t frames);
 /* Non-finite recoveries of all blocks together. */
 uint64_t pipeline_resets(const struct pipeline *p);

@@ -13,6 +13,7 @@
 
 #include <complex.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,6 +426,46 @@ static void test_nan_input_resets_through_pipeline_guard(void **state)
 	pipeline_free(fresh);
 }
 
+/* The guard's limits: NaN, +-Inf and |x| >= 2^64 anywhere in a processed
+ * channel reset the block; the largest float below 2^64, a denormal and
+ * any value on a channel the block does not process do not. */
+static void test_pipeline_guard_limits(void **state)
+{
+	static const char text[] =
+		"{\"capture\": {\"channels\": 2}, \"playback\": {\"channels\": 2},"
+		" \"pipeline\": [{\"type\": \"gain\", \"name\": \"g\", \"db\": 0,"
+		" \"channels\": [0]}]}";
+	static const struct { float value; unsigned channel; int resets; } cases[] = {
+		{ NAN, 0, 1 }, { -NAN, 0, 1 }, { INFINITY, 0, 1 }, { -INFINITY, 0, 1 },
+		{ 0x1p64f, 0, 1 }, { -0x1p64f, 0, 1 }, { FLT_MAX, 0, 1 },
+		{ 0x1.fffffep63f, 0, 0 }, { -0x1.fffffep63f, 0, 0 }, { 1e-40f, 0, 0 },
+		{ -0.0f, 0, 0 }, { NAN, 1, 0 }, { INFINITY, 1, 0 },
+	};
+	static struct dspd_config cfg;
+	static float a[2][PERIOD];
+	float *ba[FX_MAX_CHANNELS] = { a[0], a[1] };
+	struct cfg_errors errs;
+	char err[256];
+
+	assert_int_equal(config_load_string(text, strlen(text), "t.conf", &cfg,
+	                                    &errs), 0);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct pipeline *p;
+
+		assert_int_equal(pipeline_build(&cfg, 2, PERIOD, NULL, &p, err,
+		                                sizeof(err)), 0);
+		for (unsigned at = 0; at < PERIOD; at += PERIOD / 4 + 1) {
+			memset(a, 0, sizeof(a));
+			a[cases[c].channel][at] = cases[c].value;
+			pipeline_process(p, ba, PERIOD);
+		}
+		if (pipeline_resets(p) != (cases[c].resets ? 4u : 0u))
+			fail_msg("%g on channel %u: %llu resets", (double)cases[c].value,
+			         cases[c].channel, (unsigned long long)pipeline_resets(p));
+		pipeline_free(p);
+	}
+}
+
 static double thread_seconds(void)
 {
 	struct timespec ts;
@@ -508,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_constructor_errors),
 		cmocka_unit_test(test_geq_skips_silent_bands_above_nyquist),
 		cmocka_unit_test(test_nan_input_resets_through_pipeline_guard),
+		cmocka_unit_test(test_pipeline_guard_limits),
 		cmocka_unit_test(test_no_denormal_slowdown),
 	};
 
