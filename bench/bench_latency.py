@@ -36,7 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import harness  # noqa: E402
-from harness import ALSA_CONF, Daemon, device  # noqa: E402
+from harness import ALSA_CONF, Daemon, device, rss_kib  # noqa: E402
 
 RATE = 48000
 PASSTHROUGH = os.path.join(ROOT, "build", "rel", "bench", "passthrough")
@@ -160,14 +160,6 @@ def smallest_stable(name, runner, tmp, screen, window):
         if ok:
             return period, periods, latency
     return None
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():

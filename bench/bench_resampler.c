@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "resampler.h"
+#include "../tests/unit/tone_fit.h"
 
 #define PERIOD 256
 #define CHANNELS 2
@@ -96,34 +97,6 @@ static void convert(struct resampler *rs, size_t in_len, size_t frames)
 			fed += PERIOD;
 		}
 	}
-}
-
-/* Least-squares fit of a*sin(w j) + b*cos(w j) to y[0..n): the amplitude
- * and the RMS of what the fit leaves. */
-static void fit_tone(const float *y, size_t n, double w, double *amp,
-                     double *residual_rms)
-{
-	double ss = 0, sc = 0, cc = 0, ys = 0, yc = 0, det, a, b, r2 = 0;
-
-	for (size_t j = 0; j < n; j++) {
-		double s = sin(w * (double)j), c = cos(w * (double)j);
-
-		ss += s * s;
-		sc += s * c;
-		cc += c * c;
-		ys += y[j] * s;
-		yc += y[j] * c;
-	}
-	det = ss * cc - sc * sc;
-	a = (ys * cc - yc * sc) / det;
-	b = (yc * ss - ys * sc) / det;
-	for (size_t j = 0; j < n; j++) {
-		double e = y[j] - a * sin(w * (double)j) - b * cos(w * (double)j);
-
-		r2 += e * e;
-	}
-	*amp = hypot(a, b);
-	*residual_rms = sqrt(r2 / (double)n);
 }
 
 struct tone_result {

@@ -8,6 +8,7 @@
  * Control thread only. */
 #include "methods_internal.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
@@ -52,6 +53,22 @@ static void try_reopen(struct ctl_context *ctx, struct ctl_device_wait *w, uint6
 	w->next_ns = now + (uint64_t)w->delay_ms * 1000000ull;
 }
 
+/* Brings the wait record in line with the engine's state: the RT thread
+ * may have stopped in ENG_WAITING since the last tick, and a status taken
+ * in between must already show what is being waited for.  Returns true
+ * while waiting. */
+static bool follow_engine(struct ctl_device_wait *w, const struct eng_status *st, uint64_t now)
+{
+	if (st->state != ENG_WAITING) {
+		if (w->since_ns && st->state == ENG_RUNNING)
+			end_wait(w, now);
+		return false;
+	}
+	if (!w->since_ns)
+		begin_wait(w, now);
+	return true;
+}
+
 void ctl_device_tick(struct ctl_context *ctx)
 {
 	struct ctl_device_wait *w = &ctx->device_wait;
@@ -59,21 +76,16 @@ void ctl_device_tick(struct ctl_context *ctx)
 	struct eng_status st;
 
 	engine_status(ctx->engine, &st);
-	if (st.state != ENG_WAITING) {
-		if (w->since_ns && st.state == ENG_RUNNING)
-			end_wait(w, now);
-		return;
-	}
-	if (!w->since_ns)
-		begin_wait(w, now);
-	else if (now >= w->next_ns)
+	if (follow_engine(w, &st, now) && now >= w->next_ns)
 		try_reopen(ctx, w, now);
 }
 
 json_object *device_json(struct ctl_context *ctx, const struct eng_status *st)
 {
-	const struct ctl_device_wait *w = &ctx->device_wait;
+	struct ctl_device_wait *w = &ctx->device_wait;
 	json_object *o = json_object_new_object();
+
+	follow_engine(w, st, monotonic_ns());
 
 	json_object_object_add(o, "losses", json_object_new_int64((int64_t)st->losses));
 	json_object_object_add(o, "reopens", json_object_new_int64((int64_t)st->reopens));

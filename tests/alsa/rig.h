@@ -1,8 +1,9 @@
-/* rig.h - what rig_selftest.c (jobs, loop-back, report reading) and
+/* rig.h - what rig_selftest.c (jobs, loop-back, report reading),
  * rig_faults.c (the injected stall and data faults' report checks, the
- * device events vanish, suspend and jump, and the clock checks) share: the stream geometry every
- * job uses, one job and its result, and the helpers both sides call.  Every
- * job runs in its own process, on one thread (vanish adds a waiter). */
+ * device events vanish, suspend and jump) and rig_clock.c (the clock
+ * checks) share: the stream geometry every job uses, one job and its
+ * result, and the helpers they call.  Every job runs in its own process,
+ * on one thread (vanish adds a waiter). */
 #ifndef RIG_H
 #define RIG_H
 
@@ -78,9 +79,20 @@ void check_setup(struct job *job, const char *r);
 void check_latency(struct job *job, const char *r);
 
 /* rig_faults.c */
+/* Both streams of a nonblocking loop-back and what it needed. */
+struct loop {
+	snd_pcm_t *cap, *play;
+	void *buf;
+	snd_pcm_format_t format;
+	unsigned int recoveries;
+};
+
+void loop_close(struct loop *lp);
 void check_stall_report(struct job *job, const char *r, const struct run_stats *rs);
 void check_faults_report(struct job *job, const char *r);
 void run_device_job(struct job *job);
+
+/* rig_clock.c */
 void run_clock_job(struct job *job);
 
 #endif

@@ -208,6 +208,15 @@ def max_step(x):
     return max(abs(x[i] - x[i - 1]) for i in range(1, len(x)))
 
 
+def rss_kib(pid):
+    """Resident set size of a running process, KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise Failure("no VmRSS for pid %d" % pid)
+
+
 def raw_request(sock_path, payload, read_lines=1, timeout=5.0):
     """Send raw bytes to the control socket; return the lines read back."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -15,7 +15,8 @@ from harness import Daemon, Failure, Paths, check
 
 class StatusProbe(threading.Thread):
     """Asks `status` every 20 ms on one connection and keeps the slowest
-    answer and every state seen."""
+    answer, every state seen and the answers whose state "waiting" came
+    without the "waiting" record that explains it."""
 
     def __init__(self, sock_path):
         super().__init__(daemon=True)
@@ -26,6 +27,7 @@ class StatusProbe(threading.Thread):
         self.worst_ms = 0.0
         self.answers = 0
         self.states = []
+        self.unexplained = 0
         self.buf = b""
 
     def call(self):
@@ -43,6 +45,8 @@ class StatusProbe(threading.Thread):
             self.answers += 1
             if not self.states or self.states[-1] != st["state"]:
                 self.states.append(st["state"])
+            if st["state"] == "waiting" and "waiting" not in st["device"]:
+                self.unexplained += 1
             time.sleep(0.02)
 
     def finish(self):
@@ -108,6 +112,8 @@ def test_device_vanishes_and_returns():
               "states %s" % (back_after, probe.answers, probe.worst_ms, probe.states))
         check(probe.worst_ms < 50, "status took %.1f ms while the device was gone" % probe.worst_ms)
         check("waiting" in probe.states and probe.states[-1] == "running", "states %s" % probe.states)
+        check(probe.unexplained == 0, "%d answers said \"waiting\" without the device's "
+              "\"waiting\" record" % probe.unexplained)
         check(st["device"] == {"losses": 1, "reopens": 1}, "device %s" % st["device"])
         check(st["gain"]["db"] == -3, "gain after the return %s" % st["gain"])
         check(played_after > played_before + 40000, "audio did not resume")

@@ -11,21 +11,13 @@ import selectors
 import socket
 import time
 
-from harness import Daemon, Failure, Paths, check
+from harness import Daemon, Failure, Paths, check, rss_kib
 from test_subscriptions import RpcClient, start_daemon
 
 CONNECTIONS = 500
 NON_READERS = 50
 STATUS_EVERY_S = 0.100
 STATUS_LINE = b'{"jsonrpc":"2.0","id":%d,"method":"status"}\n'
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise Failure("no VmRSS for pid %d" % pid)
 
 
 def sanitized(pid):

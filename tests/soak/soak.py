@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
-from harness import Daemon, Paths  # noqa: E402
+from harness import Daemon, Paths, rss_kib  # noqa: E402
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "3600"))
 FAULT_EVERY = float(os.environ.get("SOAK_FAULT_EVERY", "60"))
@@ -33,14 +33,6 @@ PIPELINES = [
     [{"type": "meter", "name": "m"}, {"type": "gain", "name": "g", "db": 0}],
     [{"type": "gain", "name": "g", "db": 0}, {"type": "gain", "name": "x", "db": -6, "bypass": True}],
 ]
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def cpu_s(pid):

@@ -18,6 +18,7 @@
 #include <errno.h>
 
 #include "resampler.h"
+#include "tone_fit.h"
 
 #define P 256
 #define AMP 0.5
@@ -109,34 +110,6 @@ static void make_tone(double freq, double rate, double amp)
 {
 	for (size_t i = 0; i < MAX_IN; i++)
 		input[i] = (float)(amp * sin(2.0 * M_PI * freq * (double)i / rate));
-}
-
-/* Least-squares fit of a*sin(w j) + b*cos(w j) to y[0..n): the amplitude
- * and the RMS of the rest. */
-static void fit_tone(const float *y, size_t n, double w, double *amp,
-                     double *residual_rms)
-{
-	double ss = 0, sc = 0, cc = 0, ys = 0, yc = 0, det, a, b, r2 = 0;
-
-	for (size_t j = 0; j < n; j++) {
-		double s = sin(w * (double)j), c = cos(w * (double)j);
-
-		ss += s * s;
-		sc += s * c;
-		cc += c * c;
-		ys += y[j] * s;
-		yc += y[j] * c;
-	}
-	det = ss * cc - sc * sc;
-	a = (ys * cc - yc * sc) / det;
-	b = (yc * ss - ys * sc) / det;
-	for (size_t j = 0; j < n; j++) {
-		double e = y[j] - a * sin(w * (double)j) - b * cos(w * (double)j);
-
-		r2 += e * e;
-	}
-	*amp = hypot(a, b);
-	*residual_rms = sqrt(r2 / (double)n);
 }
 
 static double largest_step(const float *y, size_t from, size_t to)
