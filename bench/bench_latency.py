@@ -162,19 +162,13 @@ def smallest_stable(name, runner, tmp, screen, window):
     return None
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--window", type=float, default=float(os.environ.get("BENCH_LATENCY_WINDOW", 300)))
-    ap.add_argument("--screen", type=float, default=10)
-    args = ap.parse_args()
-    tmp = os.path.join("/tmp", "dspd-bench-latency-%d" % os.getpid())
-    os.makedirs(tmp, exist_ok=True)
+def latency_search(tmp, screen, window):
     print("candidates (period x periods, lowest latency first): %s; screen %.0f s, window %.0f s"
-          % (", ".join("%dx%d" % c for c in CANDIDATES), args.screen, args.window), flush=True)
+          % (", ".join("%dx%d" % c for c in CANDIDATES), screen, window), flush=True)
     found = {}
     for name, runner in (("passthrough", run_passthrough), ("alsaloop", run_alsaloop),
                          ("dspd", run_dspd)):
-        found[name] = smallest_stable(name, runner, tmp, args.screen, args.window)
+        found[name] = smallest_stable(name, runner, tmp, screen, window)
 
     print("%-30s %14s %18s %9s" % ("program", "period x n", "latency", "ratio"))
     # alsaloop's row: the latency asked (-l); its own period and buffer above
@@ -198,20 +192,42 @@ def main():
                                                        pt_measured, (measured - pt_measured)
                                                        if ok and pt_measured is not None else "?"))
 
-    d = dspd_daemon("load", 256, 4, reference_pipeline())
-    try:
-        d.start()
-        time.sleep(12)
-        st = d.ctl("status")
-        b = st["busy"]
-        print("reference pipeline at period 256 (5.33 ms): per-period time p50 %.0f us (%.1f %%), "
-              "p99 %.0f us (%.1f %%), max %.0f us (%.1f %%) over %d periods; xruns %s"
-              % (b["p50_us"], 100 * b["p50"], b["p99_us"], 100 * b["p99"], b["max_us"],
-                 100 * b["max"], b["periods"], st["xruns"]))
-        print("dspd RSS with the reference pipeline: %d KiB" % rss_kib(d.proc.pid))
-        d.stop()
-    finally:
-        d.cleanup()
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--window", type=float, default=float(os.environ.get("BENCH_LATENCY_WINDOW", 300)))
+    ap.add_argument("--screen", type=float, default=10)
+    ap.add_argument("--load-only", action="store_true",
+                    help="skip the latency search: per-period time and RSS only")
+    args = ap.parse_args()
+    tmp = os.path.join("/tmp", "dspd-bench-latency-%d" % os.getpid())
+    os.makedirs(tmp, exist_ok=True)
+    if not args.load_only:
+        latency_search(tmp, args.screen, args.window)
+    # the same period with an empty pipeline is the anchor: what the device
+    # I/O, format conversion, meters and taps cost per period on this rig
+    rows = []
+    for label, pipeline in (("empty pipeline (anchor)", []),
+                            ("reference pipeline", reference_pipeline())):
+        d = dspd_daemon("load", 256, 4, pipeline)
+        try:
+            d.start()
+            time.sleep(12)
+            st = d.ctl("status")
+            rss = rss_kib(d.proc.pid)
+            d.stop()
+        finally:
+            d.cleanup()
+        rows.append((label, st["busy"], st["xruns"], rss))
+    print("per-period time at period 256 (5.33 ms), from status.busy over the last 10 s:")
+    anchor_p50 = rows[0][1]["p50_us"]
+    for label, b, xruns, _ in rows:
+        print("  %-24s p50 %4.0f us (%.1f %%), p99 %4.0f us (%.1f %%), max %5.0f us (%.1f %%) "
+              "over %d periods, p50 ratio %.2f; xruns %s"
+              % (label, b["p50_us"], 100 * b["p50"], b["p99_us"], 100 * b["p99"], b["max_us"],
+                 100 * b["max"], b["periods"], b["p50_us"] / anchor_p50, xruns))
+    print("dspd RSS with the reference pipeline: %d KiB (empty pipeline: %d KiB)"
+          % (rows[1][3], rows[0][3]))
 
 
 if __name__ == "__main__":
