@@ -26,6 +26,7 @@
 #include "config.h"
 #include "conv_kernel.h"
 #include "fx.h"
+#include "bench_util.h"
 
 #define CHANNELS 2
 #define MAX_PERIOD 65536
@@ -33,20 +34,11 @@
 static float rows[FX_MAX_CHANNELS][MAX_PERIOD];
 static float frames_buf[MAX_PERIOD * CHANNELS];
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static uint32_t rng = 1;
 
 static float noise(void)
 {
-	rng = rng * 1664525u + 1013904223u;
-	return (float)((double)(rng >> 8) / (1 << 24) - 0.5);
+	return noise_next(&rng);
 }
 
 static int write_noise(const char *path, size_t frames, unsigned channels,

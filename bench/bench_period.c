@@ -13,6 +13,7 @@
 #include "format.h"
 #include "gain.h"
 #include "meter.h"
+#include "bench_util.h"
 
 #define FRAMES 256
 #define CHANNELS 2
@@ -21,14 +22,6 @@
 
 static unsigned char in_raw[FRAMES * CHANNELS * 8], out_raw[FRAMES * CHANNELS * 8];
 static float work_mem[CHANNELS][FRAMES];
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {

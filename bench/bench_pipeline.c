@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "pipeline.h"
+#include "bench_util.h"
 
 #define FRAMES 256
 #define CHANNELS 2
@@ -36,20 +37,11 @@ static float *bufs[FX_MAX_CHANNELS];
 static float input[CHANNELS][FRAMES * 64];
 static unsigned char evict_mem[8 << 20];
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static uint32_t rng = 9;
 
 static float noise(void)
 {
-	rng = rng * 1664525u + 1013904223u;
-	return (float)((double)(rng >> 8) / (1 << 24) - 0.5);
+	return noise_next(&rng);
 }
 
 /* A room-like IR: a direct sound at -6 dB and a decaying noise tail. */

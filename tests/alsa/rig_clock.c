@@ -155,6 +155,14 @@ static int sample_positions(struct counted_loop *cl, struct positions *p)
 	return -EAGAIN;
 }
 
+/* Run the loop-back until `seconds` after it started, then sample. */
+static int sample_at(struct counted_loop *cl, double seconds, struct positions *p)
+{
+	int err = counted_run_until(cl, cl->started + seconds);
+
+	return err ? err : sample_positions(cl, p);
+}
+
 /* Rate offsets between two samples, in ppm: each stream against device
  * time (real time * speed * RATE) and the capture against the playback. */
 struct rates {
@@ -243,8 +251,9 @@ static void check_clock_report(struct job *job, const char *r,
 	check_clock_latency(job, r, cl->speed);
 }
 
-/* Close the loop-back and read the report; NULL (a failed check) if none. */
-static char *counted_close(struct job *job, struct counted_loop *cl)
+/* Close the loop-back, then check its report (check_clock_report). */
+static void counted_close_and_check(struct job *job, struct counted_loop *cl,
+				    double capture_ppm, double playback_ppm, double changes)
 {
 	char *r;
 
@@ -256,7 +265,10 @@ static char *counted_close(struct job *job, struct counted_loop *cl)
 	cl->closed = now_seconds();
 	r = read_file(job->report);
 	check(job, r != NULL, "report %s written at close", job->report);
-	return r;
+	if (!r)
+		return;
+	check_clock_report(job, r, cl, capture_ppm, playback_ppm, changes);
+	free(r);
 }
 
 /* speed 10: 5 s of device time pass in 0.5 s, and nothing is lost. */
@@ -267,7 +279,6 @@ static void run_speed_job(struct job *job, struct counted_loop *cl)
 	struct positions a, b;
 	struct rates rates;
 	int err;
-	char *r;
 
 	snprintf(job->args, sizeof(job->args), ",SPEED=%g", FAST_SPEED);
 	err = counted_open(job, cl, FAST_SPEED);
@@ -286,11 +297,7 @@ static void run_speed_job(struct job *job, struct counted_loop *cl)
 		return;
 	rates = rates_between(cl, &a, &b);
 	check_rates(job, "speed 10", &rates, 0, 0);
-	r = counted_close(job, cl);
-	if (!r)
-		return;
-	check_clock_report(job, r, cl, 0, 0, 0);
-	free(r);
+	counted_close_and_check(job, cl, 0, 0, 0);
 }
 
 /* capture +1000 ppm, playback 0, speed 4: each stream at its rate. */
@@ -299,30 +306,21 @@ static void run_drift_job(struct job *job, struct counted_loop *cl)
 	struct positions a, b;
 	struct rates rates;
 	int err;
-	char *r;
 
 	snprintf(job->args, sizeof(job->args), ",SPEED=%g,CAPTURE_PPM=%g,PLAYBACK_PPM=0",
 		 DRIFT_SPEED, DRIFT_PPM);
 	err = counted_open(job, cl, DRIFT_SPEED);
 	if (err == 0)
-		err = counted_run_until(cl, cl->started + 0.2);
+		err = sample_at(cl, 0.2, &a);
 	if (err == 0)
-		err = sample_positions(cl, &a);
-	if (err == 0)
-		err = counted_run_until(cl, cl->started + 2.2);
-	if (err == 0)
-		err = sample_positions(cl, &b);
+		err = sample_at(cl, 2.2, &b);
 	check(job, err == 0, "loop-back for 8.8 s device time (2.2 s real): %s",
 	      err ? snd_strerror(err) : "ok");
 	if (err)
 		return;
 	rates = rates_between(cl, &a, &b);
 	check_rates(job, "8 s device time", &rates, DRIFT_PPM, 0);
-	r = counted_close(job, cl);
-	if (!r)
-		return;
-	check_clock_report(job, r, cl, DRIFT_PPM, 0, 0);
-	free(r);
+	counted_close_and_check(job, cl, DRIFT_PPM, 0, 0);
 }
 
 /* The command is consumed at the capture's next poll: pump until the
@@ -345,19 +343,14 @@ static void run_ppm_job(struct job *job, struct counted_loop *cl)
 	double predicted, cap_step, relative_step;
 	char command[64];
 	int err;
-	char *r;
 
 	snprintf(job->args, sizeof(job->args), ",SPEED=%g", DRIFT_SPEED);
 	snprintf(command, sizeof(command), "ppm capture %g", CHANGE_PPM);
 	err = counted_open(job, cl, DRIFT_SPEED);
 	if (err == 0)
-		err = counted_run_until(cl, cl->started + 0.2);
+		err = sample_at(cl, 0.2, &a);
 	if (err == 0)
-		err = sample_positions(cl, &a);
-	if (err == 0)
-		err = counted_run_until(cl, cl->started + 1.2);
-	if (err == 0)
-		err = sample_positions(cl, &b);
+		err = sample_at(cl, 1.2, &b);
 	if (err == 0)
 		err = request(job, command);
 	if (err == 0)
@@ -365,9 +358,7 @@ static void run_ppm_job(struct job *job, struct counted_loop *cl)
 	if (err == 0)
 		err = sample_positions(cl, &c);
 	if (err == 0)
-		err = counted_run_until(cl, cl->started + 2.7);
-	if (err == 0)
-		err = sample_positions(cl, &d);
+		err = sample_at(cl, 2.7, &d);
 	check(job, err == 0, "loop-back of 10.8 s device time with \"%s\" at 4.8 s: %s",
 	      command, err ? snd_strerror(err) : "ok");
 	if (err)
@@ -385,11 +376,7 @@ static void run_ppm_job(struct job *job, struct counted_loop *cl)
 	after = rates_between(cl, &c, &d);
 	check_rates(job, "before the change", &before, 0, 0);
 	check_rates(job, "after the change", &after, CHANGE_PPM, 0);
-	r = counted_close(job, cl);
-	if (!r)
-		return;
-	check_clock_report(job, r, cl, CHANGE_PPM, 0, 1);
-	free(r);
+	counted_close_and_check(job, cl, CHANGE_PPM, 0, 1);
 }
 
 static char last_error[512];
