@@ -14,7 +14,8 @@ For each program, candidates period x periods are tried from the lowest
 latency up: a screening run of --screen seconds, and the first that passes
 is confirmed with a window of --window seconds (default 300: 5 minutes);
 a failed confirmation moves on to the next candidate.  A run passes with
-zero xruns seen by the program and by the device and zero lost frames.
+zero xruns seen by the program and by the device and zero lost frames; a
+run ends at the first xrun the device reports.
 
 Then, at dspd's stable setting: dspd with an empty (bit-exact) pipeline
 on the counter, so that the device measures dspd's own buffering against
@@ -22,7 +23,7 @@ the passthrough's at the same setting (must be equal: dspd adds none);
 the reference pipeline's per-period processing time (status.busy: p50,
 p99, max) at period 256; and dspd's RSS with the reference pipeline.
 
-usage: bench/bench_latency.py [--window S] [--screen S]"""
+usage: bench/bench_latency.py [--window S] [--screen S] [--load-only]"""
 import argparse
 import array
 import json
@@ -81,15 +82,40 @@ def device_ok(report):
     return c["overruns"] == 0 and p["underruns"] == 0 and p["gaps"] == 0
 
 
+def failed_after(report_path, seconds, running):
+    """Watch a run for up to `seconds` while running() holds: the device
+    rewrites its report every half second, so the first xrun or lost
+    frame is seen within about a second and the window need not run on.
+    Returns the seconds run when the device failed, else None."""
+    start = time.monotonic()
+    while running() and time.monotonic() - start < seconds:
+        time.sleep(max(0.0, min(1.0, seconds - (time.monotonic() - start))))
+        try:
+            with open(report_path) as f:
+                if not device_ok(json.load(f)):
+                    return time.monotonic() - start
+        except (FileNotFoundError, ValueError):
+            pass
+    return None
+
+
 def run_passthrough(tmp, period, periods, seconds):
     report = os.path.join(tmp, "pt.json")
+    if os.path.exists(report):
+        os.unlink(report)
     dev_c, dev_p = device("dspdtest"), device("dspdtest", report=report)
-    out = subprocess.run([PASSTHROUGH, "-C", dev_c, "-P", dev_p, "-f", "S32_LE",
-                          "-p", str(period), "-n", str(periods), "-s", str(seconds)],
-                         env=env(), capture_output=True, text=True, timeout=seconds + 60)
-    if out.returncode != 0:
-        return False, None, out.stderr.strip()
-    res = json.loads(out.stdout)
+    proc = subprocess.Popen([PASSTHROUGH, "-C", dev_c, "-P", dev_p, "-f", "S32_LE",
+                             "-p", str(period), "-n", str(periods), "-s", str(seconds)],
+                            env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    failed = failed_after(report, seconds + 60, lambda: proc.poll() is None)
+    if failed is not None:
+        proc.kill()
+        proc.communicate()
+        return False, None, "the device saw an xrun after %.0f s" % failed
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        return False, None, err.strip()
+    res = json.loads(out)
     with open(report) as f:
         rep = json.load(f)
     return res["xruns"] == 0 and device_ok(rep), rep["playback"]["latency_max"], \
@@ -107,11 +133,12 @@ def run_alsaloop(tmp, period, periods, seconds):
     proc = subprocess.Popen(["alsaloop", "-C", dev_c, "-P", dev_p, "-f", "S32_LE", "-c", "2",
                              "-r", str(RATE), "-l", str((periods - 1) * period), "-S", "0"],
                             env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        proc.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
+    failed = failed_after(report, seconds, lambda: proc.poll() is None)
+    if proc.poll() is None:
         proc.terminate()
         proc.wait(timeout=10)
+    if failed is not None:
+        return False, None, "the device saw an xrun after %.0f s" % failed
     if not os.path.exists(report):
         return False, None, proc.stderr.read()[-200:]
     with open(report) as f:
@@ -133,9 +160,11 @@ def run_dspd(tmp, period, periods, seconds, pipeline=None):
     d = dspd_daemon("lat", period, periods, reference_pipeline() if pipeline is None else pipeline)
     try:
         d.start()
-        time.sleep(seconds)
+        failed = failed_after(d.report_path, seconds, lambda: d.proc.poll() is None)
         st = d.ctl("status")
         d.stop()
+        if failed is not None:
+            return False, None, "the device saw an xrun after %.0f s" % failed
         rep = d.report()
         ok = (st["xruns"]["capture"] == 0 and st["xruns"]["playback"] == 0 and device_ok(rep))
         if pipeline is None:
