@@ -75,6 +75,12 @@ int request(const struct job *job, const char *command);
 int pump_once(snd_pcm_t *cap, snd_pcm_t *play, void *buf, bool blocking,
 	      snd_pcm_format_t format, bool *fault);
 bool near(double value, double target, double tolerance);
+/* A latency the device measured against the one a run set up (PREFILL,
+ * less any frames dropped): within 2 frames, plus the most the playback's
+ * start came after the capture's in this job (a preemption between the
+ * two snd_pcm_start calls adds to it; measured by prefill_and_start). */
+bool latency_near(double latency, double want);
+double start_skew_frames(void);
 void check_setup(struct job *job, const char *r);
 void check_latency(struct job *job, const char *r);
 

@@ -60,9 +60,9 @@ void check_stall_report(struct job *job, const char *r,
 	      missing, stall_frames);
 	check(job, report_number(r, "playback", "mismatches") == 0,
 	      "no mismatch (%.0f)", report_number(r, "playback", "mismatches"));
-	check(job, near(report_number(r, "playback", "latency_last"), PREFILL, 2),
-	      "latency back to %u after re-sync (%.0f)", PREFILL,
-	      report_number(r, "playback", "latency_last"));
+	check(job, latency_near(report_number(r, "playback", "latency_last"), PREFILL),
+	      "latency back to %u after re-sync (%.0f; start skew up to %.0f)", PREFILL,
+	      report_number(r, "playback", "latency_last"), start_skew_frames());
 }
 
 void check_faults_report(struct job *job, const char *r)
@@ -80,10 +80,10 @@ void check_faults_report(struct job *job, const char *r)
 	check(job, report_number(r, "playback", "mismatches") == 1,
 	      "the altered sample is one mismatch (%.0f)",
 	      report_number(r, "playback", "mismatches"));
-	check(job, near(lmax, PREFILL, 2) && near(lmin, PREFILL - FAULT_DROP, 2) &&
-	      near(last, PREFILL - FAULT_DROP, 2),
-	      "latency drops by %u with the frames (min %.0f, max %.0f, last %.0f)",
-	      FAULT_DROP, lmin, lmax, last);
+	check(job, latency_near(lmax, PREFILL) && near(lmax - lmin, FAULT_DROP, 1) &&
+	      latency_near(last, PREFILL - FAULT_DROP),
+	      "latency drops by %u with the frames (min %.0f, max %.0f, last %.0f; "
+	      "start skew up to %.0f)", FAULT_DROP, lmin, lmax, last, start_skew_frames());
 }
 
 /* ---- device events: vanish, suspend, jump -------------------------------- */
@@ -489,9 +489,9 @@ static void run_jump_job(struct job *job, struct loop *lp)
 	      missing, jump_frames);
 	check(job, report_number(r, "playback", "mismatches") == 0,
 	      "no mismatch (%.0f)", report_number(r, "playback", "mismatches"));
-	check(job, near(report_number(r, "playback", "latency_last"), PREFILL, 2),
-	      "latency back to %u after re-sync (%.0f)", PREFILL,
-	      report_number(r, "playback", "latency_last"));
+	check(job, latency_near(report_number(r, "playback", "latency_last"), PREFILL),
+	      "latency back to %u after re-sync (%.0f; start skew up to %.0f)", PREFILL,
+	      report_number(r, "playback", "latency_last"), start_skew_frames());
 	free(r);
 }
 

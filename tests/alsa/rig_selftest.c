@@ -231,7 +231,7 @@ int pcm_open_configured(struct job *job, snd_pcm_t **pcm,
 /* The most the playback's start came after the capture's in this job
  * (a job is one process), frames: the measured latency is the prefill
  * plus that, and a preemption between the two calls makes it larger. */
-static double start_skew_frames;
+static double start_skew_most;
 
 int prefill_and_start(snd_pcm_t *cap, snd_pcm_t *play, void *buf,
 			     snd_pcm_format_t format)
@@ -248,8 +248,8 @@ int prefill_and_start(snd_pcm_t *cap, snd_pcm_t *play, void *buf,
 	if ((err = snd_pcm_start(cap)) < 0)
 		return err;
 	err = snd_pcm_start(play);
-	if ((now_seconds() - before) * RATE > start_skew_frames)
-		start_skew_frames = (now_seconds() - before) * RATE;
+	if ((now_seconds() - before) * RATE > start_skew_most)
+		start_skew_most = (now_seconds() - before) * RATE;
 	return err;
 }
 
@@ -396,18 +396,26 @@ void check_setup(struct job *job, const char *r)
 	      snd_pcm_format_name(job->format), RATE, CHANNELS, PERIOD, BUFFER);
 }
 
+double start_skew_frames(void)
+{
+	return ceil(start_skew_most);
+}
+
+bool latency_near(double latency, double want)
+{
+	return latency >= want - 2 && latency <= want + 2 + start_skew_frames();
+}
+
 void check_latency(struct job *job, const char *r)
 {
 	double lmin = report_number(r, "playback", "latency_min");
 	double lmax = report_number(r, "playback", "latency_max");
 	double last = report_number(r, "playback", "latency_last");
 
-	double skew = ceil(start_skew_frames);
-
-	check(job, lmin >= PREFILL - 2 && lmax <= PREFILL + 2 + skew &&
-	      lmax - lmin <= 1 + skew && last >= lmin && last <= lmax,
+	check(job, latency_near(lmin, PREFILL) && latency_near(lmax, PREFILL) &&
+	      lmax - lmin <= 1 + start_skew_frames() && last >= lmin && last <= lmax,
 	      "latency constant at %u frames + the start skew, at most %.0f here "
-	      "(min %.0f, max %.0f, last %.0f)", PREFILL, skew, lmin, lmax, last);
+	      "(min %.0f, max %.0f, last %.0f)", PREFILL, start_skew_frames(), lmin, lmax, last);
 }
 
 static void check_clean_report(struct job *job, const char *r)
