@@ -120,7 +120,7 @@ def drift_band(rows):
     30 us one kicks the correction by tens of ppm for one sample: the VM's,
     not the loop's (the extremes are printed)."""
     ppm = sorted(c["drift_ppm"] for c in rows)
-    cut = len(ppm) // 50
+    cut = max(1, len(ppm) // 50)
     return ppm[cut], ppm[len(ppm) - 1 - cut]
 
 
@@ -159,8 +159,12 @@ def test_capture_300ppm_fast_for_ten_minutes_then_steps():
               % (long_s, mean, len(settled), mid_lo, mid_hi, lo, hi, band[0], band[1], settle_s,
                  *level_band(p.window(0, long_s))))
         check(abs(mean - 300.0) < 1.0, "mean drift %.3f ppm, want 300 +- 1" % mean)
-        check(mid_lo > 280 and mid_hi < 320, "drift in 96 %% of the samples %.1f..%.1f ppm"
-              % (mid_lo, mid_hi))
+        # a sanitizer build's delay reads take longer, so a preemption
+        # lands between them more often, over fewer samples
+        spread = 35 if Paths.quick else 20
+        check(mid_lo > 300 - spread and mid_hi < 300 + spread,
+              "drift in 96 %% of the samples %.1f..%.1f ppm, want 300 +- %d"
+              % (mid_lo, mid_hi, spread))
         check(-16 <= band[0] and band[1] <= 16, "level band %.1f..%.1f frames" % band)
 
         for target_ppm in (500.0, 300.0):
