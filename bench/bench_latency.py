@@ -20,8 +20,10 @@ run ends at the first xrun the device reports.
 Then, at dspd's stable setting: dspd with an empty (bit-exact) pipeline
 on the counter, so that the device measures dspd's own buffering against
 the passthrough's at the same setting (must be equal: dspd adds none);
-the reference pipeline's per-period processing time (status.busy: p50,
-p99, max) at period 256; and dspd's RSS with the reference pipeline.
+the per-period processing time (status.busy: p50, p99, max) at period
+256 of the reference pipeline and, as its anchor, of the same daemon with
+an empty pipeline (the device I/O, conversion and meters alone); and
+dspd's RSS with each.  --load-only skips the search.
 
 usage: bench/bench_latency.py [--window S] [--screen S] [--load-only]"""
 import argparse

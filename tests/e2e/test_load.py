@@ -2,10 +2,10 @@
 them subscribed to levels at 100 Hz and never reading, the other 450 asking
 `status` every 100 ms for 20 s (every 500 ms under the sanitizers, whose
 daemon answers ~3000 status/s on this machine: a saturated loop would
-test the machine, not the sanitized code).  Every request must be answered quickly,
-the daemon's memory must stay bounded (the non-readers are throttled, not
-queued), and the audio path must not notice: no xrun, and the paced
-device's checker sees no gap and no altered frame."""
+test the machine, not the sanitized code).  Every request must be
+answered quickly, the daemon's memory must stay bounded (the non-readers
+are throttled, not queued), and the audio path must not notice: no xrun,
+and the paced device's checker sees no gap and no altered frame."""
 
 import json
 import resource
