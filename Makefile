@@ -26,61 +26,74 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 BASE_CFLAGS := -std=gnu11 -g -pthread $(WARN) -D_GNU_SOURCE -DDSPD_VERSION=\"$(VERSION)\" \
-               -Idaemon $(PKG_CFLAGS) $(CFLAGS)
+               $(PKG_CFLAGS) $(CFLAGS)
 LIBS      := $(PKG_LIBS) -lm -pthread
+CTL_LIBS  := $(shell pkg-config --libs json-c 2>/dev/null) -lm
 
 # Build variants: rel (what ships), asan (ASan+UBSan), tsan (ThreadSanitizer).
 FLAGS_rel  := -O2
 FLAGS_asan := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FLAGS_tsan := -O1 -fsanitize=thread
 
-# one line per block family, so each can grow on its own
-FX_FILTERS_SRC := daemon/fx_filters.c daemon/config_fx_filters.c daemon/biquad_design.c daemon/fx_biquad.c daemon/fx_biquad_wave.c
-FX_FIR_SRC     := daemon/fx_fir.c daemon/config_fx_fir.c daemon/conv_filter.c daemon/conv_process.c daemon/conv_kernel.c daemon/ir_load.c
-FX_BASIC_SRC   := daemon/fx_basic.c daemon/config_fx_basic.c daemon/fx_delay.c daemon/fx_mixer.c daemon/fx_dynamics.c daemon/fx_dither.c
-FX_LADSPA_SRC  := daemon/fx_ladspa.c daemon/config_fx_ladspa.c daemon/ladspa_host.c
-DAEMON_LIB_SRC := $(FX_FILTERS_SRC) $(FX_FIR_SRC) $(FX_BASIC_SRC) $(FX_LADSPA_SRC) daemon/log.c daemon/config.c daemon/config_syntax.c daemon/config_schema.c daemon/config_blocks.c daemon/format.c daemon/ring.c daemon/transition.c \
-                  daemon/gain.c daemon/meter.c daemon/pipeline.c daemon/fx.c daemon/fx_gain.c daemon/fx_meter.c daemon/fx_loudcomp.c daemon/pcm.c daemon/engine.c daemon/engine_recover.c daemon/resampler.c daemon/rate_ctl.c daemon/load_hist.c daemon/fftw_wisdom.c \
-                  daemon/proto.c daemon/methods.c daemon/methods_engine.c \
-                  daemon/methods_config.c daemon/methods_effect.c daemon/methods_plugins.c daemon/device_wait.c daemon/apply.c daemon/state_file.c daemon/config_diff.c daemon/config_edit.c daemon/json_pointer.c daemon/json_patch.c daemon/subscriptions.c daemon/ctl_server.c \
-                  daemon/sha256.c daemon/lifecycle.c daemon/render.c daemon/loudness.c
-DAEMON_MAIN    := daemon/main.c
-CTL_SRC        := ctl/dspctl.c ctl/rpc_client.c ctl/render.c ctl/render_pipeline.c ctl/jvalue.c \
-                  ctl/cli.c ctl/cmd_basic.c ctl/cmd_config.c ctl/cmd_effect.c ctl/cmd_plugins.c ctl/cmd_stream.c ctl/cmd_record.c \
-                  ctl/events.c ctl/meter_view.c ctl/wav.c ctl/prometheus.c ctl/completion.c
-UNIT_TESTS     := format format_edges ring gain meter config config_errors proto sha256 delay mixer biquad biquad_response filters_config dynamics fir dither loudcomp transition config_edit json_patch state_file ladspa resampler rate_ctl load_hist
+# ---- layers (layers.conf, docs/ARCHITECTURE.md) ------------------------------
+# Each folder compiles with -iquote for its own folder and the folders of the
+# layers it may use (IQUOTE_<folder>), so a wrong-way #include "x.h" does not
+# compile.  There is no -I for project folders.
+build/layers.mk: layers.conf scripts/layers-mk.sh
+	@mkdir -p $(dir $@)
+	scripts/layers-mk.sh $< > $@
+include build/layers.mk
+iquote = $(IQUOTE_$(patsubst %/,%,$(dir $(1))))
+
+# Every .c of a layer folder is built: a new file needs no Makefile edit.
+COMMON_SRC     := $(wildcard lib/*.c proto/*.c)
+DAEMON_LIB_SRC := $(foreach d,dsp config fx engine control,$(wildcard daemon/$(d)/*.c)) \
+                  $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+CTL_SRC        := $(wildcard ctl/*.c)
+UNIT_SRC       := $(wildcard tests/unit/*/test_*.c)
+UNIT_TESTS     := $(patsubst %.c,%,$(UNIT_SRC))
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
-.PHONY: all clean check check-run demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig valgrind-check soak vec-report
+.PHONY: all clean check check-run check-layers demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig valgrind-check soak vec-report
 .SECONDARY:
 
 all: daemon/dspd ctl/dspctl
 
 # ---- objects per variant ---------------------------------------------------
-build/rel/%.o: %.c $(wildcard daemon/*.h ctl/*.h tests/unit/*.h)
+# -MMD -MP: each object depends on the headers it includes, no more.
+DEPFLAGS = -MMD -MP
+build/rel/%.o: %.c build/layers.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) -c $< -o $@
-build/asan/%.o: %.c $(wildcard daemon/*.h ctl/*.h tests/unit/*.h)
+	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $(DEPFLAGS) $(call iquote,$<) -c $< -o $@
+build/asan/%.o: %.c build/layers.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(FLAGS_asan) -c $< -o $@
-build/tsan/%.o: %.c $(wildcard daemon/*.h ctl/*.h tests/unit/*.h)
+	$(CC) $(BASE_CFLAGS) $(FLAGS_asan) $(DEPFLAGS) $(call iquote,$<) -c $< -o $@
+build/tsan/%.o: %.c build/layers.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(FLAGS_tsan) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(FLAGS_tsan) $(DEPFLAGS) $(call iquote,$<) -c $< -o $@
+-include $(shell find build -name '*.d' 2>/dev/null)
 
-# libdspd.a, dspd, dspctl and the unit tests of one variant
+# libcommon.a (lib/ and proto/: what dspd and dspctl share), libdspd.a (the
+# daemon's layers), dspd, dspctl and the unit tests of one variant
 define variant
+build/$(1)/libcommon.a: $(patsubst %.c,build/$(1)/%.o,$(COMMON_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
 build/$(1)/libdspd.a: $(patsubst %.c,build/$(1)/%.o,$(DAEMON_LIB_SRC))
 	@rm -f $$@
 	ar rcs $$@ $$^
-build/$(1)/dspd: build/$(1)/daemon/main.o build/$(1)/libdspd.a
+build/$(1)/dspd: build/$(1)/daemon/main.o build/$(1)/libdspd.a build/$(1)/libcommon.a
 	$$(CC) $$(BASE_CFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LIBS)
-build/$(1)/dspctl: $(patsubst %.c,build/$(1)/%.o,$(CTL_SRC)) build/$(1)/libdspd.a
-	$$(CC) $$(BASE_CFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LIBS)
-$(foreach t,$(UNIT_TESTS),build/$(1)/tests/test_$(t)): build/$(1)/tests/test_%: build/$(1)/tests/unit/test_%.o build/$(1)/libdspd.a
+build/$(1)/dspctl: $(patsubst %.c,build/$(1)/%.o,$(CTL_SRC)) build/$(1)/libcommon.a
+	$$(CC) $$(BASE_CFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(CTL_LIBS)
+endef
+# a unit test program: $(1) variant, $(2) tests/unit/LAYER/test_NAME
+define unit_test
+build/$(1)/tests/$(notdir $(2)): build/$(1)/$(2).o build/$(1)/libdspd.a build/$(1)/libcommon.a
 	$$(CC) $$(BASE_CFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LIBS) -lcmocka
 endef
-$(foreach v,rel asan tsan,$(eval $(call variant,$(v))))
+$(foreach v,rel asan tsan,$(eval $(call variant,$(v)))$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(v),$(t)))))
 
 daemon/dspd: build/rel/dspd
 	cp $< $@
@@ -88,7 +101,7 @@ ctl/dspctl: build/rel/dspctl
 	cp $< $@
 
 # ---- unit tests (cmocka) ---------------------------------------------------
-UNIT_BINS = $(addprefix build/$(1)/tests/test_,$(UNIT_TESTS))
+UNIT_BINS = $(addprefix build/$(1)/tests/,$(notdir $(UNIT_TESTS)))
 
 # ---- ALSA test device ------------------------------------------------------
 $(PLUGIN): tests/alsa/pcm_dspdtest.c $(wildcard tests/alsa/dspdtest_*.c tests/alsa/dspdtest*.h)
@@ -141,27 +154,19 @@ soak: all plugin
 valgrind-check: all plugin
 	python3 tests/e2e/run.py --dspd tests/valgrind/dspd-memcheck --quick smoke_tour
 
-build/rel/bench/bench_fir: build/rel/bench/bench_fir.o build/rel/libdspd.a
-	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
-build/rel/bench/bench_biquad: build/rel/bench/bench_biquad.o build/rel/libdspd.a
-	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
-build/rel/bench/bench_period: build/rel/bench/bench_period.o build/rel/libdspd.a
-	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
-build/rel/bench/bench_resampler: build/rel/bench/bench_resampler.o build/rel/libdspd.a
-	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
-build/rel/bench/bench_pipeline: build/rel/bench/bench_pipeline.o build/rel/libdspd.a
+BENCH_BINS := $(addprefix build/rel/bench/,bench_fir bench_biquad bench_period bench_resampler bench_pipeline)
+$(BENCH_BINS): build/rel/bench/%: build/rel/bench/%.o build/rel/libdspd.a build/rel/libcommon.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
 # Which loops of the RT kernels the compiler vectorised, per file (bench).
-VEC_FILES := daemon/format.c daemon/meter.c daemon/gain.c daemon/fx_biquad.c daemon/conv_kernel.c daemon/conv_process.c daemon/fx_dynamics.c daemon/fx_delay.c daemon/fx_mixer.c daemon/transition.c
+VEC_FILES := daemon/dsp/format.c daemon/dsp/meter.c daemon/dsp/gain.c daemon/dsp/fx_biquad.c daemon/dsp/conv_kernel.c daemon/dsp/conv_process.c daemon/fx/fx_dynamics.c daemon/fx/fx_delay.c daemon/fx/fx_mixer.c daemon/engine/transition.c
 vec-report:
-	@for f in $(VEC_FILES); do \
-		n=$$($(CC) $(BASE_CFLAGS) $(FLAGS_rel) -fopt-info-vec-optimized -c $$f -o /dev/null 2>&1 | grep -c "loop vectorized"); \
-		printf '  %-24s %3s loops vectorised\n' $$f $$n; \
-	done
+	@$(foreach f,$(VEC_FILES),\
+		n=$$($(CC) $(BASE_CFLAGS) $(FLAGS_rel) $(call iquote,$(f)) -fopt-info-vec-optimized -c $(f) -o /dev/null 2>&1 | grep -c "loop vectorized"); \
+		printf '  %-32s %3s loops vectorised\n' $(f) $$n;)
 build/rel/bench/passthrough: bench/passthrough.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE $< -o $@ $(shell pkg-config --cflags --libs alsa) -pthread
-bench: all plugin build/rel/bench/bench_period build/rel/bench/bench_biquad build/rel/bench/bench_fir build/rel/bench/bench_resampler build/rel/bench/bench_pipeline build/rel/bench/passthrough
+bench: all plugin $(BENCH_BINS) build/rel/bench/passthrough
 	bench/run.sh
 
 # ---- install ---------------------------------------------------------------
@@ -225,9 +230,9 @@ FUZZ_RUN    = mkdir -p build/fuzz/corpus build/fuzz/artifacts && \
               build/fuzz/fuzz_dispatch -timeout=10 -print_final_stats=1 \
               -artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus tests/fuzz/corpus
 
-build/fuzz/fuzz_dispatch: tests/fuzz/fuzz_dispatch.c $(DAEMON_LIB_SRC) $(wildcard daemon/*.h)
+build/fuzz/fuzz_dispatch: tests/fuzz/fuzz_dispatch.c $(COMMON_SRC) $(DAEMON_LIB_SRC) $(foreach d,$(LAYER_DIRS),$(wildcard $(d)/*.h)) build/layers.mk
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -D_GNU_SOURCE -DDSPD_VERSION=\"$(VERSION)\" -Idaemon \
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -D_GNU_SOURCE -DDSPD_VERSION=\"$(VERSION)\" $(IQUOTE_tests/fuzz) \
 		$(PKG_CFLAGS) $(filter %.c,$^) -o $@ $(PKG_LIBS) -lm -pthread
 fuzz-check: build/fuzz/fuzz_dispatch
 	$(FUZZ_RUN) -max_total_time=60

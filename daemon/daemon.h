@@ -27,21 +27,13 @@ struct daemon {
  * replaced).  Returns 0 or -errno with every error in errs. */
 int daemon_load_config(const char *path, struct dspd_config *cfg,
                        struct ctl_config_identity *id, struct cfg_errors *errs);
-/* Build (and free) the configuration's pipeline: the checks only the
- * blocks themselves can make (files, rate-dependent limits, stability).
- * 0, or -errno with the error as errs->msg[0]. */
-int config_check_pipeline(const struct dspd_config *cfg, const char *origin,
-                          struct cfg_errors *errs);
-void daemon_log_config_errors(const struct cfg_errors *errs, int r,
-                              const char *path);
 /* Create and start an engine for cfg, logging what was negotiated. */
 int daemon_start_engine(const struct dspd_config *cfg, struct engine **ret);
-/* Reload path (NULL: the active file) as SIGHUP does: read, validate,
- * apply (ctl_apply_config), telling systemd RELOADING/READY around it. */
+/* ctx->ops.reload (see struct ctl_daemon_ops). */
 int daemon_reload(struct ctl_context *ctx, const char *path,
                   const struct ctl_origin *by, struct cfg_errors *errs,
                   struct ctl_change_result *res);
-/* ctx->restart: a new engine for next, or the old one back. */
+/* ctx->ops.restart: a new engine for next, or the old one back. */
 int daemon_restart_engine(struct ctl_context *ctx, const struct dspd_config *next);
 void daemon_notify_status(struct daemon *d);
 /* Log when the clocks' correction reaches rate_adjust.max_ppm and when it

@@ -57,21 +57,6 @@ static char *read_text(const char *path, size_t *ret_len)
 	return text;
 }
 
-int config_check_pipeline(const struct dspd_config *cfg, const char *origin,
-                          struct cfg_errors *errs)
-{
-	struct pipeline *p = NULL;
-	char err[256];
-	int r = pipeline_build_for(cfg, NULL, &p, err, sizeof(err));
-
-	pipeline_free(p);
-	if (r < 0) {
-		snprintf(errs->msg[0], sizeof(errs->msg[0]), "%.60s: /pipeline: %.240s", origin, err);
-		errs->count = 1;
-	}
-	return r;
-}
-
 int daemon_load_config(const char *path, struct dspd_config *cfg,
                        struct ctl_config_identity *id, struct cfg_errors *errs)
 {
@@ -87,7 +72,7 @@ int daemon_load_config(const char *path, struct dspd_config *cfg,
 	if (r == 0) {
 		/* before the first FFT plan: the FIRs below are built to check */
 		fftw_wisdom_use(cfg->fftw_wisdom);
-		r = config_check_pipeline(cfg, path, errs);
+		r = ctl_check_pipeline(cfg, path, errs);
 	}
 	if (r == 0) {
 		if (!realpath(path, id->path))
@@ -103,19 +88,6 @@ int daemon_load_config(const char *path, struct dspd_config *cfg,
 	}
 	free(text);
 	return r;
-}
-
-void daemon_log_config_errors(const struct cfg_errors *errs, int r,
-                              const char *path)
-{
-	unsigned shown = errs->count < CFG_MAX_ERRORS ? errs->count : CFG_MAX_ERRORS;
-
-	for (unsigned i = 0; i < shown; i++)
-		log_err("%s", errs->msg[i]);
-	if (errs->count > shown)
-		log_err("... and %u more errors", errs->count - shown);
-	if (errs->count == 0)
-		log_err("%s: %s", path, strerror(-r));
 }
 
 int daemon_start_engine(const struct dspd_config *cfg, struct engine **ret)
@@ -202,13 +174,13 @@ void daemon_notify_status(struct daemon *d)
 	           (unsigned long long)(st.xruns_capture + st.xruns_playback));
 }
 
-/* ctx->restart: replace the running engine by one for next; on failure
+/* ctx->ops.restart: replace the running engine by one for next; on failure
  * restart the old configuration.  Returns 0, or -errno when the new one
  * failed (the old one runs again), or -ENOTRECOVERABLE when neither runs. */
 int daemon_restart_engine(struct ctl_context *ctx, const struct dspd_config *next)
 {
 	static struct dspd_config start;
-	struct daemon *d = ctx->daemon;
+	struct daemon *d = ctx->ops.daemon;
 	struct eng_status st;
 	struct engine *e;
 	int r;
@@ -303,8 +275,8 @@ int daemon_reload(struct ctl_context *ctx, const char *path,
 		return r;
 	}
 	sd_notify(0, "READY=1");
-	if (ctx->daemon)
-		daemon_notify_status(ctx->daemon);
+	if (ctx->ops.daemon)
+		daemon_notify_status(ctx->ops.daemon);
 	return r;
 }
 
@@ -323,7 +295,7 @@ void daemon_restore_state(struct daemon *d, struct state_restored *restored)
 	if (!restored->config)
 		return;
 	if (ctl_next_from_json(restored->config, path, "edit", &next, &errs) < 0 ||
-	    config_check_pipeline(&next.cfg, path, &errs) < 0) {
+	    ctl_check_pipeline(&next.cfg, path, &errs) < 0) {
 		log_warning("%s: the saved runtime edits are no longer valid (%s); "
 		            "starting from the file", path, errs.count ? errs.msg[0] : "?");
 		json_object_put(next.json);

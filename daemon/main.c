@@ -407,7 +407,7 @@ int main(int argc, char **argv)
 	/* results are rounded to a resolution; print them without binary noise */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
 	if ((r = daemon_load_config(config_path, &d.cfg, &d.ctx.config, &errs)) < 0) {
-		daemon_log_config_errors(&errs, r, config_path);
+		ctl_log_config_errors(&errs, r, config_path);
 		return EXIT_CONFIG;
 	}
 	if (!check_only && !render)
@@ -431,8 +431,8 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	signal(SIGPIPE, SIG_IGN);
 
-	d.ctx.daemon = &d;
-	d.ctx.restart = daemon_restart_engine;
+	d.ctx.ops = (struct ctl_daemon_ops){ .restart = daemon_restart_engine,
+	                                     .reload = daemon_reload, .daemon = &d };
 	d.ctx.running = &d.cfg;
 	d.ctx.started_ns = now_monotonic_ns();
 	/* the sockets first: a second dspd must fail on the socket it cannot

@@ -59,7 +59,7 @@ static void write_file(const char *path, const char *text)
 		die("cannot write", path);
 }
 
-/* ctx->restart: the fuzzer keeps its one engine on the null PCM, so a
+/* ctx->ops.restart: the fuzzer keeps its one engine on the null PCM, so a
  * change of devices or rate is refused (everything else is applied for
  * real: new graphs go to the running engine). */
 static int fuzz_restart(struct ctl_context *c, const struct dspd_config *next)
@@ -98,7 +98,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(ctx.config.path, sizeof(ctx.config.path), "%s", GOOD_CONF);
 	sha256_hex(good_text, strlen(good_text), ctx.config.sha256);
 	ctx.config.json = json_tokener_parse(good_text);
-	ctx.restart = fuzz_restart;
+	ctx.ops.restart = fuzz_restart;
 	ctx.running = &running;
 	ctx.config.source = "file";
 	ctx.last_state = ENG_STARTING;

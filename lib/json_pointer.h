@@ -43,7 +43,9 @@ int jptr_refuse_root(char *err, size_t err_len);
 
 /* ---- values ---- */
 
-/* Deep JSON equality, as config_edit_json_equal() in config_edit.h. */
+/* Deep JSON equality.  Numbers compare by value, exactly: 1 == 1.0, but
+ * 9007199254740993 != 9007199254740992.0.  Object member order is ignored.
+ * JSON null is a NULL pointer in json-c, so NULL == NULL. */
 bool json_equal(json_object *a, json_object *b);
 
 /* The string value of member key of obj (borrowed), or NULL when obj has
@@ -79,7 +81,9 @@ void jptr_free(struct jptr *p);
 int jptr_resolve(json_object *doc, const struct jptr *p, size_t depth,
 		 json_object **ret, char *err, size_t err_len);
 
-/* Parse and resolve pointer, as config_edit_pointer_get() in config_edit.h. */
+/* Resolve an RFC 6901 pointer ("" is doc itself; "~0" = "~", "~1" = "/";
+ * array indexes are decimal without leading zeros; "-" names no element).
+ * *ret is borrowed from doc (NULL for a JSON null). */
 int jptr_get(json_object *doc, const char *pointer, json_object **ret,
 	     char *err, size_t err_len);
 

@@ -27,32 +27,8 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#define CONFIG_EDIT_MAX_OPS     64  /* operations in one config_edit_patch() */
 #define CONFIG_EDIT_MAX_BLOCKS  64  /* blocks effect_add() lets the pipeline grow to */
 #define CONFIG_EDIT_MAX_VALUES  64  /* members in one effect_set() */
-
-/* Deep JSON equality.  Numbers compare by value, exactly: 1 == 1.0, but
- * 9007199254740993 != 9007199254740992.0.  Object member order is ignored.
- * JSON null is a NULL pointer in json-c, so NULL == NULL. */
-bool config_edit_json_equal(json_object *a, json_object *b);
-
-/* Resolve an RFC 6901 pointer ("" is doc itself; "~0" = "~", "~1" = "/";
- * array indexes are decimal without leading zeros; "-" names no element).
- * *ret is borrowed from doc (NULL for a JSON null). */
-int config_edit_pointer_get(json_object *doc, const char *pointer,
-			    json_object **ret, char *err, size_t err_len);
-
-/* Apply an RFC 6902 JSON Patch: ops is an array of at most
- * CONFIG_EDIT_MAX_OPS objects {"op", "path", "value"?, "from"?} with op one
- * of add, remove, replace, test, move, copy, applied in order.  Any op
- * that would remove or replace the root ("" as the path of add, remove,
- * replace, move or copy, or as the from of move) is refused: the
- * configuration must stay an object.  "test" compares with
- * config_edit_json_equal() (so 1 equals 1.0).  Unknown members of an op
- * are ignored (RFC 6902 section 4).  An empty array is a valid patch that
- * changes nothing.  More than CONFIG_EDIT_MAX_OPS ops is -E2BIG before any
- * op runs.  Errors name the op: "op 3 (add /rate): ...". */
-int config_edit_patch(json_object *doc, json_object *ops, char *err, size_t err_len);
 
 /* Index of the block named name in doc's "pipeline" array, or -ENOENT
  * (the message lists the existing names).  A missing or non-array

@@ -1,11 +1,11 @@
-/* json_patch.c - RFC 6902 JSON Patch: config_edit_patch() (declared in
- * config_edit.h), its op table and the readers of one operation.  Control
- * thread only; the pointers it walks come from json_pointer.c. */
+/* json_patch.c - RFC 6902 JSON Patch: json_patch_apply() (json_patch.h),
+ * its op table and the readers of one operation.  Control thread only; the
+ * pointers it walks come from json_pointer.c. */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
-#include "config_edit.h"
+#include "json_patch.h"
 #include "json_pointer.h"
 
 struct patch_op {
@@ -240,7 +240,7 @@ static int apply_one(json_object *doc, json_object *o, size_t i, char *err, size
 	return r;
 }
 
-int config_edit_patch(json_object *doc, json_object *ops, char *err, size_t err_len)
+int json_patch_apply(json_object *doc, json_object *ops, char *err, size_t err_len)
 {
 	size_t n;
 	int r;
@@ -252,9 +252,9 @@ int config_edit_patch(json_object *doc, json_object *ops, char *err, size_t err_
 		return -EINVAL;
 	}
 	n = json_object_array_length(ops);
-	if (n > CONFIG_EDIT_MAX_OPS) {
+	if (n > JSON_PATCH_MAX_OPS) {
 		jptr_set_err(err, err_len, "op %d: too many operations (%zu given, at most %d in one patch)",
-			CONFIG_EDIT_MAX_OPS, n, CONFIG_EDIT_MAX_OPS);
+			JSON_PATCH_MAX_OPS, n, JSON_PATCH_MAX_OPS);
 		return -E2BIG;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -28,6 +28,7 @@ enum ctl_topic {
 };
 
 struct ctl_client;
+struct ctl_context;
 struct ctl_server;
 struct loudness;
 
@@ -98,17 +99,28 @@ struct ctl_device_wait {
 	char last_error[256];
 };
 
+/* What only the daemon can do, handed down by it (lifecycle.c) so that the
+ * control plane never calls up into the layer that wires it. */
+struct ctl_daemon_ops {
+	/* Replace the engine by one for next (devices, rate... changed); on
+	 * failure the previous configuration runs again.  Returns 0, -errno
+	 * (the old one runs) or -ENOTRECOVERABLE (nothing runs). */
+	int (*restart)(struct ctl_context *ctx, const struct dspd_config *next);
+	/* Reload path (NULL: the active file) as SIGHUP does: read, validate,
+	 * ctl_apply_config(), telling systemd RELOADING/READY around it. */
+	int (*reload)(struct ctl_context *ctx, const char *path,
+	              const struct ctl_origin *by, struct cfg_errors *errs,
+	              struct ctl_change_result *res);
+	void *daemon;                     /* theirs (NULL in tests) */
+};
+
 struct ctl_context {
 	struct engine *engine;
 	struct ctl_server *servers[2];    /* control, monitor (either may be NULL) */
 	uint64_t started_ns;              /* CLOCK_MONOTONIC at startup */
 	struct ctl_config_identity config;
 	struct dspd_config *running;      /* the configuration applied */
-	/* Replace the engine by one for next (devices, rate... changed); on
-	 * failure the previous configuration runs again.  Returns 0, -errno
-	 * (the old one runs) or -ENOTRECOVERABLE (nothing runs). */
-	int (*restart)(struct ctl_context *ctx, const struct dspd_config *next);
-	void *daemon;                     /* for restart (NULL in tests) */
+	struct ctl_daemon_ops ops;
 	const char *socket_override;      /* --socket: wins over control.socket */
 	enum eng_state last_state;
 	uint64_t active_generation;       /* last seen by ctl_tick */
@@ -151,6 +163,14 @@ int ctl_next_from_json(json_object *doc, const char *origin, const char *source,
 int ctl_next_from_text(const char *text, size_t len, const char *origin,
                        const char *source, struct ctl_next_config *next,
                        struct cfg_errors *errs);
+/* Build (and free) the configuration's pipeline: the checks only the
+ * blocks themselves can make (files, rate-dependent limits, stability).
+ * 0, or -errno with the error as errs->msg[0]. */
+int ctl_check_pipeline(const struct dspd_config *cfg, const char *origin,
+                       struct cfg_errors *errs);
+/* Every error of errs (or strerror(-r) of path when there is none) to the
+ * log. */
+void ctl_log_config_errors(const struct cfg_errors *errs, int r, const char *path);
 /* Log and notify a configuration that was refused before ctl_apply_config
  * (it could not even be parsed). */
 void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,

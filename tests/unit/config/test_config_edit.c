@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config_edit_test.h"
+#include "json_test.h"
+#include "config_edit.h"
 
 /* "name1,name2,..." of the pipeline's blocks. */
 static const char *block_names(json_object *doc)
@@ -123,7 +124,7 @@ static void test_effect_add_positions(void **state __attribute__((unused)))
 			fail_msg("case %zu: %s", i, err);
 		assert_string_equal(block_names(doc), cases[i].order);
 		idx = config_edit_find_block(doc, "new", err, sizeof(err));
-		assert_true(config_edit_json_equal(
+		assert_true(json_equal(
 			json_object_array_get_idx(json_object_object_get(doc, "pipeline"), (size_t)idx),
 			block));
 		json_object_put(doc);
@@ -241,7 +242,7 @@ static void test_effect_bypass(void **state __attribute__((unused)))
 	char err[256] = "";
 
 	assert_int_equal(config_edit_effect_bypass(doc, "eq1", true, err, sizeof(err)), 0);
-	assert_int_equal(config_edit_pointer_get(doc, "/pipeline/1/bypass", &got, err, sizeof(err)), 0);
+	assert_int_equal(jptr_get(doc, "/pipeline/1/bypass", &got, err, sizeof(err)), 0);
 	assert_true(json_object_is_type(got, json_type_boolean) && json_object_get_boolean(got));
 	assert_int_equal(config_edit_effect_bypass(doc, "eq1", true, err, sizeof(err)), 0);
 	assert_int_equal(config_edit_effect_bypass(doc, "eq1", false, err, sizeof(err)), 0);
@@ -275,7 +276,7 @@ static void test_effect_set(void **state __attribute__((unused)))
 		if (config_edit_effect_set(doc, "gain1", values, err, sizeof(err)) != 0)
 			fail_msg("%s: %s", cases[i].values, err);
 		json_object_put(values);
-		assert_int_equal(config_edit_pointer_get(doc, "/pipeline/0", &got, err, sizeof(err)), 0);
+		assert_int_equal(jptr_get(doc, "/pipeline/0", &got, err, sizeof(err)), 0);
 		assert_doc(got, cases[i].block);
 		assert_string_equal(block_names(doc), "gain1,eq1,fir");
 		json_object_put(doc);
@@ -292,13 +293,13 @@ static void test_effect_set_nested(void **state __attribute__((unused)))
 
 	assert_int_equal(config_edit_effect_set(doc, "eq1", values, err, sizeof(err)), 0);
 	json_object_put(values);
-	assert_int_equal(config_edit_pointer_get(doc, "/pipeline/1/bands", &got, err, sizeof(err)), 0);
+	assert_int_equal(jptr_get(doc, "/pipeline/1/bands", &got, err, sizeof(err)), 0);
 	assert_doc(got, "[{\"freq\": 100, \"gain_db\": 1, \"q\": 0.7}, {\"freq\": 1000, \"gain_db\": 2.5},"
 			" {\"freq\": 8000, \"gain_db\": -1}]");
 	values = parse("{\"bands/0\": {\"freq\": 50}}");
 	assert_int_equal(config_edit_effect_set(doc, "eq1", values, err, sizeof(err)), 0);
 	json_object_put(values);
-	assert_int_equal(config_edit_pointer_get(doc, "/pipeline/1/bands/0", &got, err, sizeof(err)), 0);
+	assert_int_equal(jptr_get(doc, "/pipeline/1/bands/0", &got, err, sizeof(err)), 0);
 	assert_doc(got, "{\"freq\": 50}");
 	json_object_put(doc);
 }

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "config_diff.h"
-#include "daemon.h"
 #include "log.h"
 #include "loudness.h"
 #include "pipeline.h"
@@ -115,7 +114,7 @@ static void notify(struct ctl_context *ctx, const char *outcome,
 void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
                          const char *path, const struct cfg_errors *errs, int r)
 {
-	daemon_log_config_errors(errs, r, path);
+	ctl_log_config_errors(errs, r, path);
 	log_err("%s rejected; the running configuration stays", by->what[0] ? by->what : by->method);
 	notify(ctx, "rejected", by, path, NULL, errors_array(errs, r, path));
 }
@@ -224,9 +223,9 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	res->changes = config_diff(&old, &next->cfg);
 	if (res->changes & CFG_CHANGE_RESTART) {
 		config_restart_keys(&old, &next->cfg, keys, sizeof(keys));
-		if ((r = config_check_pipeline(&next->cfg, origin, errs)) == 0) {
+		if ((r = ctl_check_pipeline(&next->cfg, origin, errs)) == 0) {
 			log_info("%s changed: restarting the streams", keys);
-			r = ctx->restart(ctx, &next->cfg);
+			r = ctx->ops.restart(ctx, &next->cfg);
 			if (r < 0 && r != -ENOTRECOVERABLE) {
 				snprintf(errs->msg[0], sizeof(errs->msg[0]),
 				         "%.120s: valid, but the devices could not start with "
@@ -263,4 +262,31 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	         res->crossfade_ms > 0 ? ", crossfaded" : "");
 	notify(ctx, "applied", by, ctx->config.path, res, NULL);
 	return 0;
+}
+
+int ctl_check_pipeline(const struct dspd_config *cfg, const char *origin,
+                       struct cfg_errors *errs)
+{
+	struct pipeline *p = NULL;
+	char err[256];
+	int r = pipeline_build_for(cfg, NULL, &p, err, sizeof(err));
+
+	pipeline_free(p);
+	if (r < 0) {
+		snprintf(errs->msg[0], sizeof(errs->msg[0]), "%.60s: /pipeline: %.240s", origin, err);
+		errs->count = 1;
+	}
+	return r;
+}
+
+void ctl_log_config_errors(const struct cfg_errors *errs, int r, const char *path)
+{
+	unsigned shown = errs->count < CFG_MAX_ERRORS ? errs->count : CFG_MAX_ERRORS;
+
+	for (unsigned i = 0; i < shown; i++)
+		log_err("%s", errs->msg[i]);
+	if (errs->count > shown)
+		log_err("... and %u more errors", errs->count - shown);
+	if (errs->count == 0)
+		log_err("%s: %s", path, strerror(-r));
 }

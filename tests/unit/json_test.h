@@ -1,14 +1,15 @@
-/* config_edit_test.h - what the configuration editor's unit tests
+/* json_test.h - what the JSON editing unit tests
  * (test_json_patch.c, test_config_edit.c) share: parsing test JSON, comparing
  * a document with the one expected, and checking an error's return value and
  * message.  Include after <cmocka.h>.  Single-threaded. */
-#ifndef DSPD_CONFIG_EDIT_TEST_H
-#define DSPD_CONFIG_EDIT_TEST_H
+#ifndef DSPD_JSON_TEST_H
+#define DSPD_JSON_TEST_H
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "config_edit.h"
+#include "json_patch.h"
+#include "json_pointer.h"
 
 static inline json_object *parse(const char *text)
 {
@@ -23,7 +24,7 @@ static inline void assert_doc(json_object *doc, const char *expected)
 {
 	json_object *want = parse(expected);
 
-	if (!config_edit_json_equal(doc, want))
+	if (!json_equal(doc, want))
 		fail_msg("document is %s, expected %s",
 			 json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN),
 			 expected);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config_edit.h"
+#include "json_patch.h"
 
 #define BATCH_MAX_CHANGES 64
 
@@ -170,7 +171,7 @@ static int edit_patch(json_object *doc, json_object *params, char *what,
 		return -EINVAL;
 	}
 	snprintf(what, what_len, "config.patch (%zu ops)", json_object_array_length(ops));
-	return config_edit_patch(doc, ops, msg, msg_len);
+	return json_patch_apply(doc, ops, msg, msg_len);
 }
 
 static const char *const p_add[] = { "block", "before", "after", "index", NULL };

@@ -1,8 +1,7 @@
 /* config_edit.c - the effect.* edits of the configuration document: find,
- * add, remove, bypass and set blocks of its "pipeline", and the public
- * config_edit.h entry points to the pointer and equality code.  Control
- * thread only; see config_edit.h for the contract, json_pointer.c for the
- * pointers and json_patch.c for config_edit_patch(). */
+ * add, remove, bypass and set blocks of its "pipeline".  Control thread
+ * only; see config_edit.h for the contract, lib/json_pointer.c for the
+ * pointers. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +9,6 @@
 
 #include "config_edit.h"
 #include "json_pointer.h"
-
-bool config_edit_json_equal(json_object *a, json_object *b)
-{
-	return json_equal(a, b);
-}
-
-int config_edit_pointer_get(json_object *doc, const char *pointer,
-			    json_object **ret, char *err, size_t err_len)
-{
-	return jptr_get(doc, pointer, ret, err, err_len);
-}
 
 /* ---- the pipeline's blocks ------------------------------------------------ */
 

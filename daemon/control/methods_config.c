@@ -4,7 +4,6 @@
  * validated completely before anything changes; applying it is apply.c's.
  * Control thread only. */
 #include "methods_internal.h"
-#include "daemon.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -168,7 +167,7 @@ int handle_config_validate(struct ctl_context *ctx, struct ctl_session *session,
 	}
 	/* the blocks' own checks read files (FIR): only for the control socket */
 	if (r == 0 && !session->read_only)
-		r = config_check_pipeline(&scratch, path ? path : "inline", &errs);
+		r = ctl_check_pipeline(&scratch, path ? path : "inline", &errs);
 	o = json_object_new_object();
 	json_object_object_add(o, "valid", json_object_new_boolean(r == 0));
 	if (r < 0)
@@ -191,7 +190,7 @@ int handle_config_reload(struct ctl_context *ctx, struct ctl_session *session,
 		return r;
 	origin_init(&by, session, "config.reload", "config.reload %.140s",
 	            path ? path : ctx->config.path);
-	r = daemon_reload(ctx, path, &by, &errs, &res);
+	r = ctx->ops.reload(ctx, path, &by, &errs, &res);
 	if (r < 0)
 		return config_rejected(ctx, &errs, r, path ? path : ctx->config.path, err);
 	*ret = change_result_json(ctx, &res);
@@ -225,7 +224,7 @@ int handle_config_load(struct ctl_context *ctx, struct ctl_session *session,
 	}
 	if (path) {
 		origin_init(&by, session, "config.load", "config.load %.140s", path);
-		r = daemon_reload(ctx, path, &by, &errs, &res);
+		r = ctx->ops.reload(ctx, path, &by, &errs, &res);
 		if (r < 0)
 			return config_rejected(ctx, &errs, r, path, err);
 		*ret = change_result_json(ctx, &res);

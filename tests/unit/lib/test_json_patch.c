@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config_edit_test.h"
+#include "json_test.h"
 
 /* ---- equality ------------------------------------------------------------- */
 
@@ -51,18 +51,18 @@ static void test_equality(void **state __attribute__((unused)))
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_object *a = parse(cases[i].a), *b = parse(cases[i].b);
 
-		if (config_edit_json_equal(a, b) != cases[i].equal ||
-		    config_edit_json_equal(b, a) != cases[i].equal)
+		if (json_equal(a, b) != cases[i].equal ||
+		    json_equal(b, a) != cases[i].equal)
 			fail_msg("%s == %s should be %s", cases[i].a, cases[i].b,
 				 cases[i].equal ? "true" : "false");
 		json_object_put(a);
 		json_object_put(b);
 	}
-	assert_true(config_edit_json_equal(NULL, NULL));   /* null == null */
+	assert_true(json_equal(NULL, NULL));   /* null == null */
 	{
 		json_object *f = parse("false");
 
-		assert_false(config_edit_json_equal(NULL, f));
+		assert_false(json_equal(NULL, f));
 		json_object_put(f);
 	}
 }
@@ -92,14 +92,14 @@ static void test_pointer_rfc6901_examples(void **state __attribute__((unused)))
 	json_object *got;
 	char err[256] = "";
 
-	assert_int_equal(config_edit_pointer_get(doc, "", &got, err, sizeof(err)), 0);
+	assert_int_equal(jptr_get(doc, "", &got, err, sizeof(err)), 0);
 	assert_ptr_equal(got, doc);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_object *want = parse(cases[i].value);
 
-		if (config_edit_pointer_get(doc, cases[i].pointer, &got, err, sizeof(err)) != 0)
+		if (jptr_get(doc, cases[i].pointer, &got, err, sizeof(err)) != 0)
 			fail_msg("%s: %s", cases[i].pointer, err);
-		if (!config_edit_json_equal(got, want))
+		if (!json_equal(got, want))
 			fail_msg("%s gave %s", cases[i].pointer, json_object_to_json_string(got));
 		json_object_put(want);
 	}
@@ -138,7 +138,7 @@ static void test_pointer_errors(void **state __attribute__((unused)))
 		int r;
 
 		err[0] = '\0';
-		r = config_edit_pointer_get(doc, cases[i].pointer, &got, err, sizeof(err));
+		r = jptr_get(doc, cases[i].pointer, &got, err, sizeof(err));
 		assert_error(r, err, cases[i].ret, cases[i].part1, cases[i].part2, NULL);
 	}
 	json_object_put(doc);
@@ -390,7 +390,7 @@ static void run_patch_cases(const struct patch_case *cases, size_t n)
 		int r;
 
 		print_message("  %s\n", cases[i].what);
-		r = config_edit_patch(doc, ops, err, sizeof(err));
+		r = json_patch_apply(doc, ops, err, sizeof(err));
 		json_object_put(ops);   /* values were copied in: doc must not need ops */
 		if (cases[i].ret == 0 && r != 0)
 			fail_msg("%s: %s", cases[i].what, err);
@@ -436,21 +436,21 @@ static json_object *n_test_ops(size_t n)
 static void test_patch_op_limit(void **state __attribute__((unused)))
 {
 	json_object *doc = parse("{\"n\":[]}");
-	json_object *ops = n_test_ops(CONFIG_EDIT_MAX_OPS);
+	json_object *ops = n_test_ops(JSON_PATCH_MAX_OPS);
 	json_object *got;
 	char err[256] = "";
 
-	assert_int_equal(config_edit_patch(doc, ops, err, sizeof(err)), 0);
+	assert_int_equal(json_patch_apply(doc, ops, err, sizeof(err)), 0);
 	assert_int_equal(json_object_array_length(json_object_object_get(doc, "n")),
-			 CONFIG_EDIT_MAX_OPS);
-	assert_int_equal(config_edit_pointer_get(doc, "/n/63", &got, err, sizeof(err)), 0);
+			 JSON_PATCH_MAX_OPS);
+	assert_int_equal(jptr_get(doc, "/n/63", &got, err, sizeof(err)), 0);
 	assert_int_equal(json_object_get_int(got), 63);
 	json_object_put(ops);
 	json_object_put(doc);
 
 	doc = parse("{\"n\":[]}");
-	ops = n_test_ops(CONFIG_EDIT_MAX_OPS + 1);
-	assert_error(config_edit_patch(doc, ops, err, sizeof(err)), err, -E2BIG,
+	ops = n_test_ops(JSON_PATCH_MAX_OPS + 1);
+	assert_error(json_patch_apply(doc, ops, err, sizeof(err)), err, -E2BIG,
 		     "op 64: too many operations", "65 given, at most 64", NULL);
 	assert_doc(doc, "{\"n\":[]}");  /* refused before any op ran */
 	json_object_put(ops);
@@ -464,7 +464,7 @@ static void test_patch_copies_values_in(void **state __attribute__((unused)))
 	json_object *value = json_object_object_get(json_object_array_get_idx(ops, 0), "value");
 	char err[256] = "";
 
-	assert_int_equal(config_edit_patch(doc, ops, err, sizeof(err)), 0);
+	assert_int_equal(json_patch_apply(doc, ops, err, sizeof(err)), 0);
 	assert_ptr_not_equal(json_object_object_get(doc, "a"), value);
 	json_object_array_add(json_object_object_get(value, "b"), json_object_new_int(2));
 	assert_doc(doc, "{\"a\":{\"b\":[1]}}");
@@ -480,9 +480,9 @@ static void test_messages_fit_small_buffers(void **state __attribute__((unused))
 	char err[8];
 
 	memset(err, 'x', sizeof(err));
-	assert_int_equal(config_edit_patch(doc, ops, err, sizeof(err)), -ENOENT);
+	assert_int_equal(json_patch_apply(doc, ops, err, sizeof(err)), -ENOENT);
 	assert_string_equal(err, "op 0 (r");
-	assert_int_equal(config_edit_patch(doc, ops, NULL, 0), -ENOENT);
+	assert_int_equal(json_patch_apply(doc, ops, NULL, 0), -ENOENT);
 	json_object_put(ops);
 	json_object_put(doc);
 }

@@ -9,10 +9,53 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fx_filters_cfg.h"
-
 #define BIQUAD_MAX_SECTIONS 32
 #define BIQUAD_MAX_ORDER 8              /* butterworth, linkwitz_riley */
+
+/* "kind" of a biquad block or of a peq band.  The shape kinds (those a peq
+ * band may use) come first. */
+enum biquad_kind {
+	BQ_KIND_NONE = -1,              /* not given (yet) */
+	BQ_LOWPASS,
+	BQ_HIGHPASS,
+	BQ_BANDPASS,                    /* constant 0 dB peak */
+	BQ_NOTCH,
+	BQ_ALLPASS,
+	BQ_PEAKING,
+	BQ_LOWSHELF,
+	BQ_HIGHSHELF,
+	BQ_LOWPASS1,                    /* first order */
+	BQ_HIGHPASS1,
+	BQ_LOWSHELF1,
+	BQ_HIGHSHELF1,
+	BQ_ALLPASS1,
+	BQ_N_SHAPE_KINDS,
+	BQ_LINKWITZ_TRANSFORM = BQ_N_SHAPE_KINDS,
+	BQ_FREE,
+	BQ_N_KINDS,
+};
+
+/* The numeric keys of a biquad; the first BQK_N_SHAPE ones are a peq
+ * band's.  Index into param[], bit (1u << key) of given. */
+enum biquad_key {
+	BQK_FREQ,
+	BQK_Q,
+	BQK_GAIN_DB,
+	BQK_SLOPE,
+	BQK_N_SHAPE,
+	BQK_FREQ_ACT = BQK_N_SHAPE,
+	BQK_Q_ACT,
+	BQK_FREQ_TARGET,
+	BQK_Q_TARGET,
+	BQK_B0,
+	BQK_B1,
+	BQK_B2,
+	BQK_A1,
+	BQK_A2,
+	BQK_N,
+};
+
+enum geq_resolution { GEQ_THIRD, GEQ_OCTAVE };
 
 /* H(z) = (b0 + b1 z^-1 + b2 z^-2) / (1 + a1 z^-1 + a2 z^-2) */
 struct biquad_coef {
