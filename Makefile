@@ -127,8 +127,15 @@ demo:
 check: deps
 	$(MAKE) check-run
 
-check-run: unit unit-asan unit-tsan rig e2e e2e-asan e2e-tsan valgrind-check
+check-run: check-layers unit unit-asan unit-tsan rig e2e e2e-asan e2e-tsan valgrind-check
 	@echo "make check: all suites passed"
+
+# The layers hold (layers.conf): no wrong-way include or call, no call cycle
+# between .c files, no json-c or libevent below control/.  The checker's
+# own test runs first: it must fail on a tree with one violation of each kind.
+check-layers: build/rel/dspd build/rel/dspctl $(call UNIT_BINS,rel)
+	sh tests/layers/run.sh
+	python3 scripts/check-layers.py --objects build/rel
 
 unit: $(call UNIT_BINS,rel)
 	tests/run-unit.sh build/rel

@@ -2,6 +2,7 @@
  * (SIGHUP, config.reload) and the engine restart a device or rate change
  * needs (see daemon.h).  What a reload changes and how is apply.c's; this
  * file reads the file and tells systemd.  Control thread. */
+#include "clock.h"
 #include "daemon.h"
 #include "fftw_wisdom.h"
 #include "resampler.h"
@@ -21,14 +22,6 @@
 #include "loudness.h"
 #include "pipeline.h"
 #include "sha256.h"
-
-static unsigned long long monotonic_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000u + (unsigned long long)ts.tv_nsec / 1000u;
-}
 
 /* The whole file, NUL-terminated, if it is a readable regular file within
  * the size limit; NULL otherwise (config_load_file then explains why). */
@@ -261,7 +254,7 @@ int daemon_reload(struct ctl_context *ctx, const char *path,
 	memset(res, 0, sizeof(*res));
 	/* systemd waits for READY=1 before it considers the reload done */
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
-	           monotonic_usec(), file);
+	           (unsigned long long)(monotonic_ns() / 1000u), file);
 	log_info("reloading %s", file);
 	r = load_next(file, &next, errs);
 	if (r < 0) {
@@ -331,5 +324,5 @@ void daemon_save_state(struct daemon *d, bool final)
 	now.config = d->ctx.config.json;
 	if (final)
 		d->state.last_save_ns = 0;
-	state_file_update(&d->state, &now, monotonic_usec() * 1000u);
+	state_file_update(&d->state, &now, (unsigned long long)(monotonic_ns() / 1000u) * 1000u);
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "fftw_wisdom.h"
@@ -70,14 +71,6 @@ static void usage(FILE *out)
 		"Exit status: 0 ok, 1 runtime failure (e.g. device), 2 usage,\n"
 		"78 configuration rejected.\n"
 		"See dspd(8), dspd.conf(5), dspctl(1), dspd-protocol(7).\n");
-}
-
-static uint64_t now_monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* JOURNAL_STREAM names the device and inode of the stream systemd
@@ -129,7 +122,7 @@ static void watchdog_init(struct watchdog *w)
 	if (sd_watchdog_enabled(0, &usec) <= 0)
 		return;
 	w->interval_ns = usec * 1000u;
-	w->last_progress_ns = w->next_ping_ns = now_monotonic_ns();
+	w->last_progress_ns = w->next_ping_ns = monotonic_ns();
 	log_info("systemd watchdog: %.1f s, pinged while the audio thread makes progress",
 	         usec / 1e6);
 }
@@ -160,7 +153,7 @@ static void watchdog_withhold(struct watchdog *w, const struct eng_status *st,
 /* Every tick: note progress, ping at half the interval while healthy. */
 static void watchdog_tick(struct watchdog *w, struct daemon *d)
 {
-	uint64_t now = now_monotonic_ns(), quiet_ns;
+	uint64_t now = monotonic_ns(), quiet_ns;
 	struct eng_status st;
 
 	if (!w->interval_ns)
@@ -434,7 +427,7 @@ int main(int argc, char **argv)
 	d.ctx.ops = (struct ctl_daemon_ops){ .restart = daemon_restart_engine,
 	                                     .reload = daemon_reload, .daemon = &d };
 	d.ctx.running = &d.cfg;
-	d.ctx.started_ns = now_monotonic_ns();
+	d.ctx.started_ns = monotonic_ns();
 	/* the sockets first: a second dspd must fail on the socket it cannot
 	 * have, not on a busy sound card */
 	if (setup_loop(&d) < 0) {

@@ -6,6 +6,7 @@
  * bit-identical to what the live engine would play.  The input must have
  * the configured rate and capture channel count: nothing is resampled or
  * remixed behind the user's back. */
+#include "clock.h"
 #include "render.h"
 
 #include <errno.h>
@@ -213,14 +214,6 @@ static void close_io(struct render_io *io)
 	free(io->interleaved);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int run(const struct dspd_config *cfg, struct pipeline *p,
                struct render_io *in, struct render_io *out, uint64_t *ret_frames,
                uint64_t *clips)
@@ -281,7 +274,7 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 		r = -ENOMEM;
 		goto out_both;
 	}
-	t0 = now_s();
+	t0 = (monotonic_ns() / 1e9);
 	r = run(cfg, p, &in, &out, &frames, clips);
 	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
 		clipped += clips[ch];
@@ -291,7 +284,7 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 		log_info("rendered %llu frames (%.2f s of audio) in %.3f s; %llu samples "
 		         "clipped; %llu non-finite block resets",
 		         (unsigned long long)frames, (double)frames / cfg->rate,
-		         now_s() - t0, (unsigned long long)clipped,
+		         (monotonic_ns() / 1e9) - t0, (unsigned long long)clipped,
 		         (unsigned long long)pipeline_resets(p));
 out_both:
 	close_io(&out);

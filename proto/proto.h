@@ -1,76 +1,50 @@
-/* proto.h - the JSON-RPC 2.0 line protocol, as pure functions: one line in,
- * a parsed request or a precise error out; results and errors back to
- * newline-terminated lines.  No I/O, no global state: any thread, though in
- * dspd only the control thread uses it.  Wire format: docs/protocol.md. */
+/* proto.h - the wire, defined once for dspd and dspctl: protocol version,
+ * error codes, subscription topics, tap points and the limits both sides
+ * hold (docs/protocol.md, dspd-protocol(7)).  Plain constants, no json-c:
+ * any thread, any program.  dspd's JSON-RPC parser is jsonrpc.h. */
 #ifndef DSPD_PROTO_H
 #define DSPD_PROTO_H
 
-#include <json-c/json.h>
-#include <stdbool.h>
-#include <stddef.h>
+#define PROTO_VERSION 1                  /* "protocol" in the hello answer */
 
-#define PROTO_VERSION 1
-#define PROTO_MAX_LINE 65536
-#define PROTO_MAX_DEPTH 32
+/* ---- limits ---- */
+#define PROTO_MAX_LINE 65536             /* bytes of one request line */
+#define PROTO_MAX_DEPTH 32               /* JSON nesting of a request */
+#define PROTO_BATCH_MAX_CHANGES 64       /* changes in one "batch" */
 
+/* ---- error codes: JSON-RPC 2.0's own, then dspd's server errors ---- */
 enum rpc_code {
 	RPC_PARSE_ERROR = -32700,
 	RPC_INVALID_REQUEST = -32600,
 	RPC_METHOD_NOT_FOUND = -32601,
 	RPC_INVALID_PARAMS = -32602,
 	RPC_SERVER_ERROR = -32000,
+	RPC_PERMISSION_DENIED = -32001,  /* a changing method on the monitor socket */
+	RPC_CLIENT_TOO_SLOW = -32002,    /* unread output over the limit: closed */
+	RPC_CONFIG_REJECTED = -32003,    /* "data" lists every error */
 };
 
-struct rpc_error {
-	int code;
-	char message[128];
-	char field[64];           /* "" when the error is not about a field */
-	char reason[256];
-	json_object *data;        /* when set (after rpc_error_set), "data" is
-	                             this object instead of field/reason; owned
-	                             and released by proto_error_line */
+/* The "message" of an error code ("server error" for unknown ones). */
+const char *proto_error_message(int code);
+
+/* ---- subscription topics ("subscribe", notifications) ---- */
+enum proto_topic {
+	PROTO_TOPIC_LEVELS,
+	PROTO_TOPIC_XRUN,
+	PROTO_TOPIC_STATE,
+	PROTO_TOPIC_GAIN,
+	PROTO_TOPIC_CONFIG,
+	PROTO_TOPICS
 };
+/* Indexed by enum proto_topic, NULL-terminated. */
+extern const char *const proto_topic_names[PROTO_TOPICS + 1];
 
-struct rpc_request {
-	json_object *root;        /* owns everything below; put it when done */
-	bool has_id;              /* false: a notification, never answered */
-	json_object *id;          /* borrowed; NULL also for "id": null */
-	const char *method;
-	json_object *params;      /* borrowed; NULL when absent */
-};
+/* ---- tap points ("levels", "record", "loudness") ---- */
+enum proto_tap { PROTO_TAP_CAPTURE, PROTO_TAP_PLAYBACK, PROTO_TAPS };
+/* Indexed by enum proto_tap, NULL-terminated. */
+extern const char *const proto_tap_names[PROTO_TAPS + 1];
 
-void rpc_error_set(struct rpc_error *err, int code, const char *field,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* Bytes of s to print for at most max_bytes without cutting a UTF-8
- * character in two (for "%.*s" in error texts). */
-int proto_utf8_prefix(const char *s, int max_bytes);
-
-/* Replace every byte that is not part of a valid UTF-8 character by '?'
- * (for text that came from elsewhere, e.g. config error messages). */
-void proto_utf8_scrub(char *text);
-
-/* Parse one line (without its '\n').  Returns 0 and fills req, or -EINVAL
- * and fills err; req->id is then the id to echo (may be NULL) and req->root
- * must still be put. */
-int proto_parse_request(const char *line, size_t len, struct rpc_request *req,
-                        struct rpc_error *err);
-
-/* Newline-terminated response lines, malloc'ed (NULL on ENOMEM).
- * proto_result_line takes ownership of result. */
-char *proto_result_line(json_object *id, json_object *result);
-char *proto_error_line(json_object *id, const struct rpc_error *err);
-
-/* Typed access to params.  Each returns 0, or -EINVAL with err filled
- * (RPC_INVALID_PARAMS naming the field).  A missing optional field leaves
- * *out untouched and returns 0. */
-int proto_param_double(json_object *params, const char *key, bool required,
-                       double min, double max, double *out,
-                       struct rpc_error *err);
-int proto_param_bool(json_object *params, const char *key, bool required,
-                     bool *out, struct rpc_error *err);
-/* Reject keys not in the NULL-terminated allowed list. */
-int proto_params_only(json_object *params, const char *const *allowed,
-                      struct rpc_error *err);
+/* Index of name in a NULL-terminated list, or -1. */
+int proto_name_index(const char *const *names, const char *name);
 
 #endif

@@ -92,7 +92,7 @@ static void notify(struct ctl_context *ctx, const char *outcome,
 	json_object *p = json_object_new_object();
 	char when[64], what[sizeof(by->what)];
 
-	format_utc(realtime_ns_now(), when, sizeof(when));
+	format_utc(realtime_ns(), when, sizeof(when));
 	snprintf(what, sizeof(what), "%s", by->what[0] ? by->what : by->method);
 	proto_utf8_scrub(what);
 	json_object_object_add(p, "outcome", json_object_new_string(outcome));
@@ -108,7 +108,7 @@ static void notify(struct ctl_context *ctx, const char *outcome,
 	}
 	if (errors)
 		json_object_object_add(p, "errors", errors);
-	ctl_notify(ctx, CTL_TOPIC_CONFIG, "config", p);
+	ctl_notify(ctx, PROTO_TOPIC_CONFIG, "config", p);
 }
 
 void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
@@ -193,7 +193,7 @@ static void take_identity(struct ctl_context *ctx, struct ctl_next_config *next,
 		snprintf(id->path, sizeof(id->path), "%s", next->path);
 		memcpy(id->file_sha256, next->sha256, sizeof(id->file_sha256));
 	}
-	id->changed_at_ns = realtime_ns_now();
+	id->changed_at_ns = realtime_ns();
 	if (edit) {
 		id->edits++;
 	} else {

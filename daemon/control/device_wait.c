@@ -22,7 +22,7 @@ static void begin_wait(struct ctl_device_wait *w, uint64_t now)
 {
 	memset(w, 0, sizeof(*w));
 	w->since_ns = now;
-	w->since_realtime_ns = realtime_ns_now();
+	w->since_realtime_ns = realtime_ns();
 	w->delay_ms = FIRST_DELAY_MS;
 	w->next_ns = now + FIRST_DELAY_MS * 1000000ull;
 	log_warning("audio devices lost: waiting for them, output stopped "

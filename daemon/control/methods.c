@@ -148,22 +148,6 @@ json_object *json_number(double v, double resolution)
 	return json_object_new_double(round(v / resolution) * resolution);
 }
 
-uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-int64_t realtime_ns_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void format_utc(int64_t realtime_ns, char *out, size_t len)
 {
 	time_t secs = (time_t)(realtime_ns / 1000000000);

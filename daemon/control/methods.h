@@ -12,20 +12,7 @@
 
 #include "config.h"
 #include "engine.h"
-#include "proto.h"
-
-#define RPC_PERMISSION_DENIED -32001
-#define RPC_CLIENT_TOO_SLOW -32002
-#define RPC_CONFIG_REJECTED -32003
-
-enum ctl_topic {
-	CTL_TOPIC_LEVELS,
-	CTL_TOPIC_XRUN,
-	CTL_TOPIC_STATE,
-	CTL_TOPIC_GAIN,
-	CTL_TOPIC_CONFIG,
-	CTL_TOPICS
-};
+#include "jsonrpc.h"
 
 struct ctl_client;
 struct ctl_context;
@@ -45,7 +32,7 @@ struct ctl_session {
 	pid_t pid;
 	uid_t uid;
 	uint64_t levels_since;            /* cursor of "levels" calls */
-	uint32_t topics;                  /* bit n = enum ctl_topic n */
+	uint32_t topics;                  /* bit n = enum proto_topic n */
 	uint32_t levels_interval_ms;
 	uint64_t levels_due_ns;
 	uint64_t levels_notify_since;     /* cursor of levels notifications */
@@ -179,7 +166,8 @@ void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
 /* ---- transport, implemented by ctl_server.c ---- */
 
 /* Queue a line for the session's client; takes ownership of line.  A client
- * whose unread output passes CTL_MAX_OUTPUT gets a final -32002 error and
+ * whose unread output passes CTL_MAX_OUTPUT gets a final RPC_CLIENT_TOO_SLOW
+ * error and
  * is closed. */
 void ctl_session_send(struct ctl_session *s, char *line);
 /* More than CTL_LEVELS_BACKLOG bytes unread: skip level notifications. */
@@ -192,7 +180,7 @@ unsigned ctl_server_clients(const struct ctl_server *s);
 
 /* Push a notification to every session subscribed to topic; takes
  * ownership of params. */
-void ctl_notify(struct ctl_context *ctx, enum ctl_topic topic,
+void ctl_notify(struct ctl_context *ctx, enum proto_topic topic,
                 const char *method, json_object *params);
 void ctl_notify_xrun(struct ctl_context *ctx, const struct eng_xrun *x);
 /* Every ~10 ms: state changes, due level notifications, record data. */

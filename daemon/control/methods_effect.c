@@ -13,7 +13,6 @@
 #include "config_edit.h"
 #include "json_patch.h"
 
-#define BATCH_MAX_CHANGES 64
 
 /* Validate and apply an edited copy of the active document (taken). */
 static int apply_edited(struct ctl_context *ctx, struct ctl_session *session,
@@ -301,9 +300,9 @@ int handle_batch(struct ctl_context *ctx, struct ctl_session *session,
 
 	if (!req->params || !json_object_object_get_ex(req->params, "changes", &changes) ||
 	    !json_object_is_type(changes, json_type_array) ||
-	    (n = json_object_array_length(changes)) == 0 || n > BATCH_MAX_CHANGES) {
+	    (n = json_object_array_length(changes)) == 0 || n > PROTO_BATCH_MAX_CHANGES) {
 		rpc_error_set(err, RPC_INVALID_PARAMS, "changes",
-		              "required: an array of 1 to %d changes", BATCH_MAX_CHANGES);
+		              "required: an array of 1 to %d changes", PROTO_BATCH_MAX_CHANGES);
 		return -EINVAL;
 	}
 	if (!(doc = copy_of_active(ctx)))

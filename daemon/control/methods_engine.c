@@ -234,7 +234,7 @@ static int apply_gain(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(by, "pid", json_object_new_int((int)session->pid));
 	json_object_object_add(by, "uid", json_object_new_int64((int64_t)session->uid));
 	json_object_object_add(note, "by", by);
-	ctl_notify(ctx, CTL_TOPIC_GAIN, "gain", note);
+	ctl_notify(ctx, PROTO_TOPIC_GAIN, "gain", note);
 	return 0;
 }
 

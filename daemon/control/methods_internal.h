@@ -3,6 +3,7 @@
 #ifndef DSPD_METHODS_INTERNAL_H
 #define DSPD_METHODS_INTERNAL_H
 
+#include "clock.h"
 #include "methods.h"
 
 typedef int (*method_fn)(struct ctl_context *ctx, struct ctl_session *session,
@@ -13,10 +14,8 @@ typedef int (*method_fn)(struct ctl_context *ctx, struct ctl_session *session,
 json_object *json_number(double v, double resolution);
 /* "2026-11-25T12:00:00.123Z" */
 void format_utc(int64_t realtime_ns, char *out, size_t len);
-int64_t realtime_ns_now(void);
 /* status.device: losses, reopens and, while waiting, the wait. */
 json_object *device_json(struct ctl_context *ctx, const struct eng_status *st);
-uint64_t monotonic_ns(void);
 json_object *xrun_json(const struct eng_xrun *x);
 json_object *levels_json(struct ctl_context *ctx, uint64_t *since, double window_ms);
 json_object *gain_json(const struct eng_status *st);

@@ -15,13 +15,6 @@
 #define LEVELS_INTERVAL_DEFAULT_MS 100
 #define RECORD_CHUNK_FRAMES 4800          /* per record.data notification */
 
-static const char *const topic_names[CTL_TOPICS] = {
-	[CTL_TOPIC_LEVELS] = "levels",
-	[CTL_TOPIC_XRUN] = "xrun",
-	[CTL_TOPIC_STATE] = "state",
-	[CTL_TOPIC_GAIN] = "gain",
-	[CTL_TOPIC_CONFIG] = "config",
-};
 
 static char *notification_line(const char *method, json_object *params)
 {
@@ -41,7 +34,7 @@ static char *notification_line(const char *method, json_object *params)
 }
 
 struct broadcast {
-	enum ctl_topic topic;
+	enum proto_topic topic;
 	const char *line;
 };
 
@@ -53,7 +46,7 @@ static void send_if_subscribed(struct ctl_session *s, void *data)
 		ctl_session_send(s, strdup(b->line));
 }
 
-void ctl_notify(struct ctl_context *ctx, enum ctl_topic topic,
+void ctl_notify(struct ctl_context *ctx, enum proto_topic topic,
                 const char *method, json_object *params)
 {
 	struct broadcast b = { topic, notification_line(method, params) };
@@ -76,7 +69,7 @@ static int topics_param(const struct rpc_request *req, bool required,
 	*ret_mask = 0;
 	if (!req->params || !json_object_object_get_ex(req->params, "topics", &arr)) {
 		if (!required) {
-			*ret_mask = (1u << CTL_TOPICS) - 1;
+			*ret_mask = (1u << PROTO_TOPICS) - 1;
 			return 0;
 		}
 		rpc_error_set(err, RPC_INVALID_PARAMS, "topics", "required");
@@ -90,11 +83,11 @@ static int topics_param(const struct rpc_request *req, bool required,
 		json_object *t = json_object_array_get_idx(arr, i);
 		int k;
 
-		for (k = 0; k < CTL_TOPICS; k++)
+		for (k = 0; k < PROTO_TOPICS; k++)
 			if (json_object_is_type(t, json_type_string) &&
-			    strcmp(json_object_get_string(t), topic_names[k]) == 0)
+			    strcmp(json_object_get_string(t), proto_topic_names[k]) == 0)
 				break;
-		if (k == CTL_TOPICS) {
+		if (k == PROTO_TOPICS) {
 			const char *text = json_object_to_json_string(t);
 
 			rpc_error_set(err, RPC_INVALID_PARAMS, "topics",
@@ -111,9 +104,9 @@ static json_object *topics_json(uint32_t mask)
 {
 	json_object *arr = json_object_new_array();
 
-	for (int k = 0; k < CTL_TOPICS; k++)
+	for (int k = 0; k < PROTO_TOPICS; k++)
 		if (mask & (1u << k))
-			json_object_array_add(arr, json_object_new_string(topic_names[k]));
+			json_object_array_add(arr, json_object_new_string(proto_topic_names[k]));
 	return arr;
 }
 
@@ -129,8 +122,8 @@ int handle_subscribe(struct ctl_context *ctx, struct ctl_session *session,
 	if ((r = topics_param(req, true, &mask, err)) < 0 ||
 	    (r = proto_param_double(req->params, "interval_ms", false, 10, 10000, &interval, err)) < 0)
 		return r;
-	if ((mask & (1u << CTL_TOPIC_LEVELS)) &&
-	    !(session->topics & (1u << CTL_TOPIC_LEVELS))) {
+	if ((mask & (1u << PROTO_TOPIC_LEVELS)) &&
+	    !(session->topics & (1u << PROTO_TOPIC_LEVELS))) {
 		session->levels_notify_since = 0;
 		session->levels_due_ns = monotonic_ns();
 	}
@@ -317,7 +310,7 @@ static void levels_due(struct ctl_session *s, void *data)
 	uint64_t now = monotonic_ns();
 	json_object *params;
 
-	if (!(s->topics & (1u << CTL_TOPIC_LEVELS)) || now < s->levels_due_ns)
+	if (!(s->topics & (1u << PROTO_TOPIC_LEVELS)) || now < s->levels_due_ns)
 		return;
 	/* keep the cadence: the next one is due an interval after this one
 	 * was due, unless that has already passed (a stall) */
@@ -355,12 +348,12 @@ static void notify_active_graph(struct ctl_context *ctx)
 	if (ts.active_generation <= 1)
 		return;      /* a fresh engine's first graph */
 	p = json_object_new_object();
-	format_utc(realtime_ns_now(), when, sizeof(when));
+	format_utc(realtime_ns(), when, sizeof(when));
 	json_object_object_add(p, "outcome", json_object_new_string("active"));
 	json_object_object_add(p, "generation", json_object_new_int64((int64_t)ts.active_generation));
 	json_object_object_add(p, "at", json_object_new_string(when));
 	json_object_object_add(p, "sha256", json_object_new_string(ctx->config.sha256));
-	ctl_notify(ctx, CTL_TOPIC_CONFIG, "config", p);
+	ctl_notify(ctx, PROTO_TOPIC_CONFIG, "config", p);
 }
 
 void ctl_tick(struct ctl_context *ctx)
@@ -375,7 +368,7 @@ void ctl_tick(struct ctl_context *ctx)
 		json_object_object_add(p, "state", json_object_new_string(eng_state_name(st.state)));
 		json_object_object_add(p, "previous", json_object_new_string(eng_state_name(ctx->last_state)));
 		ctx->last_state = st.state;
-		ctl_notify(ctx, CTL_TOPIC_STATE, "state", p);
+		ctl_notify(ctx, PROTO_TOPIC_STATE, "state", p);
 	}
 	notify_active_graph(ctx);
 	for (int i = 0; i < 2; i++)
@@ -429,5 +422,5 @@ void ctl_abort_recordings(struct ctl_context *ctx, const char *reason)
 
 void ctl_notify_xrun(struct ctl_context *ctx, const struct eng_xrun *x)
 {
-	ctl_notify(ctx, CTL_TOPIC_XRUN, "xrun", xrun_json(x));
+	ctl_notify(ctx, PROTO_TOPIC_XRUN, "xrun", xrun_json(x));
 }

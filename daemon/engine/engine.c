@@ -141,18 +141,18 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 		             &e->keep_going);
 		if (r < 0)
 			return r;
-		*io_done_ns = now_ns(CLOCK_MONOTONIC);
+		*io_done_ns = clock_ns(CLOCK_MONOTONIC);
 		atomic_fetch_add_explicit(&e->captured, frames, memory_order_relaxed);
 		e->capture.codec->decode(e->capture_raw, e->work, e->capture.channels, frames);
 		return 0;
 	}
-	*io_done_ns = now_ns(CLOCK_MONOTONIC);
+	*io_done_ns = clock_ns(CLOCK_MONOTONIC);
 	while ((done += resampler_pull(e->rs, e->work, done, frames - done)) < frames) {
 		r = pcm_read(&e->capture, e->capture_raw, period, io_timeout_ms(e),
 		             &e->keep_going);
 		if (r < 0)
 			return r;
-		*io_done_ns = now_ns(CLOCK_MONOTONIC);
+		*io_done_ns = clock_ns(CLOCK_MONOTONIC);
 		atomic_fetch_add_explicit(&e->captured, period, memory_order_relaxed);
 		e->capture.codec->decode(e->capture_raw, e->capture_planes,
 		                         e->capture.channels, period);
@@ -221,7 +221,7 @@ static int run_period(struct engine *e, int *failed_dir)
 	if (e->rs)
 		steer_clocks(e, frames);
 
-	e->busy_last = now_ns(CLOCK_MONOTONIC) - start;
+	e->busy_last = clock_ns(CLOCK_MONOTONIC) - start;
 	load_hist_add(&e->busy_hist, e->busy_last);
 	e->busy_sum += e->busy_last;
 	if (e->busy_last > e->busy_max)
@@ -239,7 +239,7 @@ static void *rt_main(void *arg)
 
 	flush_denormals_to_zero();
 	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
-	e->capture_started_ns = now_ns(CLOCK_MONOTONIC);
+	e->capture_started_ns = clock_ns(CLOCK_MONOTONIC);
 	e->frames_since_start = 0;
 	r = engine_restart_streams(e);
 	if (r < 0 && engine_recover(e, r, 0) < 0)
@@ -376,7 +376,7 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	atomic_init(&e->state, ENG_STARTING);
 	meter_history_init(&e->history);
 	load_hist_init(&e->busy_hist);
-	e->busy_hist_sampled_ns = now_ns(CLOCK_MONOTONIC);
+	e->busy_hist_sampled_ns = clock_ns(CLOCK_MONOTONIC);
 	e->gain_db = cfg->volume.db;
 	e->mute = cfg->volume.mute;
 	e->default_ramp_ms = cfg->volume.ramp_ms;
@@ -491,7 +491,7 @@ void engine_poll(struct engine *e,
 {
 	struct eng_event ev;
 
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
 	transition_collect(&e->graph);
 	if (now - e->busy_hist_sampled_ns >= 1000000000u) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "gain.h"
 #include "load_hist.h"
@@ -118,14 +119,6 @@ struct engine {
 	uint64_t reopens;
 	struct eng_rate clocks_last;     /* the newest the RT thread published */
 };
-
-static inline uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static inline int io_timeout_ms(const struct engine *e)
 {

@@ -30,11 +30,11 @@ int engine_restart_streams(struct engine *e)
 		return r;
 	/* capture first: the playback clock then starts no earlier, so the
 	 * latency is the prefill plus at most the few microseconds between */
-	before = now_ns(CLOCK_MONOTONIC);
+	before = clock_ns(CLOCK_MONOTONIC);
 	if ((r = snd_pcm_start(e->capture.handle)) < 0)
 		return r;
 	/* the device started somewhere in between */
-	e->capture_started_ns = before + (now_ns(CLOCK_MONOTONIC) - before) / 2;
+	e->capture_started_ns = before + (clock_ns(CLOCK_MONOTONIC) - before) / 2;
 	e->frames_since_start = 0;
 	if (!e->linked && (r = snd_pcm_start(e->playback.handle)) < 0)
 		return r;
@@ -90,8 +90,8 @@ int engine_recover(struct engine *e, int err, int dir)
 		x->directions |= 1u << (1 - dir);
 	x->cause = xrun_cause(err);
 	x->error = err;
-	x->monotonic_ns = now_ns(CLOCK_MONOTONIC);
-	x->realtime_ns = (int64_t)now_ns(CLOCK_REALTIME);
+	x->monotonic_ns = clock_ns(CLOCK_MONOTONIC);
+	x->realtime_ns = (int64_t)clock_ns(CLOCK_REALTIME);
 	if (device_gone(err)) {
 		lose_devices(e, &ev);
 		return -ENODEV;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "methods.h"
-#include "proto.h"
+#include "jsonrpc.h"
 
 struct parse_case {
 	const char *line;

@@ -1,0 +1,4 @@
+#ifndef SCALE_H
+#define SCALE_H
+int scale(int x);
+#endif
