@@ -2,7 +2,7 @@
  * second-order section coefficients (double, a0 normalised to 1), plus the
  * table of which keys each kind takes.  Pure functions, no state: any
  * thread, though callers design on the control thread and hand the result
- * to the RT thread (fx_biquad.h). */
+ * to the RT thread (biquad.h). */
 #ifndef DSPD_BIQUAD_DESIGN_H
 #define DSPD_BIQUAD_DESIGN_H
 

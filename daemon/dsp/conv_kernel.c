@@ -3,6 +3,7 @@
  * vector extensions; the set the CPU supports is picked once at program
  * start, before any thread exists.  The loops run on the RT thread. */
 #include "conv_kernel.h"
+#include "cpu.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -103,8 +104,7 @@ static const struct kernel_set *kernels = &kernels_generic;
 __attribute__((constructor)) static void select_kernels(void)
 {
 #if defined(__x86_64__)
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	if (cpu_has(CPU_AVX2 | CPU_FMA))
 		kernels = &kernels_avx2_fma;
 #endif
 }
@@ -122,7 +122,7 @@ int conv_kernel_use(const char *name)
 	}
 #if defined(__x86_64__)
 	if (strcmp(name, kernels_avx2_fma.name) == 0) {
-		if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+		if (!cpu_has(CPU_AVX2 | CPU_FMA))
 			return -ENOTSUP;
 		kernels = &kernels_avx2_fma;
 		return 0;

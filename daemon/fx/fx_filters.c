@@ -1,6 +1,6 @@
 /* fx_filters.c - the filter blocks: biquad, butterworth, linkwitz_riley,
  * peq and geq.  Each is a cascade of second-order sections (biquad_design.h)
- * run by the kernel of fx_biquad.h on every channel of its mask, with one
+ * run by the kernel of biquad.h on every channel of its mask, with one
  * state per section and channel.  Constructors and destroy: control thread
  * (they design and allocate, and check what needs the rate: frequencies
  * below rate/2, stability of free coefficients).  process and reset: RT
@@ -12,7 +12,7 @@
 
 #include "biquad_design.h"
 #include "fx.h"
-#include "fx_biquad.h"
+#include "biquad.h"
 
 struct fx_filter {
 	struct fx fx;
@@ -30,7 +30,7 @@ static void filter_process(struct fx *fx, float *const *bufs, uint32_t frames)
 
 	for (unsigned ch = 0; ch < fx->channels_in; ch++)
 		if (fx->channel_mask & (1u << ch))
-			fx_biquad_run(f->coef, f->state + ch * f->n_sections,
+			biquad_run(f->coef, f->state + ch * f->n_sections,
 			              f->n_sections, bufs[ch], f->scratch, frames);
 }
 
@@ -38,7 +38,7 @@ static void filter_reset(struct fx *fx)
 {
 	struct fx_filter *f = (struct fx_filter *)fx;
 
-	fx_biquad_clear(f->state, f->n_sections * fx->channels_in);
+	biquad_clear(f->state, f->n_sections * fx->channels_in);
 }
 
 static void filter_destroy(struct fx *fx)

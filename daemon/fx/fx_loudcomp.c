@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fx.h"
-#include "fx_biquad.h"
+#include "biquad.h"
 #include "gain.h"
 
 #define LOW_SHELF_HZ 70.0
@@ -70,7 +70,7 @@ static void loudcomp_process(struct fx *fx, float *const *bufs, uint32_t frames)
 		return;   /* transparent: 0 dB shelves */
 	for (unsigned ch = 0; ch < fx->channels_in; ch++)
 		if (fx->channel_mask & (1u << ch))
-			fx_biquad_run(l->coef, l->state[ch], 2, bufs[ch], l->scratch, frames);
+			biquad_run(l->coef, l->state[ch], 2, bufs[ch], l->scratch, frames);
 }
 
 static void loudcomp_reset(struct fx *fx)

@@ -24,7 +24,7 @@
 #include "biquad_test.h"
 #include "config.h"
 #include "fx.h"
-#include "fx_biquad.h"
+#include "biquad.h"
 #include "pipeline.h"
 
 #define PERIOD 256
@@ -520,7 +520,7 @@ static void test_no_denormal_slowdown(void **state)
 		memset(buf, 0, sizeof(buf));
 		buf[0] = p == 0;
 		t0 = thread_seconds();
-		fx_biquad_run(coef, st, SECTIONS, buf, scratch, PERIOD);
+		biquad_run(coef, st, SECTIONS, buf, scratch, PERIOD);
 		t0 = thread_seconds() - t0;
 		if (p < per_second)
 			first[p] = t0;

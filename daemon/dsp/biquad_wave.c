@@ -1,6 +1,6 @@
-/* fx_biquad_wave.c - the biquad cascade of one channel run as a wavefront,
+/* biquad_wave.c - the biquad cascade of one channel run as a wavefront,
  * all its sections side by side in the lanes of AVX2 vectors.  RT thread
- * (no allocation); called by fx_biquad_run (fx_biquad.c), which flushes
+ * (no allocation); called by biquad_run (biquad.c), which flushes
  * the state, and runs the sections one by one where this answers -ENOTSUP
  * (a CPU without AVX2, or not x86-64).  The CPU is checked once at program
  * start, before any thread exists.
@@ -30,7 +30,8 @@
  * makes before and after feeds only sections that have not started or are
  * done, never a sample of the output).
  */
-#include "fx_biquad.h"
+#include "biquad.h"
+#include "cpu.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -264,8 +265,7 @@ static bool have_avx2;
 
 __attribute__((constructor)) static void check_cpu(void)
 {
-	__builtin_cpu_init();
-	have_avx2 = __builtin_cpu_supports("avx2");
+	have_avx2 = cpu_has(CPU_AVX2);
 }
 
 /* Run 3..MAX_SECTIONS sections; needs frames >= SKEW (n - 1). */
@@ -330,14 +330,14 @@ run_avx2(const struct biquad_coef *coef, struct biquad_state *state,
 	if (in_buf)
 		for (uint32_t i = 0; i < frames; i++)
 			x[i] = buf[i];
-	fx_biquad_run_scalar(coef + k, state + k, n_sections - k, x, frames);
+	biquad_run_scalar(coef + k, state + k, n_sections - k, x, frames);
 	for (uint32_t i = 0; i < frames; i++)
 		buf[i] = (float)x[i];
 }
 
-int fx_biquad_wave_run(const struct biquad_coef *coef,
-                       struct biquad_state *state, unsigned n_sections,
-                       float *buf, double *scratch, uint32_t frames)
+int biquad_wave_run(const struct biquad_coef *coef,
+                    struct biquad_state *state, unsigned n_sections,
+                    float *buf, double *scratch, uint32_t frames)
 {
 	if (!have_avx2)
 		return -ENOTSUP;
@@ -347,9 +347,9 @@ int fx_biquad_wave_run(const struct biquad_coef *coef,
 
 #else
 
-int fx_biquad_wave_run(const struct biquad_coef *coef,
-                       struct biquad_state *state, unsigned n_sections,
-                       float *buf, double *scratch, uint32_t frames)
+int biquad_wave_run(const struct biquad_coef *coef,
+                    struct biquad_state *state, unsigned n_sections,
+                    float *buf, double *scratch, uint32_t frames)
 {
 	return -ENOTSUP;
 }
