@@ -7,9 +7,9 @@
 #include <event2/event.h>
 
 #include "config.h"
-#include "ctl_server.h"
+#include "server.h"
 #include "engine.h"
-#include "methods.h"
+#include "control.h"
 #include "state_file.h"
 
 #define EXIT_CONFIG 78     /* EX_CONFIG: configuration rejected, not restarted */

@@ -3,6 +3,7 @@
  * needs (see daemon.h).  What a reload changes and how is apply.c's; this
  * file reads the file and tells systemd.  Control thread. */
 #include "clock.h"
+#include "change.h"
 #include "daemon.h"
 #include "fftw_wisdom.h"
 #include "resampler.h"
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "loudness.h"
 #include "pipeline.h"
+#include "subscriptions.h"
 #include "sha256.h"
 
 /* The whole file, NUL-terminated, if it is a readable regular file within

@@ -27,7 +27,11 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "change.h"
 #include "daemon.h"
+#include "device_wait.h"
+#include "dispatch.h"
+#include "subscriptions.h"
 #include "log.h"
 #include "fftw_wisdom.h"
 #include "render.h"
@@ -253,6 +257,7 @@ static int open_servers(struct daemon *d)
 		.path = d->cfg.monitor_socket_path, .read_only = true, .mode = 0666,
 		.group = "", .max_clients = d->cfg.max_clients,
 	};
+	struct ctl_server_handler handler = dispatch_handler(&d->ctx);
 	char err[256];
 	int r;
 
@@ -260,7 +265,7 @@ static int open_servers(struct daemon *d)
 		log_info("using sockets passed by systemd");
 	if (control.fd >= 0)
 		control.path = "(socket activation)";
-	if ((r = ctl_server_open(&d->ctx.servers[0], d->base, &control, &d->ctx,
+	if ((r = ctl_server_open(&d->ctx.servers[0], d->base, &control, &handler,
 	                         err, sizeof(err))) < 0) {
 		log_err("%s", err);
 		return r;
@@ -269,7 +274,7 @@ static int open_servers(struct daemon *d)
 		return 0;
 	if (monitor.fd >= 0)
 		monitor.path = "(socket activation)";
-	if ((r = ctl_server_open(&d->ctx.servers[1], d->base, &monitor, &d->ctx,
+	if ((r = ctl_server_open(&d->ctx.servers[1], d->base, &monitor, &handler,
 	                         err, sizeof(err))) < 0)
 		log_err("%s", err);
 	return r;

@@ -6,7 +6,9 @@
  * control socket keeps answering throughout: attempts are made from the
  * event loop's tick and an open of a missing device fails at once.
  * Control thread only. */
-#include "methods_internal.h"
+#include "device_wait.h"
+#include "views.h"
+#include "clock.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,193 +1,60 @@
-/* methods.h - what a control connection can ask for: the method table, the
- * per-connection session state the methods keep, the daemon context they
- * act on, and the notifications pushed to subscribers.
- * Control thread only.  Wire format: docs/protocol.md. */
+/* methods.h - what the method files share: the handler signature, the
+ * helpers of changing methods, and each file's handlers (the table that
+ * names them is dispatch.c's).  Control thread only. */
 #ifndef DSPD_METHODS_H
 #define DSPD_METHODS_H
 
-#include <json-c/json.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <sys/types.h>
+#include "clock.h"
+#include "control.h"
+#include "views.h"
 
-#include "config.h"
-#include "engine.h"
-#include "jsonrpc.h"
+typedef int (*method_fn)(struct ctl_context *ctx, struct ctl_session *session,
+                         const struct rpc_request *req, json_object **ret_result,
+                         struct rpc_error *err);
 
-struct ctl_client;
-struct ctl_context;
-struct ctl_server;
-struct loudness;
+/* methods_engine.c */
+int handle_status(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_stats(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_gain_get(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_gain_set(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_gain_adjust(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_mute_get(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_mute_set(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_mute_toggle(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_levels(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_xruns(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_loudness(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_loudness_reset(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_pipeline_list(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 
-struct ctl_record {
-	json_object *id;                  /* request id, answered at the end */
-	enum meter_tap tap;
-	uint64_t frames_wanted, frames_sent, seq;
-	uint64_t dropped_at_start;        /* engine_tap_dropped() when started */
-};
+/* methods_config.c */
+int handle_config_get(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_config_validate(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_config_reload(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 
-struct ctl_session {
-	struct ctl_client *client;        /* the transport (ctl_server.c) */
-	bool read_only;                   /* connected to the monitor socket */
-	pid_t pid;
-	uid_t uid;
-	uint64_t levels_since;            /* cursor of "levels" calls */
-	uint32_t topics;                  /* bit n = enum proto_topic n */
-	uint32_t levels_interval_ms;
-	uint64_t levels_due_ns;
-	uint64_t levels_notify_since;     /* cursor of levels notifications */
-	uint64_t levels_seq;
-	struct ctl_record *record;        /* NULL unless recording */
-};
+/* subscriptions.c */
+int handle_subscribe(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_unsubscribe(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_record(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 
-struct ctl_config_identity {
-	char path[4096];                  /* the file (SIGHUP and config.reload read it) */
-	char sha256[65];                  /* of the text that was validated */
-	char file_sha256[65];             /* of the file as last loaded */
-	int64_t loaded_at;                /* CLOCK_REALTIME seconds: file or inline load */
-	int64_t changed_at_ns;            /* CLOCK_REALTIME of the last change applied */
-	const char *source;               /* "file", "inline" or "edit" */
-	unsigned edits;                   /* runtime edits since loaded_at */
-	json_object *json;                /* the active configuration document */
-};
+/* A handler that answers later returns this with *ret_result NULL. */
+#define METHOD_DEFERRED 1
 
-/* A configuration parsed and validated (all but its pipeline's own
- * checks), ready for ctl_apply_config(). */
-struct ctl_next_config {
-	struct dspd_config cfg;
-	json_object *json;                /* its document, owned */
-	char path[4096];
-	char sha256[65];
-	const char *source;               /* "file", "inline" or "edit" */
-};
+/* ---- helpers of the changing methods (methods_config.c) ---- */
 
-/* Who asked for a change, for logs and the "config" notification. */
-struct ctl_origin {
-	const char *method;               /* "SIGHUP", "config.reload", "effect.set"... */
-	const struct ctl_session *session;  /* NULL: a signal */
-	char what[160];                   /* e.g. "effect.set eq1" */
-};
+/* RPC_CONFIG_REJECTED with every error and the running identity. */
+int config_rejected(struct ctl_context *ctx, const struct cfg_errors *errs,
+                    int r, const char *path, struct rpc_error *err);
+void origin_init(struct ctl_origin *by, const struct ctl_session *session,
+                 const char *method, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-/* What applying a configuration did. */
-struct ctl_change_result {
-	unsigned changes;                 /* enum cfg_change bits, 0: unchanged */
-	uint64_t generation;              /* of the pipeline that carries it */
-	double crossfade_ms;              /* of the graph change, 0 if none */
-	double warmup_ms;                 /* at most, before the crossfade */
-};
-
-/* The engine waits for its devices (device_wait.c). */
-struct ctl_device_wait {
-	uint64_t since_ns;                /* CLOCK_MONOTONIC; 0: not waiting */
-	int64_t since_realtime_ns;
-	unsigned attempts;
-	uint32_t delay_ms;                /* before the next attempt: 100 ms .. 5 s */
-	uint64_t next_ns;
-	char last_error[256];
-};
-
-/* What only the daemon can do, handed down by it (lifecycle.c) so that the
- * control plane never calls up into the layer that wires it. */
-struct ctl_daemon_ops {
-	/* Replace the engine by one for next (devices, rate... changed); on
-	 * failure the previous configuration runs again.  Returns 0, -errno
-	 * (the old one runs) or -ENOTRECOVERABLE (nothing runs). */
-	int (*restart)(struct ctl_context *ctx, const struct dspd_config *next);
-	/* Reload path (NULL: the active file) as SIGHUP does: read, validate,
-	 * ctl_apply_config(), telling systemd RELOADING/READY around it. */
-	int (*reload)(struct ctl_context *ctx, const char *path,
-	              const struct ctl_origin *by, struct cfg_errors *errs,
-	              struct ctl_change_result *res);
-	void *daemon;                     /* theirs (NULL in tests) */
-};
-
-struct ctl_context {
-	struct engine *engine;
-	struct ctl_server *servers[2];    /* control, monitor (either may be NULL) */
-	uint64_t started_ns;              /* CLOCK_MONOTONIC at startup */
-	struct ctl_config_identity config;
-	struct dspd_config *running;      /* the configuration applied */
-	struct ctl_daemon_ops ops;
-	const char *socket_override;      /* --socket: wins over control.socket */
-	enum eng_state last_state;
-	uint64_t active_generation;       /* last seen by ctl_tick */
-	struct ctl_device_wait device_wait;
-	uint64_t levels_skipped;
-	struct loudness *loudness;        /* NULL unless loudness.tap is set */
-};
-
-/* ---- dispatch (methods.c) ---- */
-
-/* Answer one parsed request; returns the response line (malloc'ed) or NULL
- * when there is nothing to send now (notification, or an answer that
- * comes later, like record's). */
-char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
-                       const struct rpc_request *req);
-/* Comma-free list of method names for `hello`. */
-json_object *methods_names(void);
-
-/* ---- lost devices (device_wait.c) ---- */
-
-/* Every tick: notice a waiting engine, reopen its devices with backoff. */
-void ctl_device_tick(struct ctl_context *ctx);
-
-/* ---- applying a configuration (apply.c) ---- */
-
-/* Apply next in the least disruptive way config_diff() allows: a new graph
- * crossfaded in, a volume ramp, new settings, or (devices, rate...) a
- * restart of the streams.  The pipeline is built before anything changes;
- * on any error nothing running changes, errs says what and where, and the
- * rejection is logged and notified.  Takes next->json in every case.
- * Returns 0 or -errno. */
-int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
-                     const struct ctl_origin *by, struct cfg_errors *errs,
-                     struct ctl_change_result *res);
-/* Parse and validate a document (an edit or an inline configuration) into
- * next, which takes doc.  origin prefixes the error messages. */
-int ctl_next_from_json(json_object *doc, const char *origin, const char *source,
-                       struct ctl_next_config *next, struct cfg_errors *errs);
-/* The same from text (comments allowed). */
-int ctl_next_from_text(const char *text, size_t len, const char *origin,
-                       const char *source, struct ctl_next_config *next,
-                       struct cfg_errors *errs);
-/* Build (and free) the configuration's pipeline: the checks only the
- * blocks themselves can make (files, rate-dependent limits, stability).
- * 0, or -errno with the error as errs->msg[0]. */
-int ctl_check_pipeline(const struct dspd_config *cfg, const char *origin,
-                       struct cfg_errors *errs);
-/* Every error of errs (or strerror(-r) of path when there is none) to the
- * log. */
-void ctl_log_config_errors(const struct cfg_errors *errs, int r, const char *path);
-/* Log and notify a configuration that was refused before ctl_apply_config
- * (it could not even be parsed). */
-void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
-                         const char *path, const struct cfg_errors *errs, int r);
-
-/* ---- transport, implemented by ctl_server.c ---- */
-
-/* Queue a line for the session's client; takes ownership of line.  A client
- * whose unread output passes CTL_MAX_OUTPUT gets a final RPC_CLIENT_TOO_SLOW
- * error and
- * is closed. */
-void ctl_session_send(struct ctl_session *s, char *line);
-/* More than CTL_LEVELS_BACKLOG bytes unread: skip level notifications. */
-bool ctl_session_congested(const struct ctl_session *s);
-void ctl_server_foreach(struct ctl_server *srv,
-                        void (*fn)(struct ctl_session *s, void *data), void *data);
-unsigned ctl_server_clients(const struct ctl_server *s);
-
-/* ---- subscriptions and recording (subscriptions.c) ---- */
-
-/* Push a notification to every session subscribed to topic; takes
- * ownership of params. */
-void ctl_notify(struct ctl_context *ctx, enum proto_topic topic,
-                const char *method, json_object *params);
-void ctl_notify_xrun(struct ctl_context *ctx, const struct eng_xrun *x);
-/* Every ~10 ms: state changes, due level notifications, record data. */
-void ctl_tick(struct ctl_context *ctx);
-/* The engine is about to be replaced: end every recording with an error. */
-void ctl_abort_recordings(struct ctl_context *ctx, const char *reason);
-/* A session is going away: stop what it started. */
-void ctl_session_release(struct ctl_context *ctx, struct ctl_session *s);
+int handle_config_load(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+/* effect.add, effect.remove, effect.bypass, effect.set, config.patch:
+ * one edit of the active configuration (by req->method) */
+int handle_edit(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+/* methods_plugins.c */
+int handle_plugins(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_batch(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 
 #endif

@@ -3,7 +3,8 @@
  * change result, or -32003 with every error).  A configuration is always
  * validated completely before anything changes; applying it is apply.c's.
  * Control thread only. */
-#include "methods_internal.h"
+#include "methods.h"
+#include "change.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -34,43 +35,6 @@ static json_object *errors_json(const struct cfg_errors *errs, int r,
 		json_object_array_add(arr, json_object_new_string(msg));
 	}
 	return arr;
-}
-
-void config_identity_add(struct ctl_context *ctx, json_object *o)
-{
-	const struct ctl_config_identity *id = &ctx->config;
-	struct transition_status ts;
-	char when[64];
-
-	engine_transition_status(ctx->engine, &ts);
-	json_object_object_add(o, "path", json_object_new_string(id->path));
-	json_object_object_add(o, "sha256", json_object_new_string(id->sha256));
-	format_utc(id->loaded_at * 1000000000, when, sizeof(when));
-	json_object_object_add(o, "loaded_at", json_object_new_string(when));
-	format_utc(id->changed_at_ns, when, sizeof(when));
-	json_object_object_add(o, "changed_at", json_object_new_string(when));
-	json_object_object_add(o, "source", json_object_new_string(id->source ? id->source : "file"));
-	json_object_object_add(o, "edits", json_object_new_int64(id->edits));
-	json_object_object_add(o, "generation", json_object_new_int64((int64_t)ts.latest_generation));
-	json_object_object_add(o, "active_generation",
-	                       json_object_new_int64((int64_t)ts.active_generation));
-}
-
-json_object *change_result_json(struct ctl_context *ctx,
-                                const struct ctl_change_result *res)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "changed", json_object_new_boolean(res->changes != 0));
-	json_object_object_add(o, "class", json_object_new_string(config_change_name(res->changes)));
-	json_object_object_add(o, "path", json_object_new_string(ctx->config.path));
-	json_object_object_add(o, "sha256", json_object_new_string(ctx->config.sha256));
-	json_object_object_add(o, "source", json_object_new_string(ctx->config.source));
-	json_object_object_add(o, "edits", json_object_new_int64(ctx->config.edits));
-	json_object_object_add(o, "generation", json_object_new_int64((int64_t)res->generation));
-	json_object_object_add(o, "warmup_ms", json_number(res->warmup_ms, 0.1));
-	json_object_object_add(o, "crossfade_ms", json_number(res->crossfade_ms, 0.1));
-	return o;
 }
 
 int config_rejected(struct ctl_context *ctx, const struct cfg_errors *errs,

@@ -4,7 +4,8 @@
  * is validated and applied as one change (apply.c): a batch of edits
  * reaches the audio at one period boundary, or not at all.  Control thread
  * only. */
-#include "methods_internal.h"
+#include "methods.h"
+#include "change.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,10 @@
  * master gain and mute, levels, xruns, the pipeline's blocks.  Each handler
  * validates its params, asks the engine, builds the result.
  * Control thread only. */
-#include "methods_internal.h"
+#include "methods.h"
+#include "device_wait.h"
+#include "server.h"
+#include "subscriptions.h"
 #include "transition.h"
 
 #include <errno.h>
@@ -74,16 +77,6 @@ static json_object *busy_json(const struct eng_status *st)
 	json_object_object_add(o, "p50_us", json_number(b->p50_ns / 1000.0, 0.01));
 	json_object_object_add(o, "p99_us", json_number(b->p99_ns / 1000.0, 0.01));
 	json_object_object_add(o, "max_us", json_number(b->max_ns / 1000.0, 0.01));
-	return o;
-}
-
-json_object *gain_json(const struct eng_status *st)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "db", json_number(st->gain_db, 0.01));
-	json_object_object_add(o, "mute", json_object_new_boolean(st->mute));
-	json_object_object_add(o, "ramp_ms", json_number(st->ramp_ms, 0.01));
 	return o;
 }
 
@@ -335,67 +328,6 @@ int handle_mute_toggle(struct ctl_context *ctx, struct ctl_session *session,
 	return set_mute(ctx, session, req, !st.mute, ret, err);
 }
 
-static json_object *tap_json(const struct meter_reading *m, enum meter_tap tap)
-{
-	json_object *arr = json_object_new_array();
-
-	for (unsigned ch = 0; ch < m->channels[tap]; ch++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "channel", json_object_new_int((int)ch));
-		json_object_object_add(o, "peak_dbfs", json_number(m->peak_dbfs[tap][ch], 0.01));
-		json_object_object_add(o, "rms_dbfs", json_number(m->rms_dbfs[tap][ch], 0.01));
-		json_object_object_add(o, "peak_hold_dbfs", json_number(m->peak_hold_dbfs[tap][ch], 0.01));
-		json_object_object_add(o, "clipped", json_object_new_int64((int64_t)m->clipped[tap][ch]));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-/* A meter block's channels: [{channel, peak_dbfs, rms_dbfs}] */
-static json_object *meter_tap_json(const struct fx *fx)
-{
-	json_object *arr = json_object_new_array();
-
-	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
-		json_object *c;
-
-		if (!(fx->channel_mask & (1u << ch)))
-			continue;
-		c = json_object_new_object();
-		json_object_object_add(c, "channel", json_object_new_int((int)ch));
-		json_object_object_add(c, "peak_dbfs", json_number(fx_meter_peak_dbfs(fx, ch), 0.01));
-		json_object_object_add(c, "rms_dbfs", json_number(fx_meter_rms_dbfs(fx, ch), 0.01));
-		json_object_array_add(arr, c);
-	}
-	return arr;
-}
-
-/* Every meter block of the pipeline: {"name": [{channel, peak, rms}]} */
-static json_object *meter_taps_json(const struct pipeline *p)
-{
-	json_object *o = json_object_new_object();
-
-	for (unsigned i = 0; i < p->n_fx; i++)
-		if (fx_is_meter(p->fx[i]))
-			json_object_object_add(o, p->fx[i]->name, meter_tap_json(p->fx[i]));
-	return o;
-}
-
-json_object *levels_json(struct ctl_context *ctx, uint64_t *since, double window_ms)
-{
-	const struct dspd_config *cfg = engine_config(ctx->engine);
-	struct meter_reading m;
-	json_object *o = json_object_new_object();
-
-	engine_levels(ctx->engine, since, window_ms, &m);
-	json_object_object_add(o, "capture", tap_json(&m, METER_TAP_CAPTURE));
-	json_object_object_add(o, "playback", tap_json(&m, METER_TAP_PLAYBACK));
-	json_object_object_add(o, "window_ms", json_number(1000.0 * m.frames / cfg->rate, 0.01));
-	json_object_object_add(o, "taps", meter_taps_json(engine_pipeline(ctx->engine)));
-	return o;
-}
-
 int handle_levels(struct ctl_context *ctx, struct ctl_session *session,
                   const struct rpc_request *req, json_object **ret,
                   struct rpc_error *err)
@@ -408,41 +340,6 @@ int handle_levels(struct ctl_context *ctx, struct ctl_session *session,
 		return r;
 	*ret = levels_json(ctx, &session->levels_since, window_ms);
 	return 0;
-}
-
-static const char *direction_name(uint32_t directions)
-{
-	switch (directions) {
-	case 1: return "capture";
-	case 2: return "playback";
-	default: return "both";
-	}
-}
-
-static const char *cause_name(int cause)
-{
-	switch (cause) {
-	case ENG_XRUN_PIPE: return "xrun";
-	case ENG_XRUN_SUSPEND: return "suspend";
-	case ENG_XRUN_TIMEOUT: return "timeout";
-	case ENG_XRUN_LOST: return "device_lost";
-	default: return "error";
-	}
-}
-
-json_object *xrun_json(const struct eng_xrun *x)
-{
-	json_object *o = json_object_new_object();
-	char when[64];
-
-	format_utc(x->realtime_ns, when, sizeof(when));
-	json_object_object_add(o, "direction", json_object_new_string(direction_name(x->directions)));
-	json_object_object_add(o, "cause", json_object_new_string(cause_name(x->cause)));
-	json_object_object_add(o, "error", json_object_new_string(strerror(-x->error)));
-	json_object_object_add(o, "time", json_object_new_string(when));
-	json_object_object_add(o, "monotonic_s", json_number(x->monotonic_ns / 1e9, 0.001));
-	json_object_object_add(o, "frames_lost", json_object_new_int64((int64_t)x->frames_lost));
-	return o;
 }
 
 int handle_xruns(struct ctl_context *ctx, struct ctl_session *session,
@@ -515,6 +412,14 @@ int handle_pipeline_list(struct ctl_context *ctx, struct ctl_session *session,
 	return 0;
 }
 
+static json_object *loudness_now(struct loudness *l)
+{
+	struct loudness_reading m;
+
+	loudness_read(l, &m);
+	return loudness_json(&m);
+}
+
 static int loudness_on(struct ctl_context *ctx, struct rpc_error *err)
 {
 	if (ctx->loudness)
@@ -531,7 +436,7 @@ int handle_loudness(struct ctl_context *ctx, struct ctl_session *session,
 	int r = loudness_on(ctx, err);
 
 	if (r == 0)
-		*ret = loudness_json(ctx->loudness);
+		*ret = loudness_now(ctx->loudness);
 	return r;
 }
 
@@ -544,6 +449,6 @@ int handle_loudness_reset(struct ctl_context *ctx, struct ctl_session *session,
 	if (r == 0 && (r = loudness_reset(ctx->loudness)) < 0)
 		rpc_error_set(err, RPC_SERVER_ERROR, NULL, "out of memory");
 	if (r == 0)
-		*ret = loudness_json(ctx->loudness);
+		*ret = loudness_now(ctx->loudness);
 	return r;
 }

@@ -2,12 +2,11 @@
  * search path of ladspa_host.h) with their ports, ranges and defaults at
  * the running rate.  Listing loads each library, running its constructor
  * code: only on the control socket.  Control thread only. */
-#include "methods_internal.h"
+#include "methods.h"
 
 #include <errno.h>
 
-#include "ladspa_host.h"
-
+#include "views.h"
 int handle_plugins(struct ctl_context *ctx, struct ctl_session *session,
                    const struct rpc_request *req, json_object **ret,
                    struct rpc_error *err)
@@ -26,7 +25,7 @@ int handle_plugins(struct ctl_context *ctx, struct ctl_session *session,
 		rpc_error_set(err, RPC_INVALID_PARAMS, "label", "must be a plugin label (a string)");
 		return -EINVAL;
 	}
-	*ret = ladspa_list_json(engine_config(ctx->engine)->rate,
+	*ret = plugins_json(engine_config(ctx->engine)->rate,
 	                        label ? json_object_get_string(label) : NULL);
 	return 0;
 }

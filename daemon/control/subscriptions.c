@@ -4,7 +4,9 @@
  * thread's 10 ms tick; never blocks: a congested client skips level updates
  * (the next one is fresh), and one that lets important events pile up is
  * closed by the transport with a final error. */
-#include "methods_internal.h"
+#include "subscriptions.h"
+#include "methods.h"
+#include "server.h"
 #include "transition.h"
 #include "loudness.h"
 

@@ -1,4 +1,5 @@
-/* loudness.c - R128 loudness from a sample tap (see loudness.h). */
+/* loudness.c - R128 loudness from a sample tap (see loudness.h).  Control
+ * thread only. */
 #include "loudness.h"
 
 #include <ebur128.h>
@@ -7,8 +8,6 @@
 #include <stdlib.h>
 
 #include "gain.h"
-
-#define LUFS_FLOOR -200.0
 
 struct loudness {
 	ebur128_state *state;
@@ -84,39 +83,32 @@ int loudness_reset(struct loudness *l)
 	return 0;
 }
 
-static json_object *lufs(int r, double v)
+static double lufs(int r, double v)
 {
-	if (r != EBUR128_SUCCESS || !isfinite(v) || v < LUFS_FLOOR)
-		v = LUFS_FLOOR;
-	return json_object_new_double(round(v * 100.0) / 100.0);
+	return r != EBUR128_SUCCESS || !isfinite(v) || v < LOUDNESS_FLOOR_LUFS ?
+	       LOUDNESS_FLOOR_LUFS : v;
 }
 
-json_object *loudness_json(struct loudness *l)
+void loudness_read(struct loudness *l, struct loudness_reading *ret)
 {
-	json_object *o = json_object_new_object(), *peaks = json_object_new_array();
 	double v = 0.0;
 	int r;
 
-	json_object_object_add(o, "tap", json_object_new_string(
-		l->tap == METER_TAP_CAPTURE ? "capture" : "playback"));
+	ret->tap = l->tap;
 	r = ebur128_loudness_momentary(l->state, &v);
-	json_object_object_add(o, "momentary_lufs", lufs(r, v));
+	ret->momentary_lufs = lufs(r, v);
 	r = ebur128_loudness_shortterm(l->state, &v);
-	json_object_object_add(o, "short_term_lufs", lufs(r, v));
+	ret->short_term_lufs = lufs(r, v);
 	r = ebur128_loudness_global(l->state, &v);
-	json_object_object_add(o, "integrated_lufs", lufs(r, v));
+	ret->integrated_lufs = lufs(r, v);
 	r = ebur128_loudness_range(l->state, &v);
-	json_object_object_add(o, "range_lu", json_object_new_double(
-		r == EBUR128_SUCCESS && isfinite(v) ? round(v * 100.0) / 100.0 : 0.0));
+	ret->range_lu = r == EBUR128_SUCCESS && isfinite(v) ? v : 0.0;
+	ret->channels = l->channels;
 	for (unsigned ch = 0; ch < l->channels; ch++) {
 		double peak = 0.0;
 
 		ebur128_sample_peak(l->state, ch, &peak);
-		json_object_array_add(peaks, json_object_new_double(
-			round(gain_linear_to_db(peak) * 100.0) / 100.0));
+		ret->sample_peak_dbfs[ch] = gain_linear_to_db(peak);
 	}
-	json_object_object_add(o, "sample_peak_dbfs", peaks);
-	json_object_object_add(o, "seconds", json_object_new_double(
-		round((double)l->frames / l->rate * 1000.0) / 1000.0));
-	return o;
+	ret->seconds = (double)l->frames / l->rate;
 }

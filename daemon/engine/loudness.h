@@ -4,7 +4,6 @@
 #ifndef DSPD_LOUDNESS_H
 #define DSPD_LOUDNESS_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 
 #include "engine.h"
@@ -18,8 +17,18 @@ int loudness_tap(const struct loudness *l);
 void loudness_feed(struct loudness *l, const float *interleaved, size_t frames);
 /* Forget the integrated measurement and start it again. */
 int loudness_reset(struct loudness *l);
-/* {"tap","momentary_lufs","short_term_lufs","integrated_lufs","range_lu",
- *  "sample_peak_dbfs":[...], "seconds"}; silence is the finite floor -200. */
-json_object *loudness_json(struct loudness *l);
+#define LOUDNESS_FLOOR_LUFS -200.0          /* silence: finite, never -inf */
+
+/* What has been measured so far. */
+struct loudness_reading {
+	int tap;                        /* enum meter_tap */
+	double momentary_lufs, short_term_lufs, integrated_lufs; /* >= the floor */
+	double range_lu;                /* 0 until there is a range */
+	unsigned channels;
+	double sample_peak_dbfs[CFG_MAX_CHANNELS];
+	double seconds;                 /* measured */
+};
+
+void loudness_read(struct loudness *l, struct loudness_reading *ret);
 
 #endif

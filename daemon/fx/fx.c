@@ -1,23 +1,10 @@
-/* fx.c - block construction: the table from configured block type to
- * constructor.  Control thread only. */
+/* fx.c - the block base every block builds on: fx_init() fills the common
+ * part of a new block, and the identity checks a graph change uses to hand
+ * a block's state to its successor.  Control thread only. */
 #include "fx.h"
-#include "fx_meter.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-static const struct fx_constructor gain_constructors[] = {
-	{ CFG_BLOCK_GAIN, fx_gain_create },
-	{ CFG_BLOCK_METER, fx_meter_create },
-	{ CFG_BLOCK_LOUDNESS_COMP, fx_loudcomp_create },
-	{ .create = NULL },
-};
-
-static const struct fx_constructor *const families[] = {
-	gain_constructors, fx_constructors_filters, fx_constructors_fir,
-	fx_constructors_basic, fx_constructors_ladspa,
-};
 
 void fx_init(struct fx *fx, const struct fx_ops *ops,
              const struct cfg_block *cfg, const struct fx_env *env)
@@ -53,15 +40,4 @@ bool fx_same_block(const struct fx *a, const struct fx *b)
 {
 	return a->name_hash == b->name_hash && a->ops == b->ops &&
 	       a->channels_in == b->channels_in && strcmp(a->name, b->name) == 0;
-}
-
-int fx_create(const struct cfg_block *cfg, const struct fx_env *env,
-              struct fx **ret, char *err, size_t err_len)
-{
-	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++)
-		for (const struct fx_constructor *c = families[f]; c->create; c++)
-			if (c->type == cfg->type)
-				return c->create(cfg, env, ret, err, err_len);
-	snprintf(err, err_len, "block \"%s\": no implementation for its type", cfg->name);
-	return -ENOSYS;
 }

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 
 #define MAX_LIBRARIES_PER_DIR 4096      /* "*.so" files read from one dir */
-#define MAX_DESCRIPTORS_PER_LIBRARY LADSPA_LIST_MAX_PLUGINS
+#define MAX_DESCRIPTORS_PER_LIBRARY 4096
 
 const char *ladspa_search_path(void)
 {
@@ -382,108 +382,17 @@ void ladspa_control_info(const LADSPA_Descriptor *desc, unsigned long port,
 	ret->default_value = value;
 }
 
-/* ---- the listing ------------------------------------------------------- */
+/* ---- the walk over the search path --------------------------------------- */
 
-/* Plugin strings as valid UTF-8 (bytes of a broken sequence become '?'). */
-static json_object *utf8_string(const char *s)
-{
-	char buf[512];
-	size_t n = 0;
-
-	if (!s)
-		s = "";
-	for (const unsigned char *c = (const unsigned char *)s;
-	     *c && n < sizeof(buf) - 1; ) {
-		unsigned need = *c < 0x80 ? 0 : (*c & 0xe0) == 0xc0 ? 1 :
-		                (*c & 0xf0) == 0xe0 ? 2 : (*c & 0xf8) == 0xf0 ? 3 : 9;
-		unsigned k = 1;
-
-		while (need < 9 && k <= need && (c[k] & 0xc0) == 0x80)
-			k++;
-		if (need == 9 || k <= need || n + k >= sizeof(buf)) {
-			buf[n++] = '?';
-			c++;
-			continue;
-		}
-		memcpy(buf + n, c, k);
-		n += k;
-		c += k;
-	}
-	buf[n] = '\0';
-	return json_object_new_string(buf);
-}
-
-/* A finite number shown with float precision. */
-static json_object *number(double v)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), "%.9g", v);
-	return json_object_new_double_s(v, text);
-}
-
-static json_object *control_json(const LADSPA_Descriptor *d, unsigned long i,
-                                 unsigned rate)
-{
-	struct ladspa_control_info c;
-	json_object *o = json_object_new_object();
-
-	if (!o)
-		return NULL;
-	ladspa_control_info(d, i, rate, &c);
-	json_object_object_add(o, "name", utf8_string(d->PortNames[i]));
-	json_object_object_add(o, "direction",
-	                       json_object_new_string(c.input ? "input" : "output"));
-	if (c.has_lower)
-		json_object_object_add(o, "lower", number(c.lower));
-	if (c.has_upper)
-		json_object_object_add(o, "upper", number(c.upper));
-	if (c.input)
-		json_object_object_add(o, "default", number(c.default_value));
-	json_object_object_add(o, "toggled", json_object_new_boolean(c.toggled));
-	json_object_object_add(o, "integer", json_object_new_boolean(c.integer));
-	json_object_object_add(o, "logarithmic",
-	                       json_object_new_boolean(c.logarithmic));
-	return o;
-}
-
-static json_object *plugin_json(const char *library, const LADSPA_Descriptor *d,
-                                unsigned rate)
-{
-	json_object *o = json_object_new_object(), *controls;
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "library", utf8_string(library));
-	json_object_object_add(o, "label", utf8_string(d->Label));
-	json_object_object_add(o, "name", utf8_string(d->Name));
-	json_object_object_add(o, "maker", utf8_string(d->Maker));
-	json_object_object_add(o, "unique_id",
-	                       json_object_new_int64((int64_t)d->UniqueID));
-	json_object_object_add(o, "hard_rt", json_object_new_boolean(
-	                       LADSPA_IS_HARD_RT_CAPABLE(d->Properties)));
-	json_object_object_add(o, "inplace_broken", json_object_new_boolean(
-	                       LADSPA_IS_INPLACE_BROKEN(d->Properties)));
-	json_object_object_add(o, "audio_inputs",
-	                       json_object_new_int((int)ladspa_audio_ports(d, false)));
-	json_object_object_add(o, "audio_outputs",
-	                       json_object_new_int((int)ladspa_audio_ports(d, true)));
-	controls = json_object_new_array();
-	for (unsigned long i = 0; controls && i < d->PortCount; i++)
-		if (LADSPA_IS_PORT_CONTROL(d->PortDescriptors[i]))
-			json_object_array_add(controls, control_json(d, i, rate));
-	json_object_object_add(o, "controls", controls);
-	return o;
-}
-
-/* Add the plugins of one library to list; false once the cap is reached. */
-static bool list_library(const char *dir, const char *file, unsigned rate,
-                         const char *label, json_object *list)
+/* The usable plugins of one library (label's only, when given) to w;
+ * false once w wants no more. */
+static bool walk_library(const char *dir, const char *file, const char *label,
+                         const struct ladspa_walk *w)
 {
 	LADSPA_Descriptor_Function fn;
 	const LADSPA_Descriptor *d;
 	void *handle = open_library(dir, file, &fn, NULL, 0);
-	bool room = true;
+	bool more = true;
 
 	if (!handle)
 		return true;
@@ -491,56 +400,39 @@ static bool list_library(const char *dir, const char *file, unsigned rate,
 	     i++) {
 		if (!descriptor_usable(d) || (label && strcmp(d->Label, label)))
 			continue;
-		if (json_object_array_length(list) >= LADSPA_LIST_MAX_PLUGINS) {
-			room = false;
+		if (!(more = w->on_plugin(w->data, file, d)))
 			break;
-		}
-		json_object_array_add(list, plugin_json(file, d, rate));
 	}
 	dlclose(handle);
-	return room;
+	return more;
 }
 
-/* Add the plugins of every library of dir; false once the cap is reached. */
-static int list_dir(const char *dir, unsigned rate, const char *label,
-                    json_object *list, bool *ret_room)
+/* Every library of dir to walk_library(); *more false once w wants no more. */
+static int walk_dir(const char *dir, const char *label,
+                    const struct ladspa_walk *w, bool *more)
 {
 	struct library_list libs;
 	int r = library_list_read(dir, &libs);
 
-	for (size_t i = 0; r == 0 && *ret_room && i < libs.count; i++)
-		*ret_room = list_library(dir, libs.names[i], rate, label, list);
+	for (size_t i = 0; r == 0 && *more && i < libs.count; i++)
+		*more = walk_library(dir, libs.names[i], label, w);
 	library_list_free(&libs);
 	return r;
 }
 
-json_object *ladspa_list_json(unsigned rate, const char *label_or_NULL)
+int ladspa_walk(const char *label_or_NULL, const struct ladspa_walk *w,
+                bool *ret_stopped)
 {
-	json_object *result = json_object_new_object();
-	json_object *dirs = json_object_new_array();
-	json_object *plugins = json_object_new_array();
 	const char *cursor = ladspa_search_path();
 	char dir[PATH_MAX];
-	bool room = true;
+	bool more = true;
 	int r = 0;
 
-	if (!result || !dirs || !plugins) {
-		json_object_put(result);
-		json_object_put(dirs);
-		json_object_put(plugins);
-		return NULL;
-	}
 	while (r == 0 && next_dir(&cursor, dir, sizeof(dir))) {
-		json_object_array_add(dirs, json_object_new_string(dir));
-		if (room)
-			r = list_dir(dir, rate, label_or_NULL, plugins, &room);
+		w->on_dir(w->data, dir);
+		if (more)
+			r = walk_dir(dir, label_or_NULL, w, &more);
 	}
-	json_object_object_add(result, "path", dirs);
-	json_object_object_add(result, "truncated", json_object_new_boolean(!room));
-	json_object_object_add(result, "plugins", plugins);
-	if (r < 0) {
-		json_object_put(result);
-		return NULL;
-	}
-	return result;
+	*ret_stopped = !more;
+	return r;
 }

@@ -10,14 +10,12 @@
 #ifndef DSPD_LADSPA_HOST_H
 #define DSPD_LADSPA_HOST_H
 
-#include <json-c/json.h>
 #include <ladspa.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #define LADSPA_DEFAULT_PATH \
 	"/usr/local/lib/ladspa:/usr/lib/ladspa:/usr/lib/x86_64-linux-gnu/ladspa"
-#define LADSPA_LIST_MAX_PLUGINS 4096    /* descriptors one listing shows */
 
 /* A loaded plugin type: its library stays open until ladspa_unload(). */
 struct ladspa_plugin {
@@ -55,16 +53,20 @@ unsigned ladspa_audio_ports(const LADSPA_Descriptor *desc, bool output);
 void ladspa_control_info(const LADSPA_Descriptor *desc, unsigned long port,
                          unsigned rate, struct ladspa_control_info *ret);
 
-/* Every plugin of the search path (only those of label_or_NULL when given),
- * at most LADSPA_LIST_MAX_PLUGINS:
- *   {"path": [dirs], "truncated": bool, "plugins": [{"library", "label",
- *    "name", "maker", "unique_id", "hard_rt", "inplace_broken",
- *    "audio_inputs", "audio_outputs", "controls": [{"name", "direction",
- *    "lower"?, "upper"?, "default"?, "toggled", "integer",
- *    "logarithmic"}]}]}
- * Bounds and defaults are at `rate`; "lower"/"upper" are absent when not
- * bounded, "default" is the value dspd gives an input port the
- * configuration leaves out.  NULL when out of memory. */
-json_object *ladspa_list_json(unsigned rate, const char *label_or_NULL);
+/* A walk over the search path: on_dir gets each directory in order,
+ * on_plugin each usable plugin of its libraries, loaded for the call only
+ * (its library is closed afterwards); on_plugin returns false to stop. */
+struct ladspa_walk {
+	void (*on_dir)(void *data, const char *dir);
+	bool (*on_plugin)(void *data, const char *library,
+	                  const LADSPA_Descriptor *desc);
+	void *data;
+};
+
+/* Walk every plugin (only those of label_or_NULL when given).  Returns 0 or
+ * -errno (a directory that could not be read); *ret_stopped is true when
+ * on_plugin stopped the walk. */
+int ladspa_walk(const char *label_or_NULL, const struct ladspa_walk *w,
+                bool *ret_stopped);
 
 #endif

@@ -25,7 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "methods.h"
+#include "dispatch.h"
+#include "subscriptions.h"
 #include "sha256.h"
 
 #define FUZZ_DIR "/tmp/dspd-fuzz-dispatch"

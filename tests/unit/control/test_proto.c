@@ -11,6 +11,7 @@
 
 #include "methods.h"
 #include "jsonrpc.h"
+#include "dispatch.h"
 
 struct parse_case {
 	const char *line;

@@ -3,7 +3,8 @@
  * group, a Butterworth lowpass measured with sines, recovery after NaN,
  * every refusal (unknown label, paths, unknown controls, out-of-range and
  * non-integer values, inputs != outputs, channel groups, non-realtime
- * plugins), the search path and the listing.  Skips (saying why) when
+ * plugins) and the search path (the listing's JSON: control/
+ * test_plugins_json.c).  Skips (saying why) when
  * ladspa-sdk's amp.so is not installed.  Single-threaded. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -398,87 +399,6 @@ static void test_search_path(void **state)
 	assert_string_equal(ladspa_search_path(), LADSPA_DEFAULT_PATH);
 }
 
-/* ---- the listing ------------------------------------------------------- */
-
-static json_object *find_by_key(json_object *array, const char *key,
-                                const char *value)
-{
-	for (size_t i = 0; i < json_object_array_length(array); i++) {
-		json_object *o = json_object_array_get_idx(array, i), *v;
-
-		if (json_object_object_get_ex(o, key, &v) &&
-		    strcmp(json_object_get_string(v), value) == 0)
-			return o;
-	}
-	return NULL;
-}
-
-static json_object *member(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	assert_true(json_object_object_get_ex(o, key, &v));
-	return v;
-}
-
-static void test_list_amp_mono(void **state)
-{
-	json_object *list = ladspa_list_json(RATE, "amp_mono"), *plugins, *p, *gain;
-
-	assert_non_null(list);
-	assert_false(json_object_get_boolean(member(list, "truncated")));
-	plugins = member(list, "plugins");
-	assert_int_equal(json_object_array_length(plugins), 1);
-	p = json_object_array_get_idx(plugins, 0);
-	assert_string_equal(json_object_get_string(member(p, "library")), "amp.so");
-	assert_string_equal(json_object_get_string(member(p, "name")), "Mono Amplifier");
-	assert_int_equal(json_object_get_int(member(p, "unique_id")), 1048);
-	assert_true(json_object_get_boolean(member(p, "hard_rt")));
-	assert_int_equal(json_object_get_int(member(p, "audio_inputs")), 1);
-	assert_int_equal(json_object_get_int(member(p, "audio_outputs")), 1);
-	gain = find_by_key(member(p, "controls"), "name", "Gain");
-	assert_non_null(gain);
-	assert_string_equal(json_object_get_string(member(gain, "direction")), "input");
-	assert_true(json_object_get_double(member(gain, "lower")) == 0);
-	assert_false(json_object_object_get_ex(gain, "upper", NULL));
-	assert_true(json_object_get_double(member(gain, "default")) == 1);
-	assert_true(json_object_get_boolean(member(gain, "logarithmic")));
-	json_object_put(list);
-}
-
-/* Bounds times the rate; DEFAULT_LOW of a logarithmic port interpolated on
- * the log scale (buttlow_iir's cutoff: 0.0001..0.45 x rate). */
-static void test_list_rate_and_log_default(void **state)
-{
-	json_object *list = ladspa_list_json(44100, NULL), *p, *cutoff;
-	double lower = 0.0001f * 44100.0, upper = 0.45f * 44100.0;
-	double expected = exp(log(lower) * 0.75 + log(upper) * 0.25);
-
-	assert_non_null(list);
-	assert_true(json_object_array_length(member(list, "plugins")) > 50);
-	p = find_by_key(member(list, "plugins"), "label", "buttlow_iir");
-	assert_non_null(p);
-	cutoff = find_by_key(member(p, "controls"), "name", "Cutoff Frequency (Hz)");
-	assert_non_null(cutoff);
-	assert_true(fabs(json_object_get_double(member(cutoff, "lower")) - lower) < 1e-4);
-	assert_true(fabs(json_object_get_double(member(cutoff, "upper")) - upper) < 1e-2);
-	assert_true(fabs(json_object_get_double(member(cutoff, "default")) -
-	                 expected) < 1e-4 * expected);
-	/* DEFAULT_440 is 440 Hz, not 440 times the rate */
-	p = find_by_key(member(list, "plugins"), "label", "singlePara");
-	if (p) {
-		cutoff = find_by_key(member(p, "controls"), "name", "Frequency (Hz)");
-		assert_non_null(cutoff);
-		assert_true(json_object_get_double(member(cutoff, "default")) == 440);
-		assert_true(fabs(json_object_get_double(member(cutoff, "upper")) -
-		                 0.4f * 44100.0) < 1e-2);
-	}
-	p = find_by_key(member(list, "plugins"), "label", "decimator");
-	if (p)
-		assert_false(json_object_get_boolean(member(p, "hard_rt")));
-	json_object_put(list);
-}
-
 /* ---- configuration ----------------------------------------------------- */
 
 struct error_case {
@@ -592,8 +512,6 @@ int main(void)
 		cmocka_unit_test_setup(test_channels_not_a_multiple, point_rows),
 		cmocka_unit_test_setup(test_non_realtime_refused_unless_allowed, point_rows),
 		cmocka_unit_test_setup(test_search_path, point_rows),
-		cmocka_unit_test_setup(test_list_amp_mono, point_rows),
-		cmocka_unit_test_setup(test_list_rate_and_log_default, point_rows),
 	};
 	const struct CMUnitTest config_tests[] = {
 		cmocka_unit_test(test_config_errors),

@@ -1,12 +1,14 @@
-/* apply.c - applying a new configuration to the running daemon (see
- * ctl_apply_config in methods.h): every change - SIGHUP, config.reload,
+/* change.c - applying a new configuration to the running daemon (see
+ * ctl_apply_config in change.h): every change - SIGHUP, config.reload,
  * config.load, config.patch, effect.*, batch - ends here.  The change is
  * classified (config_diff.h) and done the least disruptive way: a new graph
  * crossfaded in by the RT thread, a volume ramp, new settings, or a restart
  * of the streams when devices or timing changed.  Whatever can fail (the
  * pipeline build: files, rate limits) happens before anything changes.
  * Control thread only. */
-#include "methods_internal.h"
+#include "change.h"
+#include "methods.h"
+#include "subscriptions.h"
 
 #include <errno.h>
 #include <stdio.h>

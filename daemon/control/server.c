@@ -1,4 +1,4 @@
-/* ctl_server.c - control socket I/O (see ctl_server.h).
+/* server.c - control socket I/O (see server.h).
  *
  * Reading stops at PROTO_MAX_LINE + 1 buffered bytes (bufferevent high
  * watermark), so a client can never make the daemon buffer more than one
@@ -6,7 +6,7 @@
  * error.  Output is bounded too: level notifications pause while a client
  * has CTL_LEVELS_BACKLOG unread, and a client with CTL_MAX_OUTPUT unread
  * gets one last error and is closed (after at most CLOSE_GRACE_S). */
-#include "ctl_server.h"
+#include "server.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -36,7 +36,7 @@ struct ctl_client {
 struct ctl_server {
 	struct event_base *base;
 	struct evconnlistener *listener;
-	struct ctl_context *ctx;
+	struct ctl_server_handler handler;
 	struct ctl_client *clients;
 	unsigned n_clients, max_clients;
 	bool read_only;
@@ -55,7 +55,7 @@ static void client_free(struct ctl_client *c)
 			break;
 		}
 	s->n_clients--;
-	ctl_session_release(s->ctx, &c->session);
+	s->handler.closed(s->handler.data, &c->session);
 	log_debug("control client pid %d uid %u disconnected", (int)c->session.pid,
 	          (unsigned)c->session.uid);
 	bufferevent_free(c->bev);
@@ -135,7 +135,8 @@ static void handle_line(struct ctl_client *c, const char *line, size_t len)
 	if (proto_parse_request(line, len, &req, &err) < 0)
 		ctl_session_send(&c->session, proto_error_line(req.has_id ? req.id : NULL, &err));
 	else
-		ctl_session_send(&c->session, methods_dispatch(c->server->ctx, &c->session, &req));
+		ctl_session_send(&c->session, c->server->handler.request(
+			c->server->handler.data, &c->session, &req));
 	json_object_put(req.root);
 }
 
@@ -330,7 +331,8 @@ static struct evconnlistener *bind_path(struct ctl_server *s,
 }
 
 int ctl_server_open(struct ctl_server **ret, struct event_base *base,
-                    const struct ctl_listen *how, struct ctl_context *ctx,
+                    const struct ctl_listen *how,
+                    const struct ctl_server_handler *handler,
                     char *err, size_t err_len)
 {
 	struct ctl_server *s = calloc(1, sizeof(*s));
@@ -339,7 +341,7 @@ int ctl_server_open(struct ctl_server **ret, struct event_base *base,
 	if (!s)
 		return -ENOMEM;
 	s->base = base;
-	s->ctx = ctx;
+	s->handler = *handler;
 	s->read_only = how->read_only;
 	s->max_clients = how->max_clients;
 	snprintf(s->path, sizeof(s->path), "%s", how->path);

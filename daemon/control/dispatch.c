@@ -1,14 +1,14 @@
-/* methods.c - the method table and dispatch: parameter names are checked
+/* dispatch.c - the method table and dispatch: parameter names are checked
  * against the table, changing methods are refused on the read-only monitor
  * socket, and the handler's result or error becomes the response line.
- * Also the small result builders the handlers share.  Control thread only. */
-#include "methods_internal.h"
+ * Control thread only. */
+#include "dispatch.h"
+#include "methods.h"
 
 #include <errno.h>
-#include <math.h>
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "subscriptions.h"
 
 struct method {
 	const char *name;
@@ -139,22 +139,17 @@ char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
 	return proto_result_line(req->id, result);
 }
 
-/* ---- shared result builders ---- */
-
-json_object *json_number(double v, double resolution)
+static char *request(void *ctx, struct ctl_session *s, const struct rpc_request *req)
 {
-	if (!isfinite(v))
-		v = 0.0;
-	return json_object_new_double(round(v / resolution) * resolution);
+	return methods_dispatch(ctx, s, req);
 }
 
-void format_utc(int64_t realtime_ns, char *out, size_t len)
+static void closed(void *ctx, struct ctl_session *s)
 {
-	time_t secs = (time_t)(realtime_ns / 1000000000);
-	struct tm tm;
-	size_t n;
+	ctl_session_release(ctx, s);
+}
 
-	gmtime_r(&secs, &tm);
-	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, len - n, ".%03dZ", (int)(realtime_ns / 1000000 % 1000));
+struct ctl_server_handler dispatch_handler(struct ctl_context *ctx)
+{
+	return (struct ctl_server_handler){ request, closed, ctx };
 }

@@ -1,0 +1,121 @@
+/* control.h - the control plane's shared state, types only: the
+ * per-connection session the methods keep, the daemon context they act on,
+ * a configuration on its way in and what applying it did.  Each file's
+ * functions are in its own header (server.h, dispatch.h, methods.h,
+ * change.h, subscriptions.h, device_wait.h, views.h).
+ * Control thread only.  Wire format: docs/protocol.md. */
+#ifndef DSPD_CONTROL_H
+#define DSPD_CONTROL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "engine.h"
+#include "jsonrpc.h"
+
+struct ctl_client;
+struct ctl_context;
+struct ctl_server;
+struct loudness;
+
+struct ctl_record {
+	json_object *id;                  /* request id, answered at the end */
+	enum meter_tap tap;
+	uint64_t frames_wanted, frames_sent, seq;
+	uint64_t dropped_at_start;        /* engine_tap_dropped() when started */
+};
+
+struct ctl_session {
+	struct ctl_client *client;        /* the transport (server.c) */
+	bool read_only;                   /* connected to the monitor socket */
+	pid_t pid;
+	uid_t uid;
+	uint64_t levels_since;            /* cursor of "levels" calls */
+	uint32_t topics;                  /* bit n = enum proto_topic n */
+	uint32_t levels_interval_ms;
+	uint64_t levels_due_ns;
+	uint64_t levels_notify_since;     /* cursor of levels notifications */
+	uint64_t levels_seq;
+	struct ctl_record *record;        /* NULL unless recording */
+};
+
+struct ctl_config_identity {
+	char path[4096];                  /* the file (SIGHUP and config.reload read it) */
+	char sha256[65];                  /* of the text that was validated */
+	char file_sha256[65];             /* of the file as last loaded */
+	int64_t loaded_at;                /* CLOCK_REALTIME seconds: file or inline load */
+	int64_t changed_at_ns;            /* CLOCK_REALTIME of the last change applied */
+	const char *source;               /* "file", "inline" or "edit" */
+	unsigned edits;                   /* runtime edits since loaded_at */
+	json_object *json;                /* the active configuration document */
+};
+
+/* A configuration parsed and validated (all but its pipeline's own
+ * checks), ready for ctl_apply_config(). */
+struct ctl_next_config {
+	struct dspd_config cfg;
+	json_object *json;                /* its document, owned */
+	char path[4096];
+	char sha256[65];
+	const char *source;               /* "file", "inline" or "edit" */
+};
+
+/* Who asked for a change, for logs and the "config" notification. */
+struct ctl_origin {
+	const char *method;               /* "SIGHUP", "config.reload", "effect.set"... */
+	const struct ctl_session *session;  /* NULL: a signal */
+	char what[160];                   /* e.g. "effect.set eq1" */
+};
+
+/* What applying a configuration did. */
+struct ctl_change_result {
+	unsigned changes;                 /* enum cfg_change bits, 0: unchanged */
+	uint64_t generation;              /* of the pipeline that carries it */
+	double crossfade_ms;              /* of the graph change, 0 if none */
+	double warmup_ms;                 /* at most, before the crossfade */
+};
+
+/* The engine waits for its devices (device_wait.c). */
+struct ctl_device_wait {
+	uint64_t since_ns;                /* CLOCK_MONOTONIC; 0: not waiting */
+	int64_t since_realtime_ns;
+	unsigned attempts;
+	uint32_t delay_ms;                /* before the next attempt: 100 ms .. 5 s */
+	uint64_t next_ns;
+	char last_error[256];
+};
+
+/* What only the daemon can do, handed down by it (lifecycle.c) so that the
+ * control plane never calls up into the layer that wires it. */
+struct ctl_daemon_ops {
+	/* Replace the engine by one for next (devices, rate... changed); on
+	 * failure the previous configuration runs again.  Returns 0, -errno
+	 * (the old one runs) or -ENOTRECOVERABLE (nothing runs). */
+	int (*restart)(struct ctl_context *ctx, const struct dspd_config *next);
+	/* Reload path (NULL: the active file) as SIGHUP does: read, validate,
+	 * ctl_apply_config(), telling systemd RELOADING/READY around it. */
+	int (*reload)(struct ctl_context *ctx, const char *path,
+	              const struct ctl_origin *by, struct cfg_errors *errs,
+	              struct ctl_change_result *res);
+	void *daemon;                     /* theirs (NULL in tests) */
+};
+
+struct ctl_context {
+	struct engine *engine;
+	struct ctl_server *servers[2];    /* control, monitor (either may be NULL) */
+	uint64_t started_ns;              /* CLOCK_MONOTONIC at startup */
+	struct ctl_config_identity config;
+	struct dspd_config *running;      /* the configuration applied */
+	struct ctl_daemon_ops ops;
+	const char *socket_override;      /* --socket: wins over control.socket */
+	enum eng_state last_state;
+	uint64_t active_generation;       /* last seen by ctl_tick */
+	struct ctl_device_wait device_wait;
+	uint64_t levels_skipped;
+	struct loudness *loudness;        /* NULL unless loudness.tap is set */
+};
+
+#endif
