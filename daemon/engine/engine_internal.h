@@ -1,5 +1,6 @@
-/* engine_internal.h - what engine.c (the RT loop, the control-side API)
- * and engine_recover.c (re-syncs, device loss, reopening) share: the
+/* engine_internal.h - what engine.c (the control-side API), engine_rt.c
+ * (the RT loop), engine_recover.c (re-syncs, device loss: RT thread) and
+ * engine_streams.c (opening the devices: control thread) share: the
  * engine's state and the small helpers both sides use.  Which thread owns
  * each member is said at the member. */
 #ifndef DSPD_ENGINE_INTERNAL_H
@@ -133,12 +134,22 @@ static inline void publish(struct engine *e, struct eng_event *ev)
 		atomic_fetch_add_explicit(&e->events_lost, 1, memory_order_relaxed);
 }
 
-/* ---- engine_recover.c ---- */
+/* ---- engine_rt.c ---- */
 
-/* Control thread: open both devices for cfg (the capture at its own rate
- * and period when resampled).  0 or -errno with err filled. */
+/* The RT thread's body (pthread_create's start routine); arg: the engine. */
+void *engine_rt_main(void *arg);
+
+/* ---- engine_streams.c (control thread) ---- */
+
+/* Open both devices for cfg (the capture at its own rate and period when
+ * resampled).  0 or -errno with err filled. */
 int engine_open_streams(const struct dspd_config *cfg, struct pcm_stream *capture,
                         struct pcm_stream *playback, char *err, size_t err_len);
+/* The devices came back as they were first opened: the buffers, codecs
+ * and pipeline still fit. */
+bool engine_same_stream(const struct pcm_stream *a, const struct pcm_stream *b);
+
+/* ---- engine_recover.c (RT thread) ---- */
 
 /* RT thread: drop both streams, prepare, prefill playback with silence,
  * start both. */

@@ -1,7 +1,7 @@
 /* engine_recover.c - when the streams stop: the re-sync after an xrun,
  * a suspend or a stall (RT thread), the escalation to ENG_WAITING when a
- * device is gone or the re-sync keeps failing (RT thread), and opening the
- * devices again (engine_reopen: control thread, the RT thread has ended).
+ * device is gone or the re-sync keeps failing.  RT thread only (opening
+ * the devices again is engine_streams.c's and engine.c's).
  * See engine.h for the states and engine_internal.h for the shared state. */
 #include "engine_internal.h"
 
@@ -125,70 +125,3 @@ int engine_recover(struct engine *e, int err, int dir)
 	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
 	return 0;
 }
-
-/* ---- control thread -------------------------------------------------- */
-
-/* The devices came back as they were first opened: the buffers, codecs
- * and pipeline still fit. */
-static bool same_stream(const struct pcm_stream *a, const struct pcm_stream *b)
-{
-	return a->channels == b->channels && a->rate == b->rate && a->codec == b->codec &&
-	       a->period_frames == b->period_frames && a->buffer_frames == b->buffer_frames;
-}
-
-int engine_open_streams(const struct dspd_config *cfg, struct pcm_stream *capture,
-                        struct pcm_stream *playback, char *err, size_t err_len)
-{
-	int r = pcm_open(capture, SND_PCM_STREAM_CAPTURE, &cfg->capture,
-	                 config_capture_rate(cfg), config_capture_period(cfg),
-	                 cfg->periods, err, err_len);
-
-	if (r == 0 && (r = pcm_open(playback, SND_PCM_STREAM_PLAYBACK, &cfg->playback,
-	                            cfg->rate, cfg->period_frames, cfg->periods,
-	                            err, err_len)) < 0)
-		pcm_close(capture);
-	return r;
-}
-
-int engine_reopen(struct engine *e, char *err, size_t err_len)
-{
-	struct pcm_stream capture = { .handle = NULL }, playback = { .handle = NULL };
-	int sched_err, mlock_err, r;
-	uint32_t ramp_frames;
-	float target;
-
-	if (atomic_load_explicit(&e->state, memory_order_acquire) != ENG_WAITING) {
-		snprintf(err, err_len, "the engine is not waiting for its devices");
-		return -EALREADY;
-	}
-	engine_stop(e);                  /* the thread has ended: join it */
-	/* let go of the lost card first: the kernel frees it only then */
-	if (e->capture.handle) {
-		if (e->linked)
-			snd_pcm_unlink(e->capture.handle);
-		e->linked = false;
-		pcm_close(&e->capture);
-		pcm_close(&e->playback);
-	}
-	if ((r = engine_open_streams(&e->cfg, &capture, &playback, err, err_len)) < 0)
-		return r;
-	if (!same_stream(&capture, &e->capture) || !same_stream(&playback, &e->playback)) {
-		snprintf(err, err_len, "the devices came back with other parameters "
-		         "(format, period or buffer); restart dspd or reload");
-		pcm_close(&capture);
-		pcm_close(&playback);
-		return -EPROTO;
-	}
-	e->capture = capture;
-	e->playback = playback;
-	e->linked = !e->rs && snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
-	/* fade in from silence to where the volume was */
-	target = unpack_gain(atomic_load_explicit(&e->master_target, memory_order_acquire),
-	                     &ramp_frames);
-	e->master.current = 0.0f;
-	gain_ramp_set(&e->master, target, (uint32_t)lround(e->default_ramp_ms * e->cfg.rate / 1000.0));
-	atomic_store_explicit(&e->state, ENG_STARTING, memory_order_relaxed);
-	e->reopens++;
-	return engine_start(e, &sched_err, &mlock_err);
-}
-

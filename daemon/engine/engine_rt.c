@@ -1,0 +1,238 @@
+/* engine_rt.c - the RT thread: the loop engine_start() runs (see engine.h;
+ * its control-thread API is engine.c).
+ *
+ * The RT loop, once per period:
+ *     read capture -> decode [-> resample] -> meter -> pipeline -> master
+ *     gain -> encode -> meter -> write playback [-> steer the resampler]
+ * Playback is pre-filled with (periods - 1) periods of silence at every
+ * (re)start (or rate_adjust.target_level frames when resampled), so the
+ * capture -> playback latency is exactly that many frames and stays so:
+ * every xrun, suspend or stalled device leads to one "resync" (drop both,
+ * prepare both, prefill, start both) that restores it; a lost device ends
+ * the RT thread in ENG_WAITING (engine_recover.c).
+ *
+ * When the capture is resampled (another rate, or two clocks), a period of
+ * output pulls what it needs from the resampler, which asks for capture
+ * periods as it runs short; after the write, the latency is measured and
+ * the clocks' control loop (rate_ctl.h) steers the resampler's ratio.
+ *
+ * Everything the RT thread touches is allocated in engine_create().  The RT
+ * thread makes no allocation, takes no lock, never logs; the only calls it
+ * makes besides arithmetic are alsa-lib calls on its two PCMs and
+ * clock_gettime (vDSO).  Sleeping happens only on the recovery path when a
+ * restart failed. */
+#include "engine_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "pipeline.h"
+
+static void flush_denormals_to_zero(void)
+{
+#if defined(__SSE__)
+	_mm_setcsr(_mm_getcsr() | 0x8040);      /* FTZ | DAZ */
+#elif defined(__aarch64__)
+	uint64_t fpcr;
+
+	__asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+	__asm__ volatile("msr fpcr, %0" : : "r"(fpcr | (1u << 24)));
+#endif
+}
+
+/* The newest master volume (graph changes come through e->graph). */
+static void apply_master_gain(struct engine *e)
+{
+	uint64_t target = atomic_load_explicit(&e->master_target, memory_order_acquire);
+
+	if (target != e->master_applied) {
+		uint32_t ramp_frames;
+		float gain = unpack_gain(target, &ramp_frames);
+
+		gain_ramp_set(&e->master, gain, ramp_frames);
+		e->master_applied = target;
+	}
+}
+
+static void publish_meters(struct engine *e)
+{
+	struct eng_event ev;
+
+	ev.type = ENG_EVENT_METERS;
+	ev.periods = e->busy_periods;
+	ev.busy_ns_sum = e->busy_sum;
+	ev.busy_ns_max = e->busy_max;
+	ev.busy_ns_last = e->busy_last;
+	ev.u.meters = e->meter_acc;
+	memset(&ev.clocks, 0, sizeof(ev.clocks));
+	if (e->rs) {
+		const struct rate_ctl *c = &e->clocks;
+
+		ev.clocks = (struct eng_rate){
+			.adjust = c->adjust, .ratio = resampler_ratio(e->rs),
+			.level = c->level, .level_min = c->level_min,
+			.level_max = c->level_max, .target = c->p.target,
+			.clamped = c->clamped, .updates = c->updates,
+		};
+	}
+	publish(e, &ev);
+	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
+	e->busy_sum = e->busy_max = 0;
+	e->busy_periods = 0;
+}
+
+/* Copy one period of a tap point, interleaved, into its ring: all of it
+ * or (no room: the control thread is behind) none of it, counted. */
+static void tap_write(struct engine *e, enum meter_tap tap,
+                      float *const *bufs, unsigned channels, uint32_t frames)
+{
+	struct ring *r = &e->taps[tap];
+	uint32_t start, n = frames * channels;
+
+	if (!atomic_load_explicit(&e->tap_on[tap], memory_order_relaxed))
+		return;
+	if (!ring_reserve(r, n, &start)) {
+		atomic_fetch_add_explicit(&e->tap_dropped[tap], frames, memory_order_relaxed);
+		return;
+	}
+	for (uint32_t i = 0; i < frames; i++)
+		for (unsigned ch = 0; ch < channels; ch++)
+			*(float *)ring_slot(r, start++) = bufs[ch][i];
+	ring_commit(r, n);
+}
+
+/* One period of input at the processing rate into e->work: straight from
+ * the capture, or through the resampler, reading capture periods until it
+ * has enough.  *io_done_ns: when the last capture read returned. */
+static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
+{
+	const uint32_t period = (uint32_t)e->capture.period_frames;
+	uint32_t done = 0;
+	int r;
+
+	if (!e->rs) {
+		r = pcm_read(&e->capture, e->capture_raw, frames, io_timeout_ms(e),
+		             &e->keep_going);
+		if (r < 0)
+			return r;
+		*io_done_ns = clock_ns(CLOCK_MONOTONIC);
+		atomic_fetch_add_explicit(&e->captured, frames, memory_order_relaxed);
+		e->capture.codec->decode(e->capture_raw, e->work, e->capture.channels, frames);
+		return 0;
+	}
+	*io_done_ns = clock_ns(CLOCK_MONOTONIC);
+	while ((done += resampler_pull(e->rs, e->work, done, frames - done)) < frames) {
+		r = pcm_read(&e->capture, e->capture_raw, period, io_timeout_ms(e),
+		             &e->keep_going);
+		if (r < 0)
+			return r;
+		*io_done_ns = clock_ns(CLOCK_MONOTONIC);
+		atomic_fetch_add_explicit(&e->captured, period, memory_order_relaxed);
+		e->capture.codec->decode(e->capture_raw, e->capture_planes,
+		                         e->capture.channels, period);
+		/* cannot fail while pull keeps its promise; if it ever did,
+		 * a re-sync resets the resampler */
+		if (resampler_push(e->rs, (const float *const *)e->capture_planes, period) < 0)
+			return -EPIPE;
+	}
+	return 0;
+}
+
+/* After a write: the latency now, from both devices' delays read back to
+ * back (rate_ctl.h), into the clocks' loop; a new correction goes to the
+ * resampler at once. */
+static void steer_clocks(struct engine *e, uint32_t frames)
+{
+	snd_pcm_sframes_t queued, unread;
+	double level;
+
+	if (snd_pcm_delay(e->playback.handle, &queued) < 0 ||
+	    snd_pcm_delay(e->capture.handle, &unread) < 0)
+		return;         /* an xrun: the next transfer reports it */
+	level = (double)queued +
+	        ((double)unread + resampler_held(e->rs)) * resampler_ratio(e->rs);
+	if (rate_ctl_measure(&e->clocks, level, frames))
+		resampler_set_adjust(e->rs, e->clocks.adjust);
+}
+
+static int run_period(struct engine *e, int *failed_dir)
+{
+	const uint32_t frames = (uint32_t)e->playback.period_frames;
+	const uint32_t all = UINT32_MAX;
+	uint64_t start;
+	int r;
+
+	r = take_input(e, frames, &start);
+	if (r < 0) {
+		*failed_dir = 0;
+		return r;
+	}
+	apply_master_gain(e);
+
+	meter_block_add(&e->meter_acc, METER_TAP_CAPTURE,
+	                (const float *const *)e->work, frames,
+	                e->capture.codec->clip_level);
+	tap_write(e, METER_TAP_CAPTURE, e->work, e->capture.channels, frames);
+	transition_process(&e->graph, e->work, frames);
+	gain_ramp_process(&e->master, e->work, e->work_channels, all, frames);
+	tap_write(e, METER_TAP_PLAYBACK, e->work, e->playback.channels, frames);
+	memset(e->clips, 0, sizeof(e->clips));
+	e->playback.codec->encode((const float *const *)e->work, e->playback_raw,
+	                          e->playback.channels, frames, e->clips);
+	meter_block_add(&e->meter_acc, METER_TAP_PLAYBACK,
+	                (const float *const *)e->work, frames, 0.0f);
+	meter_block_add_clips(&e->meter_acc, METER_TAP_PLAYBACK, e->clips);
+	atomic_fetch_add_explicit(&e->processed, frames, memory_order_relaxed);
+
+	r = pcm_write(&e->playback, e->playback_raw, frames, io_timeout_ms(e),
+	              &e->keep_going);
+	if (r < 0) {
+		*failed_dir = 1;
+		return r;
+	}
+	atomic_fetch_add_explicit(&e->played, frames, memory_order_relaxed);
+	e->frames_since_start += frames;
+	if (e->rs)
+		steer_clocks(e, frames);
+
+	e->busy_last = clock_ns(CLOCK_MONOTONIC) - start;
+	load_hist_add(&e->busy_hist, e->busy_last);
+	e->busy_sum += e->busy_last;
+	if (e->busy_last > e->busy_max)
+		e->busy_max = e->busy_last;
+	e->busy_periods++;
+	if (e->meter_acc.frames >= e->cfg.rate / 100)
+		publish_meters(e);
+	return 0;
+}
+
+void *engine_rt_main(void *arg)
+{
+	struct engine *e = arg;
+	int r, dir = 0;
+
+	flush_denormals_to_zero();
+	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
+	e->capture_started_ns = clock_ns(CLOCK_MONOTONIC);
+	e->frames_since_start = 0;
+	r = engine_restart_streams(e);
+	if (r < 0 && engine_recover(e, r, 0) < 0)
+		return NULL;            /* waiting for the devices */
+	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
+	while (atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
+		r = run_period(e, &dir);
+		if (r == -ECANCELED)
+			break;
+		if (r < 0 && engine_recover(e, r, dir) < 0)
+			return NULL;    /* waiting for the devices */
+	}
+	snd_pcm_drop(e->capture.handle);
+	snd_pcm_drop(e->playback.handle);
+	atomic_store_explicit(&e->state, ENG_STOPPED, memory_order_relaxed);
+	return NULL;
+}
