@@ -1,28 +1,22 @@
-/* config_internal.h - what the parts of the config parser share: the parser
- * state, error reporting, JSON pointers and the field-table types.  Not for
- * use outside daemon/config*.c.  Control thread only (startup, SIGHUP,
- * --check-config).
+/* config_internal.h - what the parts of the config parser share beyond the
+ * parser state and error reporting (config_errors.h): the field-table
+ * types.  Not for use outside daemon/config*.c.  Control thread only
+ * (startup, SIGHUP, --check-config).
  *
  * The parts, in the order a load runs them:
- *   config.c         public API, file reading, error messages, JSON pointers
+ *   config.c         public API, file reading
+ *   config_errors.c  error messages, line:column, JSON pointers
  *   config_syntax.c  pass 1 (json-c tokener, line:column, unclosed things)
  *                    and pass 2 (duplicate keys, a lexical walk)
  *   config_schema.c  pass 3: key tables, field parsers, cross-field checks
- *   config_blocks.c  pass 3 for "pipeline": the block-type table */
+ *   config_blocks.c  pass 3 for "pipeline": the block-type table
+ *   config_derived.c what a config implies (capture rate, target level) */
 #ifndef DSPD_CONFIG_INTERNAL_H
 #define DSPD_CONFIG_INTERNAL_H
 
-#include "config.h"
-
-#include <json-c/json.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "config_errors.h"
 
 #define CFG_JSON_DEPTH 64               /* nesting limit handed to json-c */
-#define CFG_POINTER_MAX 200             /* longest JSON pointer shown */
-#define CFG_SHOWN_VALUE_MAX 48          /* longest user value quoted back */
 
 /* Field flags. */
 #define FIELD_REQUIRED    0x1u
@@ -30,19 +24,6 @@
 #define TAINTS_CHANNELS   0x4u /* failure disables the block channel check */
 #define TAINTS_SOCKETS    0x8u /* failure disables the socket paths check */
 #define TAINTS_RATES      0x10u /* failure disables the resampler checks */
-
-struct parser {
-	const char *origin;
-	const char *text;
-	size_t len;
-	struct cfg_errors *errs;
-	char pointer[CFG_POINTER_MAX];
-	size_t pointer_len;
-	unsigned tainted;               /* TAINTS_* of fields that failed */
-	unsigned block_index;           /* pipeline block being parsed */
-	/* position in the block's "channels" array of each channel given */
-	uint32_t channel_pos[CFG_MAX_BLOCKS][CFG_MAX_CHANNELS];
-};
 
 struct field;
 typedef int field_parse_fn(struct parser *p, struct json_object *val,
@@ -59,43 +40,6 @@ struct field {
 	const char *const *choices;     /* cfg_parse_choice: NULL-terminated */
 	unsigned flags;
 };
-
-/* ---- config.c: messages ---------------------------------------------- */
-
-/* Append to a message, marking truncation with "...". */
-void cfg_msg_append(char *buf, size_t size, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-void cfg_line_column(const struct parser *p, size_t offset,
-                     unsigned *ret_line, unsigned *ret_column);
-
-/* Once the message slots are full, errors are only counted: true means
- * "counted, do not bother locating it". */
-bool cfg_errors_full(struct parser *p);
-
-/* "origin:line:column: ..." */
-void cfg_error_at(struct parser *p, size_t offset, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* "origin: /json/pointer: ..." */
-void cfg_error_here(struct parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* "origin: ..." */
-void cfg_error_file(struct parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* A user string as a bounded, quoted, printable literal. */
-void cfg_quote(const char *s, size_t len, char *buf, size_t size);
-/* How a value is spelled in the file, bounded (numbers keep their text). */
-void cfg_show_value(struct json_object *val, char *buf, size_t size);
-/* "number", "string", ... */
-const char *cfg_kind_name(struct json_object *val);
-
-/* ---- config.c: JSON pointer (RFC 6901) ------------------------------- */
-
-/* Append "/segment" with ~ and / escaped; returns the length to pop to. */
-size_t cfg_pointer_push(struct parser *p, const char *seg, size_t seg_len);
-size_t cfg_pointer_push_index(struct parser *p, size_t index);
-void cfg_pointer_pop(struct parser *p, size_t mark);
 
 /* ---- config_syntax.c -------------------------------------------------- */
 
