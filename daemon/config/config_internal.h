@@ -1,6 +1,6 @@
 /* config_internal.h - what the parts of the config parser share beyond the
  * parser state and error reporting (config_errors.h) and the key tables
- * (config_fields.h): the passes and the block types.  Not for use outside
+ * (config_fields.h, config_block_fields.h): the passes.  Not for use outside
  * daemon/config*.c.  Control thread only (startup, SIGHUP, --check-config).
  *
  * The parts, in the order a load runs them:
@@ -11,11 +11,13 @@
  *   config_fields.c  pass 3: the generic field parsers, the key-table walk
  *   config_schema.c  pass 3: the top-level key tables, cross-field checks
  *   config_blocks.c  pass 3 for "pipeline": the block-type table
+ *   config_block_fields.c  the keys every block type has
+ *   config_fx_*.c    the block families' key tables
  *   config_derived.c what a config implies (capture rate, target level) */
 #ifndef DSPD_CONFIG_INTERNAL_H
 #define DSPD_CONFIG_INTERNAL_H
 
-#include "config_fields.h"
+#include "config_block_fields.h"
 
 #define CFG_JSON_DEPTH 64               /* nesting limit handed to json-c */
 
@@ -40,35 +42,6 @@ void cfg_validate(struct parser *p, struct json_object *root,
 /* "pipeline": dst is the struct dspd_config. */
 field_parse_fn cfg_parse_pipeline;
 
-/* ---- config_blocks.c: what every block type's key table starts with ---- */
-field_parse_fn cfg_parse_block_type_key;
-field_parse_fn cfg_parse_block_name;
-field_parse_fn cfg_parse_channels;      /* "channels": [..] -> uint32_t mask */
-
-/* A block type: its name in the file, its key table and its defaults.
- * Each family of blocks (config_fx_<family>.c) exports a table of them
- * ending with { NULL }. */
-struct cfg_block_type_desc {
-	const char *name;
-	enum cfg_block_type type;
-	void (*defaults)(struct cfg_block *block);
-	const struct field *fields;     /* every key the block may have */
-};
-
-extern const struct cfg_block_type_desc cfg_block_types_filters[];
-extern const struct cfg_block_type_desc cfg_block_types_fir[];
-extern const struct cfg_block_type_desc cfg_block_types_basic[];
-extern const struct cfg_block_type_desc cfg_block_types_ladspa[];
-
-#define CFG_BLOCK_COMMON_FIELDS                                               \
-	{ .key = "type", .parse = cfg_parse_block_type_key,                   \
-	  .flags = FIELD_REQUIRED },                                          \
-	{ .key = "name", .parse = cfg_parse_block_name,                       \
-	  .offset = offsetof(struct cfg_block, name), .flags = FIELD_REQUIRED }, \
-	{ .key = "channels", .parse = cfg_parse_channels,                     \
-	  .offset = offsetof(struct cfg_block, channel_mask) },               \
-	{ .key = "bypass", .parse = cfg_parse_bool,                           \
-	  .offset = offsetof(struct cfg_block, bypass) }
 /* Cross-field: every channel a block names exists on the wider PCM. */
 void cfg_check_block_channels(struct parser *p, const struct dspd_config *cfg);
 
