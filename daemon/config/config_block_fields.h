@@ -35,6 +35,7 @@ struct cfg_block_type_desc {
 	const struct field *fields;     /* every key the block may have */
 };
 
+extern const struct cfg_block_type_desc cfg_block_types_gain[];
 extern const struct cfg_block_type_desc cfg_block_types_filters[];
 extern const struct cfg_block_type_desc cfg_block_types_fir[];
 extern const struct cfg_block_type_desc cfg_block_types_basic[];

@@ -1,74 +1,17 @@
 /* config_blocks.c - pass 3 for "pipeline": the array of blocks.  A table of
- * block types, each with its own key table, so a new block type only adds a
- * table entry.  Also the pipeline's checks across blocks (unique names) and
- * against the PCMs (channel indexes).  Control thread only. */
+ * block types, each with its own key table (the families, config_fx_*.c),
+ * so a new block type only adds a table entry.  Also the pipeline's checks
+ * across blocks (unique names) and against the PCMs (channel indexes).
+ * Control thread only. */
 #include "config_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-static void gain_defaults(struct cfg_block *block)
-{
-	block->db = 0.0;
-	block->mute = false;
-	block->invert = false;
-	block->channel_mask = UINT32_MAX;
-}
-
-static const struct field gain_fields[] = {
-	CFG_BLOCK_COMMON_FIELDS,
-	{ .key = "db", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, db), .min = -150, .max = 40 },
-	{ .key = "mute", .parse = cfg_parse_bool,
-	  .offset = offsetof(struct cfg_block, mute) },
-	{ .key = "invert", .parse = cfg_parse_bool,
-	  .offset = offsetof(struct cfg_block, invert) },
-	{ 0 }
-};
-
-static void meter_defaults(struct cfg_block *block)
-{
-	block->channel_mask = UINT32_MAX;
-	block->u.meter.window_ms = 300.0;
-}
-
-static const struct field meter_fields[] = {
-	CFG_BLOCK_COMMON_FIELDS,
-	{ .key = "window_ms", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, u.meter.window_ms), .min = 1, .max = 10000 },
-	{ 0 }
-};
-
-static void loudcomp_defaults(struct cfg_block *block)
-{
-	block->channel_mask = UINT32_MAX;
-	block->u.loudcomp.reference_db = -25.0;
-	block->u.loudcomp.low_boost_db = 7.0;
-	block->u.loudcomp.high_boost_db = 7.0;
-}
-
-static const struct field loudcomp_fields[] = {
-	CFG_BLOCK_COMMON_FIELDS,
-	{ .key = "reference_db", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, u.loudcomp.reference_db), .min = -100, .max = 20 },
-	{ .key = "low_boost_db", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, u.loudcomp.low_boost_db), .min = 0, .max = 20 },
-	{ .key = "high_boost_db", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, u.loudcomp.high_boost_db), .min = 0, .max = 20 },
-	{ 0 }
-};
-
-static const struct cfg_block_type_desc gain_types[] = {
-	{ "gain", CFG_BLOCK_GAIN, gain_defaults, gain_fields },
-	{ "meter", CFG_BLOCK_METER, meter_defaults, meter_fields },
-	{ "loudness_comp", CFG_BLOCK_LOUDNESS_COMP, loudcomp_defaults, loudcomp_fields },
-	{ .name = NULL },
-};
-
 /* Every family of block types, each table ending with { NULL }. */
 static const struct cfg_block_type_desc *const families[] = {
-	gain_types, cfg_block_types_filters, cfg_block_types_fir,
+	cfg_block_types_gain, cfg_block_types_filters, cfg_block_types_fir,
 	cfg_block_types_basic, cfg_block_types_ladspa,
 };
 
