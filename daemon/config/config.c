@@ -1,7 +1,6 @@
 /* config.c - dspd.conf's public API: defaults, config_load_file() and
  * config_load_string(), reading the file with its size and type checks.
- * Errors are collected through config_errors.c.  Control thread only
- * (startup, SIGHUP, --check-config).
+ * Control thread only (startup, SIGHUP, --check-config).
  *
  * A load runs three passes over one text:
  *   1. syntax (config_syntax.c): json-c's tokener in non-strict mode
@@ -14,8 +13,24 @@
  *      tree; every problem is addressed by an RFC 6901 JSON pointer
  *      ("/pipeline/1/name"), unknown keys included.  Cross-field checks
  *      come last.
- * Every error is collected instead of stopping at the first. */
-#include "config_internal.h"
+ * Every error is collected instead of stopping at the first.
+ *
+ * The parts, each calling only parts listed below it:
+ *   config.c              public API, file reading
+ *   config_syntax.c       passes 1 and 2
+ *   config_schema.c       pass 3: the top level's keys, cross-field checks
+ *   config_blocks.c       pass 3 for "pipeline": the table of block types
+ *   config_fx_*.c         each block family's key tables
+ *   config_block_fields.c the keys every block type has: type, name, channels
+ *   config_fields.c       the generic field parsers, the key-table walk
+ *   config_errors.c       the error collection: messages, line:column,
+ *                         JSON pointers
+ *   config_derived.c      what a config implies (capture rate, target level)
+ * Each has a header of its own name, except config_derived.c (declared in
+ * config.h) and the families (their tables in config_block_fields.h). */
+#include "config_errors.h"
+#include "config_schema.h"
+#include "config_syntax.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,8 @@
  * so a new block type only adds a table entry.  Also the pipeline's checks
  * across blocks (unique names) and against the PCMs (channel indexes).
  * Control thread only. */
-#include "config_internal.h"
+#include "config_blocks.h"
+#include "config_block_fields.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,9 @@
  * handed to config_blocks.c.  Cross-field checks (buffer size, socket
  * paths, block channels) run last and are skipped when a field they depend
  * on already failed.  Control thread only. */
-#include "config_internal.h"
+#include "config_schema.h"
+#include "config_blocks.h"
+#include "config_fields.h"
 #include "format.h"
 
 #include <errno.h>
