@@ -1,136 +1,18 @@
 /* config_blocks.c - pass 3 for "pipeline": the array of blocks.  A table of
- * block types, each with its own key table, so a new block type only adds a
- * table entry.  Also the pipeline's checks across blocks (unique names) and
- * against the PCMs (channel indexes).  Control thread only. */
-#include "config_internal.h"
+ * block types, each with its own key table (the families, config_fx_*.c),
+ * so a new block type only adds a table entry.  Also the pipeline's checks
+ * across blocks (unique names) and against the PCMs (channel indexes).
+ * Control thread only. */
+#include "config_blocks.h"
+#include "config_block_fields.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-
-int cfg_parse_block_type_key(struct parser *p, struct json_object *val,
-                                const struct field *f, void *dst)
-{
-	(void)p, (void)val, (void)f, (void)dst;
-	return 0;  /* already resolved by parse_block() */
-}
-
-int cfg_parse_block_name(struct parser *p, struct json_object *val,
-                            const struct field *f, void *dst)
-{
-	const char *s;
-
-	(void)f;
-	if (cfg_get_string(p, val, CFG_NAME_MAX, NULL, &s) < 0 ||
-	    cfg_check_name_chars(p, s, "name") < 0)
-		return -EINVAL;
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
-int cfg_parse_channels(struct parser *p, struct json_object *val,
-                          const struct field *f, void *dst)
-{
-	uint32_t mask = 0;
-	size_t n;
-	int r = 0;
-
-	(void)f;
-	if (!json_object_is_type(val, json_type_array)) {
-		cfg_error_here(p, "must be an array of channel indexes, got %s",
-		               cfg_kind_name(val));
-		return -EINVAL;
-	}
-	n = json_object_array_length(val);
-	if (n == 0) {
-		cfg_error_here(p, "must list at least one channel (omit the key "
-		               "for all channels)");
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t mark = cfg_pointer_push_index(p, i);
-		int64_t ch;
-
-		if (cfg_get_integer(p, json_object_array_get_idx(val, i), 0,
-		                    CFG_MAX_CHANNELS - 1, &ch) < 0) {
-			r = -EINVAL;
-		} else if (mask & (1u << ch)) {
-			cfg_error_here(p, "channel %d is listed twice (first at "
-			               "index %u)", (int)ch,
-			               p->channel_pos[p->block_index][ch]);
-			r = -EINVAL;
-		} else {
-			mask |= 1u << ch;
-			p->channel_pos[p->block_index][ch] = (uint32_t)i;
-		}
-		cfg_pointer_pop(p, mark);
-	}
-	*(uint32_t *)dst = mask;
-	return r;
-}
-
-static void gain_defaults(struct cfg_block *block)
-{
-	block->db = 0.0;
-	block->mute = false;
-	block->invert = false;
-	block->channel_mask = UINT32_MAX;
-}
-
-static const struct field gain_fields[] = {
-	CFG_BLOCK_COMMON_FIELDS,
-	{ .key = "db", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, db), .min = -150, .max = 40 },
-	{ .key = "mute", .parse = cfg_parse_bool,
-	  .offset = offsetof(struct cfg_block, mute) },
-	{ .key = "invert", .parse = cfg_parse_bool,
-	  .offset = offsetof(struct cfg_block, invert) },
-	{ 0 }
-};
-
-static void meter_defaults(struct cfg_block *block)
-{
-	block->channel_mask = UINT32_MAX;
-	block->u.meter.window_ms = 300.0;
-}
-
-static const struct field meter_fields[] = {
-	CFG_BLOCK_COMMON_FIELDS,
-	{ .key = "window_ms", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, u.meter.window_ms), .min = 1, .max = 10000 },
-	{ 0 }
-};
-
-static void loudcomp_defaults(struct cfg_block *block)
-{
-	block->channel_mask = UINT32_MAX;
-	block->u.loudcomp.reference_db = -25.0;
-	block->u.loudcomp.low_boost_db = 7.0;
-	block->u.loudcomp.high_boost_db = 7.0;
-}
-
-static const struct field loudcomp_fields[] = {
-	CFG_BLOCK_COMMON_FIELDS,
-	{ .key = "reference_db", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, u.loudcomp.reference_db), .min = -100, .max = 20 },
-	{ .key = "low_boost_db", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, u.loudcomp.low_boost_db), .min = 0, .max = 20 },
-	{ .key = "high_boost_db", .parse = cfg_parse_number,
-	  .offset = offsetof(struct cfg_block, u.loudcomp.high_boost_db), .min = 0, .max = 20 },
-	{ 0 }
-};
-
-static const struct cfg_block_type_desc gain_types[] = {
-	{ "gain", CFG_BLOCK_GAIN, gain_defaults, gain_fields },
-	{ "meter", CFG_BLOCK_METER, meter_defaults, meter_fields },
-	{ "loudness_comp", CFG_BLOCK_LOUDNESS_COMP, loudcomp_defaults, loudcomp_fields },
-	{ .name = NULL },
-};
-
 /* Every family of block types, each table ending with { NULL }. */
 static const struct cfg_block_type_desc *const families[] = {
-	gain_types, cfg_block_types_filters, cfg_block_types_fir,
+	cfg_block_types_gain, cfg_block_types_filters, cfg_block_types_fir,
 	cfg_block_types_basic, cfg_block_types_ladspa,
 };
 

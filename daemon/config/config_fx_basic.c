@@ -4,7 +4,7 @@
  * its channel counts here, whichever order the keys come in; what needs the
  * sample rate or the channels reaching a block is checked by the block's
  * constructor.  Control thread only. */
-#include "config_internal.h"
+#include "config_block_fields.h"
 
 #include <errno.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  * of a biquad block, like everything that needs the rate (frequencies below
  * rate/2, stability of free coefficients), when the block is built
  * (fx_filters.c). */
-#include "config_internal.h"
+#include "config_block_fields.h"
 
 #include <errno.h>
 #include <math.h>

@@ -3,7 +3,7 @@
  * exclude each other, whichever comes first; that one of them is given,
  * and everything about the file itself (existence, rate, length), is
  * checked by the constructor in fx_fir.c.  Control thread only. */
-#include "config_internal.h"
+#include "config_block_fields.h"
 
 #include <errno.h>
 #include <math.h>

@@ -6,7 +6,7 @@
  * values are finite numbers.  Whether the plugin exists, its port names and
  * value ranges are checked by the block's constructor (fx_ladspa.c), which
  * loads it.  Control thread only. */
-#include "config_internal.h"
+#include "config_block_fields.h"
 
 #include <errno.h>
 #include <float.h>

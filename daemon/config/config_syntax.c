@@ -4,7 +4,7 @@
  * early says what was left open and where), then duplicate keys (json-c
  * silently keeps the last of two equal keys, so a lexical walk over the
  * text json-c accepted finds the others).  Control thread only. */
-#include "config_internal.h"
+#include "config_syntax.h"
 
 #include <ctype.h>
 #include <errno.h>
