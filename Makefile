@@ -165,7 +165,7 @@ BENCH_BINS := $(addprefix build/rel/bench/,bench_fir bench_biquad bench_period b
 $(BENCH_BINS): build/rel/bench/%: build/rel/bench/%.o build/rel/libdspd.a build/rel/libcommon.a
 	$(CC) $(BASE_CFLAGS) $(FLAGS_rel) $^ -o $@ $(LIBS)
 # Which loops of the RT kernels the compiler vectorised, per file (bench).
-VEC_FILES := daemon/dsp/format.c daemon/dsp/meter.c daemon/dsp/gain.c daemon/dsp/biquad.c daemon/dsp/biquad_scalar.c daemon/dsp/conv_kernel.c daemon/dsp/conv_process.c daemon/fx/fx_dynamics.c daemon/fx/fx_delay.c daemon/fx/fx_mixer.c daemon/engine/transition.c
+VEC_FILES := daemon/dsp/format.c daemon/dsp/meter.c daemon/dsp/gain.c daemon/dsp/biquad.c daemon/dsp/biquad_scalar.c daemon/dsp/conv_kernel.c daemon/dsp/conv_process.c daemon/fx/fx_dynamics.c daemon/fx/fx_delay.c daemon/fx/fx_mixer.c daemon/engine/transition_rt.c
 vec-report:
 	@$(foreach f,$(VEC_FILES),\
 		n=$$($(CC) $(BASE_CFLAGS) $(FLAGS_rel) $(call iquote,$(f)) -fopt-info-vec-optimized -c $(f) -o /dev/null 2>&1 | grep -c "loop vectorized"); \

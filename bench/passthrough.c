@@ -1,6 +1,6 @@
 /* passthrough.c - the bare-passthrough anchor of the latency benchmark
  * (bench/bench_latency.py): the least a capture -> playback loop can do,
- * built exactly as dspd's RT loop is (daemon/engine.c) but with no
+ * built exactly as dspd's RT loop is (daemon/engine/engine_rt.c) but with no
  * processing: both PCMs non-blocking, period-sized reads and writes,
  * playback prefilled with (periods - 1) periods of silence, capture started
  * first, SCHED_FIFO when allowed, and the same re-sync on an xrun.  Its

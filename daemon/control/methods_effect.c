@@ -38,7 +38,7 @@ static int apply_edited(struct ctl_context *ctx, struct ctl_session *session,
 	return 0;
 }
 
-/* An edit that could not be made (msg says why): logged, notified, -32003. */
+/* An edit that could not be made (msg says why): logged, notified, RPC_CONFIG_REJECTED. */
 static int edit_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
                   const char *msg, int r, struct rpc_error *err)
 {
