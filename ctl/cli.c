@@ -2,8 +2,9 @@
  *
  * Every failure ends here in one message on stderr and an exit status from
  * enum exit_status: usage errors (2) before the socket is touched, connect
- * failures (3, or 4 for permissions), error replies (1, 4 for -32001, 5 for
- * -32003), replies dspctl cannot read (1).
+ * failures (3, or 4 for permissions), error replies (1, 4 for
+ * RPC_PERMISSION_DENIED, 5 for RPC_CONFIG_REJECTED), replies dspctl cannot
+ * read (1).
  *
  * Single-threaded (dspctl's main thread). */
 #include "cli.h"
@@ -230,9 +231,9 @@ int ctl_report_error_reply(const char *method, json_object *error)
 	print_error_data(data);
 	fputc('\n', stderr);
 	print_error_list(jv_field(data, "errors"));
-	if (number == RPC_ERR_PERMISSION)
+	if (number == RPC_PERMISSION_DENIED)
 		return EXIT_PERMISSION;
-	if (number == RPC_ERR_CONFIG_REJECTED)
+	if (number == RPC_CONFIG_REJECTED)
 		return EXIT_CONFIG_REJECTED;
 	return EXIT_DAEMON_ERROR;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "proto.h"
 #include "rpc_client.h"
 
 enum exit_status {
@@ -18,19 +19,13 @@ enum exit_status {
 	EXIT_DAEMON_ERROR = 1,   /* error reply, or a reply dspctl cannot read */
 	EXIT_USAGE = 2,
 	EXIT_UNREACHABLE = 3,    /* no socket, nobody listening, timeout, hang-up */
-	EXIT_PERMISSION = 4,     /* socket permissions, or error -32001 */
-	EXIT_CONFIG_REJECTED = 5, /* config check/reload: error -32003 or invalid */
+	EXIT_PERMISSION = 4,     /* socket permissions, or RPC_PERMISSION_DENIED */
+	EXIT_CONFIG_REJECTED = 5, /* RPC_CONFIG_REJECTED; config check: invalid */
 };
 
 #define DEFAULT_SOCKET "/run/dspd/control.sock"
 #define DEFAULT_TIMEOUT_MS 5000
 #define MAX_TIMEOUT_S 86400.0
-
-/* Protocol error codes beyond JSON-RPC's own (docs/protocol.md). */
-#define RPC_ERR_METHOD_NOT_FOUND (-32601)
-#define RPC_ERR_PERMISSION (-32001)
-#define RPC_ERR_TOO_SLOW (-32002)
-#define RPC_ERR_CONFIG_REJECTED (-32003)
 
 struct options {
 	const char *socket_path;

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_MAX_CHANGES 64       /* the protocol's limit per batch */
 #define BATCH_MAX_WORDS 256        /* per line of a batch file */
 #define INPUT_MAX_BYTES (4u << 20) /* a batch file, config load - */
 
@@ -545,9 +544,9 @@ static int parse_batch(const char *source, char *text, json_object *changes)
 		line = newline ? newline + 1 : NULL;
 		if (n == 0)
 			continue;
-		if (json_object_array_length(changes) == BATCH_MAX_CHANGES)
+		if (json_object_array_length(changes) == PROTO_BATCH_MAX_CHANGES)
 			return usage_error("%s: more than %d changes in one batch",
-					   where, BATCH_MAX_CHANGES);
+					   where, PROTO_BATCH_MAX_CHANGES);
 		r = batch_entry(where, (int)n, words, &entry);
 		if (r != EXIT_OK)
 			return r;
