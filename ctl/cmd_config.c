@@ -6,13 +6,13 @@
  * one prints its change result (cmd_effect.c) on a terminal.
  * Single-threaded (dspctl's main thread). */
 #include "cmds.h"
+#include "clock.h"
 #include "jvalue.h"
 #include "render.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define WAIT_READY_DEFAULT_S 30.0
@@ -334,14 +334,6 @@ int cmd_config_show(const struct options *o, int argc, char **argv)
 	int r = parse_args("config show", argc, argv, NULL, 0, NULL, 0, &n);
 
 	return r != EXIT_OK ? r : ctl_simple(o, "config.get", NULL, show_config);
-}
-
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One quiet attempt: 0 when running, else a negative errno and, in why,

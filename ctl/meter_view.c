@@ -5,6 +5,7 @@
  * cut to the terminal's width so none wraps, and to its height so the
  * cursor-up count stays right.  Single-threaded (dspctl's main thread). */
 #include "meter_view.h"
+#include "clock.h"
 #include "jvalue.h"
 #include "render.h"
 
@@ -12,7 +13,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MIN_BAR 10
 #define MAX_BAR 60
@@ -40,14 +40,6 @@ struct meter_view {
 };
 
 static const char *const tap_names[N_TAPS] = { "capture", "playback" };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct meter_view *meter_view_new(FILE *out, bool color)
 {
@@ -202,7 +194,7 @@ void meter_view_draw(struct meter_view *v, json_object *levels, int columns,
 	int width = bar_width(columns), drawn = 0;
 	int max_rows = rows > 3 ? rows - 1 : INT32_MAX;
 	size_t hidden = 0;
-	int64_t now = now_ms();
+	int64_t now = monotonic_ms();
 	char footer[96] = "";
 	double window;
 
