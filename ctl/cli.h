@@ -1,6 +1,6 @@
 /* cli.h - what dspctl's command files share: exit statuses, the global
- * options, the command table, argument parsing, and connections and calls
- * that report their own failures on stderr and return an exit status.
+ * options, argument parsing, and connections and calls that report their
+ * own failures on stderr and return an exit status.
  *
  * Single-threaded (dspctl's main thread). */
 #ifndef DSPCTL_CLI_H
@@ -33,23 +33,6 @@ struct options {
 	int timeout_ms;
 	bool tty;  /* stdout is a terminal */
 };
-
-/* One row of the command table: usage(), dispatch and the bash completion
- * script are all generated from it. */
-struct command {
-	const char *name;      /* one or two words: "status", "set gain" */
-	const char *synopsis;  /* its arguments: "DB [--ramp MS]" */
-	const char *help;      /* lines separated by '\n' */
-	const char *complete;  /* words to complete arguments with; "@file":
-				  file names */
-	int (*run)(const struct options *o, int argc, char **argv);
-};
-
-extern const struct command ctl_commands[];
-extern const size_t ctl_n_commands;
-/* NULL-terminated: the tap points and the subscription topics. */
-extern const char *const ctl_taps[];
-extern const char *const ctl_topics[];
 
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

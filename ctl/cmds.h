@@ -1,4 +1,4 @@
-/* cmds.h - the handlers of dspctl's command table (dspctl.c).
+/* cmds.h - the handlers of dspctl's command table (commands.c).
  *
  * Each gets the global options and the words after the command name,
  * checks them (usage errors exit 2 before the socket is touched), runs and
