@@ -1,4 +1,5 @@
-/* cli.c - argument parsing and error reporting shared by dspctl's commands.
+/* cli.c - argument parsing, input reading and error reporting shared by
+ * dspctl's commands.
  *
  * Every failure ends here in one message on stderr and an exit status from
  * enum exit_status: usage errors (2) before the socket is touched, connect
@@ -118,6 +119,58 @@ int parse_option_number(const char *command, const struct arg_option *opt,
 				   "%g%s%s", command, opt->name, opt->value, min,
 				   max, *suffix ? " " : "", suffix);
 	return EXIT_OK;
+}
+
+json_object *cli_value(const char *text)
+{
+	const char *why = NULL;
+	json_object *value = rpc_parse_json(text, strlen(text), &why);
+
+	/* NULL without a reason is the JSON literal null */
+	if (!value && why)
+		value = json_object_new_string(text);
+	return value;
+}
+
+int read_all(FILE *in, size_t max, char **ret_text, size_t *ret_len)
+{
+	size_t len = 0, cap = 0;
+	char *text = NULL;
+
+	errno = 0;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 2) {
+			size_t grown = cap ? cap * 2 : 65536;
+			char *bigger = realloc(text, grown);
+
+			if (!bigger) {
+				free(text);
+				return -ENOMEM;
+			}
+			text = bigger;
+			cap = grown;
+		}
+		n = fread(text + len, 1, cap - len - 1, in);
+		len += n;
+		if (len > max) {
+			free(text);
+			return -EFBIG;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(in)) {
+		int err = errno ? errno : EIO;
+
+		free(text);
+		return -err;
+	}
+	text[len] = '\0';
+	*ret_text = text;
+	*ret_len = len;
+	return 0;
 }
 
 /* "are you in the audio group?", naming the socket's real group if we can. */

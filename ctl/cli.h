@@ -57,6 +57,14 @@ int parse_args(const char *command, int argc, char **argv,
 int parse_option_number(const char *command, const struct arg_option *opt,
 			const char *suffix, double min, double max, double *ret);
 
+/* A value word: JSON when it parses as JSON, else the word as a string. */
+json_object *cli_value(const char *text);
+
+/* The most dspctl reads of one input: a batch file, config load|patch -. */
+#define INPUT_MAX_BYTES (4u << 20)
+/* All of in, at most max bytes, NUL-terminated; -EFBIG when longer. */
+int read_all(FILE *in, size_t max, char **ret_text, size_t *ret_len);
+
 /* Connect to o->socket_path; on failure prints why and returns the status. */
 int ctl_connect(const struct options *o, struct rpc_conn *c);
 /* One request and its answer; on EXIT_OK *ret holds a result to free. */
