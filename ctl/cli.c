@@ -1,9 +1,11 @@
-/* cli.c - argument parsing and error reporting shared by dspctl's commands.
+/* cli.c - argument parsing, input reading and error reporting shared by
+ * dspctl's commands.
  *
  * Every failure ends here in one message on stderr and an exit status from
  * enum exit_status: usage errors (2) before the socket is touched, connect
- * failures (3, or 4 for permissions), error replies (1, 4 for -32001, 5 for
- * -32003), replies dspctl cannot read (1).
+ * failures (3, or 4 for permissions), error replies (1, 4 for
+ * RPC_PERMISSION_DENIED, 5 for RPC_CONFIG_REJECTED), replies dspctl cannot
+ * read (1).
  *
  * Single-threaded (dspctl's main thread). */
 #include "cli.h"
@@ -119,6 +121,58 @@ int parse_option_number(const char *command, const struct arg_option *opt,
 	return EXIT_OK;
 }
 
+json_object *cli_value(const char *text)
+{
+	const char *why = NULL;
+	json_object *value = rpc_parse_json(text, strlen(text), &why);
+
+	/* NULL without a reason is the JSON literal null */
+	if (!value && why)
+		value = json_object_new_string(text);
+	return value;
+}
+
+int read_all(FILE *in, size_t max, char **ret_text, size_t *ret_len)
+{
+	size_t len = 0, cap = 0;
+	char *text = NULL;
+
+	errno = 0;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 2) {
+			size_t grown = cap ? cap * 2 : 65536;
+			char *bigger = realloc(text, grown);
+
+			if (!bigger) {
+				free(text);
+				return -ENOMEM;
+			}
+			text = bigger;
+			cap = grown;
+		}
+		n = fread(text + len, 1, cap - len - 1, in);
+		len += n;
+		if (len > max) {
+			free(text);
+			return -EFBIG;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(in)) {
+		int err = errno ? errno : EIO;
+
+		free(text);
+		return -err;
+	}
+	text[len] = '\0';
+	*ret_text = text;
+	*ret_len = len;
+	return 0;
+}
+
 /* "are you in the audio group?", naming the socket's real group if we can. */
 static void print_group_hint(const char *path)
 {
@@ -230,9 +284,9 @@ int ctl_report_error_reply(const char *method, json_object *error)
 	print_error_data(data);
 	fputc('\n', stderr);
 	print_error_list(jv_field(data, "errors"));
-	if (number == RPC_ERR_PERMISSION)
+	if (number == RPC_PERMISSION_DENIED)
 		return EXIT_PERMISSION;
-	if (number == RPC_ERR_CONFIG_REJECTED)
+	if (number == RPC_CONFIG_REJECTED)
 		return EXIT_CONFIG_REJECTED;
 	return EXIT_DAEMON_ERROR;
 }

@@ -1,6 +1,6 @@
 /* cli.h - what dspctl's command files share: exit statuses, the global
- * options, the command table, argument parsing, and connections and calls
- * that report their own failures on stderr and return an exit status.
+ * options, argument parsing, and connections and calls that report their
+ * own failures on stderr and return an exit status.
  *
  * Single-threaded (dspctl's main thread). */
 #ifndef DSPCTL_CLI_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "proto.h"
 #include "rpc_client.h"
 
 enum exit_status {
@@ -18,19 +19,13 @@ enum exit_status {
 	EXIT_DAEMON_ERROR = 1,   /* error reply, or a reply dspctl cannot read */
 	EXIT_USAGE = 2,
 	EXIT_UNREACHABLE = 3,    /* no socket, nobody listening, timeout, hang-up */
-	EXIT_PERMISSION = 4,     /* socket permissions, or error -32001 */
-	EXIT_CONFIG_REJECTED = 5, /* config check/reload: error -32003 or invalid */
+	EXIT_PERMISSION = 4,     /* socket permissions, or RPC_PERMISSION_DENIED */
+	EXIT_CONFIG_REJECTED = 5, /* RPC_CONFIG_REJECTED; config check: invalid */
 };
 
 #define DEFAULT_SOCKET "/run/dspd/control.sock"
 #define DEFAULT_TIMEOUT_MS 5000
 #define MAX_TIMEOUT_S 86400.0
-
-/* Protocol error codes beyond JSON-RPC's own (docs/protocol.md). */
-#define RPC_ERR_METHOD_NOT_FOUND (-32601)
-#define RPC_ERR_PERMISSION (-32001)
-#define RPC_ERR_TOO_SLOW (-32002)
-#define RPC_ERR_CONFIG_REJECTED (-32003)
 
 struct options {
 	const char *socket_path;
@@ -38,23 +33,6 @@ struct options {
 	int timeout_ms;
 	bool tty;  /* stdout is a terminal */
 };
-
-/* One row of the command table: usage(), dispatch and the bash completion
- * script are all generated from it. */
-struct command {
-	const char *name;      /* one or two words: "status", "set gain" */
-	const char *synopsis;  /* its arguments: "DB [--ramp MS]" */
-	const char *help;      /* lines separated by '\n' */
-	const char *complete;  /* words to complete arguments with; "@file":
-				  file names */
-	int (*run)(const struct options *o, int argc, char **argv);
-};
-
-extern const struct command ctl_commands[];
-extern const size_t ctl_n_commands;
-/* NULL-terminated: the tap points and the subscription topics. */
-extern const char *const ctl_taps[];
-extern const char *const ctl_topics[];
 
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -78,6 +56,14 @@ int parse_args(const char *command, int argc, char **argv,
 /* The value of opt, a decimal with an optional suffix, within min..max. */
 int parse_option_number(const char *command, const struct arg_option *opt,
 			const char *suffix, double min, double max, double *ret);
+
+/* A value word: JSON when it parses as JSON, else the word as a string. */
+json_object *cli_value(const char *text);
+
+/* The most dspctl reads of one input: a batch file, config load|patch -. */
+#define INPUT_MAX_BYTES (4u << 20)
+/* All of in, at most max bytes, NUL-terminated; -EFBIG when longer. */
+int read_all(FILE *in, size_t max, char **ret_text, size_t *ret_len);
 
 /* Connect to o->socket_path; on failure prints why and returns the status. */
 int ctl_connect(const struct options *o, struct rpc_conn *c);

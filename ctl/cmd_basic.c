@@ -219,7 +219,7 @@ static int send_mute(const struct options *o, struct rpc_conn *c, int mute,
 	if (!ret->error)
 		return EXIT_OK;
 	code = jv_field(ret->error, "code");
-	if (json_object_get_int64(code) == RPC_ERR_METHOD_NOT_FOUND) {
+	if (json_object_get_int64(code) == RPC_METHOD_NOT_FOUND) {
 		rpc_reply_free(ret);
 		json_object_object_del(params, "mute");
 		return set_mute_by_gain(o, c, mute, params, ret);

@@ -3,8 +3,10 @@
  * The daemon reads configuration files itself, so file names are made
  * absolute here (relative to dspctl's working directory, not dspd's).
  * A rejected configuration exits 5 with every error printed; an applied
- * one prints its change result (cmd_effect.c) on a terminal.
+ * one prints its change result (change.c) on a terminal.
  * Single-threaded (dspctl's main thread). */
+#include "change.h"
+#include "clock.h"
 #include "cmds.h"
 #include "jvalue.h"
 #include "render.h"
@@ -12,12 +14,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define WAIT_READY_DEFAULT_S 30.0
 #define WAIT_READY_POLL_MS 100
-#define STDIN_MAX_BYTES (4u << 20)  /* config load -, config patch - */
 
 /* path made absolute; the caller frees it. */
 static char *absolute_path(const char *path)
@@ -139,11 +139,11 @@ int cmd_config_reload(const struct options *o, int argc, char **argv)
 /* All of stdin as text without NUL bytes; the caller frees it. */
 static int read_stdin(const char *command, char **ret_text, size_t *ret_len)
 {
-	int r = read_all(stdin, STDIN_MAX_BYTES, ret_text, ret_len);
+	int r = read_all(stdin, INPUT_MAX_BYTES, ret_text, ret_len);
 
 	if (r == -EFBIG)
 		return usage_error("%s: standard input is larger than %u MiB",
-				   command, STDIN_MAX_BYTES >> 20);
+				   command, INPUT_MAX_BYTES >> 20);
 	if (r < 0) {
 		fprintf(stderr, "dspctl: %s: cannot read standard input: %s\n",
 			command, strerror(-r));
@@ -231,8 +231,9 @@ static int patch_op_words(const char *op)
 	return -1;
 }
 
-int config_patch_op(const char *command, int argc, char **argv,
-		    json_object **ret_op)
+/* OP PATH [VALUE] / move|copy FROM PATH as one JSON Patch operation. */
+static int config_patch_op(const char *command, int argc, char **argv,
+			   json_object **ret_op)
 {
 	const char *words[3];
 	bool from_first;
@@ -270,6 +271,21 @@ int config_patch_op(const char *command, int argc, char **argv,
 	return EXIT_OK;
 }
 
+int config_patch_params(const char *command, int argc, char **argv,
+			json_object **ret_params)
+{
+	json_object *op = NULL, *ops;
+	int r = config_patch_op(command, argc, argv, &op);
+
+	if (r != EXIT_OK)
+		return r;
+	ops = json_object_new_array();
+	json_object_array_add(ops, op);
+	*ret_params = json_object_new_object();
+	json_object_object_add(*ret_params, "ops", ops);
+	return EXIT_OK;
+}
+
 /* A JSON array of operation objects from stdin. */
 static int stdin_patch(json_object **ret_ops)
 {
@@ -302,22 +318,20 @@ static int stdin_patch(json_object **ret_ops)
 
 int cmd_config_patch(const struct options *o, int argc, char **argv)
 {
-	json_object *ops = NULL, *op = NULL, *params;
+	json_object *ops = NULL, *params = NULL;
 	int r;
 
 	if (argc == 1 && strcmp(argv[0], "-") == 0) {
 		r = stdin_patch(&ops);
-	} else {
-		r = config_patch_op("config patch", argc, argv, &op);
 		if (r == EXIT_OK) {
-			ops = json_object_new_array();
-			json_object_array_add(ops, op);
+			params = json_object_new_object();
+			json_object_object_add(params, "ops", ops);
 		}
+	} else {
+		r = config_patch_params("config patch", argc, argv, &params);
 	}
 	if (r != EXIT_OK)
 		return r;
-	params = json_object_new_object();
-	json_object_object_add(params, "ops", ops);
 	r = ctl_change(o, "config.patch", params);
 	json_object_put(params);
 	return r;
@@ -334,14 +348,6 @@ int cmd_config_show(const struct options *o, int argc, char **argv)
 	int r = parse_args("config show", argc, argv, NULL, 0, NULL, 0, &n);
 
 	return r != EXIT_OK ? r : ctl_simple(o, "config.get", NULL, show_config);
-}
-
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One quiet attempt: 0 when running, else a negative errno and, in why,

@@ -1,12 +1,12 @@
-/* cmd_effect.c - dspctl effect add|remove|bypass|set|list and batch: edits
- * of the running pipeline, and the printer of every change result.
+/* cmd_effect.c - dspctl effect add|remove|bypass|set|list: edits of the
+ * running pipeline.
  *
  * Each change is built by a function that only checks words and makes the
- * request's params (usage errors exit 2, nothing sent), so `batch` turns
- * each line of its file into the same params the single commands send, and
- * sends them all in one request that applies all or none.  A change dspd
- * rejects exits 5 with every error printed (cli.c).
+ * request's params (usage errors exit 2, nothing sent); batch (cmd_batch.c)
+ * turns each line of its file into params with the same functions.  A
+ * change dspd rejects exits 5 with every error printed (change.c, cli.c).
  * Single-threaded (dspctl's main thread). */
+#include "change.h"
 #include "cmds.h"
 #include "jvalue.h"
 #include "render.h"
@@ -15,101 +15,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define BATCH_MAX_CHANGES 64       /* the protocol's limit per batch */
-#define BATCH_MAX_WORDS 256        /* per line of a batch file */
-#define INPUT_MAX_BYTES (4u << 20) /* a batch file, config load - */
-
-json_object *cli_value(const char *text)
-{
-	const char *why = NULL;
-	json_object *value = rpc_parse_json(text, strlen(text), &why);
-
-	/* NULL without a reason is the JSON literal null */
-	if (!value && why)
-		value = json_object_new_string(text);
-	return value;
-}
-
-int read_all(FILE *in, size_t max, char **ret_text, size_t *ret_len)
-{
-	size_t len = 0, cap = 0;
-	char *text = NULL;
-
-	errno = 0;
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 2) {
-			size_t grown = cap ? cap * 2 : 65536;
-			char *bigger = realloc(text, grown);
-
-			if (!bigger) {
-				free(text);
-				return -ENOMEM;
-			}
-			text = bigger;
-			cap = grown;
-		}
-		n = fread(text + len, 1, cap - len - 1, in);
-		len += n;
-		if (len > max) {
-			free(text);
-			return -EFBIG;
-		}
-		if (n == 0)
-			break;
-	}
-	if (ferror(in)) {
-		int err = errno ? errno : EIO;
-
-		free(text);
-		return -err;
-	}
-	text[len] = '\0';
-	*ret_text = text;
-	*ret_len = len;
-	return 0;
-}
-
-/* ", warmup 10 ms, crossfade 20 ms" for the non-zero ones. */
-static void put_transition(FILE *out, json_object *result)
-{
-	double ms;
-
-	if (jv_number(jv_field(result, "warmup_ms"), &ms) && ms > 0)
-		fprintf(out, ", warmup %g ms", ms);
-	if (jv_number(jv_field(result, "crossfade_ms"), &ms) && ms > 0)
-		fprintf(out, ", crossfade %g ms", ms);
-}
-
-void render_change(FILE *out, json_object *result)
-{
-	const char *class = jv_string(jv_field(result, "class"));
-	char generation[32];
-	bool changed = true;
-
-	jv_bool(jv_field(result, "changed"), &changed);
-	if (!changed) {
-		fputs("unchanged\n", out);
-		return;
-	}
-	fputs("applied", out);
-	if (class && strcmp(class, "restart") == 0)
-		fputs(": restart, streams reopened: audio was interrupted", out);
-	else if (class && strcmp(class, "none") != 0)
-		fprintf(out, ": %s change", class);
-	put_transition(out, result);
-	if (jv_count(jv_field(result, "generation"), generation,
-		     sizeof(generation)))
-		fprintf(out, " (generation %s)", generation);
-	fputc('\n', out);
-}
-
-int ctl_change(const struct options *o, const char *method, json_object *params)
-{
-	return ctl_simple(o, method, params, o->tty ? render_change : NULL);
-}
 
 /* argv[0..argc) as "KEY=VALUE" members of obj; keys pass through key_fix
  * (NULL: kept as they are), which returns NULL for a refused key. */
@@ -258,8 +163,8 @@ static int add_position(const char *command, struct arg_option *where,
 	return EXIT_OK;
 }
 
-static int effect_add_params(const char *command, int argc, char **argv,
-			     json_object **ret_params)
+int effect_add_params(const char *command, int argc, char **argv,
+		      json_object **ret_params)
 {
 	struct arg_option where[] = {
 		{ .name = "--before", .takes_value = true },
@@ -317,14 +222,14 @@ static int name_params(const char *command, int argc, char **argv,
 	return EXIT_OK;
 }
 
-static int effect_remove_params(const char *command, int argc, char **argv,
-				json_object **ret_params)
+int effect_remove_params(const char *command, int argc, char **argv,
+			 json_object **ret_params)
 {
 	return name_params(command, argc, argv, NULL, ret_params);
 }
 
-static int effect_bypass_params(const char *command, int argc, char **argv,
-				json_object **ret_params)
+int effect_bypass_params(const char *command, int argc, char **argv,
+			 json_object **ret_params)
 {
 	const char *state = NULL;
 	int r = name_params(command, argc, argv, &state, ret_params);
@@ -341,8 +246,8 @@ static int effect_bypass_params(const char *command, int argc, char **argv,
 	return EXIT_OK;
 }
 
-static int effect_set_params(const char *command, int argc, char **argv,
-			     json_object **ret_params)
+int effect_set_params(const char *command, int argc, char **argv,
+		      json_object **ret_params)
 {
 	const char **words = calloc((size_t)argc + 1, sizeof(*words));
 	json_object *values = json_object_new_object(), *params;
@@ -371,12 +276,10 @@ static int effect_set_params(const char *command, int argc, char **argv,
 	return r;
 }
 
-typedef int (*build_fn)(const char *command, int argc, char **argv,
-			json_object **ret_params);
-
 /* Build the params with build, then send them as method. */
 static int run_change(const struct options *o, const char *command,
-		      const char *method, build_fn build, int argc, char **argv)
+		      const char *method, change_params_fn build, int argc,
+		      char **argv)
 {
 	json_object *params = NULL;
 	int r = build(command, argc, argv, &params);
@@ -418,193 +321,4 @@ int cmd_effect_list(const struct options *o, int argc, char **argv)
 
 	return r != EXIT_OK ? r : ctl_simple(o, "pipeline.list", NULL,
 					     render_pipeline);
-}
-
-/* ---- batch --------------------------------------------------------------- */
-
-static int config_patch_change(const char *command, int argc, char **argv,
-			       json_object **ret_params)
-{
-	json_object *op = NULL, *ops;
-	int r = config_patch_op(command, argc, argv, &op);
-
-	if (r != EXIT_OK)
-		return r;
-	ops = json_object_new_array();
-	json_object_array_add(ops, op);
-	*ret_params = json_object_new_object();
-	json_object_object_add(*ret_params, "ops", ops);
-	return EXIT_OK;
-}
-
-/* The changes a batch line may hold: dspctl's words for them. */
-static const struct batch_change {
-	const char *words[2];
-	const char *method;
-	build_fn build;
-} batch_changes[] = {
-	{ { "effect", "add" }, "effect.add", effect_add_params },
-	{ { "effect", "remove" }, "effect.remove", effect_remove_params },
-	{ { "effect", "bypass" }, "effect.bypass", effect_bypass_params },
-	{ { "effect", "set" }, "effect.set", effect_set_params },
-	{ { "config", "patch" }, "config.patch", config_patch_change },
-};
-
-/* Splits line in place into words: blanks separate them, '...' keeps its
- * text as is, "..." too except for \" and \\, and a word starting with #
- * ends the line.  Errors: -E2BIG (too many words), -EINVAL (an open quote). */
-static int split_words(char *line, char **words, size_t max, size_t *ret_n)
-{
-	static const char blanks[] = " \t\r\v\f";
-	char *r = line, *w;
-
-	*ret_n = 0;
-	for (;;) {
-		r += strspn(r, blanks);
-		if (*r == '\0' || *r == '#')
-			return 0;
-		if (*ret_n == max)
-			return -E2BIG;
-		words[(*ret_n)++] = w = r;
-		while (*r && !strchr(blanks, *r)) {
-			char quote = *r;
-
-			if (quote != '\'' && quote != '"') {
-				*w++ = *r++;
-				continue;
-			}
-			for (r++; *r && *r != quote; *w++ = *r++)
-				if (quote == '"' && *r == '\\' &&
-				    (r[1] == '"' || r[1] == '\\'))
-					r++;
-			if (*r != quote)
-				return -EINVAL;
-			r++;
-		}
-		if (*r == '\0') {
-			*w = '\0';
-			return 0;
-		}
-		*w = '\0';  /* may overwrite the blank at r: w <= r */
-		r++;
-	}
-}
-
-/* One line's words as {"method": ..., "params": ...}. */
-static int batch_entry(const char *where, int n, char **words,
-		       json_object **ret_entry)
-{
-	json_object *params = NULL;
-	char command[256];
-	int r;
-
-	for (size_t i = 0; i < sizeof(batch_changes) / sizeof(batch_changes[0]);
-	     i++) {
-		const struct batch_change *c = &batch_changes[i];
-
-		if (n < 2 || strcmp(words[0], c->words[0]) != 0 ||
-		    strcmp(words[1], c->words[1]) != 0)
-			continue;
-		snprintf(command, sizeof(command), "%s: %s %s", where,
-			 c->words[0], c->words[1]);
-		r = c->build(command, n - 2, words + 2, &params);
-		if (r != EXIT_OK)
-			return r;
-		*ret_entry = json_object_new_object();
-		json_object_object_add(*ret_entry, "method",
-				       json_object_new_string(c->method));
-		json_object_object_add(*ret_entry, "params", params);
-		return EXIT_OK;
-	}
-	return usage_error("%s: \"%s%s%s\" is not a change (expected effect add, "
-			   "effect remove, effect bypass, effect set or config "
-			   "patch)", where, words[0], n > 1 ? " " : "",
-			   n > 1 ? words[1] : "");
-}
-
-/* Every line of text as one entry of changes. */
-static int parse_batch(const char *source, char *text, json_object *changes)
-{
-	char *words[BATCH_MAX_WORDS], where[128], *line = text;
-
-	for (unsigned number = 1; line; number++) {
-		char *newline = strchr(line, '\n');
-		json_object *entry = NULL;
-		size_t n;
-		int r;
-
-		if (newline)
-			*newline = '\0';
-		snprintf(where, sizeof(where), "batch: %s line %u", source, number);
-		r = split_words(line, words, BATCH_MAX_WORDS, &n);
-		if (r == -E2BIG)
-			return usage_error("%s: more than %d words", where,
-					   BATCH_MAX_WORDS);
-		if (r < 0)
-			return usage_error("%s: a quote is not closed", where);
-		line = newline ? newline + 1 : NULL;
-		if (n == 0)
-			continue;
-		if (json_object_array_length(changes) == BATCH_MAX_CHANGES)
-			return usage_error("%s: more than %d changes in one batch",
-					   where, BATCH_MAX_CHANGES);
-		r = batch_entry(where, (int)n, words, &entry);
-		if (r != EXIT_OK)
-			return r;
-		json_object_array_add(changes, entry);
-	}
-	if (json_object_array_length(changes) == 0)
-		return usage_error("batch: %s holds no changes", source);
-	return EXIT_OK;
-}
-
-/* The whole of FILE, or of stdin for "-". */
-static int read_batch_file(const char *file, char **ret_text)
-{
-	FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
-	size_t len;
-	int r;
-
-	if (!in) {
-		fprintf(stderr, "dspctl: batch: %s: %s\n", file, strerror(errno));
-		return EXIT_USAGE;
-	}
-	r = read_all(in, INPUT_MAX_BYTES, ret_text, &len);
-	if (in != stdin)
-		fclose(in);
-	if (r == -EFBIG)
-		return usage_error("batch: %s is larger than %u MiB", file,
-				   INPUT_MAX_BYTES >> 20);
-	if (r < 0) {
-		fprintf(stderr, "dspctl: batch: %s: %s\n", file, strerror(-r));
-		return EXIT_USAGE;
-	}
-	if (strlen(*ret_text) != len) {
-		free(*ret_text);
-		return usage_error("batch: %s contains a NUL byte", file);
-	}
-	return EXIT_OK;
-}
-
-int cmd_batch(const struct options *o, int argc, char **argv)
-{
-	const char *file = "-";
-	json_object *params, *changes;
-	char *text;
-	size_t n;
-	int r = parse_args("batch", argc, argv, NULL, 0, &file, 1, &n);
-
-	if (r == EXIT_OK)
-		r = read_batch_file(file, &text);
-	if (r != EXIT_OK)
-		return r;
-	changes = json_object_new_array();
-	params = json_object_new_object();
-	json_object_object_add(params, "changes", changes);
-	r = parse_batch(strcmp(file, "-") == 0 ? "stdin" : file, text, changes);
-	free(text);
-	if (r == EXIT_OK)
-		r = ctl_change(o, "batch", params);
-	json_object_put(params);
-	return r;
 }

@@ -9,6 +9,7 @@
  * file it created.  Single-threaded (dspctl's main thread). */
 #include "cmds.h"
 #include "jvalue.h"
+#include "proto.h"
 #include "render.h"
 #include "wav.h"
 
@@ -281,8 +282,7 @@ static int parse_record(int argc, char **argv, const char **ret_path,
 
 	if (r != EXIT_OK)
 		return r;
-	if (!opts[0].seen || (strcmp(opts[0].value, "capture") != 0 &&
-			      strcmp(opts[0].value, "playback") != 0))
+	if (!opts[0].seen || proto_name_index(proto_tap_names, opts[0].value) < 0)
 		return usage_error("record: --tap capture or --tap playback is "
 				   "required");
 	if (!opts[1].seen)

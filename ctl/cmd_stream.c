@@ -155,13 +155,13 @@ static int print_event(struct stream *s, const char *method, json_object *params
 
 static bool known_topic(const char *name, size_t len)
 {
-	for (const char *const *t = ctl_topics; *t; t++)
+	for (const char *const *t = proto_topic_names; *t; t++)
 		if (strlen(*t) == len && strncmp(*t, name, len) == 0)
 			return true;
 	return false;
 }
 
-/* "a,b,c" into a JSON array, each checked against ctl_topics. */
+/* "a,b,c" into a JSON array, each checked against proto_topic_names. */
 static int parse_topics(const char *list, json_object *topics)
 {
 	const char *p = list;
@@ -190,9 +190,10 @@ int cmd_monitor(const struct options *o, int argc, char **argv)
 
 	if (r == EXIT_OK && opts[0].seen)
 		r = parse_topics(opts[0].value, topics);
-	for (const char *const *t = ctl_topics; r == EXIT_OK && !opts[0].seen && *t; t++)
-		if (strcmp(*t, "levels") != 0)
-			json_object_array_add(topics, json_object_new_string(*t));
+	for (int t = 0; r == EXIT_OK && !opts[0].seen && t < PROTO_TOPICS; t++)
+		if (t != PROTO_TOPIC_LEVELS)  /* levels only when asked for */
+			json_object_array_add(topics, json_object_new_string(
+				proto_topic_names[t]));
 	if (r != EXIT_OK) {
 		json_object_put(topics);
 		return r;

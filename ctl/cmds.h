@@ -1,8 +1,10 @@
-/* cmds.h - the handlers of dspctl's command table (dspctl.c).
+/* cmds.h - the handlers of dspctl's command table (commands.c), and the
+ * params builders of the changing commands that batch lines share.
  *
- * Each gets the global options and the words after the command name,
- * checks them (usage errors exit 2 before the socket is touched), runs and
- * returns an exit status (cli.h).  Single-threaded (dspctl's main thread). */
+ * Each handler gets the global options and the words after the command
+ * name, checks them (usage errors exit 2 before the socket is touched), runs
+ * and returns an exit status (cli.h).  Single-threaded (dspctl's main
+ * thread). */
 #ifndef DSPCTL_CMDS_H
 #define DSPCTL_CMDS_H
 
@@ -29,10 +31,11 @@ int cmd_config_load(const struct options *o, int argc, char **argv);
 int cmd_config_patch(const struct options *o, int argc, char **argv);
 int cmd_config_show(const struct options *o, int argc, char **argv);
 int cmd_wait_ready(const struct options *o, int argc, char **argv);
-/* OP PATH [VALUE] / move|copy FROM PATH as one JSON Patch operation
- * (batch lines too); usage errors name command. */
-int config_patch_op(const char *command, int argc, char **argv,
-		    json_object **ret_op);
+/* config patch OP PATH [VALUE] or move|copy FROM PATH as its params,
+ * {"ops": [one JSON Patch operation]}: a change_params_fn (change.h), for
+ * batch lines too. */
+int config_patch_params(const char *command, int argc, char **argv,
+			json_object **ret_params);
 
 /* cmd_effect.c */
 int cmd_effect_add(const struct options *o, int argc, char **argv);
@@ -40,17 +43,19 @@ int cmd_effect_remove(const struct options *o, int argc, char **argv);
 int cmd_effect_bypass(const struct options *o, int argc, char **argv);
 int cmd_effect_set(const struct options *o, int argc, char **argv);
 int cmd_effect_list(const struct options *o, int argc, char **argv);
+/* The params of effect add|remove|bypass|set from the words after the
+ * command: change_params_fn (change.h), for batch lines too. */
+int effect_add_params(const char *command, int argc, char **argv,
+		      json_object **ret_params);
+int effect_remove_params(const char *command, int argc, char **argv,
+			 json_object **ret_params);
+int effect_bypass_params(const char *command, int argc, char **argv,
+			 json_object **ret_params);
+int effect_set_params(const char *command, int argc, char **argv,
+		      json_object **ret_params);
+
+/* cmd_batch.c */
 int cmd_batch(const struct options *o, int argc, char **argv);
-/* A change result (docs/protocol.md): "unchanged", or "applied: parameters
- * change, crossfade 20 ms (generation 7)". */
-void render_change(FILE *out, json_object *result);
-/* Sends one change; prints its result on a terminal (always with --json);
- * a rejected change prints every error and returns EXIT_CONFIG_REJECTED. */
-int ctl_change(const struct options *o, const char *method, json_object *params);
-/* A value word: JSON when it parses as JSON, else the word as a string. */
-json_object *cli_value(const char *text);
-/* All of in, at most max bytes, NUL-terminated; -EFBIG when longer. */
-int read_all(FILE *in, size_t max, char **ret_text, size_t *ret_len);
 
 /* cmd_stream.c */
 int cmd_monitor(const struct options *o, int argc, char **argv);

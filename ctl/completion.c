@@ -1,5 +1,5 @@
 /* completion.c - writes dspctl's bash completion script from the command
- * table (cli.h), so a command added to the table completes without editing
+ * table (commands.h), so a command added to the table completes without editing
  * the script by hand.
  *
  * The table's "complete" field lists what follows a command, space
@@ -7,7 +7,8 @@
  * takes a value completed from CLASS (tap, topics, file, or none), and
  * "@file" offers file names.  Single-threaded (dspctl's main thread). */
 #include "completion.h"
-#include "cli.h"
+#include "commands.h"
+#include "proto.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -43,6 +44,22 @@ static void put_names(FILE *out, const char *const *names)
 {
 	for (size_t i = 0; names[i]; i++)
 		fprintf(out, "%s%s", i ? " " : "", names[i]);
+}
+
+/* The topics in the order dspctl's help lists them: monitor's defaults,
+ * then levels (not proto.h's order, which starts with levels). */
+static const enum proto_topic offered_topics[] = {
+	PROTO_TOPIC_XRUN, PROTO_TOPIC_STATE, PROTO_TOPIC_GAIN,
+	PROTO_TOPIC_CONFIG, PROTO_TOPIC_LEVELS,
+};
+_Static_assert(sizeof(offered_topics) / sizeof(offered_topics[0]) ==
+	       PROTO_TOPICS, "every topic of proto.h is offered once");
+
+static void put_topics(FILE *out)
+{
+	for (size_t i = 0; i < PROTO_TOPICS; i++)
+		fprintf(out, "%s%s", i ? " " : "",
+			proto_topic_names[offered_topics[i]]);
 }
 
 /* The first word of every command name. */
@@ -127,7 +144,7 @@ static void put_helpers(FILE *out)
 	      "\t\tCOMPREPLY+=(\"$word\")\n"
 	      "\tdone < <(compgen \"$@\")\n}\n\n", out);
 	fputs("_dspctl_tap() { _dspctl_reply -W \"", out);
-	put_names(out, ctl_taps);
+	put_names(out, proto_tap_names);
 	fputs("\" -- \"$cur\"; }\n", out);
 	fputs("_dspctl_file() { _dspctl_reply -f -- \"$cur\"; }\n", out);
 	fputs("_dspctl_none() { :; }\n", out);
@@ -136,7 +153,7 @@ static void put_helpers(FILE *out)
 	      "\tlocal done_part=\n"
 	      "\tcase $cur in *,*) done_part=${cur%,*},;; esac\n"
 	      "\t_dspctl_reply -P \"$done_part\" -W \"", out);
-	put_names(out, ctl_topics);
+	put_topics(out);
 	fputs("\" -- \"${cur##*,}\"\n"
 	      "\tcompopt -o nospace 2>/dev/null\n}\n\n", out);
 }

@@ -1,13 +1,13 @@
-/* dspctl.c - the command line client of dspd: global options, the command
- * table, usage and dispatch.
+/* dspctl.c - the command line client of dspd: global options, usage and
+ * dispatch, main().
  *
  * A run is: parse the global options (stopping at the command, so negative
- * numbers after it are arguments), find the command in ctl_commands - the
- * one table that usage(), dispatch and the bash completion script
- * (completion.c) are generated from - and hand it the remaining words.  Its
- * handler (cmd_*.c) checks them before touching the socket, talks to dspd
- * (rpc_client.c) and prints the result, as text (render.c) or, with --json,
- * as one JSON document per line.  Every failure ends in one message on
+ * numbers after it are arguments), find the command in ctl_commands
+ * (commands.c) - the one table that usage(), dispatch and the bash
+ * completion script (completion.c) are generated from - and hand it the
+ * remaining words.  Its handler (cmd_*.c) checks them before touching the
+ * socket, talks to dspd (rpc_client.c) and prints the result, as text
+ * (render.c) or, with --json, as one JSON document per line.  Every failure ends in one message on
  * stderr and a documented exit status (cli.h, usage()).
  *
  * Single-threaded. */
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cmds.h"
+#include "commands.h"
 #include "completion.h"
 
 #ifndef DSPD_VERSION
@@ -31,87 +31,6 @@
 #define KEEP_GOING (-1)  /* parse_options(): options fine, run the command */
 #define COMPLETE_SCRIPT 256  /* getopt value of --complete-script */
 #define HELP_COLUMN 30
-
-const char *const ctl_taps[] = { "capture", "playback", NULL };
-const char *const ctl_topics[] = { "xrun", "state", "gain", "config", "levels",
-				   NULL };
-
-const struct command ctl_commands[] = {
-	{ "status", "", "engine state, devices, latency, counters, load",
-	  "", cmd_status },
-	{ "stats", "[--prometheus]", "counters for monitoring; --prometheus:\n"
-	  "Prometheus text format with levels (for\nnode_exporter's textfile "
-	  "collector)",
-	  "--prometheus", cmd_stats },
-	{ "levels", "[--window MS]", "peak/RMS/peak-hold/clip meters per channel,\n"
-	  "capture and playback", "--follow --interval=none --window=none",
-	  cmd_levels },
-	{ "levels", "--follow [--interval MS]", "live meters redrawn in place (a JSON\n"
-	  "line per update with --json or when stdout\nis not a terminal)",
-	  "", cmd_levels },
-	{ "xruns", "", "xrun counters and the most recent xruns", "", cmd_xruns },
-	{ "plugins", "[LABEL]", "the LADSPA plugins dspd can host; with\n"
-	  "LABEL, that plugin's ports, ranges, defaults", "", cmd_plugins },
-	{ "pipeline", "", "the DSP blocks, their channels and settings", "",
-	  cmd_pipeline },
-	{ "effect add", "TYPE NAME [KEY=VALUE...] [POS]", "add a block: gain g db=-3;"
-	  " VALUE is JSON or\ntext; POS: --before NAME, --after NAME or\n"
-	  "--index N (default: the end)", "--before=none --after=none "
-	  "--index=none", cmd_effect_add },
-	{ "effect add", "'{JSON block}' [POS]", "add a block given as one JSON "
-	  "object with\n\"type\" and \"name\"", "", cmd_effect_add },
-	{ "effect remove", "NAME", "remove a block", "", cmd_effect_remove },
-	{ "effect bypass", "NAME [on|off]", "keep a block (and its state) but do "
-	  "not\napply it (on, the default) or apply it again", "on off",
-	  cmd_effect_bypass },
-	{ "effect set", "NAME KEY=VALUE...", "change a block's values; KEY: db,\n"
-	  "bands/1/gain_db (a JSON pointer in the block)", "", cmd_effect_set },
-	{ "effect list", "", "the same as pipeline", "", cmd_effect_list },
-	{ "batch", "[FILE|-]", "apply the changes of FILE (default: stdin),\n"
-	  "one per line (effect add|remove|bypass|set,\nconfig patch), all "
-	  "together or none", "@file", cmd_batch },
-	{ "loudness", "[--reset]", "EBU R128 loudness of the loudness tap;\n"
-	  "--reset restarts the integrated measurement", "--reset", cmd_loudness },
-	{ "get gain", "", "the master gain, e.g. \"-6.0 dB (muted)\"", "",
-	  cmd_get_gain },
-	{ "get mute", "", "the master mute: on or off", "", cmd_get_mute },
-	{ "set gain", "DB [--ramp MS]", "set the master gain: -6, -6.5, +3 or -6dB",
-	  "--ramp=none", cmd_set_gain },
-	{ "adjust gain", "DB [--ramp MS]", "change the master gain by DB: +1.5, "
-	  "-3, 2dB", "--ramp=none", cmd_adjust_gain },
-	{ "set mute", "on|off|toggle [--ramp MS]", "mute or unmute the master gain",
-	  "on off toggle --ramp=none", cmd_set_mute },
-	{ "monitor", "[--topics LIST]", "print events as they happen; LIST: comma\n"
-	  "separated of xrun,state,gain,config,levels\n(default: all but levels)", "--topics=topics", cmd_monitor },
-	{ "record", "--tap TAP --seconds N FILE", "record the capture or playback tap\n"
-	  "(TAP, 0.01..60 s) to a float32 WAV file;\nFILE \"-\": stdout",
-	  "--tap=tap --seconds=none @file", cmd_record },
-	{ "wait-ready", "[--timeout S]", "wait until dspd runs (default 30 s);\n"
-	  "exit 3 if it does not", "--timeout=none", cmd_wait_ready },
-	{ "config check", "FILE", "let dspd validate FILE; exit 5 if rejected",
-	  "@file", cmd_config_check },
-	{ "config reload", "[FILE]", "reload the configuration (or switch to\n"
-	  "FILE); exit 5 with every error if rejected", "@file",
-	  cmd_config_reload },
-	{ "config load", "FILE|-", "replace the whole configuration with FILE\n"
-	  "(-: JSON text from stdin); exit 5 if rejected", "@file",
-	  cmd_config_load },
-	{ "config patch", "OP PATH [VALUE]", "one JSON Patch (RFC 6902) operation on "
-	  "the\nactive configuration: add|replace|test PATH\nVALUE, remove PATH, "
-	  "move|copy FROM PATH", "add remove replace move copy test",
-	  cmd_config_patch },
-	{ "config patch", "-", "a JSON array of operations from stdin", "",
-	  cmd_config_patch },
-	{ "config show", "", "the active configuration as JSON", "",
-	  cmd_config_show },
-	{ "call", "METHOD [PARAMS]", "send any JSON-RPC request (PARAMS: a JSON\n"
-	  "object or array) and print its result", "hello status stats gain.get "
-	  "gain.set gain.adjust mute.get mute.set mute.toggle levels xruns "
-	  "pipeline.list loudness loudness.reset config.get config.validate "
-	  "config.reload config.load config.patch effect.add effect.remove "
-	  "effect.bypass effect.set batch", cmd_call },
-};
-const size_t ctl_n_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 
 static void put_command_help(FILE *out, const struct command *cmd)
 {

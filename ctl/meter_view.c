@@ -5,19 +5,19 @@
  * cut to the terminal's width so none wraps, and to its height so the
  * cursor-up count stays right.  Single-threaded (dspctl's main thread). */
 #include "meter_view.h"
+#include "clock.h"
 #include "jvalue.h"
+#include "proto.h"
 #include "render.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MIN_BAR 10
 #define MAX_BAR 60
 #define ROW_OVERHEAD 44  /* everything on a row but the bar */
-#define N_TAPS 2
 
 #define SGR_RESET "\033[0m"
 #define SGR_GREEN "\033[32m"
@@ -35,19 +35,9 @@ struct meter_view {
 	FILE *out;
 	bool color;
 	int rows_drawn;
-	struct clip_state *clips[N_TAPS];
-	size_t n_clips[N_TAPS];
+	struct clip_state *clips[PROTO_TAPS];
+	size_t n_clips[PROTO_TAPS];
 };
-
-static const char *const tap_names[N_TAPS] = { "capture", "playback" };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct meter_view *meter_view_new(FILE *out, bool color)
 {
@@ -67,7 +57,7 @@ void meter_view_finish(struct meter_view *v)
 		return;
 	fputs(v->color ? SGR_RESET "\033[?25h" : "\033[?25h", v->out);
 	fflush(v->out);
-	for (int t = 0; t < N_TAPS; t++)
+	for (int t = 0; t < PROTO_TAPS; t++)
 		free(v->clips[t]);
 	free(v);
 }
@@ -162,7 +152,7 @@ static void put_row(struct meter_view *v, int t, size_t i, json_object *ch,
 	render_db(rms_text, sizeof(rms_text), rms);
 	if (has_hold)
 		render_db(hold_text, sizeof(hold_text), hold);
-	fprintf(v->out, "%-8s %3.3s ", tap_names[t], index);
+	fprintf(v->out, "%-8s %3.3s ", proto_tap_names[t], index);
 	put_bar(v, width, rms, peak, hold, has_hold);
 	fprintf(v->out, " %6s %6s %6s ", peak_text, rms_text, hold_text);
 	if (clip)
@@ -202,7 +192,7 @@ void meter_view_draw(struct meter_view *v, json_object *levels, int columns,
 	int width = bar_width(columns), drawn = 0;
 	int max_rows = rows > 3 ? rows - 1 : INT32_MAX;
 	size_t hidden = 0;
-	int64_t now = now_ms();
+	int64_t now = monotonic_ms();
 	char footer[96] = "";
 	double window;
 
@@ -210,8 +200,8 @@ void meter_view_draw(struct meter_view *v, json_object *levels, int columns,
 		fprintf(v->out, "\033[%dA\r", v->rows_drawn);
 	put_scale(v, width);
 	drawn++;
-	for (int t = 0; t < N_TAPS; t++) {
-		json_object *channels = jv_field(levels, tap_names[t]);
+	for (int t = 0; t < PROTO_TAPS; t++) {
+		json_object *channels = jv_field(levels, proto_tap_names[t]);
 
 		for (size_t i = 0; i < jv_length(channels); i++) {
 			if (drawn >= max_rows - 1) {

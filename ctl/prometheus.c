@@ -10,6 +10,7 @@
  * and the exit status says why.  Single-threaded (dspctl's main thread). */
 #include "cmds.h"
 #include "jvalue.h"
+#include "proto.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -129,11 +130,9 @@ static void put_stats(json_object *st)
 static void level_family(json_object *levels, const char *key, const char *name,
 			 const char *help)
 {
-	static const char *const taps[] = { "capture", "playback" };
-
 	family(name, "gauge", help);
-	for (size_t t = 0; t < 2; t++) {
-		json_object *channels = jv_field(levels, taps[t]);
+	for (size_t t = 0; t < PROTO_TAPS; t++) {
+		json_object *channels = jv_field(levels, proto_tap_names[t]);
 
 		for (size_t i = 0; i < jv_length(channels); i++) {
 			json_object *ch = json_object_array_get_idx(channels, i);
@@ -142,7 +141,7 @@ static void level_family(json_object *levels, const char *key, const char *name,
 			if (!jv_count(jv_field(ch, "channel"), index, sizeof(index)))
 				snprintf(index, sizeof(index), "%zu", i);
 			snprintf(labels, sizeof(labels), "tap=\"%s\",channel=\"%s\"",
-				 taps[t], index);
+				 proto_tap_names[t], index);
 			sample(name, labels, jv_field(ch, key));
 		}
 	}

@@ -12,6 +12,7 @@
  *
  * Single-threaded (dspctl's main thread). */
 #include "rpc_client.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -23,14 +24,6 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int rpc_connect(struct rpc_conn *c, const char *path, int timeout_ms)
 {
@@ -193,7 +186,7 @@ static int receive_more(struct rpc_conn *c, int64_t deadline)
 	if (c->len == c->cap && (r = grow_buffer(c)) < 0)
 		return r;
 	for (;;) {
-		int64_t left = deadline == NO_DEADLINE ? -1 : deadline - now_ms();
+		int64_t left = deadline == NO_DEADLINE ? -1 : deadline - monotonic_ms();
 		struct timespec ts = { .tv_sec = left / 1000,
 				       .tv_nsec = left % 1000 * 1000000 };
 
@@ -346,7 +339,7 @@ static int notify(json_object *msg, rpc_notify_fn on_notify, void *ctx)
 int rpc_call_notify(struct rpc_conn *c, const char *method, json_object *params,
 		    rpc_notify_fn on_notify, void *ctx, struct rpc_reply *ret_reply)
 {
-	int64_t deadline = now_ms() + c->timeout_ms;
+	int64_t deadline = monotonic_ms() + c->timeout_ms;
 	int64_t id = c->next_id++;
 	int r;
 
@@ -389,7 +382,7 @@ static bool is_parting_error(json_object *msg)
 
 int rpc_next_message(struct rpc_conn *c, int timeout_ms, json_object **ret_msg)
 {
-	int64_t deadline = timeout_ms < 0 ? NO_DEADLINE : now_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? NO_DEADLINE : monotonic_ms() + timeout_ms;
 	json_object *msg;
 	int r = next_message(c, deadline, &msg);
 

@@ -60,8 +60,9 @@ int rpc_call_notify(struct rpc_conn *c, const char *method, json_object *params,
 
 /* Waits up to timeout_ms (-1: forever) for the next message that answers no
  * request: a notification, or an error reply with a null id (the daemon's
- * last words before it closes the connection, e.g. -32002).  *ret_msg is the
- * whole envelope; the caller puts it.  Errors as rpc_call(), plus -EINTR. */
+ * last words before it closes the connection, e.g. RPC_CLIENT_TOO_SLOW).
+ * *ret_msg is the whole envelope; the caller puts it.  Errors as rpc_call(),
+ * plus -EINTR. */
 int rpc_next_message(struct rpc_conn *c, int timeout_ms, json_object **ret_msg);
 
 void rpc_reply_free(struct rpc_reply *r);
