@@ -1,7 +1,7 @@
 /* lifecycle.c - configuration identity, engine start, reload from the file
  * (SIGHUP, config.reload) and the engine restart a device or rate change
- * needs (see daemon.h).  What a reload changes and how is apply.c's; this
- * file reads the file and tells systemd.  Control thread. */
+ * needs (see daemon.h).  What a reload changes and how is
+ * control/change.c's; this file reads the file and tells systemd.  Control thread. */
 #include "clock.h"
 #include "change.h"
 #include "daemon.h"

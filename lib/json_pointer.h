@@ -6,7 +6,8 @@
  * Pure: no globals, no I/O.  Control thread only (json-c objects are not
  * shared between threads).  Functions return 0 or a negative errno and
  * then write one line into err (err_len bytes, may be NULL/0); the errno
- * values are those listed in config_edit.h. */
+ * values: -EINVAL (a malformed pointer or request, a wrong type), -ENOENT
+ * (no such member or element), -ENOMEM. */
 #ifndef DSPD_JSON_POINTER_H
 #define DSPD_JSON_POINTER_H
 

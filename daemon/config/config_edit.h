@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#define CONFIG_EDIT_MAX_BLOCKS  64  /* blocks effect_add() lets the pipeline grow to */
-#define CONFIG_EDIT_MAX_VALUES  64  /* members in one effect_set() */
+#define CONFIG_EDIT_MAX_BLOCKS  64  /* blocks config_edit_effect_add() lets the pipeline grow to */
+#define CONFIG_EDIT_MAX_VALUES  64  /* members in one config_edit_effect_set() */
 
 /* Index of the block named name in doc's "pipeline" array, or -ENOENT
  * (the message lists the existing names).  A missing or non-array

@@ -1,7 +1,7 @@
 /* methods_config.c - config.get, config.validate, config.reload and
- * config.load, and what every changing method answers (the
- * change result, or RPC_CONFIG_REJECTED with every error).  A configuration is always
- * validated completely before anything changes; applying it is apply.c's.
+ * config.load, and what every changing method answers (the change result,
+ * or RPC_CONFIG_REJECTED with every error).  A configuration is always
+ * validated completely before anything changes; applying it is change.c's.
  * Control thread only. */
 #include "methods.h"
 #include "change.h"

@@ -1,7 +1,7 @@
 /* methods_effect.c - effect.add, effect.remove, effect.bypass, effect.set,
  * config.patch and batch: edits of the running configuration.  Each edits
  * a copy of the active configuration document (config_edit.h); the result
- * is validated and applied as one change (apply.c): a batch of edits
+ * is validated and applied as one change (change.c): a batch of edits
  * reaches the audio at one period boundary, or not at all.  Control thread
  * only. */
 #include "methods.h"

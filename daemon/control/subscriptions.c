@@ -1,7 +1,8 @@
 /* subscriptions.c - what the daemon pushes without being asked: topic
  * notifications (levels at each subscriber's interval, xrun, state, gain,
- * config) and the sample stream of a `record`.  Runs from the control
- * thread's 10 ms tick; never blocks: a congested client skips level updates
+ * config) and the sample stream of a `record`.  Control thread only: the
+ * 10 ms tick feeds levels and recordings, the changing methods notify at
+ * once.  Never blocks: a congested client skips level updates
  * (the next one is fresh), and one that lets important events pile up is
  * closed by the transport with a final error. */
 #include "subscriptions.h"

@@ -5,8 +5,8 @@
  * section is only the signal history (direct form I), so a new set of
  * coefficients can replace the old one between two periods while the state
  * is kept.  biquad_run/biquad_clear: RT thread (no allocation). */
-#ifndef DSPD_FX_BIQUAD_H
-#define DSPD_FX_BIQUAD_H
+#ifndef DSPD_BIQUAD_H
+#define DSPD_BIQUAD_H
 
 #include <stdint.h>
 

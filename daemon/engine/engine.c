@@ -2,26 +2,10 @@
  * start, stop, reopen after a device loss, destroy, and what the control
  * thread reads and sets while the RT thread (engine_rt.c) runs.
  *
- * The RT loop, once per period:
- *     read capture -> decode [-> resample] -> meter -> pipeline -> master
- *     gain -> encode -> meter -> write playback [-> steer the resampler]
- * Playback is pre-filled with (periods - 1) periods of silence at every
- * (re)start (or rate_adjust.target_level frames when resampled), so the
- * capture -> playback latency is exactly that many frames and stays so:
- * every xrun, suspend or stalled device leads to one "resync" (drop both,
- * prepare both, prefill, start both) that restores it; a lost device ends
- * the RT thread in ENG_WAITING (engine_recover.c).
- *
- * When the capture is resampled (another rate, or two clocks), a period of
- * output pulls what it needs from the resampler, which asks for capture
- * periods as it runs short; after the write, the latency is measured and
- * the clocks' control loop (rate_ctl.h) steers the resampler's ratio.
- *
- * Everything the RT thread touches is allocated in engine_create().  The RT
- * thread makes no allocation, takes no lock, never logs; the only calls it
- * makes besides arithmetic are alsa-lib calls on its two PCMs and
- * clock_gettime (vDSO).  Sleeping happens only on the recovery path when a
- * restart failed. */
+ * Everything the RT thread touches is allocated in engine_create(), before
+ * the thread starts; afterwards the two sides meet only through the rings,
+ * the atomics and the graph hand-over (transition.h).  Control thread
+ * only. */
 #include "engine_internal.h"
 
 #include <errno.h>

@@ -3,8 +3,8 @@
  * to it.
  *
  * Threads: engine_create/start/stop/destroy and every other function here
- * belong to the control thread.  The RT thread is private to engine.c and
- * engine_recover.c; the two sides meet only through SPSC rings (events out,
+ * belong to the control thread (engine.c).  The RT thread is private to
+ * engine_rt.c and engine_recover.c; the two sides meet only through SPSC rings (events out,
  * retired pipelines back), one pointer (the next pipeline, transition.h),
  * one word (the master gain) and relaxed atomic counters. */
 #ifndef DSPD_ENGINE_H

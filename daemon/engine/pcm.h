@@ -1,9 +1,9 @@
 /* pcm.h - one ALSA PCM stream: explicit negotiation and the I/O helpers the
  * RT loop uses.
  *
- * pcm_open/pcm_close: control thread (they allocate, and fill an error text
- * for the caller to log).  pcm_read/pcm_write/pcm_prepare_start helpers: RT
- * thread; they only call alsa-lib on this PCM. */
+ * pcm_open/pcm_close/pcm_describe (pcm.c): control thread (they allocate,
+ * and fill an error text for the caller to log).  pcm_read/pcm_write/
+ * pcm_reset (pcm_io.c): RT thread; they only call alsa-lib on this PCM. */
 #ifndef DSPD_PCM_H
 #define DSPD_PCM_H
 

@@ -11,7 +11,7 @@
  * are refused by the constructor (whole-sample ones of any length work).
  * Measured accuracy of the interpolator for every fraction, up to 0.4 x
  * the sample rate (0.8 x Nyquist): magnitude within 0.01 dB, group delay
- * within 0.01 samples (tests/unit/test_delay.c).
+ * within 0.01 samples (tests/unit/fx/test_delay.c).
  *
  * create/destroy: control thread; process/reset: RT thread. */
 #ifndef DSPD_FX_DELAY_H

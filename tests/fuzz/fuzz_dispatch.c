@@ -1,5 +1,5 @@
 /* fuzz_dispatch.c - libFuzzer target for the control plane's request path:
- * input bytes -> lines (split at '\n' as ctl_server.c does) ->
+ * input bytes -> lines (split at '\n' as server.c does) ->
  * proto_parse_request() -> methods_dispatch(), against a real engine opened
  * on ALSA's "null" PCM (created once, never started: no RT thread).
  *

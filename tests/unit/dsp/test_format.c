@@ -1,4 +1,4 @@
-/* test_format.c - unit tests for daemon/format.c, the conversions
+/* test_format.c - unit tests for daemon/dsp/format.c, the conversions
  * themselves: the codec table and lookup, exhaustive integer round trips,
  * float formats, known byte patterns.  Endianness, saturation, NaN and
  * buffer edges are in test_format_edges.c; the reference packer both use is

@@ -1,4 +1,4 @@
-/* test_format_edges.c - unit tests for daemon/format.c at the edges:
+/* test_format_edges.c - unit tests for daemon/dsp/format.c at the edges:
  * BE vs LE byte order, saturation and clip counts, NaN, interleave order
  * with odd sizes at unaligned addresses, zero frames, writes that stay in
  * bounds.  The reference packer is format_ref.h.  Single-threaded. */
