@@ -133,9 +133,12 @@ check-run: check-layers unit unit-asan unit-tsan rig e2e e2e-asan e2e-tsan valgr
 # The layers hold (layers.conf): no wrong-way include or call, no call cycle
 # between .c files, no json-c or libevent below control/.  The checker's
 # own test runs first: it must fail on a tree with one violation of each kind.
+# Error codes are spelled as numbers in proto/proto.h only.
 check-layers: build/rel/dspd build/rel/dspctl $(call UNIT_BINS,rel)
 	sh tests/layers/run.sh
 	python3 scripts/check-layers.py --objects build/rel
+	@! grep -rnE --include='*.[ch]' -e '-32[0-9]{3}' daemon ctl lib proto | grep -v '^proto/proto.h:' \
+		|| { echo "check-layers: JSON-RPC error codes belong in proto/proto.h (enum rpc_code) only"; exit 1; }
 
 unit: $(call UNIT_BINS,rel)
 	tests/run-unit.sh build/rel
