@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "dispatch.h"
 #include "subscriptions.h"
 #include "sha256.h"
@@ -100,6 +101,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	sha256_hex(good_text, strlen(good_text), ctx.config.sha256);
 	ctx.config.json = json_tokener_parse(good_text);
 	ctx.ops.restart = fuzz_restart;
+	ctx.ops.reload = daemon_reload;   /* as dspd wires it (main.c) */
 	ctx.running = &running;
 	ctx.config.source = "file";
 	ctx.last_state = ENG_STARTING;
