@@ -6,7 +6,6 @@
 
 #include <errno.h>
 
-#include "views.h"
 int handle_plugins(struct ctl_context *ctx, struct ctl_session *session,
                    const struct rpc_request *req, json_object **ret,
                    struct rpc_error *err)

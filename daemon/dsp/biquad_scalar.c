@@ -55,8 +55,8 @@ static void run_two(const struct biquad_coef *c, struct biquad_state *s,
 }
 
 void biquad_run_scalar(const struct biquad_coef *coef,
-                          struct biquad_state *state, unsigned n_sections,
-                          double *x, uint32_t frames)
+                       struct biquad_state *state, unsigned n_sections,
+                       double *x, uint32_t frames)
 {
 	unsigned k = 0;
 
