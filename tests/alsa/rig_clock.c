@@ -105,12 +105,19 @@ static int counted_open(struct job *job, struct counted_loop *cl, double speed)
 static int counted_pump(struct counted_loop *cl)
 {
 	struct loop *lp = &cl->lp;
-	snd_pcm_sframes_t got, put;
+	snd_pcm_sframes_t avail, got, put;
 	int err = snd_pcm_wait(lp->cap, 1000);
 
 	if (err <= 0)
 		return err < 0 ? err : -ETIMEDOUT;
-	got = snd_pcm_readi(lp->cap, lp->buf, CLOCK_BUFFER);
+	/* what is there, no more: on this ioplug a nonblocking readi of more
+	 * than avail can wait for all of it (seen: 62 ms for a full buffer at
+	 * speed 10, while the playback's 60 ms of prefill ran out) */
+	avail = snd_pcm_avail(lp->cap);
+	if (avail < 0)
+		return (int)avail;
+	got = snd_pcm_readi(lp->cap, lp->buf, (snd_pcm_uframes_t)avail < CLOCK_BUFFER ?
+			    (snd_pcm_uframes_t)avail : CLOCK_BUFFER);
 	if (got == -EAGAIN)
 		return 0;
 	if (got < 0)
