@@ -4,6 +4,7 @@
  * Setters print the new value only on a terminal (always with --json), so
  * scripts that call them stay quiet.  Single-threaded (dspctl's main
  * thread). */
+#include "proto.h"
 #include "cmds.h"
 #include "jvalue.h"
 #include "render.h"
@@ -24,7 +25,7 @@ int cmd_status(const struct options *o, int argc, char **argv)
 {
 	int r = no_args("status", argc, argv);
 
-	return r != EXIT_OK ? r : ctl_simple(o, "status", NULL, render_status);
+	return r != EXIT_OK ? r : ctl_simple(o, PROTO_METHOD_STATUS, NULL, render_status);
 }
 
 int cmd_stats(const struct options *o, int argc, char **argv)
@@ -37,7 +38,7 @@ int cmd_stats(const struct options *o, int argc, char **argv)
 		return r;
 	if (prometheus.seen)
 		return stats_prometheus(o);
-	return ctl_simple(o, "stats", NULL, render_stats);
+	return ctl_simple(o, PROTO_METHOD_STATS, NULL, render_stats);
 }
 
 static void show_levels_with_bars(FILE *out, json_object *levels)
@@ -73,14 +74,14 @@ int cmd_levels(const struct options *o, int argc, char **argv)
 	if (opts[0].seen)
 		return levels_follow(o, (int)interval);
 	if (!opts[2].seen)
-		return ctl_simple(o, "levels", NULL, o->tty ? show_levels_with_bars
+		return ctl_simple(o, PROTO_METHOD_LEVELS, NULL, o->tty ? show_levels_with_bars
 							   : show_levels);
 	r = parse_option_number("levels", &opts[2], "ms", 10, 10000, &window);
 	if (r != EXIT_OK)
 		return r;
 	params = json_object_new_object();
 	json_object_object_add(params, "window_ms", json_object_new_double(window));
-	r = ctl_simple(o, "levels", params, o->tty ? show_levels_with_bars
+	r = ctl_simple(o, PROTO_METHOD_LEVELS, params, o->tty ? show_levels_with_bars
 						   : show_levels);
 	json_object_put(params);
 	return r;
@@ -90,14 +91,14 @@ int cmd_xruns(const struct options *o, int argc, char **argv)
 {
 	int r = no_args("xruns", argc, argv);
 
-	return r != EXIT_OK ? r : ctl_simple(o, "xruns", NULL, render_xruns);
+	return r != EXIT_OK ? r : ctl_simple(o, PROTO_METHOD_XRUNS, NULL, render_xruns);
 }
 
 int cmd_pipeline(const struct options *o, int argc, char **argv)
 {
 	int r = no_args("pipeline", argc, argv);
 
-	return r != EXIT_OK ? r : ctl_simple(o, "pipeline.list", NULL,
+	return r != EXIT_OK ? r : ctl_simple(o, PROTO_METHOD_PIPELINE_LIST, NULL,
 					     render_pipeline);
 }
 
@@ -109,7 +110,7 @@ int cmd_loudness(const struct options *o, int argc, char **argv)
 
 	if (r != EXIT_OK)
 		return r;
-	return ctl_simple(o, reset.seen ? "loudness.reset" : "loudness", NULL,
+	return ctl_simple(o, reset.seen ? PROTO_METHOD_LOUDNESS_RESET : PROTO_METHOD_LOUDNESS, NULL,
 			  render_loudness);
 }
 
@@ -117,14 +118,14 @@ int cmd_get_gain(const struct options *o, int argc, char **argv)
 {
 	int r = no_args("get gain", argc, argv);
 
-	return r != EXIT_OK ? r : ctl_simple(o, "gain.get", NULL, render_gain);
+	return r != EXIT_OK ? r : ctl_simple(o, PROTO_METHOD_GAIN_GET, NULL, render_gain);
 }
 
 int cmd_get_mute(const struct options *o, int argc, char **argv)
 {
 	int r = no_args("get mute", argc, argv);
 
-	return r != EXIT_OK ? r : ctl_simple(o, "mute.get", NULL, render_mute);
+	return r != EXIT_OK ? r : ctl_simple(o, PROTO_METHOD_MUTE_GET, NULL, render_mute);
 }
 
 /* VALUE [--ramp MS]: the value in *ret_value, ramp_ms into params. */
@@ -170,12 +171,12 @@ static int gain_setter(const struct options *o, const char *command,
 
 int cmd_set_gain(const struct options *o, int argc, char **argv)
 {
-	return gain_setter(o, "set gain", "gain.set", argc, argv);
+	return gain_setter(o, "set gain", PROTO_METHOD_GAIN_SET, argc, argv);
 }
 
 int cmd_adjust_gain(const struct options *o, int argc, char **argv)
 {
-	return gain_setter(o, "adjust gain", "gain.adjust", argc, argv);
+	return gain_setter(o, "adjust gain", PROTO_METHOD_GAIN_ADJUST, argc, argv);
 }
 
 /* A daemon without mute.*: gain.get for toggle, then gain.set. */
@@ -186,7 +187,7 @@ static int set_mute_by_gain(const struct options *o, struct rpc_conn *c,
 	int r;
 
 	if (mute < 0) {
-		r = ctl_call(o, c, "gain.get", NULL, ret);
+		r = ctl_call(o, c, PROTO_METHOD_GAIN_GET, NULL, ret);
 		if (r != EXIT_OK)
 			return r;
 		if (!jv_bool(jv_field(ret->result, "mute"), &current)) {
@@ -200,14 +201,14 @@ static int set_mute_by_gain(const struct options *o, struct rpc_conn *c,
 		mute = !current;
 	}
 	json_object_object_add(params, "mute", json_object_new_boolean(mute));
-	return ctl_call(o, c, "gain.set", params, ret);
+	return ctl_call(o, c, PROTO_METHOD_GAIN_SET, params, ret);
 }
 
 /* mute: 1 on, 0 off, -1 toggle. */
 static int send_mute(const struct options *o, struct rpc_conn *c, int mute,
 		     json_object *params, struct rpc_reply *ret)
 {
-	const char *method = mute < 0 ? "mute.toggle" : "mute.set";
+	const char *method = mute < 0 ? PROTO_METHOD_MUTE_TOGGLE : PROTO_METHOD_MUTE_SET;
 	json_object *code;
 	int r;
 

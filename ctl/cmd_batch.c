@@ -5,6 +5,7 @@
  * none.  A bad line is a usage error naming the file and line (exit 2,
  * nothing sent); a batch dspd rejects exits 5 with every error printed.
  * Single-threaded (dspctl's main thread). */
+#include "proto.h"
 #include "change.h"
 #include "cmds.h"
 
@@ -20,11 +21,11 @@ static const struct batch_change {
 	const char *method;
 	change_params_fn build;
 } batch_changes[] = {
-	{ { "effect", "add" }, "effect.add", effect_add_params },
-	{ { "effect", "remove" }, "effect.remove", effect_remove_params },
-	{ { "effect", "bypass" }, "effect.bypass", effect_bypass_params },
-	{ { "effect", "set" }, "effect.set", effect_set_params },
-	{ { "config", "patch" }, "config.patch", config_patch_params },
+	{ { "effect", "add" }, PROTO_METHOD_EFFECT_ADD, effect_add_params },
+	{ { "effect", "remove" }, PROTO_METHOD_EFFECT_REMOVE, effect_remove_params },
+	{ { "effect", "bypass" }, PROTO_METHOD_EFFECT_BYPASS, effect_bypass_params },
+	{ { "effect", "set" }, PROTO_METHOD_EFFECT_SET, effect_set_params },
+	{ { "config", "patch" }, PROTO_METHOD_CONFIG_PATCH, config_patch_params },
 };
 
 /* Splits line in place into words: blanks separate them, '...' keeps its
@@ -181,7 +182,7 @@ int cmd_batch(const struct options *o, int argc, char **argv)
 	r = parse_batch(strcmp(file, "-") == 0 ? "stdin" : file, text, changes);
 	free(text);
 	if (r == EXIT_OK)
-		r = ctl_change(o, "batch", params);
+		r = ctl_change(o, PROTO_METHOD_BATCH, params);
 	json_object_put(params);
 	return r;
 }

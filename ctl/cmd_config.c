@@ -5,6 +5,7 @@
  * A rejected configuration exits 5 with every error printed; an applied
  * one prints its change result (change.c) on a terminal.
  * Single-threaded (dspctl's main thread). */
+#include "proto.h"
 #include "change.h"
 #include "clock.h"
 #include "cmds.h"
@@ -101,7 +102,7 @@ int cmd_config_check(const struct options *o, int argc, char **argv)
 	if (r == EXIT_OK)
 		r = path_params("config check", file, &params);
 	if (r == EXIT_OK)
-		r = call_once(o, "config.validate", params, &reply);
+		r = call_once(o, PROTO_METHOD_CONFIG_VALIDATE, params, &reply);
 	if (r == EXIT_OK) {
 		if (!jv_bool(jv_field(reply.result, "valid"), &valid)) {
 			fprintf(stderr, "dspctl: config.validate: invalid reply from "
@@ -131,7 +132,7 @@ int cmd_config_reload(const struct options *o, int argc, char **argv)
 	if (r == EXIT_OK)
 		r = path_params("config reload", file, &params);
 	if (r == EXIT_OK)
-		r = ctl_change(o, "config.reload", file ? params : NULL);
+		r = ctl_change(o, PROTO_METHOD_CONFIG_RELOAD, file ? params : NULL);
 	json_object_put(params);
 	return r;
 }
@@ -201,7 +202,7 @@ int cmd_config_load(const struct options *o, int argc, char **argv)
 	if (r == EXIT_OK)
 		r = load_params(file, &params);
 	if (r == EXIT_OK)
-		r = ctl_change(o, "config.load", params);
+		r = ctl_change(o, PROTO_METHOD_CONFIG_LOAD, params);
 	json_object_put(params);
 	return r;
 }
@@ -332,7 +333,7 @@ int cmd_config_patch(const struct options *o, int argc, char **argv)
 	}
 	if (r != EXIT_OK)
 		return r;
-	r = ctl_change(o, "config.patch", params);
+	r = ctl_change(o, PROTO_METHOD_CONFIG_PATCH, params);
 	json_object_put(params);
 	return r;
 }
@@ -347,7 +348,7 @@ int cmd_config_show(const struct options *o, int argc, char **argv)
 	size_t n;
 	int r = parse_args("config show", argc, argv, NULL, 0, NULL, 0, &n);
 
-	return r != EXIT_OK ? r : ctl_simple(o, "config.get", NULL, show_config);
+	return r != EXIT_OK ? r : ctl_simple(o, PROTO_METHOD_CONFIG_GET, NULL, show_config);
 }
 
 /* One quiet attempt: 0 when running, else a negative errno and, in why,
@@ -364,7 +365,7 @@ static int probe_ready(const char *socket_path, int timeout_ms, char *why,
 		snprintf(why, size, "cannot connect: %s", strerror(-r));
 		return r;
 	}
-	r = rpc_call(&conn, "status", NULL, &reply);
+	r = rpc_call(&conn, PROTO_METHOD_STATUS, NULL, &reply);
 	rpc_close(&conn);
 	if (r < 0) {
 		snprintf(why, size, "status: %s", strerror(-r));

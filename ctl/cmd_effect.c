@@ -6,6 +6,7 @@
  * turns each line of its file into params with the same functions.  A
  * change dspd rejects exits 5 with every error printed (change.c, cli.c).
  * Single-threaded (dspctl's main thread). */
+#include "proto.h"
 #include "change.h"
 #include "cmds.h"
 #include "jvalue.h"
@@ -292,25 +293,25 @@ static int run_change(const struct options *o, const char *command,
 
 int cmd_effect_add(const struct options *o, int argc, char **argv)
 {
-	return run_change(o, "effect add", "effect.add", effect_add_params,
+	return run_change(o, "effect add", PROTO_METHOD_EFFECT_ADD, effect_add_params,
 			  argc, argv);
 }
 
 int cmd_effect_remove(const struct options *o, int argc, char **argv)
 {
-	return run_change(o, "effect remove", "effect.remove",
+	return run_change(o, "effect remove", PROTO_METHOD_EFFECT_REMOVE,
 			  effect_remove_params, argc, argv);
 }
 
 int cmd_effect_bypass(const struct options *o, int argc, char **argv)
 {
-	return run_change(o, "effect bypass", "effect.bypass",
+	return run_change(o, "effect bypass", PROTO_METHOD_EFFECT_BYPASS,
 			  effect_bypass_params, argc, argv);
 }
 
 int cmd_effect_set(const struct options *o, int argc, char **argv)
 {
-	return run_change(o, "effect set", "effect.set", effect_set_params,
+	return run_change(o, "effect set", PROTO_METHOD_EFFECT_SET, effect_set_params,
 			  argc, argv);
 }
 
@@ -319,6 +320,6 @@ int cmd_effect_list(const struct options *o, int argc, char **argv)
 	size_t n;
 	int r = parse_args("effect list", argc, argv, NULL, 0, NULL, 0, &n);
 
-	return r != EXIT_OK ? r : ctl_simple(o, "pipeline.list", NULL,
+	return r != EXIT_OK ? r : ctl_simple(o, PROTO_METHOD_PIPELINE_LIST, NULL,
 					     render_pipeline);
 }

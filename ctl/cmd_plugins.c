@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cmds.h"
 #include "jvalue.h"
@@ -89,7 +90,7 @@ int cmd_plugins(const struct options *o, int argc, char **argv)
 		params = json_object_new_object();
 		json_object_object_add(params, "label", json_object_new_string(label));
 	}
-	r = ctl_simple(o, "plugins", params, render_plugins);
+	r = ctl_simple(o, PROTO_METHOD_PLUGINS, params, render_plugins);
 	json_object_put(params);
 	return r;
 }

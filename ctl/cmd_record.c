@@ -244,14 +244,14 @@ static int record_into(const struct options *o, struct recording *rec,
 		return r;
 	conn.timeout_ms += (int)(seconds * 1000);
 	rec->request_id = conn.next_id;
-	r = rpc_call_notify(&conn, "record", params, on_record_data, rec, &reply);
+	r = rpc_call_notify(&conn, PROTO_METHOD_RECORD, params, on_record_data, rec, &reply);
 	if (r < 0 && rec->error) {
 		fprintf(stderr, "dspctl: record: %s: %s\n", rec->path, rec->why);
 		r = EXIT_DAEMON_ERROR;
 	} else if (r < 0) {
-		r = ctl_report_call_error(o, &conn, "record", r);
+		r = ctl_report_call_error(o, &conn, PROTO_METHOD_RECORD, r);
 	} else if (reply.error) {
-		r = ctl_report_error_reply("record", reply.error);
+		r = ctl_report_error_reply(PROTO_METHOD_RECORD, reply.error);
 		rpc_reply_free(&reply);
 	}
 	rpc_close(&conn);

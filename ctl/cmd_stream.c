@@ -5,6 +5,7 @@
  * two signals stay blocked except inside ppoll() (rpc_client.c), so a signal
  * can never slip in between the check of the stop flag and the wait.
  * Single-threaded (dspctl's main thread). */
+#include "proto.h"
 #include "cmds.h"
 #include "events.h"
 #include "jvalue.h"
@@ -88,13 +89,13 @@ static int stream_open(struct stream *s, json_object *topics, int interval_ms)
 	}
 	s->conn.stop = &stop_requested;
 	s->conn.wait_mask = &s->wait_mask;
-	r = rpc_call_notify(&s->conn, "subscribe", params, on_notification, s,
+	r = rpc_call_notify(&s->conn, PROTO_METHOD_SUBSCRIBE, params, on_notification, s,
 			    &reply);
 	json_object_put(params);
 	if (r < 0)
 		return stream_error(s, s->command, r);
 	if (reply.error) {
-		r = ctl_report_error_reply("subscribe", reply.error);
+		r = ctl_report_error_reply(PROTO_METHOD_SUBSCRIBE, reply.error);
 		rpc_reply_free(&reply);
 		return r;
 	}

@@ -175,9 +175,9 @@ int stats_prometheus(const struct options *o)
 		put_down();
 		return r;
 	}
-	r = ctl_call(o, &conn, "stats", NULL, &stats);
+	r = ctl_call(o, &conn, PROTO_METHOD_STATS, NULL, &stats);
 	if (r == EXIT_OK) {
-		r = ctl_call(o, &conn, "levels", NULL, &levels);
+		r = ctl_call(o, &conn, PROTO_METHOD_LEVELS, NULL, &levels);
 		if (r == EXIT_OK) {
 			put_stats(stats.result);
 			put_levels(levels.result);

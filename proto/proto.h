@@ -1,5 +1,6 @@
 /* proto.h - the wire, defined once for dspd and dspctl: protocol version,
- * error codes, subscription topics, tap points and the limits both sides
+ * method names, error codes, subscription topics, tap points and the
+ * limits both sides
  * hold (docs/protocol.md, dspd-protocol(7)).  Plain constants, no json-c:
  * any thread, any program.  dspd's JSON-RPC parser is jsonrpc.h. */
 #ifndef DSPD_PROTO_H
@@ -11,6 +12,37 @@
 #define PROTO_MAX_LINE 65536             /* bytes of one request line */
 #define PROTO_MAX_DEPTH 32               /* JSON nesting of a request */
 #define PROTO_BATCH_MAX_CHANGES 64       /* changes in one "batch" */
+
+/* ---- methods (docs/protocol.md): the daemon's table (dispatch.c) and
+ * dspctl's requests use these names ---- */
+#define PROTO_METHOD_HELLO             "hello"
+#define PROTO_METHOD_STATUS            "status"
+#define PROTO_METHOD_STATS             "stats"
+#define PROTO_METHOD_GAIN_GET          "gain.get"
+#define PROTO_METHOD_GAIN_SET          "gain.set"
+#define PROTO_METHOD_GAIN_ADJUST       "gain.adjust"
+#define PROTO_METHOD_MUTE_GET          "mute.get"
+#define PROTO_METHOD_MUTE_SET          "mute.set"
+#define PROTO_METHOD_MUTE_TOGGLE       "mute.toggle"
+#define PROTO_METHOD_LEVELS            "levels"
+#define PROTO_METHOD_XRUNS             "xruns"
+#define PROTO_METHOD_PIPELINE_LIST     "pipeline.list"
+#define PROTO_METHOD_LOUDNESS          "loudness"
+#define PROTO_METHOD_LOUDNESS_RESET    "loudness.reset"
+#define PROTO_METHOD_CONFIG_GET        "config.get"
+#define PROTO_METHOD_CONFIG_VALIDATE   "config.validate"
+#define PROTO_METHOD_CONFIG_RELOAD     "config.reload"
+#define PROTO_METHOD_CONFIG_LOAD       "config.load"
+#define PROTO_METHOD_CONFIG_PATCH      "config.patch"
+#define PROTO_METHOD_EFFECT_ADD        "effect.add"
+#define PROTO_METHOD_EFFECT_REMOVE     "effect.remove"
+#define PROTO_METHOD_EFFECT_BYPASS     "effect.bypass"
+#define PROTO_METHOD_EFFECT_SET        "effect.set"
+#define PROTO_METHOD_BATCH             "batch"
+#define PROTO_METHOD_PLUGINS           "plugins"
+#define PROTO_METHOD_SUBSCRIBE         "subscribe"
+#define PROTO_METHOD_UNSUBSCRIBE       "unsubscribe"
+#define PROTO_METHOD_RECORD            "record"
 
 /* ---- error codes: JSON-RPC 2.0's own, then dspd's server errors ---- */
 enum rpc_code {

@@ -152,7 +152,7 @@ int handle_config_reload(struct ctl_context *ctx, struct ctl_session *session,
 
 	if ((r = string_param(req, "path", &path, err)) < 0)
 		return r;
-	origin_init(&by, session, "config.reload", "config.reload %.140s",
+	origin_init(&by, session, PROTO_METHOD_CONFIG_RELOAD, "config.reload %.140s",
 	            path ? path : ctx->config.path);
 	r = ctx->ops.reload(ctx, path, &by, &errs, &res);
 	if (r < 0)
@@ -187,7 +187,7 @@ int handle_config_load(struct ctl_context *ctx, struct ctl_session *session,
 		return -EINVAL;
 	}
 	if (path) {
-		origin_init(&by, session, "config.load", "config.load %.140s", path);
+		origin_init(&by, session, PROTO_METHOD_CONFIG_LOAD, "config.load %.140s", path);
 		r = ctx->ops.reload(ctx, path, &by, &errs, &res);
 		if (r < 0)
 			return config_rejected(ctx, &errs, r, path, err);
@@ -202,7 +202,7 @@ int handle_config_load(struct ctl_context *ctx, struct ctl_session *session,
 		rpc_error_set(err, RPC_INVALID_PARAMS, "text", "must be a string (a configuration)");
 		return -EINVAL;
 	}
-	origin_init(&by, session, "config.load", "config.load (inline)");
+	origin_init(&by, session, PROTO_METHOD_CONFIG_LOAD, "config.load (inline)");
 	memset(next.path, 0, sizeof(next.path));
 	snprintf(next.path, sizeof(next.path), "inline");
 	if (obj)

@@ -185,11 +185,11 @@ static const struct edit {
 	edit_fn fn;
 	const char *const *params;
 } edits[] = {
-	{ "effect.add", edit_add, p_add },
-	{ "effect.remove", edit_remove, p_remove },
-	{ "effect.bypass", edit_bypass, p_bypass },
-	{ "effect.set", edit_set, p_set },
-	{ "config.patch", edit_patch, p_patch },
+	{ PROTO_METHOD_EFFECT_ADD, edit_add, p_add },
+	{ PROTO_METHOD_EFFECT_REMOVE, edit_remove, p_remove },
+	{ PROTO_METHOD_EFFECT_BYPASS, edit_bypass, p_bypass },
+	{ PROTO_METHOD_EFFECT_SET, edit_set, p_set },
+	{ PROTO_METHOD_CONFIG_PATCH, edit_patch, p_patch },
 };
 
 static const struct edit *find_edit(const char *method)
@@ -308,7 +308,7 @@ int handle_batch(struct ctl_context *ctx, struct ctl_session *session,
 	}
 	if (!(doc = copy_of_active(ctx)))
 		return -ENOMEM;
-	origin_init(&by, session, "batch", "batch of %zu", n);
+	origin_init(&by, session, PROTO_METHOD_BATCH, "batch of %zu", n);
 	for (size_t i = 0; i < n; i++) {
 		json_object *params;
 		const struct edit *e = batch_entry(json_object_array_get_idx(changes, i),
