@@ -351,6 +351,10 @@ def test_fixed_ratio_44100_to_48000():
         check(abs(freq - 1000.0) < 0.005, "tone at %.4f Hz" % freq)
         check(abs(20 * math.log10(amp) + 6.0) < 0.05, "amplitude %.3f dBFS" % (20 * math.log10(amp)))
         check(thdn < -90.0, "THD+N %.1f dB" % thdn)
-        check(-8 <= band[0] and band[1] <= 8, "a fixed ratio's level moved %.1f..%.1f" % band)
+        # Without adjustment nothing pulls the level back to the target, so
+        # where it sits is set by the start's phase (a slow start under TSan
+        # put it at +7.6 frames); what a fixed ratio must not do is move.
+        check(band[1] - band[0] <= 6, "a fixed ratio's level moved %.1f..%.1f" % band)
+        check(-32 <= band[0] and band[1] <= 32, "a fixed ratio's level sits at %.1f..%.1f" % band)
     finally:
         d.cleanup()
