@@ -50,7 +50,7 @@ static void put_names(FILE *out, const char *const *names)
  * then levels (not proto.h's order, which starts with levels). */
 static const enum proto_topic offered_topics[] = {
 	PROTO_TOPIC_XRUN, PROTO_TOPIC_STATE, PROTO_TOPIC_GAIN,
-	PROTO_TOPIC_CONFIG, PROTO_TOPIC_LEVELS,
+	PROTO_TOPIC_CONFIG, PROTO_TOPIC_SOURCE, PROTO_TOPIC_LEVELS,
 };
 _Static_assert(sizeof(offered_topics) / sizeof(offered_topics[0]) ==
 	       PROTO_TOPICS, "every topic of proto.h is offered once");

@@ -29,8 +29,11 @@
 #include "clock.h"
 #include "change.h"
 #include "daemon.h"
+#include "clock_trim.h"
 #include "device_wait.h"
 #include "dispatch.h"
+#include "silence.h"
+#include "source.h"
 #include "subscriptions.h"
 #include "log.h"
 #include "fftw_wisdom.h"
@@ -195,6 +198,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	engine_poll(d->engine, on_xrun, &d->ctx);
 	ctl_tick(&d->ctx);
 	ctl_device_tick(&d->ctx);
+	ctl_source_tick(&d->ctx);
+	ctl_silence_tick(&d->ctx);
+	ctl_clock_trim_tick(&d->ctx);
 	daemon_save_state(d, false);
 	daemon_watch_clocks(d);
 	watchdog_tick(&watchdog, d);
@@ -320,6 +326,9 @@ static void teardown(struct daemon *d)
 	ctl_server_close(d->ctx.servers[0]);
 	ctl_server_close(d->ctx.servers[1]);
 	loudness_stop(d->ctx.loudness);
+	ctl_source_free(&d->ctx);
+	ctl_silence_free(&d->ctx);
+	ctl_clock_trim_free(&d->ctx);
 	daemon_save_state(d, true);
 	if (d->engine) {
 		log_final_counters(d->engine);

@@ -10,6 +10,7 @@ const char *const proto_topic_names[PROTO_TOPICS + 1] = {
 	[PROTO_TOPIC_STATE] = "state",
 	[PROTO_TOPIC_GAIN] = "gain",
 	[PROTO_TOPIC_CONFIG] = "config",
+	[PROTO_TOPIC_SOURCE] = "source",
 	[PROTO_TOPICS] = NULL,
 };
 

@@ -66,6 +66,7 @@ enum proto_topic {
 	PROTO_TOPIC_STATE,
 	PROTO_TOPIC_GAIN,
 	PROTO_TOPIC_CONFIG,
+	PROTO_TOPIC_SOURCE,
 	PROTO_TOPICS
 };
 /* Indexed by enum proto_topic, NULL-terminated. */

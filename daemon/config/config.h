@@ -34,6 +34,7 @@ struct cfg_pcm {
 	snd_pcm_format_t format;        /* or CFG_FORMAT_AUTO */
 	unsigned rate;                  /* capture only: 8000..768000, 0 = the
 	                                   top-level rate (no fixed resampling) */
+	bool follow;                    /* capture only: capture.rate "follow" */
 };
 
 enum cfg_block_type {
@@ -96,7 +97,13 @@ struct cfg_block {
 	} u;
 };
 
+#define CFG_MAX_RATES 16
+
+enum cfg_source_kind { CFG_SOURCE_STREAM, CFG_SOURCE_LOOPBACK, CFG_SOURCE_GADGET };
+enum cfg_adjust_method { CFG_ADJUST_RESAMPLE, CFG_ADJUST_PITCH };
+
 struct dspd_config {
+	bool rate_follow;               /* "rate": "follow" */
 	unsigned rate;                  /* 8000..768000, default 48000: the
 	                                   playback and processing rate */
 	unsigned period_frames;         /* 16..65536, default 256 */
@@ -135,7 +142,26 @@ struct dspd_config {
 		                           (periods - 1) * period_frames */
 		double max_ppm;         /* rate_adjust.max_ppm 1..10000, default 2000 */
 		double bandwidth_hz;    /* rate_adjust.bandwidth_hz 0.005..1, default 0.05 */
+		int method;             /* enum cfg_adjust_method */
+		char control[CFG_DEVICE_MAX];
+		char element[CFG_NAME_MAX];
+		long scale;
 	} rate_adjust;
+	struct {
+		int kind;               /* enum cfg_source_kind */
+		char control[CFG_DEVICE_MAX];
+		int subdevice;
+		int device;
+		unsigned rates[CFG_MAX_RATES];
+		unsigned n_rates;
+		unsigned initial_rate;
+	} source;
+	struct {
+		double threshold_db;
+		double seconds;         /* 0 = off */
+		bool release_playback;
+		double fade_in_ms;
+	} silence;
 	struct {
 		int quality;            /* resampler.quality: enum rs_quality */
 	} resampler;

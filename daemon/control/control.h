@@ -116,6 +116,9 @@ struct ctl_context {
 	struct ctl_device_wait device_wait;
 	uint64_t levels_skipped;
 	struct loudness *loudness;        /* NULL unless loudness.tap is set */
+	struct ctl_source *source;        /* source.c: following the source */
+	struct ctl_silence *silence;      /* silence.c: idle, output released */
+	struct ctl_clock_trim *clock_trim;/* clock_trim.c: rate_adjust "pitch" */
 };
 
 #endif

@@ -3,7 +3,10 @@
  * validates its params, asks the engine, builds the result.
  * Control thread only. */
 #include "methods.h"
+#include "clock_trim.h"
 #include "device_wait.h"
+#include "silence.h"
+#include "source.h"
 #include "server.h"
 #include "subscriptions.h"
 #include "transition.h"
@@ -106,7 +109,7 @@ static json_object *clocks_json(const struct eng_status *st, const struct dspd_c
 	const struct eng_rate *c = &st->clocks;
 	json_object *o;
 
-	if (!st->resampling)
+	if (!st->resampling && !st->pitch)
 		return NULL;
 	o = json_object_new_object();
 	json_object_object_add(o, "rate_adjust", json_object_new_boolean(st->rate_adjust));
@@ -123,6 +126,15 @@ static json_object *clocks_json(const struct eng_status *st, const struct dspd_c
 	json_object_object_add(o, "level_max_frames", json_number(c->level_max, 0.1));
 	json_object_object_add(o, "clamped", json_object_new_boolean(c->clamped));
 	json_object_object_add(o, "updates", json_object_new_int64((int64_t)c->updates));
+	return o;
+}
+
+static json_object *status_clocks(struct ctl_context *ctx, const struct eng_status *st)
+{
+	json_object *o = clocks_json(st, engine_config(ctx->engine));
+
+	if (o)
+		ctl_clock_trim_json(ctx, o);
 	return o;
 }
 
@@ -158,7 +170,11 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "config", cfg);
 	json_object_object_add(o, "device", device_json(ctx, &st));
 	json_object_object_add(o, "transition", transition_json(ctx->engine));
-	json_object_object_add(o, "clocks", clocks_json(&st, engine_config(ctx->engine)));
+	json_object_object_add(o, "clocks", status_clocks(ctx, &st));
+	json_object_object_add(o, "source", ctl_source_json(ctx));
+	json_object_object_add(o, "silence", ctl_silence_json(ctx));
+	if (ctl_silence_idle(ctx) && st.state == ENG_RUNNING)
+		json_object_object_add(o, "state", json_object_new_string("idle"));
 	*ret = o;
 	return 0;
 }

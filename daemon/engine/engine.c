@@ -64,8 +64,14 @@ static int create_resampler(struct engine *e)
 	};
 	int r;
 
-	if (!config_resamples(cfg))
+	if (!config_resamples(cfg)) {
+		/* "pitch": the same loop, its correction written to a clock */
+		e->pitch = cfg->rate_adjust.enabled &&
+		           cfg->rate_adjust.method == CFG_ADJUST_PITCH;
+		params.target = config_target_level(cfg);
+		rate_ctl_init(&e->clocks, &params);
 		return 0;
+	}
 	r = resampler_create(&e->rs, e->capture.channels, e->capture.rate,
 	                     cfg->rate, (enum rs_quality)cfg->resampler.quality,
 	                     (uint32_t)e->capture.period_frames);
@@ -171,8 +177,14 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	if (r == 0) {
 		e->work_channels = e->capture.channels > e->playback.channels
 		                   ? e->capture.channels : e->playback.channels;
+		e->capture_channels = e->capture.channels;
+		/* a followed source stops and starts on its own */
+		e->park_on_error = cfg->rate_follow || cfg->capture.follow;
+		e->fade_in_frames = (uint32_t)lround(cfg->silence.fade_in_ms * cfg->rate / 1000.0);
 		/* two clocks are never linked: each stream starts on its own */
-		e->linked = !e->rs && snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
+		e->linked = !e->rs && !e->park_on_error && !e->pitch &&
+		            cfg->silence.seconds <= 0 &&
+		            snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
 		r = allocate_buffers(e);
 		if (r == -ENOMEM)
 			snprintf(err, err_len, "out of memory for audio buffers");
@@ -332,13 +344,14 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->losses = atomic_load_explicit(&e->losses, memory_order_relaxed);
 	out->reopens = e->reopens;
 	out->resampling = e->rs != NULL;
+	out->pitch = e->pitch;
 	out->rate_adjust = e->cfg.rate_adjust.enabled;
 	out->capture_rate = e->capture.rate;
 	out->capture_period = (unsigned)e->capture.period_frames;
 	out->clocks = e->clocks_last;
-	if (e->rs && e->clocks_last.updates == 0) {
+	if ((e->rs || e->pitch) && e->clocks_last.updates == 0) {
 		out->clocks.target = e->clocks.p.target;
-		out->clocks.ratio = (double)e->cfg.rate / e->capture.rate;
+		out->clocks.ratio = e->rs ? (double)e->cfg.rate / e->capture.rate : 1.0;
 	}
 }
 
@@ -479,7 +492,11 @@ int engine_reopen(struct engine *e, char *err, size_t err_len)
 	}
 	e->capture = capture;
 	e->playback = playback;
-	e->linked = !e->rs && snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
+	e->linked = !e->rs && !e->park_on_error && !e->pitch &&
+	            e->cfg.silence.seconds <= 0 &&
+	            snd_pcm_link(e->capture.handle, e->playback.handle) == 0;
+	atomic_store(&e->park[0], ENG_LIVE);
+	atomic_store(&e->park[1], ENG_LIVE);
 	/* fade in from silence to where the volume was */
 	target = unpack_gain(atomic_load_explicit(&e->master_target, memory_order_acquire),
 	                     &ramp_frames);

@@ -81,6 +81,7 @@ struct eng_status {
 	uint64_t reopens;         /* times the devices were opened again */
 	bool resampling;          /* capture goes through the resampler */
 	bool rate_adjust;         /* ... steered by the clocks' control loop */
+	bool pitch;               /* the loop steers the capture clock instead */
 	unsigned capture_rate, capture_period;
 	double resampler_delay;   /* output frames, part of latency_frames */
 	struct eng_rate clocks;   /* when resampling */
@@ -150,6 +151,36 @@ uint32_t engine_tap_read(struct engine *e, enum meter_tap tap, float *out,
                          uint32_t max_samples);
 uint64_t engine_tap_dropped(struct engine *e, enum meter_tap tap);
 unsigned engine_tap_channels(struct engine *e, enum meter_tap tap);
+
+/* ---- following a source, releasing the output (engine_follow.c) ----
+ * dir: 0 capture, 1 playback.  A stream is live, or parked by the RT
+ * thread (on request, or by itself when a followed capture fails); while
+ * parked the other stream keeps running (silence in, or capture metered
+ * with no output) and the control thread may close and open it. */
+struct eng_stream_state {
+	int state;                /* 0 live, 1 park asked, 2 parked, 3 resume asked */
+	int error;                /* why the RT thread parked it itself, or 0 */
+	bool open;                /* the device is open */
+	uint64_t parked_ns;       /* CLOCK_MONOTONIC at the last park */
+	uint64_t resumed_ns;      /* ... when the first period after the last
+	                             resume went through */
+	uint64_t dropped;         /* frames let go of at the last park */
+};
+#define ENG_STREAM_PARKED 2
+int engine_park(struct engine *e, int dir);
+void engine_stream_state(struct engine *e, int dir, struct eng_stream_state *out);
+/* Parked capture: close it and open it again at rate (another rate needs
+ * the resampler: capture.rate "follow").  0 or -errno with err filled (it
+ * stays parked, closed). */
+int engine_reopen_capture(struct engine *e, unsigned rate, char *err, size_t err_len);
+/* Parked playback: close the device / open it again as it was. */
+void engine_close_playback(struct engine *e);
+int engine_open_playback(struct engine *e, char *err, size_t err_len);
+/* Hand a parked, open stream back: the RT thread starts it and fades in. */
+int engine_resume(struct engine *e, int dir);
+/* rate_adjust.method "pitch": the correction the clocks' loop wants (the
+ * capture clock's excess over the playback's, a fraction). */
+double engine_pitch_adjust(struct engine *e);
 
 const char *eng_state_name(enum eng_state s);
 

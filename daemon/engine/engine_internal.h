@@ -58,10 +58,23 @@ static inline float unpack_gain(uint64_t word, uint32_t *ramp_frames)
 	return gain;
 }
 
+/* A stream the RT thread has let go of (engine_park.c): a followed source
+ * stopped or changed rate (capture), or the output was released while the
+ * input is silent (playback).  The two sides take turns: the control
+ * thread may touch a stream's handle, buffers and converter only while it
+ * is ENG_PARKED; the RT thread only while it is ENG_LIVE. */
+enum eng_park {
+	ENG_LIVE,
+	ENG_PARK_WANTED,        /* control asked; RT parks at its next period */
+	ENG_PARKED,             /* RT has dropped it and will not touch it */
+	ENG_RESUME_WANTED,      /* control has (re)opened it; RT starts it */
+};
+
 struct engine {
 	struct dspd_config cfg;
 	struct pcm_stream capture, playback;
 	unsigned work_channels;
+	unsigned capture_channels;       /* fixed: readable while the capture is parked */
 	bool linked;                     /* snd_pcm_link() accepted */
 	unsigned char *capture_raw, *playback_raw, *prefill;
 	snd_pcm_uframes_t prefill_frames;
@@ -93,6 +106,7 @@ struct engine {
 	/* written by the RT thread, read by anyone */
 	_Atomic uint64_t captured, processed, played, dropped;
 	_Atomic uint64_t xruns[2], resyncs, events_lost, losses;
+	_Atomic double pitch_adjust;     /* "pitch": the correction to write */
 
 	/* RT thread only */
 	struct gain_ramp master;
@@ -102,9 +116,25 @@ struct engine {
 	uint64_t capture_started_ns;     /* CLOCK_MONOTONIC at the last start */
 	uint64_t frames_since_start;     /* played through since then */
 	uint64_t clips[METER_MAX_CHANNELS];
-	struct rate_ctl clocks;          /* the resampler's control loop */
+	struct rate_ctl clocks;          /* the clocks' control loop */
+	bool pitch;                      /* rate_adjust.method "pitch": the loop
+	                                    runs without a resampler */
 
 	struct load_hist busy_hist;       /* RT adds, control samples */
+
+	/* parking (engine_park.c): index 0 capture, 1 playback */
+	_Atomic int park[2];             /* enum eng_park */
+	_Atomic bool interrupt[2];       /* wake a transfer waiting on it */
+	_Atomic int park_error[2];       /* why RT parked it itself, or 0 */
+	_Atomic uint64_t parked_ns[2];   /* CLOCK_MONOTONIC when parked */
+	_Atomic uint64_t resumed_ns[2];  /* ... when the first period after a
+	                                    resume went through */
+	_Atomic uint64_t park_dropped[2];/* frames let go of at the last park */
+	bool park_on_error;              /* a capture error parks the capture
+	                                    (following a source) instead of a
+	                                    re-sync of both streams */
+	bool await_first[2];             /* RT: stamp resumed_ns at the next period */
+	uint32_t fade_in_frames;         /* RT: the playback's fade after a resume */
 
 	/* control thread only */
 	uint64_t busy_hist_sampled_ns;   /* when load_hist_sample last ran */
@@ -149,11 +179,33 @@ int engine_open_streams(const struct dspd_config *cfg, struct pcm_stream *captur
  * and pipeline still fit. */
 bool engine_same_stream(const struct pcm_stream *a, const struct pcm_stream *b);
 
+/* After a period's write: measure the latency and steer the clocks
+ * (resampler ratio or, with "pitch", pitch_adjust).  engine_rt.c. */
+void engine_steer(struct engine *e, uint32_t frames);
+
+/* ---- engine_park.c (RT thread) ---- */
+
+static inline bool engine_live(const struct engine *e, int dir)
+{
+	return atomic_load_explicit(&e->park[dir], memory_order_acquire) == ENG_LIVE;
+}
+
+/* Top of every period: carry out what the control thread asked. */
+void engine_park_service(struct engine *e);
+/* Let go of stream dir now (an error, err < 0, or a request, 0). */
+void engine_park_now(struct engine *e, int dir, int err);
+/* One period of input while the capture is parked: silence, paced by the
+ * playback so that its queue stays at the latency target (or by the clock
+ * when both are parked).  0, or an error of the playback. */
+int engine_parked_input(struct engine *e, uint32_t frames);
+
 /* ---- engine_recover.c (RT thread) ---- */
 
 /* RT thread: drop both streams, prepare, prefill playback with silence,
  * start both. */
 int engine_restart_streams(struct engine *e);
+/* Errors after which a device is not coming back by itself. */
+bool engine_device_gone(int err);
 /* RT thread: err came from direction dir (0 capture, 1 playback): count
  * it, re-sync, report.  0, or -ENODEV when the devices are lost and the RT
  * thread must end (the engine is then ENG_WAITING). */

@@ -18,25 +18,34 @@ int engine_restart_streams(struct engine *e)
 	uint64_t before;
 	int r;
 
-	if ((r = pcm_reset(&e->capture)) < 0 || (r = pcm_reset(&e->playback)) < 0)
+	bool capture_live = engine_live(e, 0), playback_live = engine_live(e, 1);
+
+	/* a parked stream is the control thread's: leave it alone */
+	if ((capture_live && (r = pcm_reset(&e->capture)) < 0) ||
+	    (playback_live && (r = pcm_reset(&e->playback)) < 0))
 		return r;
-	if (e->rs) {
+	if (e->rs && capture_live) {
 		resampler_reset(e->rs);
 		rate_ctl_restart(&e->clocks);
 	}
-	r = pcm_write(&e->playback, e->prefill, e->prefill_frames,
-	              io_timeout_ms(e), &e->keep_going);
-	if (r < 0)
-		return r;
+	if (e->pitch && capture_live)
+		rate_ctl_restart(&e->clocks);
+	if (playback_live) {
+		r = pcm_write(&e->playback, e->prefill, e->prefill_frames,
+		              io_timeout_ms(e), &e->keep_going);
+		if (r < 0)
+			return r;
+	}
 	/* capture first: the playback clock then starts no earlier, so the
 	 * latency is the prefill plus at most the few microseconds between */
 	before = clock_ns(CLOCK_MONOTONIC);
-	if ((r = snd_pcm_start(e->capture.handle)) < 0)
+	if (capture_live && (r = snd_pcm_start(e->capture.handle)) < 0)
 		return r;
 	/* the device started somewhere in between */
 	e->capture_started_ns = before + (clock_ns(CLOCK_MONOTONIC) - before) / 2;
 	e->frames_since_start = 0;
-	if (!e->linked && (r = snd_pcm_start(e->playback.handle)) < 0)
+	if (playback_live && (!e->linked || !capture_live) &&
+	    (r = snd_pcm_start(e->playback.handle)) < 0)
 		return r;
 	return 0;
 }
@@ -53,7 +62,7 @@ static enum eng_xrun_cause xrun_cause(int err)
 
 /* Errors after which the device is not coming back by itself: a USB card
  * unplugged or powered off, a driver gone. */
-static bool device_gone(int err)
+bool engine_device_gone(int err)
 {
 	return err == -ENODEV || err == -ENXIO || err == -EBADFD || err == -EIO ||
 	       err == -ESHUTDOWN;
@@ -75,6 +84,7 @@ static void lose_devices(struct engine *e, struct eng_event *ev)
 int engine_recover(struct engine *e, int err, int dir)
 {
 	struct pcm_stream *other = dir == 0 ? &e->playback : &e->capture;
+	bool other_live = engine_live(e, 1 - dir);
 	struct eng_event ev = { .type = ENG_EVENT_XRUN };
 	struct eng_xrun *x = &ev.u.xrun;
 	long backoff_ms = 10;
@@ -86,13 +96,13 @@ int engine_recover(struct engine *e, int err, int dir)
 	x->directions = 1u << dir;
 	/* snd_pcm_avail() updates the hw pointer, so it sees an xrun the
 	 * other stream has had but not reported yet */
-	if (snd_pcm_avail(other->handle) == -EPIPE)
+	if (other_live && snd_pcm_avail(other->handle) == -EPIPE)
 		x->directions |= 1u << (1 - dir);
 	x->cause = xrun_cause(err);
 	x->error = err;
 	x->monotonic_ns = clock_ns(CLOCK_MONOTONIC);
 	x->realtime_ns = (int64_t)clock_ns(CLOCK_REALTIME);
-	if (device_gone(err)) {
+	if (engine_device_gone(err)) {
 		lose_devices(e, &ev);
 		return -ENODEV;
 	}
@@ -102,7 +112,7 @@ int engine_recover(struct engine *e, int err, int dir)
 	       atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
 		struct timespec pause = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000 };
 
-		if (device_gone(r) || ++attempts >= RESTART_ATTEMPTS) {
+		if (engine_device_gone(r) || ++attempts >= RESTART_ATTEMPTS) {
 			x->error = r;
 			lose_devices(e, &ev);
 			return -ENODEV;
@@ -116,6 +126,8 @@ int engine_recover(struct engine *e, int err, int dir)
 	restarted_ns = e->capture_started_ns;
 	x->frames_lost = (restarted_ns - old_start_ns) * e->cfg.rate / 1000000000u;
 	x->frames_lost = x->frames_lost > frames_read ? x->frames_lost - frames_read : 0;
+	if (!engine_live(e, 0))
+		x->frames_lost = 0;     /* no capture to lose frames of */
 	for (int d = 0; d < 2; d++)
 		if (x->directions & (1u << d))
 			atomic_fetch_add_explicit(&e->xruns[d], 1, memory_order_relaxed);

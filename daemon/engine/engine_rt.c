@@ -70,18 +70,18 @@ static void publish_meters(struct engine *e)
 	ev.busy_ns_last = e->busy_last;
 	ev.u.meters = e->meter_acc;
 	memset(&ev.clocks, 0, sizeof(ev.clocks));
-	if (e->rs) {
+	if ((e->rs || e->pitch) && engine_live(e, 0)) {
 		const struct rate_ctl *c = &e->clocks;
 
 		ev.clocks = (struct eng_rate){
-			.adjust = c->adjust, .ratio = resampler_ratio(e->rs),
+			.adjust = c->adjust, .ratio = e->rs ? resampler_ratio(e->rs) : 1.0,
 			.level = c->level, .level_min = c->level_min,
 			.level_max = c->level_max, .target = c->p.target,
 			.clamped = c->clamped, .updates = c->updates,
 		};
 	}
 	publish(e, &ev);
-	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
+	meter_block_reset(&e->meter_acc, e->capture_channels, e->playback.channels);
 	e->busy_sum = e->busy_max = 0;
 	e->busy_periods = 0;
 }
@@ -117,7 +117,7 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 
 	if (!e->rs) {
 		r = pcm_read(&e->capture, e->capture_raw, frames, io_timeout_ms(e),
-		             &e->keep_going);
+		             &e->keep_going, &e->interrupt[0]);
 		if (r < 0)
 			return r;
 		*io_done_ns = clock_ns(CLOCK_MONOTONIC);
@@ -128,7 +128,7 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 	*io_done_ns = clock_ns(CLOCK_MONOTONIC);
 	while ((done += resampler_pull(e->rs, e->work, done, frames - done)) < frames) {
 		r = pcm_read(&e->capture, e->capture_raw, period, io_timeout_ms(e),
-		             &e->keep_going);
+		             &e->keep_going, &e->interrupt[0]);
 		if (r < 0)
 			return r;
 		*io_done_ns = clock_ns(CLOCK_MONOTONIC);
@@ -144,61 +144,97 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 }
 
 /* After a write: the latency now, from both devices' delays read back to
- * back (rate_ctl.h), into the clocks' loop; a new correction goes to the
- * resampler at once. */
-static void steer_clocks(struct engine *e, uint32_t frames)
+ * back (rate_ctl.h), into the clocks' loop.  A new correction goes to the
+ * resampler at once; with the "pitch" method (no resampler) it is
+ * published for the control thread, which writes the clock-trim element. */
+void engine_steer(struct engine *e, uint32_t frames)
 {
 	snd_pcm_sframes_t queued, unread;
 	double level;
 
+	if (!e->rs && !e->pitch)
+		return;
 	if (snd_pcm_delay(e->playback.handle, &queued) < 0 ||
 	    snd_pcm_delay(e->capture.handle, &unread) < 0)
 		return;         /* an xrun: the next transfer reports it */
-	level = (double)queued +
-	        ((double)unread + resampler_held(e->rs)) * resampler_ratio(e->rs);
-	if (rate_ctl_measure(&e->clocks, level, frames))
+	if (e->rs)
+		level = (double)queued +
+		        ((double)unread + resampler_held(e->rs)) * resampler_ratio(e->rs);
+	else
+		level = (double)queued + (double)unread;
+	if (!rate_ctl_measure(&e->clocks, level, frames))
+		return;
+	if (e->rs)
 		resampler_set_adjust(e->rs, e->clocks.adjust);
+	else
+		atomic_store_explicit(&e->pitch_adjust, e->clocks.adjust, memory_order_relaxed);
+}
+
+/* The first period through after a stream came back: when the switch
+ * or the wake-up ended, for the control thread to report. */
+static void stamp_first_period(struct engine *e, int dir)
+{
+	if (e->await_first[dir]) {
+		e->await_first[dir] = false;
+		atomic_store_explicit(&e->resumed_ns[dir], clock_ns(CLOCK_MONOTONIC),
+		                      memory_order_release);
+	}
 }
 
 static int run_period(struct engine *e, int *failed_dir)
 {
 	const uint32_t frames = (uint32_t)e->playback.period_frames;
 	const uint32_t all = UINT32_MAX;
+	bool capture_live, playback_live;
 	uint64_t start;
 	int r;
 
-	r = take_input(e, frames, &start);
+	engine_park_service(e);
+	capture_live = engine_live(e, 0);
+	playback_live = engine_live(e, 1);
+	if (capture_live) {
+		r = take_input(e, frames, &start);
+	} else {
+		r = engine_parked_input(e, frames);
+		start = clock_ns(CLOCK_MONOTONIC);
+	}
 	if (r < 0) {
-		*failed_dir = 0;
+		*failed_dir = capture_live ? 0 : 1;
 		return r;
 	}
 	apply_master_gain(e);
 
 	meter_block_add(&e->meter_acc, METER_TAP_CAPTURE,
 	                (const float *const *)e->work, frames,
-	                e->capture.codec->clip_level);
-	tap_write(e, METER_TAP_CAPTURE, e->work, e->capture.channels, frames);
+	                capture_live ? e->capture.codec->clip_level : 0.0f);
+	tap_write(e, METER_TAP_CAPTURE, e->work, e->capture_channels, frames);
 	transition_process(&e->graph, e->work, frames);
 	gain_ramp_process(&e->master, e->work, e->work_channels, all, frames);
 	tap_write(e, METER_TAP_PLAYBACK, e->work, e->playback.channels, frames);
-	memset(e->clips, 0, sizeof(e->clips));
-	e->playback.codec->encode((const float *const *)e->work, e->playback_raw,
-	                          e->playback.channels, frames, e->clips);
+	atomic_fetch_add_explicit(&e->processed, frames, memory_order_relaxed);
+	if (playback_live) {
+		memset(e->clips, 0, sizeof(e->clips));
+		e->playback.codec->encode((const float *const *)e->work, e->playback_raw,
+		                          e->playback.channels, frames, e->clips);
+	}
 	meter_block_add(&e->meter_acc, METER_TAP_PLAYBACK,
 	                (const float *const *)e->work, frames, 0.0f);
-	meter_block_add_clips(&e->meter_acc, METER_TAP_PLAYBACK, e->clips);
-	atomic_fetch_add_explicit(&e->processed, frames, memory_order_relaxed);
-
-	r = pcm_write(&e->playback, e->playback_raw, frames, io_timeout_ms(e),
-	              &e->keep_going);
-	if (r < 0) {
-		*failed_dir = 1;
-		return r;
+	if (playback_live) {
+		meter_block_add_clips(&e->meter_acc, METER_TAP_PLAYBACK, e->clips);
+		r = pcm_write(&e->playback, e->playback_raw, frames, io_timeout_ms(e),
+		              &e->keep_going);
+		if (r < 0) {
+			*failed_dir = 1;
+			return r;
+		}
+		atomic_fetch_add_explicit(&e->played, frames, memory_order_relaxed);
+		stamp_first_period(e, 1);
 	}
-	atomic_fetch_add_explicit(&e->played, frames, memory_order_relaxed);
+	if (capture_live)
+		stamp_first_period(e, 0);
 	e->frames_since_start += frames;
-	if (e->rs)
-		steer_clocks(e, frames);
+	if (capture_live && playback_live)
+		engine_steer(e, frames);
 
 	e->busy_last = clock_ns(CLOCK_MONOTONIC) - start;
 	load_hist_add(&e->busy_hist, e->busy_last);
@@ -217,9 +253,10 @@ void *engine_rt_main(void *arg)
 	int r, dir = 0;
 
 	flush_denormals_to_zero();
-	meter_block_reset(&e->meter_acc, e->capture.channels, e->playback.channels);
+	meter_block_reset(&e->meter_acc, e->capture_channels, e->playback.channels);
 	e->capture_started_ns = clock_ns(CLOCK_MONOTONIC);
 	e->frames_since_start = 0;
+	e->await_first[0] = e->await_first[1] = true;   /* stamp resumed_ns */
 	r = engine_restart_streams(e);
 	if (r < 0 && engine_recover(e, r, 0) < 0)
 		return NULL;            /* waiting for the devices */
@@ -228,11 +265,18 @@ void *engine_rt_main(void *arg)
 		r = run_period(e, &dir);
 		if (r == -ECANCELED)
 			break;
+		if (r == -EINTR || (r < 0 && dir == 0 && e->park_on_error &&
+		                    !engine_device_gone(r))) {
+			engine_park_now(e, 0, r == -EINTR ? 0 : r);
+			continue;
+		}
 		if (r < 0 && engine_recover(e, r, dir) < 0)
 			return NULL;    /* waiting for the devices */
 	}
-	snd_pcm_drop(e->capture.handle);
-	snd_pcm_drop(e->playback.handle);
+	if (engine_live(e, 0))
+		snd_pcm_drop(e->capture.handle);
+	if (engine_live(e, 1))
+		snd_pcm_drop(e->playback.handle);
 	atomic_store_explicit(&e->state, ENG_STOPPED, memory_order_relaxed);
 	return NULL;
 }

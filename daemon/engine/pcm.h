@@ -37,13 +37,15 @@ int pcm_open(struct pcm_stream *s, snd_pcm_stream_t direction,
 void pcm_close(struct pcm_stream *s);
 
 /* Read/write exactly `frames` frames (the handle is non-blocking; waits in
- * snd_pcm_wait with timeout_ms slices while *keep_going is true).  A read
+ * snd_pcm_wait with timeout_ms slices while *keep_going is true and
+ * *interrupt, when given, is false: -EINTR then).  A read
  * starts only once all `frames` have arrived, so the read pointer stays on
  * period boundaries and the wait never costs a period more.
  * Returns 0, -EPIPE/-ESTRPIPE/other alsa errors, -ETIMEDOUT when nothing
  * moved for timeout_ms, or -ECANCELED when *keep_going turned false. */
 int pcm_read(struct pcm_stream *s, void *buf, snd_pcm_uframes_t frames,
-             int timeout_ms, const _Atomic bool *keep_going);
+             int timeout_ms, const _Atomic bool *keep_going,
+             const _Atomic bool *interrupt);
 int pcm_write(struct pcm_stream *s, const void *buf, snd_pcm_uframes_t frames,
               int timeout_ms, const _Atomic bool *keep_going);
 

@@ -36,7 +36,7 @@ static snd_pcm_sframes_t whole_periods_only(struct pcm_stream *s,
 
 static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
                     snd_pcm_uframes_t frames, int timeout_ms,
-                    const _Atomic bool *keep_going)
+                    const _Atomic bool *keep_going, const _Atomic bool *interrupt)
 {
 	const int slice_ms = 50;   /* how often a stop request is noticed */
 	int idle_ms = 0;
@@ -54,6 +54,8 @@ static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
 			 * so processed == played holds at exit. */
 			if (!atomic_load_explicit(keep_going, memory_order_relaxed))
 				return -ECANCELED;
+			if (interrupt && atomic_load_explicit(interrupt, memory_order_relaxed))
+				return -EINTR;
 			r = snd_pcm_wait(s->handle, slice_ms);
 			if (r < 0)
 				return r;
@@ -71,16 +73,17 @@ static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
 }
 
 int pcm_read(struct pcm_stream *s, void *buf, snd_pcm_uframes_t frames,
-             int timeout_ms, const _Atomic bool *keep_going)
+             int timeout_ms, const _Atomic bool *keep_going,
+             const _Atomic bool *interrupt)
 {
-	return transfer(s, snd_pcm_readi, buf, frames, timeout_ms, keep_going);
+	return transfer(s, snd_pcm_readi, buf, frames, timeout_ms, keep_going, interrupt);
 }
 
 int pcm_write(struct pcm_stream *s, const void *buf, snd_pcm_uframes_t frames,
               int timeout_ms, const _Atomic bool *keep_going)
 {
 	return transfer(s, write_adapter, (unsigned char *)buf, frames,
-	                timeout_ms, keep_going);
+	                timeout_ms, keep_going, NULL);
 }
 
 int pcm_reset(struct pcm_stream *s)
