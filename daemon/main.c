@@ -30,6 +30,7 @@
 #include "change.h"
 #include "daemon.h"
 #include "device_wait.h"
+#include "volume_link.h"
 #include "dispatch.h"
 #include "subscriptions.h"
 #include "log.h"
@@ -195,6 +196,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	engine_poll(d->engine, on_xrun, &d->ctx);
 	ctl_tick(&d->ctx);
 	ctl_device_tick(&d->ctx);
+	volume_link_tick(&d->ctx);
 	daemon_save_state(d, false);
 	daemon_watch_clocks(d);
 	watchdog_tick(&watchdog, d);
@@ -319,6 +321,7 @@ static void teardown(struct daemon *d)
 {
 	ctl_server_close(d->ctx.servers[0]);
 	ctl_server_close(d->ctx.servers[1]);
+	volume_link_stop(&d->ctx);
 	loudness_stop(d->ctx.loudness);
 	daemon_save_state(d, true);
 	if (d->engine) {
@@ -457,6 +460,8 @@ int main(int argc, char **argv)
 	d.ctx.engine = d.engine;
 	d.ctx.last_state = ENG_STARTING;
 	daemon_start_loudness(&d);
+	if (volume_link_start(&d.ctx, d.base) < 0)
+		log_warning("volume link: out of memory; running without it");
 	pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
 	log_info("dspd %s ready; control socket %s", DSPD_VERSION, d.cfg.socket_path);
 	sd_notify(0, "READY=1");

@@ -20,6 +20,7 @@ struct ctl_client;
 struct ctl_context;
 struct ctl_server;
 struct loudness;
+struct volume_link;
 
 struct ctl_record {
 	json_object *id;                  /* request id, answered at the end */
@@ -116,6 +117,7 @@ struct ctl_context {
 	struct ctl_device_wait device_wait;
 	uint64_t levels_skipped;
 	struct loudness *loudness;        /* NULL unless loudness.tap is set */
+	struct volume_link *volume_link;  /* volume_link.c; NULL before start */
 };
 
 #endif
