@@ -114,11 +114,23 @@ int cmd_loudness(const struct options *o, int argc, char **argv)
 			  render_loudness);
 }
 
+/* get gain [NAME]: the master gain, or the gain block NAME's. */
 int cmd_get_gain(const struct options *o, int argc, char **argv)
 {
-	int r = no_args("get gain", argc, argv);
+	const char *name = NULL;
+	json_object *params;
+	size_t n;
+	int r = parse_args("get gain", argc, argv, NULL, 0, &name, 1, &n);
 
-	return r != EXIT_OK ? r : ctl_simple(o, PROTO_METHOD_GAIN_GET, NULL, render_gain);
+	if (r != EXIT_OK)
+		return r;
+	if (n == 0)
+		return ctl_simple(o, PROTO_METHOD_GAIN_GET, NULL, render_gain);
+	params = json_object_new_object();
+	json_object_object_add(params, "block", json_object_new_string(name));
+	r = ctl_simple(o, PROTO_METHOD_GAIN_GET, params, render_gain);
+	json_object_put(params);
+	return r;
 }
 
 int cmd_get_mute(const struct options *o, int argc, char **argv)
@@ -128,19 +140,28 @@ int cmd_get_mute(const struct options *o, int argc, char **argv)
 	return r != EXIT_OK ? r : ctl_simple(o, PROTO_METHOD_MUTE_GET, NULL, render_mute);
 }
 
-/* VALUE [--ramp MS]: the value in *ret_value, ramp_ms into params. */
-static int parse_setter(const char *command, const char *missing, int argc,
-			char **argv, const char **ret_value, json_object *params)
+/* [NAME] VALUE [--ramp MS]: the value in *ret_value, a NAME (when
+ * ret_name is given) into *ret_name, ramp_ms into params. */
+static int parse_named_setter(const char *command, const char *missing, int argc,
+			      char **argv, const char **ret_name,
+			      const char **ret_value, json_object *params)
 {
 	struct arg_option ramp = { .name = "--ramp", .takes_value = true };
+	const char *words[2] = { NULL, NULL };
 	double ms;
 	size_t n;
-	int r = parse_args(command, argc, argv, &ramp, 1, ret_value, 1, &n);
+	int r = parse_args(command, argc, argv, &ramp, 1, words, ret_name ? 2 : 1, &n);
 
 	if (r != EXIT_OK)
 		return r;
 	if (n == 0)
 		return usage_error("%s: missing %s", command, missing);
+	*ret_value = words[n - 1];
+	if (ret_name)
+		*ret_name = n == 2 ? words[0] : NULL;
+	if (ret_name && *ret_name && ramp.seen)
+		return usage_error("%s: --ramp is for the master gain; a gain block "
+				   "changes with the pipeline's crossfade", command);
 	if (ramp.seen) {
 		r = parse_option_number(command, &ramp, "ms", 0, MAX_RAMP_MS, &ms);
 		if (r != EXIT_OK)
@@ -150,18 +171,28 @@ static int parse_setter(const char *command, const char *missing, int argc,
 	return EXIT_OK;
 }
 
-/* gain.set / gain.adjust: DB [--ramp MS]. */
+/* VALUE [--ramp MS]. */
+static int parse_setter(const char *command, const char *missing, int argc,
+			char **argv, const char **ret_value, json_object *params)
+{
+	return parse_named_setter(command, missing, argc, argv, NULL, ret_value, params);
+}
+
+/* gain.set: [NAME] DB [--ramp MS]; gain.adjust: DB [--ramp MS]. */
 static int gain_setter(const struct options *o, const char *command,
-		       const char *method, int argc, char **argv)
+		       const char *method, bool named, int argc, char **argv)
 {
 	json_object *params = json_object_new_object();
-	const char *value;
+	const char *value, *name = NULL;
 	double db;
-	int r = parse_setter(command, "DB", argc, argv, &value, params);
+	int r = parse_named_setter(command, "DB", argc, argv, named ? &name : NULL,
+				   &value, params);
 
 	if (r == EXIT_OK && !parse_decimal(value, "dB", &db))
 		r = usage_error("%s: \"%s\" is not a number of dB", command, value);
 	if (r == EXIT_OK) {
+		if (name)
+			json_object_object_add(params, "block", json_object_new_string(name));
 		json_object_object_add(params, "db", json_object_new_double(db));
 		r = ctl_simple(o, method, params, o->tty ? render_gain : NULL);
 	}
@@ -171,12 +202,12 @@ static int gain_setter(const struct options *o, const char *command,
 
 int cmd_set_gain(const struct options *o, int argc, char **argv)
 {
-	return gain_setter(o, "set gain", PROTO_METHOD_GAIN_SET, argc, argv);
+	return gain_setter(o, "set gain", PROTO_METHOD_GAIN_SET, true, argc, argv);
 }
 
 int cmd_adjust_gain(const struct options *o, int argc, char **argv)
 {
-	return gain_setter(o, "adjust gain", PROTO_METHOD_GAIN_ADJUST, argc, argv);
+	return gain_setter(o, "adjust gain", PROTO_METHOD_GAIN_ADJUST, false, argc, argv);
 }
 
 /* A daemon without mute.*: gain.get for toggle, then gain.set. */

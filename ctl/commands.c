@@ -40,10 +40,11 @@ const struct command ctl_commands[] = {
 	  "together or none", "@file", cmd_batch },
 	{ "loudness", "[--reset]", "EBU R128 loudness of the loudness tap;\n"
 	  "--reset restarts the integrated measurement", "--reset", cmd_loudness },
-	{ "get gain", "", "the master gain, e.g. \"-6.0 dB (muted)\"", "",
-	  cmd_get_gain },
+	{ "get gain", "[NAME]", "the master gain, e.g. \"-6.0 dB (muted)\", or the\n"
+	  "gain block NAME's", "", cmd_get_gain },
 	{ "get mute", "", "the master mute: on or off", "", cmd_get_mute },
-	{ "set gain", "DB [--ramp MS]", "set the master gain: -6, -6.5, +3 or -6dB",
+	{ "set gain", "[NAME] DB [--ramp MS]", "set the master gain: -6, -6.5, +3 or -6dB;\n"
+	  "with NAME, the gain block NAME (a named fader; no --ramp)",
 	  "--ramp=none", cmd_set_gain },
 	{ "adjust gain", "DB [--ramp MS]", "change the master gain by DB: +1.5, "
 	  "-3, 2dB", "--ramp=none", cmd_adjust_gain },

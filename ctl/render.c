@@ -256,9 +256,14 @@ void render_status(FILE *out, json_object *st)
 
 void render_gain(FILE *out, json_object *gain)
 {
+	const char *block = json_object_get_string(jv_field(gain, "block"));
 	char text[48];
 
-	if (gain_text(gain, text, sizeof(text)))
+	if (!gain_text(gain, text, sizeof(text)))
+		return;
+	if (json_object_is_type(jv_field(gain, "block"), json_type_string))
+		fprintf(out, "%s: %s\n", block, text);
+	else
 		fprintf(out, "%s\n", text);
 }
 

@@ -31,6 +31,7 @@
 #include "daemon.h"
 #include "clock_trim.h"
 #include "device_wait.h"
+#include "volume_link.h"
 #include "dispatch.h"
 #include "silence.h"
 #include "source.h"
@@ -201,6 +202,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	ctl_source_tick(&d->ctx);
 	ctl_silence_tick(&d->ctx);
 	ctl_clock_trim_tick(&d->ctx);
+	volume_link_tick(&d->ctx);
 	daemon_save_state(d, false);
 	daemon_watch_clocks(d);
 	watchdog_tick(&watchdog, d);
@@ -325,6 +327,7 @@ static void teardown(struct daemon *d)
 {
 	ctl_server_close(d->ctx.servers[0]);
 	ctl_server_close(d->ctx.servers[1]);
+	volume_link_stop(&d->ctx);
 	loudness_stop(d->ctx.loudness);
 	ctl_source_free(&d->ctx);
 	ctl_silence_free(&d->ctx);
@@ -466,6 +469,8 @@ int main(int argc, char **argv)
 	d.ctx.engine = d.engine;
 	d.ctx.last_state = ENG_STARTING;
 	daemon_start_loudness(&d);
+	if (volume_link_start(&d.ctx, d.base) < 0)
+		log_warning("volume link: out of memory; running without it");
 	pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
 	log_info("dspd %s ready; control socket %s", DSPD_VERSION, d.cfg.socket_path);
 	sd_notify(0, "READY=1");

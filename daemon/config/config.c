@@ -63,6 +63,13 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->volume.db = 0.0;
 	cfg->volume.mute = false;
 	cfg->volume.ramp_ms = 20.0;
+	cfg->volume.max_db = 40.0;      /* GAIN_DB_MAX: no ceiling */
+	cfg->volume.control[0] = '\0';
+	snprintf(cfg->volume.element, sizeof(cfg->volume.element), "Master Playback Volume");
+	cfg->volume.mute_element[0] = '\0';
+	cfg->volume.create = true;
+	cfg->volume.create_min_db = -60.0;
+	cfg->volume.create_max_db = 0.0;
 	cfg->transition.crossfade_ms = 20.0;
 	cfg->transition.curve = CFG_FADE_EQUAL_GAIN;
 	cfg->transition.max_warmup_ms = 3000.0;

@@ -125,6 +125,18 @@ struct dspd_config {
 		double db;              /* volume.db, -150..+40, default 0 */
 		bool mute;              /* volume.mute, default false */
 		double ramp_ms;         /* volume.ramp_ms 0..10000, default 20 */
+		double max_db;          /* volume.max_db: the ceiling no request may
+		                           exceed, -150..40, default 40 (GAIN_DB_MAX,
+		                           no ceiling) */
+		char control[CFG_DEVICE_MAX]; /* volume.control: ALSA ctl device of
+		                           the volume link, "" = no link (default) */
+		char element[CFG_NAME_MAX];   /* volume.element, default
+		                           "Master Playback Volume" */
+		char mute_element[CFG_NAME_MAX]; /* volume.mute_element, "" = none */
+		bool create;            /* volume.create: add a user element when
+		                           missing, default true */
+		double create_min_db;   /* volume.create_min_db, default -60 */
+		double create_max_db;   /* volume.create_max_db, default 0 */
 	} volume;
 	struct {
 		double crossfade_ms;    /* transition.crossfade_ms 0..1000, default 20 */

@@ -167,6 +167,18 @@ static const struct field realtime_fields[] = {
 	{ 0 }
 };
 
+/* A string, or "" for none. */
+static int parse_optional_string(struct parser *p, struct json_object *val,
+                                 const struct field *f, void *dst)
+{
+	if (json_object_is_type(val, json_type_string) &&
+	    json_object_get_string_len(val) == 0) {
+		*(char *)dst = '\0';
+		return 0;
+	}
+	return cfg_parse_string(p, val, f, dst);
+}
+
 static const struct field volume_fields[] = {
 	{ .key = "db", .parse = cfg_parse_number,
 	  .offset = CFG_OFFSET(volume.db), .min = -150, .max = 40 },
@@ -174,6 +186,21 @@ static const struct field volume_fields[] = {
 	  .offset = CFG_OFFSET(volume.mute) },
 	{ .key = "ramp_ms", .parse = cfg_parse_number,
 	  .offset = CFG_OFFSET(volume.ramp_ms), .min = 0, .max = 10000 },
+	/* the volume link and ceiling (volume_link.c) */
+	{ .key = "max_db", .parse = cfg_parse_number,
+	  .offset = CFG_OFFSET(volume.max_db), .min = -150, .max = 40 },
+	{ .key = "control", .parse = parse_optional_string,
+	  .offset = CFG_OFFSET(volume.control), .size = CFG_DEVICE_MAX },
+	{ .key = "element", .parse = cfg_parse_string,
+	  .offset = CFG_OFFSET(volume.element), .size = CFG_NAME_MAX },
+	{ .key = "mute_element", .parse = parse_optional_string,
+	  .offset = CFG_OFFSET(volume.mute_element), .size = CFG_NAME_MAX },
+	{ .key = "create", .parse = cfg_parse_bool,
+	  .offset = CFG_OFFSET(volume.create) },
+	{ .key = "create_min_db", .parse = cfg_parse_number,
+	  .offset = CFG_OFFSET(volume.create_min_db), .min = -150, .max = 40 },
+	{ .key = "create_max_db", .parse = cfg_parse_number,
+	  .offset = CFG_OFFSET(volume.create_max_db), .min = -150, .max = 40 },
 	{ 0 }
 };
 
@@ -329,6 +356,28 @@ static void check_socket_paths(struct parser *p, const struct dspd_config *cfg)
 	cfg_pointer_pop(p, mark);
 }
 
+/* The created element's range holds at least one 0.5 dB step; the file's
+ * own volume is not above its ceiling. */
+static void check_volume(struct parser *p, const struct dspd_config *cfg)
+{
+	size_t mark;
+
+	if (cfg->volume.create_min_db >= cfg->volume.create_max_db) {
+		mark = cfg_pointer_push(p, "volume", 6);
+		cfg_pointer_push(p, "create_min_db", 13);
+		cfg_error_here(p, "must be below volume.create_max_db (%g dB), got %g dB",
+		               cfg->volume.create_max_db, cfg->volume.create_min_db);
+		cfg_pointer_pop(p, mark);
+	}
+	if (cfg->volume.db > cfg->volume.max_db) {
+		mark = cfg_pointer_push(p, "volume", 6);
+		cfg_pointer_push(p, "db", 2);
+		cfg_error_here(p, "%g dB is above the ceiling volume.max_db (%g dB)",
+		               cfg->volume.db, cfg->volume.max_db);
+		cfg_pointer_pop(p, mark);
+	}
+}
+
 void cfg_validate(struct parser *p, struct json_object *root,
                   struct dspd_config *cfg)
 {
@@ -336,5 +385,6 @@ void cfg_validate(struct parser *p, struct json_object *root,
 	check_buffer_size(p, root, cfg);
 	check_socket_paths(p, cfg);
 	check_resampling(p, cfg);
+	check_volume(p, cfg);
 	cfg_check_block_channels(p, cfg);
 }

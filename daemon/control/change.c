@@ -150,6 +150,7 @@ static void apply_volume(struct ctl_context *ctx, const struct dspd_config *old,
                          const struct dspd_config *next)
 {
 	engine_set_default_ramp(ctx->engine, next->volume.ramp_ms);
+	engine_set_ceiling(ctx->engine, next->volume.max_db);
 	/* a volume the file did not change stays where the user put it */
 	if (old->volume.db != next->volume.db || old->volume.mute != next->volume.mute)
 		engine_set_gain(ctx->engine, next->volume.db, next->volume.mute, -1.0);

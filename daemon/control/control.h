@@ -20,6 +20,7 @@ struct ctl_client;
 struct ctl_context;
 struct ctl_server;
 struct loudness;
+struct volume_link;
 
 struct ctl_record {
 	json_object *id;                  /* request id, answered at the end */
@@ -119,6 +120,7 @@ struct ctl_context {
 	struct ctl_source *source;        /* source.c: following the source */
 	struct ctl_silence *silence;      /* silence.c: idle, output released */
 	struct ctl_clock_trim *clock_trim;/* clock_trim.c: rate_adjust "pitch" */
+	struct volume_link *volume_link;  /* volume_link.c; NULL before start */
 };
 
 #endif

@@ -22,7 +22,8 @@ static int handle_hello(struct ctl_context *, struct ctl_session *,
                         struct rpc_error *);
 
 static const char *const none[] = { NULL };
-static const char *const p_gain_set[] = { "db", "mute", "ramp_ms", NULL };
+static const char *const p_gain_get[] = { "block", NULL };
+static const char *const p_gain_set[] = { "db", "mute", "ramp_ms", "block", NULL };
 static const char *const p_gain_adjust[] = { "db", "ramp_ms", NULL };
 static const char *const p_mute_set[] = { "mute", "ramp_ms", NULL };
 static const char *const p_ramp[] = { "ramp_ms", NULL };
@@ -45,7 +46,7 @@ static const struct method method_table[] = {
 	{ PROTO_METHOD_HELLO,              handle_hello,           false, none },
 	{ PROTO_METHOD_STATUS,             handle_status,          false, none },
 	{ PROTO_METHOD_STATS,              handle_stats,           false, none },
-	{ PROTO_METHOD_GAIN_GET,           handle_gain_get,        false, none },
+	{ PROTO_METHOD_GAIN_GET,           handle_gain_get,        false, p_gain_get },
 	{ PROTO_METHOD_GAIN_SET,           handle_gain_set,        true,  p_gain_set },
 	{ PROTO_METHOD_GAIN_ADJUST,        handle_gain_adjust,     true,  p_gain_adjust },
 	{ PROTO_METHOD_MUTE_GET,           handle_mute_get,        false, none },

@@ -53,6 +53,17 @@ int handle_config_load(struct ctl_context *, struct ctl_session *, const struct 
 /* effect.add, effect.remove, effect.bypass, effect.set, config.patch:
  * one edit of the active configuration (by req->method) */
 int handle_edit(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+/* effect.set's edit, for other methods (the named faders): set values in
+ * the block named name, validate and apply as one change, logged and
+ * notified as method; *ret is the change result. */
+int edit_block_values(struct ctl_context *ctx, struct ctl_session *session,
+                      const char *method, const char *name, json_object *values,
+                      json_object **ret, struct rpc_error *err);
+/* methods_fader.c: gain.get and gain.set with "block" (named faders) */
+int fader_get(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int fader_set(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+/* A db above the volume ceiling: RPC_INVALID_PARAMS naming field, -ERANGE. */
+int ceiling_refused(double db, double max_db, const char *field, struct rpc_error *err);
 /* methods_plugins.c */
 int handle_plugins(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 int handle_batch(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);

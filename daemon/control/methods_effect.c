@@ -232,6 +232,25 @@ int handle_edit(struct ctl_context *ctx, struct ctl_session *session,
 	return apply_edited(ctx, session, doc, &by, ret, err);
 }
 
+int edit_block_values(struct ctl_context *ctx, struct ctl_session *session,
+                      const char *method, const char *name, json_object *values,
+                      json_object **ret, struct rpc_error *err)
+{
+	struct ctl_origin by;
+	char msg[320] = "";
+	json_object *doc = copy_of_active(ctx);
+	int r;
+
+	if (!doc)
+		return -ENOMEM;
+	origin_init(&by, session, method, "%s %.60s", method, name);
+	if ((r = config_edit_effect_set(doc, name, values, msg, sizeof(msg))) < 0) {
+		json_object_put(doc);
+		return edit_rejected(ctx, &by, msg, r, err);
+	}
+	return apply_edited(ctx, session, doc, &by, ret, err);
+}
+
 /* Put "change N (method): " in front of a params error of change i. */
 static void name_change(struct rpc_error *err, size_t i, const char *method)
 {

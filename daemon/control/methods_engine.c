@@ -10,6 +10,7 @@
 #include "server.h"
 #include "subscriptions.h"
 #include "transition.h"
+#include "volume_link.h"
 
 #include <errno.h>
 #include <string.h>
@@ -175,6 +176,7 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "silence", ctl_silence_json(ctx));
 	if (ctl_silence_idle(ctx) && st.state == ENG_RUNNING)
 		json_object_object_add(o, "state", json_object_new_string("idle"));
+	json_object_object_add(o, "volume_link", volume_link_json(ctx));
 	*ret = o;
 	return 0;
 }
@@ -219,6 +221,8 @@ int handle_gain_get(struct ctl_context *ctx, struct ctl_session *session,
 {
 	struct eng_status st;
 
+	if (req->params && json_object_object_get_ex(req->params, "block", NULL))
+		return fader_get(ctx, session, req, ret, err);
 	engine_status(ctx->engine, &st);
 	*ret = gain_json(&st);
 	return 0;
@@ -237,6 +241,7 @@ static int apply_gain(struct ctl_context *ctx, struct ctl_session *session,
 		rpc_error_set(err, RPC_SERVER_ERROR, NULL, "engine busy: %s", strerror(-r));
 		return r;
 	}
+	volume_link_gain_changed(ctx);
 	engine_status(ctx->engine, &st);
 	note = gain_json(&st);
 	by = json_object_new_object();
@@ -264,12 +269,21 @@ int handle_gain_set(struct ctl_context *ctx, struct ctl_session *session,
 		rpc_error_set(err, RPC_INVALID_PARAMS, "db", "give \"db\" and/or \"mute\"");
 		return -EINVAL;
 	}
+	if (json_object_object_get_ex(req->params, "block", NULL))
+		return fader_set(ctx, session, req, ret, err);
 	if ((r = proto_param_double(req->params, "db", false, GAIN_DB_MIN, GAIN_DB_MAX, &db, err)) < 0 ||
 	    (r = proto_param_bool(req->params, "mute", false, &mute, err)) < 0 ||
-	    (r = proto_param_double(req->params, "ramp_ms", false, 0.0, 10000.0, &ramp_ms, err)) < 0 ||
-	    (r = apply_gain(ctx, session, db, mute, ramp_ms, err)) < 0)
+	    (r = proto_param_double(req->params, "ramp_ms", false, 0.0, 10000.0, &ramp_ms, err)) < 0)
 		return r;
-	return handle_gain_get(ctx, session, req, ret, err);
+	/* an absolute level above the ceiling is refused: a script asking
+	 * for +6 dB must not believe it got it */
+	if (db > st.max_db)
+		return ceiling_refused(db, st.max_db, "db", err);
+	if ((r = apply_gain(ctx, session, db, mute, ramp_ms, err)) < 0)
+		return r;
+	engine_status(ctx->engine, &st);
+	*ret = gain_json(&st);
+	return 0;
 }
 
 int handle_gain_adjust(struct ctl_context *ctx, struct ctl_session *session,
@@ -286,7 +300,8 @@ int handle_gain_adjust(struct ctl_context *ctx, struct ctl_session *session,
 	    (r = proto_param_double(req->params, "ramp_ms", false, 0.0, 10000.0, &ramp_ms, err)) < 0)
 		return r;
 	db = st.gain_db + delta;
-	db = db < GAIN_DB_MIN ? GAIN_DB_MIN : db > GAIN_DB_MAX ? GAIN_DB_MAX : db;
+	/* a step, like a knob: clamped at the ceiling, not refused */
+	db = db < GAIN_DB_MIN ? GAIN_DB_MIN : db > st.max_db ? st.max_db : db;
 	if ((r = apply_gain(ctx, session, db, st.mute, ramp_ms, err)) < 0)
 		return r;
 	return handle_gain_get(ctx, session, req, ret, err);

@@ -38,6 +38,7 @@ json_object *gain_json(const struct eng_status *st)
 	json_object_object_add(o, "db", json_number(st->gain_db, 0.01));
 	json_object_object_add(o, "mute", json_object_new_boolean(st->mute));
 	json_object_object_add(o, "ramp_ms", json_number(st->ramp_ms, 0.01));
+	json_object_object_add(o, "max_db", json_number(st->max_db, 0.01));
 	return o;
 }
 

@@ -160,11 +160,12 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	meter_history_init(&e->history);
 	load_hist_init(&e->busy_hist);
 	e->busy_hist_sampled_ns = clock_ns(CLOCK_MONOTONIC);
-	e->gain_db = cfg->volume.db;
+	e->max_db = cfg->volume.max_db;
+	e->gain_db = fmin(cfg->volume.db, e->max_db);
 	e->mute = cfg->volume.mute;
 	e->default_ramp_ms = cfg->volume.ramp_ms;
 	gain_ramp_init(&e->master, cfg->volume.mute ? 0.0f
-	               : (float)gain_db_to_linear(cfg->volume.db));
+	               : (float)gain_db_to_linear(e->gain_db));
 	e->master_applied = pack_gain(e->master.target, 0);
 	atomic_init(&e->master_target, e->master_applied);
 	atomic_init(&e->master_linear, e->master.target);
@@ -336,6 +337,7 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->gain_db = e->gain_db;
 	out->mute = e->mute;
 	out->ramp_ms = e->default_ramp_ms;
+	out->max_db = e->max_db;
 	for (unsigned ch = 0; ch < METER_MAX_CHANNELS; ch++) {
 		out->clipped_capture += e->history.clipped_total[METER_TAP_CAPTURE][ch];
 		out->clipped_playback += e->history.clipped_total[METER_TAP_PLAYBACK][ch];
@@ -378,6 +380,13 @@ void engine_transition_status(struct engine *e, struct transition_status *out)
 void engine_set_default_ramp(struct engine *e, double ramp_ms)
 {
 	e->default_ramp_ms = ramp_ms;
+}
+
+void engine_set_ceiling(struct engine *e, double max_db)
+{
+	e->max_db = max_db;
+	if (e->gain_db > max_db)
+		engine_set_gain(e, max_db, e->mute, -1.0);
 }
 
 const struct dspd_config *engine_config(const struct engine *e)
@@ -423,6 +432,8 @@ int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms)
 
 	if (!isfinite(db) || db < GAIN_DB_MIN || db > GAIN_DB_MAX)
 		return -EINVAL;
+	if (db > e->max_db)
+		db = e->max_db;
 	if (ramp_ms < 0)
 		ramp_ms = e->default_ramp_ms;
 	if (!isfinite(ramp_ms) || ramp_ms > 10000.0)

@@ -75,6 +75,7 @@ struct eng_status {
 	double gain_db;
 	bool mute;
 	double ramp_ms;
+	double max_db;            /* the volume ceiling (volume.max_db) */
 	uint64_t clipped_capture, clipped_playback;  /* all channels, since start */
 	uint64_t events_lost;     /* meter/xrun events the RT thread could not queue */
 	uint64_t losses;          /* times a device was lost */
@@ -130,9 +131,15 @@ void engine_transition_status(struct engine *e, struct transition_status *out);
 void engine_set_default_ramp(struct engine *e, double ramp_ms);
 /* The configuration the engine runs (valid until engine_destroy). */
 const struct dspd_config *engine_config(const struct engine *e);
+/* The volume ceiling: engine_set_gain never goes above max_db (the
+ * master volume is lowered to it at once when it is above). */
+void engine_set_ceiling(struct engine *e, double max_db);
 /* Master volume: db in GAIN_DB_MIN..GAIN_DB_MAX, ramp_ms < 0 means the
- * configured default.  Latest wins: the RT thread picks up the newest
- * target at its next period.  Returns 0 or -EINVAL. */
+ * configured default; a db above the ceiling is lowered to it (the
+ * control plane refuses or clamps first and says so; this is the last
+ * guard, for the paths that do not ask: reloads, the saved state).
+ * Latest wins: the RT thread picks up the newest target at its next
+ * period.  Returns 0 or -EINVAL. */
 int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms);
 /* Meters since *since (0 = the last window_ms); updates *since. */
 void engine_levels(struct engine *e, uint64_t *since, double window_ms,

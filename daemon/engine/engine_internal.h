@@ -147,6 +147,7 @@ struct engine {
 	double gain_db;
 	bool mute;
 	double default_ramp_ms;
+	double max_db;                   /* the volume ceiling */
 	uint64_t reopens;
 	struct eng_rate clocks_last;     /* the newest the RT thread published */
 };
