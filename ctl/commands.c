@@ -51,7 +51,7 @@ const struct command ctl_commands[] = {
 	{ "set mute", "on|off|toggle [--ramp MS]", "mute or unmute the master gain",
 	  "on off toggle --ramp=none", cmd_set_mute },
 	{ "monitor", "[--topics LIST]", "print events as they happen; LIST: comma\n"
-	  "separated of xrun,state,gain,config,levels\n(default: all but levels)", "--topics=topics", cmd_monitor },
+	  "separated of xrun,state,gain,config,source,levels\n(default: all but levels)", "--topics=topics", cmd_monitor },
 	{ "record", "--tap TAP --seconds N FILE", "record the capture or playback tap\n"
 	  "(TAP, 0.01..60 s) to a float32 WAV file;\nFILE \"-\": stdout",
 	  "--tap=tap --seconds=none @file", cmd_record },

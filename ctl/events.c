@@ -1,6 +1,6 @@
 /* events.c - monitor's text and JSON forms of notifications (events.h).
  *
- * Known methods (xrun, state, gain, config, levels) get a short summary;
+ * Known methods (xrun, state, gain, config, source, levels) get a short summary;
  * any other notification is shown with its params as JSON, so a topic added
  * to the daemon is visible without a dspctl change.
  * Single-threaded (dspctl's main thread). */
@@ -111,6 +111,32 @@ static void put_tap_levels(FILE *out, const char *tap, json_object *channels)
 	}
 }
 
+/* "switch 48000 -> 44100 Hz (resample) in 31.2 ms, 1130 frames dropped",
+ * "resumed 48000 Hz", "idle", "active (output back in 41.5 ms)" */
+static void put_source(FILE *out, json_object *p)
+{
+	const char *event = or_unknown(jv_string(jv_field(p, "event")));
+	char from[24], to[24], rate[24], dropped[24];
+	double v;
+
+	fputs(event, out);
+	if (jv_count(jv_field(p, "from"), from, sizeof(from)) &&
+	    jv_count(jv_field(p, "to"), to, sizeof(to)))
+		fprintf(out, " %s -> %s Hz", from, to);
+	else if (jv_count(jv_field(p, "rate"), rate, sizeof(rate)))
+		fprintf(out, " %s Hz", rate);
+	if (jv_string(jv_field(p, "mode")))
+		fprintf(out, " (%s)", jv_string(jv_field(p, "mode")));
+	if (jv_number(jv_field(p, "duration_ms"), &v))
+		fprintf(out, " in %.1f ms", v);
+	if (jv_count(jv_field(p, "frames_dropped"), dropped, sizeof(dropped)))
+		fprintf(out, ", %s frames dropped", dropped);
+	if (jv_number(jv_field(p, "resume_ms"), &v) && v > 0)
+		fprintf(out, " (output back in %.1f ms)", v);
+	if (jv_string(jv_field(p, "detail")))
+		fprintf(out, ": %s", jv_string(jv_field(p, "detail")));
+}
+
 static void put_levels(FILE *out, json_object *p)
 {
 	put_tap_levels(out, "capture", jv_field(p, "capture"));
@@ -131,6 +157,8 @@ void event_print_line(FILE *out, const char *method, json_object *params)
 		put_gain(out, params);
 	else if (strcmp(method, "config") == 0)
 		put_config(out, params);
+	else if (strcmp(method, "source") == 0)
+		put_source(out, params);
 	else if (strcmp(method, "levels") == 0)
 		put_levels(out, params);
 	else if (params)
