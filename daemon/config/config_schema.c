@@ -7,6 +7,8 @@
 #include "config_schema.h"
 #include "config_blocks.h"
 #include "config_fields.h"
+#include "config_source.h"
+#include "config_volume.h"
 #include "format.h"
 
 #include <errno.h>
@@ -15,7 +17,6 @@
 
 #define CFG_MAX_BUFFER_FRAMES (1u << 20) /* period_frames * periods */
 #define CFG_MAX_CLIENTS 4096            /* control.max_clients */
-#define CFG_MAX_RATE_RATIO 16           /* rate / capture.rate, either way */
 #define SUN_PATH_HINT " (the size of a Unix socket's sun_path)"
 
 /* -- the top level's own field parsers -- */
@@ -115,9 +116,9 @@ static const struct field playback_fields[] = { PCM_FIELDS, { 0 } };
 /* the capture alone may run at another rate: it is resampled */
 static const struct field capture_fields[] = {
 	PCM_FIELDS,
-	{ .key = "rate", .parse = parse_unsigned,
+	{ .key = "rate", .parse = cfg_parse_capture_rate,
 	  .offset = offsetof(struct cfg_pcm, rate), .min = 8000, .max = 768000,
-	  .flags = TAINTS_RATES },
+	  .flags = TAINTS_RATES | TAINTS_FOLLOW },
 	{ 0 }
 };
 
@@ -131,6 +132,7 @@ static const struct field rate_adjust_fields[] = {
 	  .offset = CFG_OFFSET(rate_adjust.max_ppm), .min = 1, .max = 10000 },
 	{ .key = "bandwidth_hz", .parse = cfg_parse_number,
 	  .offset = CFG_OFFSET(rate_adjust.bandwidth_hz), .min = 0.005, .max = 1 },
+	CFG_RATE_ADJUST_PITCH_FIELDS,
 	{ 0 }
 };
 
@@ -164,16 +166,6 @@ static const struct field realtime_fields[] = {
 	  .offset = CFG_OFFSET(realtime.priority), .min = 1, .max = 99 },
 	{ .key = "mlock", .parse = cfg_parse_bool,
 	  .offset = CFG_OFFSET(realtime.mlock) },
-	{ 0 }
-};
-
-static const struct field volume_fields[] = {
-	{ .key = "db", .parse = cfg_parse_number,
-	  .offset = CFG_OFFSET(volume.db), .min = -150, .max = 40 },
-	{ .key = "mute", .parse = cfg_parse_bool,
-	  .offset = CFG_OFFSET(volume.mute) },
-	{ .key = "ramp_ms", .parse = cfg_parse_number,
-	  .offset = CFG_OFFSET(volume.ramp_ms), .min = 0, .max = 10000 },
 	{ 0 }
 };
 
@@ -220,11 +212,11 @@ static const struct field transition_fields[] = {
 	{ 0 }
 };
 
-/* control, realtime and volume fill members of the top-level struct, so
+/* control, realtime, volume, source and silence fill members of the top-level struct, so
  * their nested tables use top-level offsets and a base offset of 0. */
 static const struct field top_fields[] = {
-	{ .key = "rate", .parse = parse_unsigned, .offset = CFG_OFFSET(rate),
-	  .min = 8000, .max = 768000 },
+	{ .key = "rate", .parse = cfg_parse_top_rate, .offset = CFG_OFFSET(rate),
+	  .min = 8000, .max = 768000, .flags = TAINTS_RATES | TAINTS_FOLLOW },
 	{ .key = "period_frames", .parse = parse_unsigned,
 	  .offset = CFG_OFFSET(period_frames), .min = 16, .max = 65536,
 	  .flags = TAINTS_PERIOD },
@@ -239,7 +231,9 @@ static const struct field top_fields[] = {
 	{ .key = "resampler", .parse = parse_object, .fields = resampler_fields },
 	{ .key = "control", .parse = parse_object, .fields = control_fields },
 	{ .key = "realtime", .parse = parse_object, .fields = realtime_fields },
-	{ .key = "volume", .parse = parse_object, .fields = volume_fields },
+	{ .key = "volume", .parse = parse_object, .fields = cfg_volume_fields },
+	{ .key = "source", .parse = parse_object, .fields = cfg_source_fields },
+	{ .key = "silence", .parse = parse_object, .fields = cfg_silence_fields },
 	{ .key = "loudness", .parse = parse_object, .fields = loudness_fields },
 	{ .key = "transition", .parse = parse_object, .fields = transition_fields },
 	{ .key = "state_file", .parse = parse_state_path,
@@ -335,6 +329,8 @@ void cfg_validate(struct parser *p, struct json_object *root,
 	cfg_parse_fields(p, root, top_fields, cfg);
 	check_buffer_size(p, root, cfg);
 	check_socket_paths(p, cfg);
+	cfg_check_source(p, root, cfg);
+	cfg_check_volume(p, cfg);
 	check_resampling(p, cfg);
 	cfg_check_block_channels(p, cfg);
 }
