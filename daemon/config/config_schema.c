@@ -330,7 +330,7 @@ void cfg_validate(struct parser *p, struct json_object *root,
 	check_buffer_size(p, root, cfg);
 	check_socket_paths(p, cfg);
 	cfg_check_source(p, root, cfg);
-	cfg_check_volume(p, cfg);
+	cfg_check_volume(p, root, cfg);
 	check_resampling(p, cfg);
 	cfg_check_block_channels(p, cfg);
 }

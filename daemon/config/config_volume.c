@@ -73,13 +73,19 @@ const struct field cfg_volume_fields[] = {
 	{ 0 }
 };
 
-void cfg_check_volume(struct parser *p, struct dspd_config *cfg)
+void cfg_check_volume(struct parser *p, struct json_object *root,
+                      struct dspd_config *cfg)
 {
 	typeof(cfg->volume) *v = &cfg->volume;
+	struct json_object *obj;
+	bool db_given = json_object_object_get_ex(root, "volume", &obj) &&
+	                json_object_object_get_ex(obj, "db", NULL);
 
 	if (p->tainted & TAINTS_VOLUME)
 		return;
-	if (v->db > v->max_db)
+	if (v->db > v->max_db && !db_given)
+		v->db = v->max_db;      /* the default volume under a ceiling */
+	else if (v->db > v->max_db)
 		cfg_error_key(p, "volume", "db", "%g dB is above volume.max_db %g dB, the "
 		         "ceiling no volume may exceed", v->db, v->max_db);
 	if (v->control[0] && !v->element[0])

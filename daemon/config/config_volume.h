@@ -12,8 +12,10 @@ extern const struct field cfg_silence_fields[];
  * ceiling and the link to an ALSA element. */
 extern const struct field cfg_volume_fields[];
 
-/* Once every key is read: the volume below its ceiling, the link's element
- * named when the link is on, the created element's range. */
-void cfg_check_volume(struct parser *p, struct dspd_config *cfg);
+/* Once every key is read: the volume below its ceiling (volume.db when not
+ * given starts at max_db when that is below 0 dB), the link's element named
+ * when the link is on, the created element's range. */
+void cfg_check_volume(struct parser *p, struct json_object *root,
+                      struct dspd_config *cfg);
 
 #endif

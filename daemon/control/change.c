@@ -213,7 +213,7 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 {
 	static struct dspd_config old;
 	const char *origin = next->path[0] ? next->path : by->method;
-	char keys[160];
+	char keys[200];
 	int r = 0;
 
 	memset(res, 0, sizeof(*res));
