@@ -21,6 +21,9 @@
  *   config_schema.c       pass 3: the top level's keys, cross-field checks
  *   config_blocks.c       pass 3 for "pipeline": the table of block types
  *   config_fx_*.c         each block family's key tables
+ *   config_volume.c       "volume" and "silence": tables, cross-field checks
+ *   config_source.c       "rate"/capture.rate "follow", "source", the
+ *                         pitch method: tables, cross-field checks
  *   config_block_fields.c the keys every block type has: type, name, channels
  *   config_fields.c       the generic field parsers, the key-table walk
  *   config_errors.c       the error collection: messages, line:column,
@@ -41,6 +44,11 @@
 #include <unistd.h>
 
 /* ---- public API -------------------------------------------------------- */
+
+/* source.rates when not given: both families up to 192 kHz */
+static const unsigned default_rates[] = {
+	44100, 48000, 88200, 96000, 176400, 192000
+};
 
 void config_defaults(struct dspd_config *cfg)
 {
@@ -63,13 +71,20 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->volume.db = 0.0;
 	cfg->volume.mute = false;
 	cfg->volume.ramp_ms = 20.0;
-	cfg->volume.max_db = 40.0;      /* GAIN_DB_MAX: no ceiling */
-	cfg->volume.control[0] = '\0';
-	snprintf(cfg->volume.element, sizeof(cfg->volume.element), "Master Playback Volume");
-	cfg->volume.mute_element[0] = '\0';
+	cfg->volume.max_db = CFG_VOLUME_DB_MAX;   /* no ceiling */
 	cfg->volume.create = true;
 	cfg->volume.create_min_db = -60.0;
 	cfg->volume.create_max_db = 0.0;
+	cfg->source.kind = CFG_SOURCE_STREAM;
+	cfg->source.subdevice = 0;
+	cfg->source.device = 1;
+	for (unsigned i = 0; i < sizeof(default_rates) / sizeof(default_rates[0]); i++)
+		cfg->source.rates[cfg->source.n_rates++] = default_rates[i];
+	cfg->source.initial_rate = 48000;
+	cfg->silence.threshold_db = -80.0;
+	cfg->silence.seconds = 0.0;     /* off */
+	cfg->silence.release_playback = false;
+	cfg->silence.fade_in_ms = 50.0;
 	cfg->transition.crossfade_ms = 20.0;
 	cfg->transition.curve = CFG_FADE_EQUAL_GAIN;
 	cfg->transition.max_warmup_ms = 3000.0;
@@ -78,6 +93,7 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->rate_adjust.target_level = 0;
 	cfg->rate_adjust.max_ppm = 2000.0;
 	cfg->rate_adjust.bandwidth_hz = 0.05;
+	cfg->rate_adjust.method = CFG_ADJUST_RESAMPLE;
 	cfg->resampler.quality = 1;     /* RS_MEDIUM */
 	cfg->n_blocks = 0;
 }

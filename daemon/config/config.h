@@ -18,6 +18,11 @@
 #define CFG_NAME_MAX 64
 #define CFG_DEVICE_MAX 256
 #define CFG_PATH_MAX 108               /* sizeof(sun_path) */
+#define CFG_MAX_RATES 16               /* source.rates */
+#define CFG_ELEMENT_NAME_MAX 44        /* an ALSA control element's name, with
+                                          its NUL (SNDRV_CTL_ELEM_ID_NAME_MAXLEN) */
+#define CFG_VOLUME_DB_MAX 40.0         /* volume.db's ceiling, and max_db's
+                                          default: no ceiling */
 
 /* How a changed graph fades in (transition.curve). */
 enum cfg_fade_curve {
@@ -33,8 +38,25 @@ struct cfg_pcm {
 	unsigned channels;              /* 1..CFG_MAX_CHANNELS */
 	snd_pcm_format_t format;        /* or CFG_FORMAT_AUTO */
 	unsigned rate;                  /* capture only: 8000..768000, 0 = the
-	                                   top-level rate (no fixed resampling) */
-	bool follow;                    /* capture only: capture.rate "follow" */
+	                                   top-level rate (no fixed resampling);
+	                                   with follow: the initial capture rate */
+	bool follow;                    /* capture only: "rate": "follow", mode
+	                                   (b): the capture reopens at the
+	                                   source's rate, resampled to cfg.rate */
+};
+
+/* What feeds the capture (source.kind): where its rate and clock-trim
+ * elements are. */
+enum cfg_source_kind {
+	CFG_SOURCE_STREAM,              /* any capture: no control elements */
+	CFG_SOURCE_LOOPBACK,            /* snd-aloop: "PCM Slave Rate", ... */
+	CFG_SOURCE_GADGET,              /* UAC2 gadget (u_audio): "Capture Rate" */
+};
+
+/* rate_adjust.method: how the drift controller corrects the clocks. */
+enum cfg_adjust_method {
+	CFG_ADJUST_RESAMPLE,            /* a resampler ratio (default) */
+	CFG_ADJUST_PITCH,               /* a clock-trim element: bit-perfect */
 };
 
 enum cfg_block_type {
@@ -97,15 +119,14 @@ struct cfg_block {
 	} u;
 };
 
-#define CFG_MAX_RATES 16
-
-enum cfg_source_kind { CFG_SOURCE_STREAM, CFG_SOURCE_LOOPBACK, CFG_SOURCE_GADGET };
-enum cfg_adjust_method { CFG_ADJUST_RESAMPLE, CFG_ADJUST_PITCH };
-
 struct dspd_config {
-	bool rate_follow;               /* "rate": "follow" */
 	unsigned rate;                  /* 8000..768000, default 48000: the
-	                                   playback and processing rate */
+	                                   playback and processing rate; with
+	                                   rate_follow the initial one
+	                                   (source.initial_rate) */
+	bool rate_follow;               /* "rate": "follow", mode (a): capture,
+	                                   pipeline and playback reopen at the
+	                                   source's rate */
 	unsigned period_frames;         /* 16..65536, default 256 */
 	unsigned periods;               /* 2..64, default 4 */
 	struct cfg_pcm capture;
@@ -125,18 +146,16 @@ struct dspd_config {
 		double db;              /* volume.db, -150..+40, default 0 */
 		bool mute;              /* volume.mute, default false */
 		double ramp_ms;         /* volume.ramp_ms 0..10000, default 20 */
-		double max_db;          /* volume.max_db: the ceiling no request may
-		                           exceed, -150..40, default 40 (GAIN_DB_MAX,
-		                           no ceiling) */
-		char control[CFG_DEVICE_MAX]; /* volume.control: ALSA ctl device of
-		                           the volume link, "" = no link (default) */
-		char element[CFG_NAME_MAX];   /* volume.element, default
-		                           "Master Playback Volume" */
-		char mute_element[CFG_NAME_MAX]; /* volume.mute_element, "" = none */
-		bool create;            /* volume.create: add a user element when
-		                           missing, default true */
-		double create_min_db;   /* volume.create_min_db, default -60 */
-		double create_max_db;   /* volume.create_max_db, default 0 */
+		double max_db;          /* volume.max_db -150..+40: no request may
+		                           exceed it; default CFG_VOLUME_DB_MAX (none) */
+		/* the link to a player's mixer element; control "" = none (default) */
+		char control[CFG_DEVICE_MAX];     /* ALSA ctl device, "hw:Loopback" */
+		char element[CFG_NAME_MAX];       /* required with control */
+		char mute_element[CFG_NAME_MAX];  /* a switch, "" = none (default) */
+		bool create;            /* create a user element when missing,
+		                           default true */
+		double create_min_db;   /* its dB range (0.5 dB steps), default -60 */
+		double create_max_db;   /* default 0 */
 	} volume;
 	struct {
 		double crossfade_ms;    /* transition.crossfade_ms 0..1000, default 20 */
@@ -154,25 +173,34 @@ struct dspd_config {
 		                           (periods - 1) * period_frames */
 		double max_ppm;         /* rate_adjust.max_ppm 1..10000, default 2000 */
 		double bandwidth_hz;    /* rate_adjust.bandwidth_hz 0.005..1, default 0.05 */
-		int method;             /* enum cfg_adjust_method */
-		char control[CFG_DEVICE_MAX];
-		char element[CFG_NAME_MAX];
-		long scale;
+		int method;             /* rate_adjust.method: enum cfg_adjust_method */
+		/* pitch only (filled from source.kind's defaults after the load): */
+		char control[CFG_DEVICE_MAX];   /* default source.control */
+		char element[CFG_NAME_MAX];     /* default by source.kind */
+		long scale;             /* the element's value for a ratio of 1.0;
+		                           default the element name's trailing number */
 	} rate_adjust;
 	struct {
-		int kind;               /* enum cfg_source_kind */
-		char control[CFG_DEVICE_MAX];
-		int subdevice;
-		int device;
-		unsigned rates[CFG_MAX_RATES];
+		int kind;               /* source.kind: enum cfg_source_kind, default
+		                           CFG_SOURCE_STREAM */
+		char control[CFG_DEVICE_MAX];   /* ALSA ctl device, "" = none;
+		                                   required for loopback and gadget */
+		unsigned subdevice;     /* loopback: whose "PCM Slave *" elements,
+		                           0..31, default 0 */
+		unsigned device;        /* loopback: the capture side's element
+		                           device number, 0..31, default 1 */
+		unsigned rates[CFG_MAX_RATES];  /* the rates the source may switch
+		                                   to, default 44100 48000 88200
+		                                   96000 176400 192000 */
 		unsigned n_rates;
-		unsigned initial_rate;
+		unsigned initial_rate;  /* in rates; default 48000 (or rates[0]
+		                           when 48000 is not in rates) */
 	} source;
 	struct {
-		double threshold_db;
-		double seconds;         /* 0 = off */
-		bool release_playback;
-		double fade_in_ms;
+		double threshold_db;    /* silence.threshold_db -200..0, default -80 */
+		double seconds;         /* 0 = off (default), else 0.1..86400 */
+		bool release_playback;  /* close the playback while idle, default false */
+		double fade_in_ms;      /* 0..5000, default 50 */
 	} silence;
 	struct {
 		int quality;            /* resampler.quality: enum rs_quality */
@@ -197,9 +225,23 @@ void config_defaults(struct dspd_config *cfg);
 
 /* The capture device's rate (capture.rate, or the top-level rate). */
 unsigned config_capture_rate(const struct dspd_config *cfg);
-/* Whether capture goes through the resampler: another capture rate, or
- * rate_adjust enabled. */
+/* Whether capture goes through the resampler: another capture rate, a
+ * capture that follows the source (mode b), or rate_adjust enabled with
+ * method "resample" (method "pitch" alone is bit-perfect). */
 bool config_resamples(const struct dspd_config *cfg);
+/* The processing rates the configuration allows, into rates[CFG_MAX_RATES]:
+ * every source.rates with "rate": "follow" (mode a), else cfg->rate alone.
+ * Returns how many. */
+unsigned config_pipeline_rates(const struct dspd_config *cfg,
+                               unsigned rates[CFG_MAX_RATES]);
+/* Whether rate is one of source.rates. */
+bool config_source_has_rate(const struct dspd_config *cfg, unsigned rate);
+/* The IR file of a FIR block at rate, into out (size bytes): path with each
+ * "{rate}" replaced by the decimal rate, or the map's entry for rate.
+ * 0; -ENOENT when the map has no entry for rate or the block has no path
+ * (inline values); -ENAMETOOLONG when out is too small. */
+int config_fir_path(const struct cfg_fir *fir, unsigned rate, char *out,
+                    size_t size);
 /* The capture period: period_frames at the capture rate, rounded. */
 unsigned config_capture_period(const struct dspd_config *cfg);
 /* rate_adjust.target_level, or its automatic value. */

@@ -21,7 +21,7 @@ void config_restart_keys(const struct dspd_config *old,
 	size_t len = 0;
 
 	out[0] = '\0';
-	if (!SAME(rate))
+	if (!SAME(rate) || !SAME(rate_follow))
 		append(out, size, &len, "rate");
 	if (!SAME(period_frames))
 		append(out, size, &len, "period_frames");
@@ -37,6 +37,14 @@ void config_restart_keys(const struct dspd_config *old,
 		append(out, size, &len, "rate_adjust");
 	if (!SAME(resampler))
 		append(out, size, &len, "resampler");
+	if (!SAME(source))
+		append(out, size, &len, "source");
+	if (!SAME(silence))
+		append(out, size, &len, "silence");
+	if (!SAME(volume.control) || !SAME(volume.element) ||
+	    !SAME(volume.mute_element) || !SAME(volume.create) ||
+	    !SAME(volume.create_min_db) || !SAME(volume.create_max_db))
+		append(out, size, &len, "volume link");
 }
 
 void config_socket_keys(const struct dspd_config *old,
@@ -77,7 +85,7 @@ static bool same_topology(const struct dspd_config *old,
 unsigned config_diff(const struct dspd_config *old, const struct dspd_config *next)
 {
 	unsigned changes = 0;
-	char keys[160];
+	char keys[200];
 
 	config_restart_keys(old, next, keys, sizeof(keys));
 	if (keys[0])

@@ -10,11 +10,13 @@
 
 enum cfg_change {
 	CFG_CHANGE_SETTINGS = 1u << 0,   /* control, loudness, transition, state_file */
-	CFG_CHANGE_VOLUME = 1u << 1,     /* volume.* */
+	CFG_CHANGE_VOLUME = 1u << 1,     /* volume.db, mute, ramp_ms, max_db */
 	CFG_CHANGE_PARAMETERS = 1u << 2, /* same blocks, other values */
 	CFG_CHANGE_TOPOLOGY = 1u << 3,   /* blocks added, removed, moved, retyped,
 	                                    renamed or on other channels */
-	CFG_CHANGE_RESTART = 1u << 4,    /* rate, period, devices, realtime */
+	CFG_CHANGE_RESTART = 1u << 4,    /* rate (and "follow"), period, devices,
+	                                    realtime, rate_adjust, resampler,
+	                                    source, silence, the volume link */
 };
 
 /* Bits of enum cfg_change; 0 when the two are the same. */
@@ -22,7 +24,8 @@ unsigned config_diff(const struct dspd_config *old, const struct dspd_config *ne
 /* The widest change of a mask: "restart", "topology", "parameters",
  * "volume", "settings" or "none". */
 const char *config_change_name(unsigned changes);
-/* The keys behind CFG_CHANGE_RESTART, e.g. "rate, capture", into out. */
+/* The keys behind CFG_CHANGE_RESTART, e.g. "rate, capture, volume link",
+ * into out (200 bytes hold them all). */
 void config_restart_keys(const struct dspd_config *old,
                          const struct dspd_config *next, char *out, size_t size);
 /* Control settings that take effect only when dspd restarts (the sockets

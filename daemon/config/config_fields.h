@@ -13,6 +13,8 @@
 #define TAINTS_CHANNELS   0x4u /* failure disables the block channel check */
 #define TAINTS_SOCKETS    0x8u /* failure disables the socket paths check */
 #define TAINTS_RATES      0x10u /* failure disables the resampler checks */
+#define TAINTS_FOLLOW     0x20u /* failure disables the follow and pitch checks */
+#define TAINTS_VOLUME     0x40u /* failure disables the volume link checks */
 
 struct field;
 typedef int field_parse_fn(struct parser *p, struct json_object *val,

@@ -1,12 +1,16 @@
 /* config_fx_fir.c - the key table of the "fir" block (values in
  * fx_fir_cfg.h, keys documented in dspd.conf(5)).  "path" and "values"
- * exclude each other, whichever comes first; that one of them is given,
- * and everything about the file itself (existence, rate, length), is
- * checked by the constructor in fx_fir.c.  Control thread only. */
+ * exclude each other, whichever comes first; "path" is one file (which
+ * may hold a "{rate}" placeholder) or an object mapping rates to files
+ * (config_fir_path() in config_derived.c resolves either).  That one of
+ * them is given, and everything about the file itself (existence, rate,
+ * length), is checked by the constructor in fx_fir.c, at every rate the
+ * configuration allows (ctl_check_pipeline).  Control thread only. */
 #include "config_block_fields.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define FIR_OFFSET(member) offsetof(struct cfg_block, u.fir.member)
@@ -35,23 +39,101 @@ static int parse_count(struct parser *p, struct json_object *val,
 	return 0;
 }
 
-static int parse_path(struct parser *p, struct json_object *val,
-                      const struct field *f, void *dst)
+/* An absolute path of at most size - 1 bytes; a "{rate}" placeholder is
+ * replaced by at most as many digits, so the resolved path fits too. */
+static int get_path(struct parser *p, struct json_object *val, size_t size,
+                    const char **ret)
 {
-	const struct cfg_fir *fir = fir_of(dst, offsetof(struct cfg_fir, path));
-	const char *s;
-
-	if (cfg_get_string(p, val, f->size, NULL, &s) < 0)
+	if (cfg_get_string(p, val, size, NULL, ret) < 0)
 		return -EINVAL;
-	if (s[0] != '/') {
+	if ((*ret)[0] != '/') {
 		cfg_error_here(p, "must be an absolute path (dspd runs from "
 		               "\"/\", not from the config's directory)");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* A rate as a map key: decimal digits, 8000..768000, no leading zero. */
+static int parse_rate_key(struct parser *p, const char *key, unsigned *ret)
+{
+	char quoted[CFG_SHOWN_VALUE_MAX + 8];
+	unsigned long v = 0;
+	size_t n = strlen(key);
+	bool digits = n > 0 && n <= 6 && key[0] != '0';
+
+	for (size_t i = 0; digits && i < n; i++) {
+		digits = key[i] >= '0' && key[i] <= '9';
+		v = v * 10 + (unsigned long)(key[i] - '0');
+	}
+	if (!digits || v < 8000 || v > 768000) {
+		cfg_quote(key, n, quoted, sizeof(quoted));
+		cfg_error_here(p, "the key %s is not a rate: use a rate in Hz "
+		               "between 8000 and 768000 in decimal, e.g. \"48000\"",
+		               quoted);
+		return -EINVAL;
+	}
+	*ret = (unsigned)v;
+	return 0;
+}
+
+/* "path" as an object: {"44100": "/x/a.wav", "48000": "/x/b.wav"}. */
+static int parse_path_map(struct parser *p, struct json_object *val,
+                          struct cfg_fir *fir)
+{
+	size_t n = (size_t)json_object_object_length(val);
+	int r = 0;
+
+	if (n == 0 || n > CFG_FIR_MAX_RATE_PATHS) {
+		cfg_error_here(p, "maps %zu rates to files, 1 to %d are allowed "
+		               "(a \"{rate}\" placeholder in one path has no "
+		               "limit)", n, CFG_FIR_MAX_RATE_PATHS);
+		return -EINVAL;
+	}
+	fir->n_rate_paths = 0;
+	json_object_object_foreach(val, key, v) {
+		size_t mark = cfg_pointer_push(p, key, strlen(key));
+		struct cfg_fir_rate_path *e = &fir->rate_paths[fir->n_rate_paths];
+		const char *s;
+
+		if (parse_rate_key(p, key, &e->rate) < 0 ||
+		    get_path(p, v, sizeof(e->path), &s) < 0) {
+			r = -EINVAL;
+		} else if (strstr(s, CFG_FIR_RATE_PLACEHOLDER)) {
+			cfg_error_here(p, "a map's paths name one rate each: "
+			               "\"{rate}\" is for a single path string");
+			r = -EINVAL;
+		} else {
+			memcpy(e->path, s, strlen(s) + 1);
+			fir->n_rate_paths++;
+		}
+		cfg_pointer_pop(p, mark);
+	}
+	if (r < 0)
+		fir->n_rate_paths = 0;
+	return r;
+}
+
+static int parse_path(struct parser *p, struct json_object *val,
+                      const struct field *f, void *dst)
+{
+	struct cfg_fir *fir = fir_of(dst, offsetof(struct cfg_fir, path));
+	const char *s;
+
 	if (fir->n_values > 0) {
 		cfg_error_here(p, "give either \"path\" or \"values\", not both");
 		return -EINVAL;
 	}
+	if (json_object_is_type(val, json_type_object))
+		return parse_path_map(p, val, fir);
+	if (!json_object_is_type(val, json_type_string)) {
+		cfg_error_here(p, "must be a path string (\"{rate}\" stands for "
+		               "the rate) or an object mapping rates to paths, "
+		               "got %s", cfg_kind_name(val));
+		return -EINVAL;
+	}
+	if (get_path(p, val, f->size, &s) < 0)
+		return -EINVAL;
 	memcpy(dst, s, strlen(s) + 1);
 	return 0;
 }
@@ -76,7 +158,7 @@ static int parse_values(struct parser *p, struct json_object *val,
 		               CFG_FIR_MAX_VALUES);
 		return -EINVAL;
 	}
-	if (fir->path[0]) {
+	if (fir->path[0] || fir->n_rate_paths) {
 		cfg_error_here(p, "give either \"path\" or \"values\", not both");
 		return -EINVAL;
 	}

@@ -7,6 +7,8 @@
 #include "config_schema.h"
 #include "config_blocks.h"
 #include "config_fields.h"
+#include "config_source.h"
+#include "config_volume.h"
 #include "format.h"
 
 #include <errno.h>
@@ -15,7 +17,6 @@
 
 #define CFG_MAX_BUFFER_FRAMES (1u << 20) /* period_frames * periods */
 #define CFG_MAX_CLIENTS 4096            /* control.max_clients */
-#define CFG_MAX_RATE_RATIO 16           /* rate / capture.rate, either way */
 #define SUN_PATH_HINT " (the size of a Unix socket's sun_path)"
 
 /* -- the top level's own field parsers -- */
@@ -115,9 +116,9 @@ static const struct field playback_fields[] = { PCM_FIELDS, { 0 } };
 /* the capture alone may run at another rate: it is resampled */
 static const struct field capture_fields[] = {
 	PCM_FIELDS,
-	{ .key = "rate", .parse = parse_unsigned,
+	{ .key = "rate", .parse = cfg_parse_capture_rate,
 	  .offset = offsetof(struct cfg_pcm, rate), .min = 8000, .max = 768000,
-	  .flags = TAINTS_RATES },
+	  .flags = TAINTS_RATES | TAINTS_FOLLOW },
 	{ 0 }
 };
 
@@ -131,6 +132,7 @@ static const struct field rate_adjust_fields[] = {
 	  .offset = CFG_OFFSET(rate_adjust.max_ppm), .min = 1, .max = 10000 },
 	{ .key = "bandwidth_hz", .parse = cfg_parse_number,
 	  .offset = CFG_OFFSET(rate_adjust.bandwidth_hz), .min = 0.005, .max = 1 },
+	CFG_RATE_ADJUST_PITCH_FIELDS,
 	{ 0 }
 };
 
@@ -164,43 +166,6 @@ static const struct field realtime_fields[] = {
 	  .offset = CFG_OFFSET(realtime.priority), .min = 1, .max = 99 },
 	{ .key = "mlock", .parse = cfg_parse_bool,
 	  .offset = CFG_OFFSET(realtime.mlock) },
-	{ 0 }
-};
-
-/* A string, or "" for none. */
-static int parse_optional_string(struct parser *p, struct json_object *val,
-                                 const struct field *f, void *dst)
-{
-	if (json_object_is_type(val, json_type_string) &&
-	    json_object_get_string_len(val) == 0) {
-		*(char *)dst = '\0';
-		return 0;
-	}
-	return cfg_parse_string(p, val, f, dst);
-}
-
-static const struct field volume_fields[] = {
-	{ .key = "db", .parse = cfg_parse_number,
-	  .offset = CFG_OFFSET(volume.db), .min = -150, .max = 40 },
-	{ .key = "mute", .parse = cfg_parse_bool,
-	  .offset = CFG_OFFSET(volume.mute) },
-	{ .key = "ramp_ms", .parse = cfg_parse_number,
-	  .offset = CFG_OFFSET(volume.ramp_ms), .min = 0, .max = 10000 },
-	/* the volume link and ceiling (volume_link.c) */
-	{ .key = "max_db", .parse = cfg_parse_number,
-	  .offset = CFG_OFFSET(volume.max_db), .min = -150, .max = 40 },
-	{ .key = "control", .parse = parse_optional_string,
-	  .offset = CFG_OFFSET(volume.control), .size = CFG_DEVICE_MAX },
-	{ .key = "element", .parse = cfg_parse_string,
-	  .offset = CFG_OFFSET(volume.element), .size = CFG_NAME_MAX },
-	{ .key = "mute_element", .parse = parse_optional_string,
-	  .offset = CFG_OFFSET(volume.mute_element), .size = CFG_NAME_MAX },
-	{ .key = "create", .parse = cfg_parse_bool,
-	  .offset = CFG_OFFSET(volume.create) },
-	{ .key = "create_min_db", .parse = cfg_parse_number,
-	  .offset = CFG_OFFSET(volume.create_min_db), .min = -150, .max = 40 },
-	{ .key = "create_max_db", .parse = cfg_parse_number,
-	  .offset = CFG_OFFSET(volume.create_max_db), .min = -150, .max = 40 },
 	{ 0 }
 };
 
@@ -247,11 +212,11 @@ static const struct field transition_fields[] = {
 	{ 0 }
 };
 
-/* control, realtime and volume fill members of the top-level struct, so
+/* control, realtime, volume, source and silence fill members of the top-level struct, so
  * their nested tables use top-level offsets and a base offset of 0. */
 static const struct field top_fields[] = {
-	{ .key = "rate", .parse = parse_unsigned, .offset = CFG_OFFSET(rate),
-	  .min = 8000, .max = 768000 },
+	{ .key = "rate", .parse = cfg_parse_top_rate, .offset = CFG_OFFSET(rate),
+	  .min = 8000, .max = 768000, .flags = TAINTS_RATES | TAINTS_FOLLOW },
 	{ .key = "period_frames", .parse = parse_unsigned,
 	  .offset = CFG_OFFSET(period_frames), .min = 16, .max = 65536,
 	  .flags = TAINTS_PERIOD },
@@ -266,7 +231,9 @@ static const struct field top_fields[] = {
 	{ .key = "resampler", .parse = parse_object, .fields = resampler_fields },
 	{ .key = "control", .parse = parse_object, .fields = control_fields },
 	{ .key = "realtime", .parse = parse_object, .fields = realtime_fields },
-	{ .key = "volume", .parse = parse_object, .fields = volume_fields },
+	{ .key = "volume", .parse = parse_object, .fields = cfg_volume_fields },
+	{ .key = "source", .parse = parse_object, .fields = cfg_source_fields },
+	{ .key = "silence", .parse = parse_object, .fields = cfg_silence_fields },
 	{ .key = "loudness", .parse = parse_object, .fields = loudness_fields },
 	{ .key = "transition", .parse = parse_object, .fields = transition_fields },
 	{ .key = "state_file", .parse = parse_state_path,
@@ -356,35 +323,14 @@ static void check_socket_paths(struct parser *p, const struct dspd_config *cfg)
 	cfg_pointer_pop(p, mark);
 }
 
-/* The created element's range holds at least one 0.5 dB step; the file's
- * own volume is not above its ceiling. */
-static void check_volume(struct parser *p, const struct dspd_config *cfg)
-{
-	size_t mark;
-
-	if (cfg->volume.create_min_db >= cfg->volume.create_max_db) {
-		mark = cfg_pointer_push(p, "volume", 6);
-		cfg_pointer_push(p, "create_min_db", 13);
-		cfg_error_here(p, "must be below volume.create_max_db (%g dB), got %g dB",
-		               cfg->volume.create_max_db, cfg->volume.create_min_db);
-		cfg_pointer_pop(p, mark);
-	}
-	if (cfg->volume.db > cfg->volume.max_db) {
-		mark = cfg_pointer_push(p, "volume", 6);
-		cfg_pointer_push(p, "db", 2);
-		cfg_error_here(p, "%g dB is above the ceiling volume.max_db (%g dB)",
-		               cfg->volume.db, cfg->volume.max_db);
-		cfg_pointer_pop(p, mark);
-	}
-}
-
 void cfg_validate(struct parser *p, struct json_object *root,
                   struct dspd_config *cfg)
 {
 	cfg_parse_fields(p, root, top_fields, cfg);
 	check_buffer_size(p, root, cfg);
 	check_socket_paths(p, cfg);
+	cfg_check_source(p, root, cfg);
+	cfg_check_volume(p, root, cfg);
 	check_resampling(p, cfg);
-	check_volume(p, cfg);
 	cfg_check_block_channels(p, cfg);
 }

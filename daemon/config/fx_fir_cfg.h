@@ -8,6 +8,8 @@
 #define CFG_FIR_MAX_VALUES 256          /* inline coefficients */
 #define CFG_FIR_DEFAULT_MAX_TAPS (1u << 20)
 #define CFG_FIR_MAX_TAPS_LIMIT (1u << 24)
+#define CFG_FIR_MAX_RATE_PATHS 16       /* entries of a "path" map (rate -> file) */
+#define CFG_FIR_RATE_PLACEHOLDER "{rate}"
 
 /* "format" of the IR file: auto = any format libsndfile recognises (WAV,
  * FLAC, AIFF, ...); the others are headerless little-endian mono files. */
@@ -25,8 +27,18 @@ enum cfg_fir_partitioning {
 	CFG_FIR_UNIFORM,                /* every partition "partition" frames */
 };
 
+/* One entry of a "path" map: the file for one rate. */
+struct cfg_fir_rate_path {
+	unsigned rate;
+	char path[CFG_FIR_PATH_MAX];    /* absolute */
+};
+
+/* The file for a rate: config_fir_path() (config.h) resolves it. */
 struct cfg_fir {
-	char path[CFG_FIR_PATH_MAX];    /* absolute; "" when values are given */
+	char path[CFG_FIR_PATH_MAX];    /* absolute, may hold "{rate}"; "" when
+	                                   values or a map are given */
+	unsigned n_rate_paths;          /* "path" as an object: 1..CFG_FIR_MAX_RATE_PATHS */
+	struct cfg_fir_rate_path rate_paths[CFG_FIR_MAX_RATE_PATHS];
 	int format;                     /* enum cfg_fir_format */
 	unsigned channel;               /* of a multi-channel file, from 0 */
 	double gain_db;                 /* applied to the coefficients */

@@ -214,7 +214,7 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 {
 	static struct dspd_config old;
 	const char *origin = next->path[0] ? next->path : by->method;
-	char keys[160];
+	char keys[200];
 	int r = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -238,7 +238,12 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 			}
 		}
 	} else if (res->changes & (CFG_CHANGE_PARAMETERS | CFG_CHANGE_TOPOLOGY)) {
-		r = submit_graph(ctx, &next->cfg, origin, errs, res);
+		/* a graph that follows the source must build at its other
+		 * rates too, before it replaces the running one */
+		if (next->cfg.rate_follow)
+			r = ctl_check_pipeline(&next->cfg, origin, errs);
+		if (r == 0)
+			r = submit_graph(ctx, &next->cfg, origin, errs, res);
 	}
 	if (r < 0) {
 		ctl_config_rejected(ctx, by, origin, errs, r);
@@ -265,21 +270,6 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	         res->crossfade_ms > 0 ? ", crossfaded" : "");
 	notify(ctx, "applied", by, ctx->config.path, res, NULL);
 	return 0;
-}
-
-int ctl_check_pipeline(const struct dspd_config *cfg, const char *origin,
-                       struct cfg_errors *errs)
-{
-	struct pipeline *p = NULL;
-	char err[256];
-	int r = pipeline_build_for(cfg, NULL, &p, err, sizeof(err));
-
-	pipeline_free(p);
-	if (r < 0) {
-		snprintf(errs->msg[0], sizeof(errs->msg[0]), "%.60s: /pipeline: %.240s", origin, err);
-		errs->count = 1;
-	}
-	return r;
 }
 
 void ctl_log_config_errors(const struct cfg_errors *errs, int r, const char *path)

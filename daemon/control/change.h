@@ -23,9 +23,12 @@ int ctl_next_from_json(json_object *doc, const char *origin, const char *source,
 int ctl_next_from_text(const char *text, size_t len, const char *origin,
                        const char *source, struct ctl_next_config *next,
                        struct cfg_errors *errs);
-/* Build (and free) the configuration's pipeline: the checks only the
- * blocks themselves can make (files, rate-dependent limits, stability).
- * 0, or -errno with the error as errs->msg[0]. */
+/* Build (and free) the configuration's pipeline at every rate it may run
+ * at (config_pipeline_rates(): each source.rates with "rate": "follow",
+ * else the one rate): the checks only the blocks themselves can make
+ * (files, rate-dependent limits, stability).  0, or -errno with every
+ * error in errs, each naming its rates: "origin: /pipeline/2/path: at
+ * 44100 Hz: block ..." (check_rates.c). */
 int ctl_check_pipeline(const struct dspd_config *cfg, const char *origin,
                        struct cfg_errors *errs);
 /* Every error of errs (or strerror(-r) of path when there is none) to the

@@ -1,7 +1,10 @@
 /* ir_load.c - impulse responses from files and inline values (see
  * ir_load.h).  Every message names the file.  A sound file's sample rate
- * must equal dspd's: there is no silent resampling.  Control thread only. */
+ * must equal dspd's: there is no silent resampling.  The file is the one
+ * "path" names for the rate (config_fir_path(): "{rate}" or a map).  Control thread only. */
 #include "ir_load.h"
+
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,8 +96,8 @@ static float decode_raw(const unsigned char *b, int format)
 	}
 }
 
-static int load_raw(const struct cfg_fir *cfg, float **ret_taps,
-                    size_t *ret_n, char *err, size_t err_len)
+static int load_raw(const struct cfg_fir *cfg, const char *path,
+                    float **ret_taps, size_t *ret_n, char *err, size_t err_len)
 {
 	size_t width = ir_raw_sample_bytes(cfg->format), n;
 	unsigned char *bytes = NULL;
@@ -105,19 +108,19 @@ static int load_raw(const struct cfg_fir *cfg, float **ret_taps,
 	if (cfg->channel != 0)
 		return fail(-EINVAL, err, err_len, "IR file \"%s\": raw files "
 		            "have one channel, channel %u does not exist",
-		            cfg->path, cfg->channel);
-	if ((fd = open_regular(cfg->path, &size, err, err_len)) < 0)
+		            path, cfg->channel);
+	if ((fd = open_regular(path, &size, err, err_len)) < 0)
 		return fd;
 	if (size == 0)
 		r = fail(-EINVAL, err, err_len, "IR file \"%s\" is empty",
-		         cfg->path);
+		         path);
 	else if (size % (off_t)width)
 		r = fail(-EINVAL, err, err_len, "IR file \"%s\": size %lld bytes "
 		         "is not a whole number of %zu-byte samples",
-		         cfg->path, (long long)size, width);
+		         path, (long long)size, width);
 	else if ((uintmax_t)size / width > cfg->max_taps)
 		r = fail(-EFBIG, err, err_len, "IR file \"%s\" has %lld taps, "
-		         "more than max_taps %u", cfg->path,
+		         "more than max_taps %u", path,
 		         (long long)(size / (off_t)width), cfg->max_taps);
 	if (r < 0)
 		goto out;
@@ -133,7 +136,7 @@ static int load_raw(const struct cfg_fir *cfg, float **ret_taps,
 
 		if (k <= 0) {
 			r = fail(k < 0 ? -errno : -EIO, err, err_len,
-			         "IR file \"%s\": %s", cfg->path,
+			         "IR file \"%s\": %s", path,
 			         k < 0 ? strerror(errno) : "shorter than its size");
 			goto out;
 		}
@@ -152,24 +155,25 @@ out:
 }
 
 /* Check the file's header against the block and the pipeline. */
-static int check_sound_file(const struct cfg_fir *cfg, const SF_INFO *info,
-                            unsigned rate, char *err, size_t err_len)
+static int check_sound_file(const struct cfg_fir *cfg, const char *path,
+                            const SF_INFO *info, unsigned rate, char *err,
+                            size_t err_len)
 {
 	if (info->samplerate != (int)rate)
 		return fail(-EINVAL, err, err_len, "IR file \"%s\" is sampled at "
 		            "%d Hz, dspd runs at %u Hz (dspd does not resample "
-		            "impulse responses)", cfg->path, info->samplerate, rate);
+		            "impulse responses)", path, info->samplerate, rate);
 	if (cfg->channel >= (unsigned)info->channels)
 		return fail(-EINVAL, err, err_len, "IR file \"%s\" has %d "
 		            "channel(s), channel %u does not exist (channels are "
-		            "numbered from 0)", cfg->path, info->channels,
+		            "numbered from 0)", path, info->channels,
 		            cfg->channel);
 	if (info->frames <= 0)
 		return fail(-EINVAL, err, err_len, "IR file \"%s\" is empty",
-		            cfg->path);
+		            path);
 	if (info->frames > (sf_count_t)cfg->max_taps)
 		return fail(-EFBIG, err, err_len, "IR file \"%s\" has %lld taps, "
-		            "more than max_taps %u", cfg->path,
+		            "more than max_taps %u", path,
 		            (long long)info->frames, cfg->max_taps);
 	return 0;
 }
@@ -194,9 +198,9 @@ static int read_channel(SNDFILE *sf, const SF_INFO *info, unsigned channel,
 	return 0;
 }
 
-static int load_sound_file(const struct cfg_fir *cfg, unsigned rate,
-                           float **ret_taps, size_t *ret_n, char *err,
-                           size_t err_len)
+static int load_sound_file(const struct cfg_fir *cfg, const char *path,
+                           unsigned rate, float **ret_taps, size_t *ret_n,
+                           char *err, size_t err_len)
 {
 	SF_INFO info = { 0 };
 	float *taps = NULL;
@@ -205,22 +209,22 @@ static int load_sound_file(const struct cfg_fir *cfg, unsigned rate,
 	size_t n = 0;
 	int fd, r;
 
-	if ((fd = open_regular(cfg->path, &size, err, err_len)) < 0)
+	if ((fd = open_regular(path, &size, err, err_len)) < 0)
 		return fd;
 	if (size == 0) {
 		close(fd);
 		return fail(-EINVAL, err, err_len, "IR file \"%s\" is empty",
-		            cfg->path);
+		            path);
 	}
 	sf = sf_open_fd(fd, SFM_READ, &info, SF_FALSE);
 	if (!sf) {
 		r = fail(-EINVAL, err, err_len, "IR file \"%s\": %s (a headerless "
-		         "file needs \"format\", e.g. \"f32le\")", cfg->path,
+		         "file needs \"format\", e.g. \"f32le\")", path,
 		         sf_strerror(NULL));
 		close(fd);
 		return r;
 	}
-	if ((r = check_sound_file(cfg, &info, rate, err, err_len)) < 0)
+	if ((r = check_sound_file(cfg, path, &info, rate, err, err_len)) < 0)
 		goto out;
 	taps = malloc((size_t)info.frames * sizeof(float));
 	if (!taps || (r = read_channel(sf, &info, cfg->channel, taps, &n)) < 0) {
@@ -229,7 +233,7 @@ static int load_sound_file(const struct cfg_fir *cfg, unsigned rate,
 	}
 	if (n != (size_t)info.frames) {
 		r = fail(-EIO, err, err_len, "IR file \"%s\": read %zu of %lld "
-		         "frames (%s)", cfg->path, n, (long long)info.frames,
+		         "frames (%s)", path, n, (long long)info.frames,
 		         sf_strerror(sf));
 		goto out;
 	}
@@ -261,10 +265,9 @@ static int copy_values(const struct cfg_fir *cfg, float **ret_taps,
 }
 
 /* Apply the gain; every coefficient must then be finite. */
-static int finish(const struct cfg_fir *cfg, float *taps, size_t n,
-                  char *err, size_t err_len)
+static int finish(const struct cfg_fir *cfg, const char *what, float *taps,
+                  size_t n, char *err, size_t err_len)
 {
-	const char *what = cfg->path[0] ? cfg->path : "values";
 	float gain = (float)pow(10.0, cfg->gain_db / 20.0);
 
 	for (size_t i = 0; i < n; i++) {
@@ -279,21 +282,27 @@ static int finish(const struct cfg_fir *cfg, float *taps, size_t n,
 int ir_load(const struct cfg_fir *cfg, unsigned rate, float **ret_taps,
             size_t *ret_n, char *err, size_t err_len)
 {
+	char path[CFG_FIR_PATH_MAX];
 	float *taps = NULL;
 	size_t n = 0;
 	int r;
 
-	if (cfg->n_values > 0)
+	if (cfg->n_values > 0) {
 		r = copy_values(cfg, &taps, &n, err, err_len);
-	else if (!cfg->path[0])
+		snprintf(path, sizeof(path), "values");
+	} else if (!cfg->path[0] && !cfg->n_rate_paths) {
 		return fail(-EINVAL, err, err_len, "needs \"path\" (an IR file) "
 		            "or \"values\" (inline coefficients)");
-	else if (cfg->format == CFG_FIR_FORMAT_AUTO)
-		r = load_sound_file(cfg, rate, &taps, &n, err, err_len);
-	else
-		r = load_raw(cfg, &taps, &n, err, err_len);
+	} else if ((r = config_fir_path(cfg, rate, path, sizeof(path))) < 0) {
+		return fail(-ENOENT, err, err_len, "\"path\" names no IR file "
+		            "for %u Hz (its map has no \"%u\")", rate, rate);
+	} else if (cfg->format == CFG_FIR_FORMAT_AUTO) {
+		r = load_sound_file(cfg, path, rate, &taps, &n, err, err_len);
+	} else {
+		r = load_raw(cfg, path, &taps, &n, err, err_len);
+	}
 	if (r == 0)
-		r = finish(cfg, taps, n, err, err_len);
+		r = finish(cfg, path, taps, n, err, err_len);
 	if (r < 0) {
 		free(taps);
 		return r;

@@ -9,7 +9,9 @@
 
 #include "fx_fir_cfg.h"
 
-/* Load the coefficients cfg describes for a pipeline running at rate Hz.
+/* Load the coefficients cfg describes for a pipeline running at rate Hz
+ * (the file "path" names for rate: config_fir_path(); -ENOENT when a map
+ * has none for it).
  * On success *ret_taps (free() it) holds *ret_n >= 1 finite values.
  * Returns 0 or -errno (-ENOENT, -EACCES, -EINVAL: bad content, -EFBIG:
  * more than max_taps, -ENOMEM) with a message naming the file in err. */

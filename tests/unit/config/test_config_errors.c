@@ -152,7 +152,7 @@ static const struct error_case error_cases[] = {
 	  { "/pipeline/0/q: unknown key", "known: type, name, channels, bypass, db" } },
 	/* integers */
 	{ "rate_type", "{\"rate\": \"48000\"}", 0,
-	  { "/rate: must be an integer, got string" } },
+	  { "/rate: must be a rate in Hz between 8000 and 768000, or \"follow\", got \"48000\"" } },
 	{ "rate_low", "{\"rate\": 7999}", 0,
 	  { "/rate: must be an integer between 8000 and 768000, got 7999" } },
 	{ "rate_high", "{\"rate\": 768001}", 0,

@@ -1,0 +1,179 @@
+/* check_rates.c - ctl_check_pipeline() (change.h): a configuration's
+ * pipeline checked at every rate it may run at - every source.rates with
+ * "rate": "follow", else the one rate - so a switch of the source's rate
+ * never meets an error at runtime.  At each rate, first every FIR block's
+ * file for that rate is looked up (a map without the rate, a missing or
+ * unreadable file: every one reported), then the pipeline is built and
+ * freed (the checks only the blocks make: biquads below Nyquist, the
+ * file's own rate and length).  An error found at several rates is
+ * reported once, naming them all.  FFT plans of equal sizes are measured
+ * once per process (FFTW keeps their wisdom), so more rates cost little
+ * more than the builds.  Control thread only. */
+#include "change.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+
+/* One distinct error and the rates it was found at. */
+struct rate_error {
+	char where[48];                 /* "/pipeline/2/path" */
+	char what[256];
+	unsigned rates[CFG_MAX_RATES];
+	unsigned n_rates;
+};
+
+struct rate_check {
+	struct rate_error e[CFG_MAX_ERRORS];
+	unsigned n;
+	unsigned dropped;               /* beyond CFG_MAX_ERRORS */
+	int first;                      /* the first error's -errno */
+};
+
+static void add(struct rate_check *c, unsigned rate, const char *where,
+                const char *what, int r)
+{
+	struct rate_error *e;
+
+	if (!c->first)
+		c->first = r;
+	for (unsigned i = 0; i < c->n; i++) {
+		e = &c->e[i];
+		if (strcmp(e->where, where) == 0 && strcmp(e->what, what) == 0) {
+			if (e->n_rates < CFG_MAX_RATES)
+				e->rates[e->n_rates++] = rate;
+			return;
+		}
+	}
+	if (c->n == CFG_MAX_ERRORS) {
+		c->dropped++;
+		return;
+	}
+	e = &c->e[c->n++];
+	snprintf(e->where, sizeof(e->where), "%s", where);
+	snprintf(e->what, sizeof(e->what), "%s", what);
+	e->rates[0] = rate;
+	e->n_rates = 1;
+}
+
+/* Every FIR block's file at rate: named by the path, present, readable. */
+static unsigned check_files(const struct dspd_config *cfg, unsigned rate,
+                            struct rate_check *c)
+{
+	char path[CFG_FIR_PATH_MAX], where[48], what[sizeof(c->e[0].what)];
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < cfg->n_blocks; i++) {
+		const struct cfg_block *b = &cfg->blocks[i];
+		const struct cfg_fir *fir = &b->u.fir;
+		int r;
+
+		if (b->type != CFG_BLOCK_FIR || fir->n_values > 0 ||
+		    (!fir->path[0] && !fir->n_rate_paths))
+			continue;
+		snprintf(where, sizeof(where), "/pipeline/%u/path", i);
+		r = config_fir_path(fir, rate, path, sizeof(path));
+		if (r == -ENOENT)
+			snprintf(what, sizeof(what), "block \"%s\": \"path\" names "
+			         "no IR file for %u Hz (its map has no \"%u\")",
+			         b->name, rate, rate);
+		else if (r < 0)
+			snprintf(what, sizeof(what), "block \"%s\": %s", b->name,
+			         strerror(-r));
+		else if (access(path, R_OK) < 0 && (r = -errno) < 0)
+			snprintf(what, sizeof(what), "block \"%s\": IR file \"%.160s\": "
+			         "%s", b->name, path, strerror(-r));
+		if (r < 0) {
+			add(c, rate, where, what, r);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* Where a build error points: the block its message names ("block
+ * \"NAME\": ..." or "block \"NAME\" (kind): ..."; names are unique), and
+ * that block's "path" when the message is about its IR file. */
+static void locate(const struct dspd_config *cfg, const char *err,
+                   char *where, size_t size)
+{
+	snprintf(where, size, "/pipeline");
+	if (strncmp(err, "block \"", 7) != 0)
+		return;
+	for (unsigned i = 0; i < cfg->n_blocks; i++) {
+		const struct cfg_block *b = &cfg->blocks[i];
+		size_t n = strlen(b->name);
+
+		if (strncmp(err + 7, b->name, n) != 0 ||
+		    (strncmp(err + 7 + n, "\": ", 3) != 0 &&
+		     strncmp(err + 7 + n, "\" (", 3) != 0))
+			continue;
+		snprintf(where, size, "/pipeline/%u%s", i,
+		         b->type == CFG_BLOCK_FIR &&
+		         strncmp(err + 10 + n, "IR ", 3) == 0 ? "/path" : "");
+		return;
+	}
+}
+
+static void check_at(const struct dspd_config *cfg, unsigned rate,
+                     struct rate_check *c)
+{
+	static struct dspd_config at;   /* large: not on the stack */
+	struct pipeline *p = NULL;
+	char err[256], where[48];
+	int r;
+
+	at = *cfg;
+	at.rate = rate;
+	if (check_files(&at, rate, c))
+		return;
+	r = pipeline_build_for(&at, NULL, &p, err, sizeof(err));
+	pipeline_free(p);
+	if (r < 0) {
+		locate(&at, err, where, sizeof(where));
+		add(c, rate, where, err, r);
+	}
+}
+
+/* "at 44100 Hz", "at 44100, 88200 Hz", "at every rate (...)" */
+static void rates_text(const struct rate_error *e, unsigned n_all, char *buf,
+                       size_t size)
+{
+	int len = snprintf(buf, size, "at ");
+
+	for (unsigned i = 0; i < e->n_rates && len > 0 && (size_t)len < size; i++)
+		len += snprintf(buf + len, size - (size_t)len, "%s%u", i ? ", " : "",
+		                e->rates[i]);
+	if (len > 0 && (size_t)len < size)
+		snprintf(buf + len, size - (size_t)len, " Hz%s",
+		         n_all > 1 && e->n_rates == n_all ? " (every rate of "
+		         "source.rates)" : "");
+}
+
+int ctl_check_pipeline(const struct dspd_config *cfg, const char *origin,
+                       struct cfg_errors *errs)
+{
+	static struct rate_check c;
+	unsigned rates[CFG_MAX_RATES];
+	unsigned n = config_pipeline_rates(cfg, rates);
+	char at[160];
+
+	memset(&c, 0, sizeof(c));
+	for (unsigned i = 0; i < n; i++)
+		check_at(cfg, rates[i], &c);
+	errs->count = 0;
+	for (unsigned i = 0; i < c.n; i++) {
+		char *msg = errs->msg[errs->count++];
+		size_t size = sizeof(errs->msg[0]);
+
+		rates_text(&c.e[i], n, at, sizeof(at));
+		if (snprintf(msg, size, "%.60s: %s: %s: %s", origin,
+		             c.e[i].where, at, c.e[i].what) >= (int)size)
+			memcpy(msg + size - 4, "...", 4);
+	}
+	errs->count += c.dropped;
+	return c.first;
+}
