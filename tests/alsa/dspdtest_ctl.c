@@ -235,8 +235,15 @@ static snd_ctl_ext_key_t dspdtest_ctl_find_elem(snd_ctl_ext_t *ext,
 		    snd_ctl_elem_id_get_interface(id) == e->iface &&
 		    snd_ctl_elem_id_get_device(id) == e->dev &&
 		    snd_ctl_elem_id_get_subdevice(id) == e->sub &&
-		    snd_ctl_elem_id_get_index(id) == 0)
+		    snd_ctl_elem_id_get_index(id) == 0) {
+			/* the kernel returns the numid with the info (and
+			 * snd_ctl_elem_tlv_read needs it: it looks a name-only
+			 * id up with snd_ctl_elem_info, then fails -ENOENT on
+			 * numid 0); snd_ctl_ext leaves it 0, so fill it in
+			 * the caller's id, which is the info's or value's */
+			snd_ctl_elem_id_set_numid((snd_ctl_elem_id_t *)id, i + 1);
 			return i;
+		}
 	}
 	return SND_CTL_EXT_KEY_NOT_FOUND;
 }
@@ -369,7 +376,7 @@ static int dspdtest_ctl_tlv(snd_ctl_ext_t *ext, snd_ctl_ext_key_t key, int op_fl
 
 	(void)numid;
 	if (key >= h->count || h->elems[key].cv != CV_VOLUME ||
-	    op_flag != SND_CTL_EXT_ACCESS_TLV_READ)
+	    (op_flag != 0 && op_flag != SND_CTL_EXT_ACCESS_TLV_READ))
 		return -ENXIO;
 	if (tlv_size < sizeof(scale))
 		return -ENOMEM;

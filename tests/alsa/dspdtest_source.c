@@ -103,7 +103,7 @@ static double source_trim(void)
 
 	switch (s->kind) {
 	case SOURCE_LOOPBACK:
-		return (double)NO_PITCH / (double)cable_setup()->rate_shift;
+		return (double)cable_setup()->rate_shift / (double)NO_PITCH;
 	case SOURCE_GADGET:
 		return s->playing ? ratio * (double)s->pitch / PITCH_UNIT : 0.0;
 	case SOURCE_STREAM:
