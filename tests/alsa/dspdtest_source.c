@@ -103,7 +103,7 @@ static double source_trim(void)
 
 	switch (s->kind) {
 	case SOURCE_LOOPBACK:
-		return (double)cable_setup()->rate_shift / (double)NO_PITCH;
+		return (double)NO_PITCH / (double)cable_setup()->rate_shift;
 	case SOURCE_GADGET:
 		return s->playing ? ratio * (double)s->pitch / PITCH_UNIT : 0.0;
 	case SOURCE_STREAM:
