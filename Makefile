@@ -110,7 +110,7 @@ $(PLUGIN): tests/alsa/pcm_dspdtest.c $(wildcard tests/alsa/dspdtest_*.c tests/al
 build/alsa/tests.conf: tests/alsa/tests.conf.in
 	@mkdir -p $(dir $@)
 	sed 's|@PLUGIN@|$(abspath $(PLUGIN))|g' $< > $@
-build/alsa/rig_selftest: tests/alsa/rig_selftest.c tests/alsa/rig_faults.c tests/alsa/rig_clock.c tests/alsa/rig.h
+build/alsa/rig_selftest: tests/alsa/rig_selftest.c tests/alsa/rig_faults.c tests/alsa/rig_clock.c tests/alsa/rig_source.c tests/alsa/rig.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g $(WARN) $(filter %.c,$^) -o $@ $(shell pkg-config --cflags --libs alsa) -lm
 plugin: $(PLUGIN) build/alsa/tests.conf build/alsa/rig_selftest

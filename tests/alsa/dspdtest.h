@@ -17,6 +17,11 @@
  *   dspdtest_control.c  the control file: fault-injection commands
  *   dspdtest_device.c   the device's presence and power: unplug (vanish),
  *                       suspend/resume, clock jumps, the open instances
+ *   dspdtest_source.c   the source behind the capture (a player on
+ *                       snd-aloop, a USB host on u_audio, an S/PDIF
+ *                       transmitter) and the control elements' values
+ *   dspdtest_ctl.c      the snd_ctl_ext control device "dspdtest": element
+ *                       lists, reads, writes, TLV, events
  *
  * All capture and playback instances of one process share one state (clock
  * origin t0 = first start of either stream, every counter, the checker),
@@ -124,6 +129,10 @@ void device_sleep_ms(unsigned int ms);
  * dir runs at ppm from now on, continuous; device time leaps ahead. */
 void clock_set_ppm(unsigned int dir, double ppm);
 void clock_jump(uint64_t device_ns);
+/* Source commands (dspdtest_source.c), shared.lock held: stream clock dir
+ * runs at factor times its ppm slope from now on, continuous (0: it
+ * stands still); not counted in ppm_changes. */
+void clock_set_trim(unsigned int dir, double factor);
 
 /* ---- process-wide shared state (pcm_dspdtest.c) ------------------------ */
 
@@ -182,6 +191,49 @@ struct device_state {
 	struct device_stats stats;
 };
 
+/* ---- the source behind the capture (dspdtest_source.c) ----------------- */
+
+enum source_kind { SOURCE_NONE, SOURCE_STREAM, SOURCE_LOOPBACK, SOURCE_GADGET };
+
+#define CTL_NAME_MAX 44          /* SNDRV_CTL_ELEM_ID_NAME_MAXLEN */
+#define LOOP_DEVICES 2          /* aloop: PCM devices 0 and 1 */
+#define LOOP_SUBDEVICES 8       /* aloop: pcm_substreams default */
+#define LOOP_CABLE_DEVICE 1     /* the rig's player writes device 0 sub 0 ... */
+#define LOOP_CABLE_SUBDEVICE 0  /* ... which setup[0][1] describes */
+
+/* Every element value, process-wide; index with CV_*. */
+enum control_value {
+	CV_RATE_SHIFT, CV_NOTIFY, CV_SLAVE_ACTIVE, CV_SLAVE_FORMAT,
+	CV_SLAVE_RATE, CV_SLAVE_CHANNELS,       /* aloop, per setup */
+	CV_CAPTURE_PITCH, CV_CAPTURE_RATE,      /* u_audio */
+	CV_VOLUME, CV_SWITCH,                   /* the optional mixer pair */
+	CV_COUNT
+};
+
+/* aloop's struct loopback_setup, one per [subdevice][device]. */
+struct loop_setup {
+	long rate_shift, notify, format, rate, channels;
+};
+
+struct source_state {
+	enum source_kind kind;  /* of the PCMs opened; NONE until one is */
+	bool playing;           /* the player / host plays now */
+	unsigned int rate;      /* what it plays (or played last) at */
+	uint64_t changes;       /* start, stop and rate changes */
+	uint64_t generation;    /* bumped at every change the capture sees */
+	struct clock_reading changed_at;        /* the newest change */
+	struct loop_setup setup[LOOP_SUBDEVICES][LOOP_DEVICES];
+	long pitch;             /* u_audio c_prm.pitch */
+	long volume, volume_switch;
+	unsigned int capture_rate;      /* newest source capture's hw rate */
+	unsigned int capture_valid;     /* source captures past hw_params */
+	uint64_t app_writes[CV_COUNT];  /* element writes by applications */
+	uint64_t command_writes[CV_COUNT];      /* ... and by "cset" */
+	uint64_t events[CV_COUNT];      /* value-change events sent */
+};
+
+struct ctl_handle;
+
 struct shared_state {
 	pthread_mutex_t lock;
 	bool have_origin;
@@ -189,6 +241,8 @@ struct shared_state {
 	struct capture_stats capture;
 	struct playback_stats playback;
 	struct device_state device;
+	struct source_state source;
+	struct ctl_handle *ctl_handles; /* open control devices, for events */
 };
 
 extern struct shared_state shared;
@@ -208,6 +262,7 @@ struct dspdtest_params {
 	char *report_path;
 	char *record_path;
 	char *control_path;
+	enum source_kind source;
 	struct clock_config clock;
 };
 
@@ -244,6 +299,11 @@ struct dspdtest {
 	bool suspended;                 /* the clock stands still ... */
 	uint64_t suspended_ns;          /* ... at this moment */
 	snd_pcm_state_t suspended_from; /* the state resume() restores */
+	/* the source (dspdtest_source.c) */
+	uint64_t source_seen;           /* source.generation handled */
+	bool halted;                    /* aloop stopped it: DRAINING ... */
+	uint64_t halted_ns;             /* ... its clock stopped here */
+	bool counted_valid;             /* in source.capture_valid */
 };
 
 static inline bool is_capture(const struct dspdtest *t)
@@ -312,6 +372,43 @@ int device_check(struct dspdtest *t);
 int device_resume(struct dspdtest *t);
 /* An event t has not handled yet: its poller must wake now. Lock held. */
 bool device_event_pending(const struct dspdtest *t);
+
+/* ---- the source (dspdtest_source.c) ------------------------------------ */
+
+/* At open: 0, or -EINVAL when the process already has another kind. */
+int source_attach(struct dspdtest *t);
+void source_detach(struct dspdtest *t);
+/* set_constraints(): the capture's rate range as the source allows. */
+void source_rate_range(const struct dspdtest *t, unsigned int *lo, unsigned int *hi);
+/* Capture hw_params at t->io.rate: 0 or -EINVAL. */
+int source_hw_params(struct dspdtest *t);
+/* Capture start: 0 or -EIO (aloop's loopback_check_format). */
+int source_start_check(struct dspdtest *t);
+/* Apply source changes to a capture on its thread (aloop stops it). */
+void source_check(struct dspdtest *t);
+/* Whether capture frames are silence now (nothing plays). */
+bool source_silent(const struct dspdtest *t);
+/* Commands (any thread): play at rate (0: stop), resume, stop. */
+int source_play(unsigned int rate);
+int source_resume(void);
+/* "cset": a player writes element name. */
+int source_cset(const char *name, long value);
+/* Element values; shared.lock held. from_app: a ctl write, else a
+ * command.  write returns 1 when the value changed, 0, or -EINVAL. */
+long control_get(enum control_value cv, unsigned int dev, unsigned int sub);
+int control_set(enum control_value cv, unsigned int dev, unsigned int sub,
+		long value, bool from_app);
+/* Element names (the mixer pair's as the ctl device configured them,
+ * set with shared.lock held). */
+const char *control_name(enum control_value cv);
+void control_set_mixer_names(const char *volume, const char *sw);
+/* Queue a value event for (cv, dev, sub) to every subscribed control
+ * handle (dspdtest_ctl.c). Lock held. */
+void ctl_notify(enum control_value cv, unsigned int dev, unsigned int sub);
+/* Run the control file of the ctl device, if it has one (dspdtest_ctl.c). */
+void control_poll_path(const char *path);
+/* The report's "source" and "controls" sections. Lock held. */
+void source_report(FILE *f);
 
 /* ---- capture (dspdtest_signal.c, dspdtest_control.c) ------------------- */
 

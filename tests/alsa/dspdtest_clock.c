@@ -68,7 +68,9 @@ uint64_t run_elapsed(const struct dspdtest *t, uint64_t now_ns)
 
 uint64_t run_now(const struct dspdtest *t)
 {
-	return t->suspended ? t->suspended_ns : stream_now_ns(stream_dir(t));
+	if (t->suspended)
+		return t->suspended_ns;
+	return t->halted ? t->halted_ns : stream_now_ns(stream_dir(t));
 }
 
 bool xrun_condition(const struct dspdtest *t, uint64_t elapsed)
@@ -206,7 +208,12 @@ unsigned short ready_events(struct dspdtest *t)
 		}
 		return run_avail(t, (uint64_t)pos) >= t->avail_min ? ready : 0;
 	case SND_PCM_STATE_DRAINING:
-		if (is_capture(t) || run_elapsed(t, run_now(t)) >= t->run_frames)
+		/* snd_pcm_poll: a draining capture is ready, POLLERR once
+		 * nothing is left (aloop's stop: snd_pcm_wait says -EIO) */
+		if (is_capture(t))
+			return run_elapsed(t, run_now(t)) > t->run_frames ?
+			       ready : ready | POLLERR;
+		if (run_elapsed(t, run_now(t)) >= t->run_frames)
 			return ready;
 		return 0;
 	case SND_PCM_STATE_PREPARED:

@@ -137,6 +137,54 @@ static int control_ppm(struct dspdtest *t, const char *args)
 	return 0;
 }
 
+/* source rate R | source start | source stop: the player (host,
+ * transmitter) now plays at R (0: stops), plays again at its last rate,
+ * or stops (dspdtest_source.c). */
+static int control_source(struct dspdtest *t, const char *args)
+{
+	size_t len = strcspn(args, " \t");
+	unsigned long rate;
+	char *end;
+
+	(void)t;
+	if (len == 5 && !strncmp(args, "start", len) && !control_arg_none(args + len))
+		return source_resume();
+	if (len == 4 && !strncmp(args, "stop", len) && !control_arg_none(args + len))
+		return source_play(0);
+	if (len != 4 || strncmp(args, "rate", len))
+		return -EINVAL;
+	args += len;
+	rate = strtoul(args, &end, 10);
+	if (end == args || (rate && (rate < 8000 || rate > 768000)) ||
+	    control_arg_none(end) < 0)
+		return -EINVAL;
+	return source_play((unsigned int)rate);
+}
+
+/* cset NAME VALUE: a player writes element NAME (the last word is the
+ * value), with an event like any write that changes it. */
+static int control_cset(struct dspdtest *t, const char *args)
+{
+	char name[CTL_NAME_MAX + 1];
+	const char *value = strrchr(args, ' ');
+	size_t len;
+	char *end;
+	long v;
+
+	(void)t;
+	if (!value)
+		return -EINVAL;
+	len = (size_t)(value - args);
+	while (len && (args[len - 1] == ' ' || args[len - 1] == '\t'))
+		len--;
+	v = strtol(value + 1, &end, 10);
+	if (!len || len >= sizeof(name) || end == value + 1 || control_arg_none(end) < 0)
+		return -EINVAL;
+	memcpy(name, args, len);
+	name[len] = '\0';
+	return source_cset(name, v);
+}
+
 static const struct control_command {
 	const char *name;
 	int (*run)(struct dspdtest *t, const char *args);
@@ -147,6 +195,8 @@ static const struct control_command {
 	{ "suspend", control_suspend },
 	{ "jump", control_jump },
 	{ "ppm", control_ppm },
+	{ "source", control_source },
+	{ "cset", control_cset },
 };
 
 /* ---- parser ------------------------------------------------------------ */
@@ -181,24 +231,29 @@ static void control_run_line(struct dspdtest *t, char *line)
 
 void control_poll(struct dspdtest *t)
 {
+	control_poll_path(t->params.control_path);
+}
+
+void control_poll_path(const char *path)
+{
 	char buf[CONTROL_FILE_MAX + 1];
 	struct stat st;
 	ssize_t len;
 	char *save = NULL;
 	int fd;
 
-	if (!t->params.control_path || stat(t->params.control_path, &st) < 0)
+	if (!path || stat(path, &st) < 0)
 		return;
-	fd = open(t->params.control_path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	len = read(fd, buf, CONTROL_FILE_MAX);
 	close(fd);
-	unlink(t->params.control_path);
+	unlink(path);
 	if (len <= 0)
 		return;
 	buf[len] = '\0';
 	for (char *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		control_run_line(t, line);
+		control_run_line(NULL, line);
 }

@@ -203,6 +203,8 @@ int device_check(struct dspdtest *t)
 		return device_disconnect(t);
 	if (suspend)
 		device_suspend_enter(t, suspend_ns);
+	if (!t->suspended)
+		source_check(t);
 	return t->suspended ? -ESTRPIPE : 0;
 }
 

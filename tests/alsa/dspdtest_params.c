@@ -124,6 +124,26 @@ static int param_signal(snd_config_t *n, enum signal_kind *dst)
 	return 0;
 }
 
+static int param_source(snd_config_t *n, enum source_kind *dst)
+{
+	const char *s;
+	int err = snd_config_get_string(n, &s);
+
+	if (err < 0)
+		return err;
+	if (!strcmp(s, "none") || !*s)
+		*dst = SOURCE_NONE;
+	else if (!strcmp(s, "stream"))
+		*dst = SOURCE_STREAM;
+	else if (!strcmp(s, "loopback"))
+		*dst = SOURCE_LOOPBACK;
+	else if (!strcmp(s, "gadget"))
+		*dst = SOURCE_GADGET;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int param_apply(struct dspdtest_params *p, const char *id, snd_config_t *n)
 {
 	const char *s;
@@ -167,6 +187,8 @@ static int param_apply(struct dspdtest_params *p, const char *id, snd_config_t *
 		return param_path(n, &p->record_path);
 	if (!strcmp(id, "control"))
 		return param_path(n, &p->control_path);
+	if (!strcmp(id, "source"))
+		return param_source(n, &p->source);
 	return -ENOENT;
 }
 

@@ -103,6 +103,7 @@ static void report_write_body(FILE *f, const struct dspdtest *t)
 	fprintf(f, ",\n\"device\":{\"vanishes\":%" PRIu64 ",\"opens_refused\":%" PRIu64
 		",\"suspends\":%" PRIu64 ",\"resumes\":%" PRIu64 ",\"jumps\":%" PRIu64 "},\n",
 		d->vanishes, d->opens_refused, d->suspends, d->resumes, d->jumps);
+	source_report(f);
 	report_write_clock(f);
 }
 

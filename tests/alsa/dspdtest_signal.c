@@ -159,6 +159,7 @@ void capture_generate(struct dspdtest *t, const snd_pcm_channel_area_t *areas,
 		      snd_pcm_uframes_t offset, snd_pcm_uframes_t size)
 {
 	unsigned int bits = t->fmt->bits;
+	bool silent = source_silent(t);        /* nothing plays: zeros */
 
 	for (snd_pcm_uframes_t i = 0; i < size; i++) {
 		int64_t k = t->run_origin + (int64_t)(t->run_frames + i);
@@ -167,7 +168,9 @@ void capture_generate(struct dspdtest *t, const snd_pcm_channel_area_t *areas,
 
 		for (unsigned int c = 0; c < t->io.channels; c++) {
 			int64_t v = 0;
-			if (t->params.signal == SIGNAL_COUNTER)
+			if (silent)
+				v = 0;
+			else if (t->params.signal == SIGNAL_COUNTER)
 				v = counter_value(k, c, bits);
 			else if (t->params.signal == SIGNAL_SINE)
 				v = sine;

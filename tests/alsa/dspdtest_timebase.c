@@ -38,6 +38,7 @@ typedef unsigned __int128 u128;
 
 struct stream_clock {
 	double ppm;
+	double trim;                    /* the source's factor (1: none) */
 	uint64_t slope;                 /* (1 + ppm * 1e-6) * SLOPE_UNIT */
 	uint64_t anchor_device_ns;      /* S = anchor_stream_ns at this D */
 	uint64_t anchor_stream_ns;
@@ -58,7 +59,8 @@ struct timebase {
 static struct timebase timebase = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.speed = SPEED_UNIT,
-	.stream = { { .slope = SLOPE_UNIT }, { .slope = SLOPE_UNIT } },
+	.stream = { { .slope = SLOPE_UNIT, .trim = 1.0 },
+		    { .slope = SLOPE_UNIT, .trim = 1.0 } },
 };
 
 static uint64_t monotonic_ns(void)
@@ -81,9 +83,9 @@ static uint64_t scale_inverse(uint64_t y, uint64_t num, uint64_t den)
 	return (uint64_t)(((u128)y * den + num - 1) / num);
 }
 
-static uint64_t slope_of(double ppm)
+static uint64_t slope_of(double ppm, double trim)
 {
-	return (uint64_t)llround((1e6 + ppm) * 1e6);
+	return (uint64_t)llround((1e6 + ppm) * 1e6 * trim);
 }
 
 /* ---- readings (timebase.lock held) ------------------------------------- */
@@ -133,7 +135,7 @@ int clock_configure(const struct clock_config *cfg)
 		tb->base_ns = monotonic_ns();
 		for (unsigned int d = 0; d < DIR_COUNT; d++) {
 			tb->stream[d].ppm = cfg->ppm[d];
-			tb->stream[d].slope = slope_of(cfg->ppm[d]);
+			tb->stream[d].slope = slope_of(cfg->ppm[d], tb->stream[d].trim);
 			tb->stream[d].anchor_device_ns = tb->base_ns;
 			tb->stream[d].anchor_stream_ns = tb->base_ns;
 		}
@@ -202,7 +204,9 @@ uint64_t stream_to_monotonic(unsigned int dir, uint64_t stream_ns)
 
 	pthread_mutex_lock(&timebase.lock);
 	c = &tb->stream[dir];
-	if (stream_ns > c->anchor_stream_ns) {
+	if (!c->slope) {        /* stands still: now or never (0 disarms) */
+		mono = stream_ns > c->anchor_stream_ns ? 0 : 1;
+	} else if (stream_ns > c->anchor_stream_ns) {
 		device_ns = c->anchor_device_ns +
 			    scale_inverse(stream_ns - c->anchor_stream_ns,
 					  c->slope, SLOPE_UNIT);
@@ -249,8 +253,22 @@ void clock_set_ppm(unsigned int dir, double ppm)
 	c->anchor_stream_ns = stream_at(c, device_ns);
 	c->anchor_device_ns = device_ns;
 	c->ppm = ppm;
-	c->slope = slope_of(ppm);
+	c->slope = slope_of(ppm, c->trim);
 	timebase.ppm_changes++;
+	pthread_mutex_unlock(&timebase.lock);
+}
+
+void clock_set_trim(unsigned int dir, double factor)
+{
+	struct stream_clock *c = &timebase.stream[dir];
+	uint64_t device_ns;
+
+	pthread_mutex_lock(&timebase.lock);
+	device_ns = device_now_locked();
+	c->anchor_stream_ns = stream_at(c, device_ns);
+	c->anchor_device_ns = device_ns;
+	c->trim = factor;
+	c->slope = slope_of(c->ppm, factor);
 	pthread_mutex_unlock(&timebase.lock);
 }
 

@@ -29,6 +29,8 @@ static int dspdtest_start(snd_pcm_ioplug_t *io)
 	int err = device_check(t);
 	struct clock_reading now;
 
+	if (err == 0)
+		err = source_start_check(t);
 	if (err < 0)
 		return err;
 	clock_read(&now);
@@ -59,6 +61,7 @@ static int dspdtest_stop(snd_pcm_ioplug_t *io)
 	device_check(t);        /* a suspend or unplug stopped the clock first */
 	run_end(t);
 	t->suspended = false;
+	t->halted = false;
 	wakeup_arm(t, SND_PCM_STATE_SETUP);
 	report_write(t);
 	return 0;
@@ -73,6 +76,7 @@ static int dspdtest_prepare(snd_pcm_ioplug_t *io)
 		return -ENODEV;
 	run_end(t);
 	t->suspended = false;
+	t->halted = false;
 	t->last_pointer = 0;    /* ioplug resets its hardware pointer too */
 	t->xrun_seen = false;
 	t->origin_known = false;
@@ -104,6 +108,13 @@ static snd_pcm_sframes_t dspdtest_pointer(snd_pcm_ioplug_t *io)
 		pos = (int64_t)run_elapsed(t, run_now(t));
 		if (is_capture(t) && (uint64_t)pos > t->run_frames + io->buffer_size)
 			pos = (int64_t)(t->run_frames + io->buffer_size);
+		/* aloop's stopped capture, read empty: the kernel's read goes
+		 * SETUP (__snd_pcm_lib_xfer: snd_pcm_stop(..., SETUP)) */
+		if (is_capture(t) && t->halted && (uint64_t)pos <= t->run_frames) {
+			t->halted = false;
+			t->run_active = false;
+			snd_pcm_ioplug_set_state(io, SND_PCM_STATE_SETUP);
+		}
 		if (!is_capture(t) && (uint64_t)pos > t->run_frames)
 			pos = (int64_t)t->run_frames;
 		break;
@@ -185,7 +196,7 @@ static int dspdtest_hw_params(snd_pcm_ioplug_t *io, snd_pcm_hw_params_t *params)
 	while (t->boundary * 2 <= LONG_MAX - io->buffer_size)
 		t->boundary *= 2;
 	t->avail_min = io->period_size;
-	return 0;
+	return source_hw_params(t);
 }
 
 static int dspdtest_sw_params(snd_pcm_ioplug_t *io, snd_pcm_sw_params_t *params)
@@ -203,6 +214,7 @@ static int dspdtest_sw_params(snd_pcm_ioplug_t *io, snd_pcm_sw_params_t *params)
 static void dspdtest_free(struct dspdtest *t)
 {
 	device_detach(t);
+	source_detach(t);
 	if (t->record)
 		fclose(t->record);
 	if (t->timer_fd >= 0)
@@ -242,6 +254,7 @@ static int set_constraints(struct dspdtest *t)
 	static const unsigned int access[] = { SND_PCM_ACCESS_RW_INTERLEAVED };
 	snd_pcm_ioplug_t *io = &t->io;
 	const struct dspdtest_params *p = &t->params;
+	unsigned int rate_min, rate_max;
 	int err;
 
 	err = snd_pcm_ioplug_set_param_list(io, SND_PCM_IOPLUG_HW_ACCESS, 1, access);
@@ -255,8 +268,9 @@ static int set_constraints(struct dspdtest *t)
 					      p->channels_min, p->channels_max);
 	if (err < 0)
 		return err;
+	source_rate_range(t, &rate_min, &rate_max);
 	err = snd_pcm_ioplug_set_param_minmax(io, SND_PCM_IOPLUG_HW_RATE,
-					      p->rate_min, p->rate_max);
+					      rate_min, rate_max);
 	if (err < 0)
 		return err;
 	err = snd_pcm_ioplug_set_param_minmax(io, SND_PCM_IOPLUG_HW_PERIOD_BYTES,
@@ -330,6 +344,8 @@ SND_PCM_PLUGIN_DEFINE_FUNC(dspdtest)
 		control_poll(t);        /* a "return" must be seen before refusing */
 	if (err == 0)
 		err = device_attach(t);
+	if (err == 0)
+		err = source_attach(t);
 	if (err < 0) {
 		dspdtest_free(t);
 		return err;

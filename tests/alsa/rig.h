@@ -30,6 +30,10 @@ enum phase {
 	PHASE_SPEED, PHASE_DRIFT, PHASE_PPM, PHASE_MISMATCH,
 	PHASE_CLOCK_FIRST = PHASE_SPEED,
 	PHASE_CLOCK_LAST = PHASE_MISMATCH,
+	/* the source and control-device jobs, once, with the clock jobs */
+	PHASE_SRC_CTL, PHASE_SRC_LOOP, PHASE_SRC_GADGET, PHASE_SRC_STREAM,
+	PHASE_SRC_FIRST = PHASE_SRC_CTL,
+	PHASE_SRC_LAST = PHASE_SRC_STREAM,
 };
 
 struct job_result {
@@ -100,5 +104,8 @@ void run_device_job(struct job *job);
 
 /* rig_clock.c */
 void run_clock_job(struct job *job);
+
+/* rig_source.c */
+void run_source_job(struct job *job);
 
 #endif

@@ -57,6 +57,10 @@ static const char *const phase_names[] = {
 	[PHASE_DRIFT] = "drift",
 	[PHASE_PPM] = "ppm",
 	[PHASE_MISMATCH] = "mismatch",
+	[PHASE_SRC_CTL] = "src-ctl",
+	[PHASE_SRC_LOOP] = "src-loop",
+	[PHASE_SRC_GADGET] = "src-gadget",
+	[PHASE_SRC_STREAM] = "src-stream",
 };
 
 static const snd_pcm_format_t all_formats[] = {
@@ -565,6 +569,8 @@ static void job_child(struct job *job)
 {
 	if (job->phase == PHASE_NEGOTIATION)
 		run_negotiation_job(job);
+	else if (job->phase >= PHASE_SRC_FIRST)
+		run_source_job(job);
 	else if (job->phase >= PHASE_CLOCK_FIRST)
 		run_clock_job(job);
 	else if (job->phase >= PHASE_VANISH)
@@ -698,6 +704,13 @@ int main(int argc, char **argv)
 		       proto.pcm_base);
 	else
 		for (proto.phase = PHASE_CLOCK_FIRST; proto.phase <= PHASE_CLOCK_LAST; proto.phase++)
+			if (job_add(jobs, &count, results, dir, &proto) < 0) {
+				fprintf(stderr, "rig_selftest: too many jobs\n");
+				return 2;
+			}
+	/* the source jobs use their own PCMs (dspdtest_loopback ...) */
+	if (!strcmp(proto.pcm_base, "dspdtest"))
+		for (proto.phase = PHASE_SRC_FIRST; proto.phase <= PHASE_SRC_LAST; proto.phase++)
 			if (job_add(jobs, &count, results, dir, &proto) < 0) {
 				fprintf(stderr, "rig_selftest: too many jobs\n");
 				return 2;
