@@ -53,6 +53,9 @@ enum cfg_source_kind {
 	CFG_SOURCE_GADGET,              /* UAC2 gadget (u_audio): "Capture Rate" */
 };
 
+/* rate_adjust.larger: a larger trim value makes the capture clock ... */
+enum cfg_trim_sense { CFG_TRIM_AUTO, CFG_TRIM_FASTER, CFG_TRIM_SLOWER };
+
 /* rate_adjust.method: how the drift controller corrects the clocks. */
 enum cfg_adjust_method {
 	CFG_ADJUST_RESAMPLE,            /* a resampler ratio (default) */
@@ -179,6 +182,11 @@ struct dspd_config {
 		char element[CFG_NAME_MAX];     /* default by source.kind */
 		long scale;             /* the element's value for a ratio of 1.0;
 		                           default the element name's trailing number */
+		int larger;             /* rate_adjust.larger: what a larger value
+		                           does to the capture clock, enum
+		                           cfg_trim_sense; default by element:
+		                           "PCM Rate Shift ..." slower (aloop's
+		                           byte_pos divides by it), others faster */
 	} rate_adjust;
 	struct {
 		int kind;               /* source.kind: enum cfg_source_kind, default

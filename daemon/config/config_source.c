@@ -180,6 +180,7 @@ static int parse_rates(struct parser *p, struct json_object *val,
 static const char *const source_kinds[] = { "stream", "loopback", "gadget", NULL };
 /* the order of enum cfg_adjust_method */
 const char *const cfg_adjust_methods[] = { "resample", "pitch", NULL };
+const char *const cfg_trim_senses[] = { "auto", "faster", "slower", NULL };
 
 const struct field cfg_source_fields[] = {
 	{ .key = "kind", .parse = cfg_parse_choice,
@@ -341,6 +342,9 @@ static void check_pitch(struct parser *p, struct dspd_config *cfg)
 		         kind_name(cfg->source.kind));
 		return;
 	}
+	if (ra->larger == CFG_TRIM_AUTO)
+		ra->larger = strncmp(ra->element, "PCM Rate Shift", 14) == 0
+		             ? CFG_TRIM_SLOWER : CFG_TRIM_FASTER;
 	if (!ra->scale)
 		ra->scale = trailing_number(ra->element);
 	if (!ra->scale)

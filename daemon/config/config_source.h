@@ -35,8 +35,13 @@ extern const struct field cfg_source_fields[];
 	  .flags = TAINTS_FOLLOW }, \
 	{ .key = "scale", .parse = cfg_parse_scale, \
 	  .offset = offsetof(struct dspd_config, rate_adjust.scale), \
-	  .min = 1, .max = 1000000000, .flags = TAINTS_FOLLOW }
+	  .min = 1, .max = 1000000000, .flags = TAINTS_FOLLOW }, \
+	{ .key = "larger", .parse = cfg_parse_choice, \
+	  .offset = offsetof(struct dspd_config, rate_adjust.larger), \
+	  .choices = cfg_trim_senses, .flags = TAINTS_FOLLOW }
 extern const char *const cfg_adjust_methods[];
+/* rate_adjust.larger: enum cfg_trim_sense */
+extern const char *const cfg_trim_senses[];
 field_parse_fn cfg_parse_scale;
 
 /* An error at /key or /key/sub (sub may be NULL), from a cross-field check. */

@@ -9,7 +9,11 @@
  * are never touched: the output is the input, bit for bit.
  *
  * The loop's correction delta is the capture clock's excess over the
- * playback's; writing scale * (1 - delta) slows the capture by that much.
+ * playback's; the capture must run 1 - delta times as fast.  An element
+ * whose larger value speeds the clock up (u_audio's pitch: the host sends
+ * rate * pitch / 1e6) gets scale * (1 - delta); one whose larger value
+ * slows it (aloop's rate shift: the cable runs at 100000 / V of its rate)
+ * gets scale / (1 - delta) (rate_adjust.larger).
  * The RT thread publishes delta (engine_pitch_adjust); it is written here
  * at most once a tick and only when it moved by a step of the element,
  * so a steady loop makes no writes at all.  A missing or unwritable
@@ -118,7 +122,9 @@ void ctl_clock_trim_tick(struct ctl_context *ctx)
 	}
 	if (!t->ctl && (now < t->retry_ns || open_trim(t, cfg, now) < 0))
 		return;
-	value = (double)cfg->rate_adjust.scale * (1.0 - engine_pitch_adjust(ctx->engine));
+	value = cfg->rate_adjust.larger == CFG_TRIM_SLOWER
+	        ? (double)cfg->rate_adjust.scale / (1.0 - engine_pitch_adjust(ctx->engine))
+	        : (double)cfg->rate_adjust.scale * (1.0 - engine_pitch_adjust(ctx->engine));
 	v = lround(value);
 	if (v < t->elem.min)
 		v = t->elem.min;
@@ -154,8 +160,12 @@ void ctl_clock_trim_json(struct ctl_context *ctx, json_object *clocks)
 	json_object_object_add(clocks, "linked", json_object_new_boolean(t->ctl != NULL));
 	if (t->have_written) {
 		json_object_object_add(clocks, "value", json_object_new_int64(t->written));
-		json_object_object_add(clocks, "trim_ppm", json_number(
-		        1e6 * ((double)t->written / cfg->rate_adjust.scale - 1.0), 0.001));
+		double speed = (double)t->written / cfg->rate_adjust.scale;
+
+		if (cfg->rate_adjust.larger == CFG_TRIM_SLOWER)
+			speed = 1.0 / speed;
+		/* how much faster the trimmed capture clock runs */
+		json_object_object_add(clocks, "trim_ppm", json_number(1e6 * (speed - 1.0), 0.001));
 	}
 	json_object_object_add(clocks, "writes", json_object_new_int64((int64_t)t->writes));
 	if (t->error[0])

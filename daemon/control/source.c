@@ -96,6 +96,27 @@ static void close_ctl(struct ctl_source *s)
 	s->have_active = s->have_rate = false;
 }
 
+/* snd-aloop stops a capture whose player starts at another rate only with
+ * "PCM Notify" on (loopback_check_format); with it off, the cable forces
+ * the player to the capture's rate, and no switch could ever happen. */
+static void enable_notify(struct ctl_source *s, const struct dspd_config *cfg)
+{
+	struct actl_elem notify;
+	long on = 0;
+	int r;
+
+	r = actl_find(s->ctl, "PCM Notify", ACTL_IFACE_ANY, cfg->source.device,
+	              cfg->source.subdevice, &notify);
+	if (r == 0 && actl_read(s->ctl, &notify, &on) == 0 && on)
+		return;
+	if (r == 0)
+		r = actl_write(s->ctl, &notify, 1);
+	if (r < 0)
+		log_warning("source: cannot turn \"PCM Notify\" on at %s: %s; a player "
+		            "starting at another rate will be forced to the capture's",
+		            cfg->source.control, strerror(-r));
+}
+
 /* Open the source's control device and find its elements.  Loopback: the
  * capture subdevice's own "PCM Slave *" elements describe the player on
  * the other end of the cable. */
@@ -127,6 +148,8 @@ static int open_ctl(struct ctl_source *s, const struct dspd_config *cfg)
 	}
 	s->have_rate = true;
 	s->dirty = true;
+	if (cfg->source.kind == CFG_SOURCE_LOOPBACK)
+		enable_notify(s, cfg);
 	s->error[0] = '\0';
 	log_info("source: following %s (%s)", cfg->source.control,
 	         kind_names[cfg->source.kind]);

@@ -265,8 +265,10 @@ void *engine_rt_main(void *arg)
 		r = run_period(e, &dir);
 		if (r == -ECANCELED)
 			break;
-		if (r == -EINTR || (r < 0 && dir == 0 && e->park_on_error &&
-		                    !engine_device_gone(r))) {
+		/* a followed source stopping or changing rate shows up as
+		 * any error of the capture (aloop: -EBADFD after its stop):
+		 * the follower opens it again (source.c) */
+		if (r == -EINTR || (r < 0 && dir == 0 && e->park_on_error)) {
 			engine_park_now(e, 0, r == -EINTR ? 0 : r);
 			continue;
 		}
