@@ -356,8 +356,9 @@ static void check_socket_paths(struct parser *p, const struct dspd_config *cfg)
 	cfg_pointer_pop(p, mark);
 }
 
-/* The created element's range holds at least one 0.5 dB step; the file's
- * own volume is not above its ceiling. */
+/* The created element's range holds at least one 0.5 dB step.  (A
+ * volume.db above volume.max_db is not an error: the engine starts at
+ * the ceiling, so a ceiling can be added without touching db.) */
 static void check_volume(struct parser *p, const struct dspd_config *cfg)
 {
 	size_t mark;
@@ -367,13 +368,6 @@ static void check_volume(struct parser *p, const struct dspd_config *cfg)
 		cfg_pointer_push(p, "create_min_db", 13);
 		cfg_error_here(p, "must be below volume.create_max_db (%g dB), got %g dB",
 		               cfg->volume.create_max_db, cfg->volume.create_min_db);
-		cfg_pointer_pop(p, mark);
-	}
-	if (cfg->volume.db > cfg->volume.max_db) {
-		mark = cfg_pointer_push(p, "volume", 6);
-		cfg_pointer_push(p, "db", 2);
-		cfg_error_here(p, "%g dB is above the ceiling volume.max_db (%g dB)",
-		               cfg->volume.db, cfg->volume.max_db);
 		cfg_pointer_pop(p, mark);
 	}
 }
