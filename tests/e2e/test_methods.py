@@ -246,7 +246,8 @@ BUSY = Exact({"window_s": Eq(10), "periods": COUNT, "p50": Num(0, 1), "p99": Num
 
 
 def gain(db, mute, ramp_ms=20.0):
-    return Ok(Exact({"db": Eq(float(db), 1e-6), "mute": Eq(mute), "ramp_ms": Eq(ramp_ms)}))
+    return Ok(Exact({"db": Eq(float(db), 1e-6), "mute": Eq(mute), "ramp_ms": Eq(ramp_ms),
+                     "max_db": Eq(40.0)}))
 
 
 def mute(value):
