@@ -717,7 +717,7 @@ def subscriptions(d, conn):
         conn.result("gain.set", {"db": -12})
         note = watcher.read()
         check(note.get("method") == "gain" and "id" not in note, "want a gain notification: %s" % note)
-        conforms(note["params"], Exact({"db": Eq(-12.0), "mute": Eq(True), "ramp_ms": Eq(20.0),
+        conforms(note["params"], Exact({"db": Eq(-12.0), "mute": Eq(True), "ramp_ms": Eq(20.0), "max_db": Eq(40.0),
                                         "by": Exact({"pid": Eq(os.getpid()), "uid": Eq(os.getuid())})}),
                  "gain notification")
         conn.result("gain.set", {"db": 0})
