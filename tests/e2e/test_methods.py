@@ -246,7 +246,8 @@ BUSY = Exact({"window_s": Eq(10), "periods": COUNT, "p50": Num(0, 1), "p99": Num
 
 
 def gain(db, mute, ramp_ms=20.0):
-    return Ok(Exact({"db": Eq(float(db), 1e-6), "mute": Eq(mute), "ramp_ms": Eq(ramp_ms)}))
+    return Ok(Exact({"db": Eq(float(db), 1e-6), "mute": Eq(mute), "ramp_ms": Eq(ramp_ms),
+                     "max_db": Eq(40.0)}))
 
 
 def mute(value):
@@ -716,7 +717,7 @@ def subscriptions(d, conn):
         conn.result("gain.set", {"db": -12})
         note = watcher.read()
         check(note.get("method") == "gain" and "id" not in note, "want a gain notification: %s" % note)
-        conforms(note["params"], Exact({"db": Eq(-12.0), "mute": Eq(True), "ramp_ms": Eq(20.0),
+        conforms(note["params"], Exact({"db": Eq(-12.0), "mute": Eq(True), "ramp_ms": Eq(20.0), "max_db": Eq(40.0),
                                         "by": Exact({"pid": Eq(os.getpid()), "uid": Eq(os.getuid())})}),
                  "gain notification")
         conn.result("gain.set", {"db": 0})
