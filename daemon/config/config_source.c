@@ -249,16 +249,16 @@ static void check_modes(struct parser *p, struct json_object *root,
 
 	if (cfg->rate_follow && cfg->capture.follow)
 		cfg_error_key(p, "capture", "rate", "\"follow\" together with \"rate\": "
-		         "\"follow\": choose one (\"rate\": \"follow\" reopens the "
-		         "playback at the source's rate; capture.rate \"follow\" "
-		         "keeps the playback at \"rate\" and resamples)");
+		              "\"follow\": choose one (\"rate\": \"follow\" reopens the "
+		              "playback at the source's rate; capture.rate \"follow\" "
+		              "keeps the playback at \"rate\" and resamples)");
 	else if (cfg->rate_follow && cfg->capture.rate)
 		cfg_error_key(p, "capture", "rate", "must not be set when \"rate\" is "
-		         "\"follow\": the capture runs at the source's rate");
+		              "\"follow\": the capture runs at the source's rate");
 	if (given && !config_source_has_rate(cfg, cfg->source.initial_rate)) {
 		list_rates(cfg, rates, sizeof(rates));
 		cfg_error_key(p, "source", "initial_rate", "%u Hz is not one of "
-		         "source.rates (%s)", cfg->source.initial_rate, rates);
+		              "source.rates (%s)", cfg->source.initial_rate, rates);
 		return;
 	}
 	if (!given)
@@ -286,8 +286,8 @@ static void check_follow_ratios(struct parser *p, const struct dspd_config *cfg)
 			continue;
 		snprintf(idx, sizeof(idx), "%u", i);
 		cfg_error_key(p, "source", "rates", "%u Hz (entry %s) is more than %u "
-		         "times away from the rate %u Hz the capture is resampled "
-		         "to", in, idx, CFG_MAX_RATE_RATIO, out);
+		              "times away from the rate %u Hz the capture is resampled "
+		              "to", in, idx, CFG_MAX_RATE_RATIO, out);
 	}
 }
 
@@ -318,28 +318,28 @@ static void check_pitch(struct parser *p, struct dspd_config *cfg)
 		return;
 	if (cfg->capture.follow)
 		cfg_error_key(p, "rate_adjust", "method", "\"pitch\" cannot be used "
-		         "with capture.rate \"follow\": that capture is resampled "
-		         "(use \"rate\": \"follow\" to stay bit-perfect, or method "
-		         "\"resample\")");
+		              "with capture.rate \"follow\": that capture is resampled "
+		              "(use \"rate\": \"follow\" to stay bit-perfect, or method "
+		              "\"resample\")");
 	else if (config_capture_rate(cfg) != cfg->rate)
 		cfg_error_key(p, "rate_adjust", "method", "\"pitch\" trims the source's "
-		         "clock without resampling, but capture.rate %u Hz differs "
-		         "from rate %u Hz", config_capture_rate(cfg), cfg->rate);
+		              "clock without resampling, but capture.rate %u Hz differs "
+		              "from rate %u Hz", config_capture_rate(cfg), cfg->rate);
 	if (!ra->control[0])
 		memcpy(ra->control, cfg->source.control, sizeof(ra->control));
 	if (!ra->control[0])
 		cfg_error_key(p, "rate_adjust", NULL, "method \"pitch\" needs "
-		         "\"control\", the ALSA control device of the clock-trim "
-		         "element (e.g. \"hw:Loopback\"), or source.control");
+		              "\"control\", the ALSA control device of the clock-trim "
+		              "element (e.g. \"hw:Loopback\"), or source.control");
 	if (!ra->element[0] && cfg->source.kind == CFG_SOURCE_LOOPBACK)
 		snprintf(ra->element, sizeof(ra->element), "PCM Rate Shift 100000");
 	else if (!ra->element[0] && cfg->source.kind == CFG_SOURCE_GADGET)
 		snprintf(ra->element, sizeof(ra->element), "Capture Pitch 1000000");
 	if (!ra->element[0]) {
 		cfg_error_key(p, "rate_adjust", NULL, "method \"pitch\" needs "
-		         "\"element\", the integer control element that trims the "
-		         "source's clock (source.kind \"%s\" has no default)",
-		         kind_name(cfg->source.kind));
+		              "\"element\", the integer control element that trims the "
+		              "source's clock (source.kind \"%s\" has no default)",
+		              kind_name(cfg->source.kind));
 		return;
 	}
 	if (ra->larger == CFG_TRIM_AUTO)
@@ -349,8 +349,8 @@ static void check_pitch(struct parser *p, struct dspd_config *cfg)
 		ra->scale = trailing_number(ra->element);
 	if (!ra->scale)
 		cfg_error_key(p, "rate_adjust", NULL, "method \"pitch\" needs \"scale\", "
-		         "the value of \"%s\" for a ratio of 1.0 (its name ends in "
-		         "no number to take it from)", ra->element);
+		              "the value of \"%s\" for a ratio of 1.0 (its name ends in "
+		              "no number to take it from)", ra->element);
 }
 
 void cfg_check_source(struct parser *p, struct json_object *root,
@@ -362,9 +362,9 @@ void cfg_check_source(struct parser *p, struct json_object *root,
 	check_follow_ratios(p, cfg);
 	if (cfg->source.kind != CFG_SOURCE_STREAM && !cfg->source.control[0])
 		cfg_error_key(p, "source", NULL, "missing required key \"control\": "
-		         "source.kind \"%s\" reads the card's control elements "
-		         "(e.g. \"hw:%s\")", kind_name(cfg->source.kind),
-		         cfg->source.kind == CFG_SOURCE_LOOPBACK ? "Loopback" :
-		         "UAC2Gadget");
+		              "source.kind \"%s\" reads the card's control elements "
+		              "(e.g. \"hw:%s\")", kind_name(cfg->source.kind),
+		              cfg->source.kind == CFG_SOURCE_LOOPBACK ? "Loopback" :
+		              "UAC2Gadget");
 	check_pitch(p, cfg);
 }

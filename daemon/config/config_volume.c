@@ -86,18 +86,20 @@ void cfg_check_volume(struct parser *p, struct json_object *root,
 	if (v->db > v->max_db && !db_given)
 		v->db = v->max_db;      /* the default volume under a ceiling */
 	else if (v->db > v->max_db)
-		cfg_error_key(p, "volume", "db", "%g dB is above volume.max_db %g dB, the "
-		         "ceiling no volume may exceed", v->db, v->max_db);
+		cfg_error_key(p, "volume", "db", "%g dB is above volume.max_db "
+		              "%g dB, the ceiling no volume may exceed", v->db,
+		              v->max_db);
 	if (v->control[0] && !v->element[0])
-		cfg_error_key(p, "volume", NULL, "missing required key \"element\": the link to "
-		         "volume.control needs the mixer element's name (e.g. "
-		         "\"Master Playback Volume\")");
+		cfg_error_key(p, "volume", NULL, "missing required key "
+		              "\"element\": the link to volume.control needs the "
+		              "mixer element's name (e.g. \"Master Playback "
+		              "Volume\")");
 	if (!v->control[0] && (v->element[0] || v->mute_element[0]))
-		cfg_error_key(p, "volume", "control", "is needed by volume.element and "
-		         "volume.mute_element: the ALSA control device holding "
-		         "them (e.g. \"hw:Loopback\")");
+		cfg_error_key(p, "volume", "control", "is needed by "
+		              "volume.element and volume.mute_element: the ALSA "
+		              "control device holding them (e.g. \"hw:Loopback\")");
 	if (v->create_max_db - v->create_min_db < CREATE_STEP_DB)
-		cfg_error_key(p, "volume", "create_max_db", "%g dB must be at least 0.5 dB above "
-		         "volume.create_min_db %g dB", v->create_max_db,
-		         v->create_min_db);
+		cfg_error_key(p, "volume", "create_max_db", "%g dB must be at "
+		              "least 0.5 dB above volume.create_min_db %g dB",
+		              v->create_max_db, v->create_min_db);
 }

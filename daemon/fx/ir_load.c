@@ -1,7 +1,8 @@
 /* ir_load.c - impulse responses from files and inline values (see
  * ir_load.h).  Every message names the file.  A sound file's sample rate
  * must equal dspd's: there is no silent resampling.  The file is the one
- * "path" names for the rate (config_fir_path(): "{rate}" or a map).  Control thread only. */
+ * "path" names for the rate (config_fir_path(): "{rate}" or a map).
+ * Control thread only. */
 #include "ir_load.h"
 
 #include "config.h"

@@ -158,6 +158,59 @@ def test_dspctl_grammar_and_exit_codes():
         d.cleanup()
 
 
+def _ir_wav(path, rate, taps=64):
+    """A one-channel 16-bit WAV impulse response sampled at rate."""
+    import struct
+    import wave
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(struct.pack("<%dh" % taps, *([16000] + [0] * (taps - 1))))
+
+
+def test_check_config_every_rate():
+    """--check-config and config.validate check the pipeline at every rate of
+    source.rates when "rate" is "follow", each error naming its rate."""
+    d = Daemon("rates")
+    try:
+        for rate in (44100, 48000):
+            _ir_wav(os.path.join(d.dir, "room-%d.wav" % rate), rate)
+        follow = dict(d.cfg, rate="follow", source={"rates": [44100, 48000, 96000]},
+                      pipeline=[{"type": "fir", "name": "room",
+                                 "path": os.path.join(d.dir, "room-{rate}.wav")},
+                                {"type": "fir", "name": "map",
+                                 "path": {"44100": os.path.join(d.dir, "room-44100.wav"),
+                                          "48000": os.path.join(d.dir, "room-48000.wav")}}])
+        bad = os.path.join(d.dir, "follow.conf")
+        with open(bad, "w") as f:
+            json.dump(follow, f)
+        p = subprocess.run([Paths.dspd, "--check-config", "-c", bad], capture_output=True, text=True)
+        check(p.returncode == 78, "exit %d for a file missing at one rate: %s" % (p.returncode, p.stderr))
+        check("/pipeline/0/path: at 96000 Hz:" in p.stderr and "room-96000.wav" in p.stderr,
+              "the missing {rate} file is not named with its rate:\n" + p.stderr)
+        check("/pipeline/1/path: at 96000 Hz:" in p.stderr and "no IR file for 96000 Hz" in p.stderr,
+              "the map's missing rate is not named:\n" + p.stderr)
+        check("at 44100 Hz" not in p.stderr and "at 48000 Hz" not in p.stderr,
+              "errors at rates that have their files:\n" + p.stderr)
+        good = dict(follow, source={"rates": [44100, 48000]})
+        ok = os.path.join(d.dir, "ok.conf")
+        with open(ok, "w") as f:
+            json.dump(good, f)
+        p = subprocess.run([Paths.dspd, "--check-config", "-c", ok], capture_output=True, text=True)
+        check(p.returncode == 0, "a config with every rate's file rejected: " + p.stderr)
+
+        d.start()
+        reply = raw_request(d.socket, (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "config.validate",
+                                                   "params": {"path": bad}}) + "\n").encode())[0]
+        errors = reply.get("result", {}).get("errors", [])
+        check(reply.get("result", {}).get("valid") is False and
+              any("at 96000 Hz" in e for e in errors), "config.validate: %r" % (reply,))
+        d.stop()
+    finally:
+        d.cleanup()
+
+
 def test_check_config_and_reload():
     d = Daemon("reload")
     try:
