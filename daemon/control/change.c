@@ -223,6 +223,11 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	if (ctx->socket_override)
 		snprintf(next->cfg.socket_path, sizeof(next->cfg.socket_path), "%s",
 		         ctx->socket_override);
+	/* following the source: the rate is the source's, not the file's
+	 * initial one (source.c restarts at another rate itself) */
+	if (old.rate_follow && next->cfg.rate_follow &&
+	    config_source_has_rate(&next->cfg, old.rate))
+		next->cfg.rate = old.rate;
 	res->changes = config_diff(&old, &next->cfg);
 	if (res->changes & CFG_CHANGE_RESTART) {
 		config_restart_keys(&old, &next->cfg, keys, sizeof(keys));
