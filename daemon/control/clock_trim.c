@@ -78,8 +78,14 @@ static int open_trim(struct ctl_clock_trim *t, const struct dspd_config *cfg, ui
 		fail(t, now, "cannot open control device %s: %s", dev, strerror(-r));
 		return r;
 	}
-	if ((r = actl_find(t->ctl, cfg->rate_adjust.element, ACTL_IFACE_ANY,
-	                   ACTL_ANY, ACTL_ANY, &t->elem)) < 0) {
+	/* aloop has a rate shift per cable end: the capture's own subdevice */
+	if (cfg->source.kind == CFG_SOURCE_LOOPBACK && strcmp(dev, cfg->source.control) == 0)
+		r = actl_find(t->ctl, cfg->rate_adjust.element, ACTL_IFACE_ANY,
+		              (int)cfg->source.device, (int)cfg->source.subdevice, &t->elem);
+	else
+		r = actl_find(t->ctl, cfg->rate_adjust.element, ACTL_IFACE_ANY,
+		              ACTL_ANY, ACTL_ANY, &t->elem);
+	if (r < 0) {
 		fail(t, now, "no element \"%s\" on %s", cfg->rate_adjust.element, dev);
 		return r;
 	}

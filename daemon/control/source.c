@@ -242,19 +242,21 @@ static void finish_switch(struct ctl_context *ctx, struct ctl_source *s,
 {
 	const struct dspd_config *cfg = ctx->running;
 
-	s->last.from = s->from_rate;
-	s->last.to = s->to_rate;
-	s->last.ms = done_ns > s->change_ns ? (done_ns - s->change_ns) / 1e6 : 0.0;
-	s->last.dropped = s->dropped;
-	s->last.realtime_ns = (int64_t)realtime_ns();
-	s->last.valid = true;
+	double ms = done_ns > s->change_ns ? (done_ns - s->change_ns) / 1e6 : 0.0;
+
 	s->phase = SRC_STEADY;
 	if (s->from_rate == s->to_rate) {
 		s->reopens++;
-		log_info("source: capture back at %u Hz after %.1f ms", s->to_rate, s->last.ms);
+		log_info("source: capture back at %u Hz after %.1f ms", s->to_rate, ms);
 		notify_simple(ctx, "resumed", s->to_rate, NULL);
 		return;
 	}
+	s->last.from = s->from_rate;
+	s->last.to = s->to_rate;
+	s->last.ms = ms;
+	s->last.dropped = s->dropped;
+	s->last.realtime_ns = (int64_t)realtime_ns();
+	s->last.valid = true;
 	s->switches++;
 	log_info("source: %u Hz -> %u Hz (%s) in %.1f ms, %llu frames dropped",
 	         s->from_rate, s->to_rate, mode_name(cfg), s->last.ms,

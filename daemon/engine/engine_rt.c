@@ -106,6 +106,21 @@ static void tap_write(struct engine *e, enum meter_tap tap,
 	ring_commit(r, n);
 }
 
+/* How long a capture read may wait.  Following a source, a capture that
+ * stalls (a gadget's host went idle, a receiver lost its signal) must not
+ * take the playback down with it: the wait ends while the playback still
+ * has a period queued, and the capture is parked (engine_park.c). */
+static int capture_timeout_ms(struct engine *e, uint32_t frames)
+{
+	snd_pcm_sframes_t queued;
+	int64_t ms;
+
+	if (!e->park_on_error || snd_pcm_delay(e->playback.handle, &queued) < 0)
+		return io_timeout_ms(e);
+	ms = ((int64_t)queued - (int64_t)frames) * 1000 / (int64_t)e->cfg.rate;
+	return ms < 1 ? 1 : (int)ms;
+}
+
 /* One period of input at the processing rate into e->work: straight from
  * the capture, or through the resampler, reading capture periods until it
  * has enough.  *io_done_ns: when the last capture read returned. */
@@ -116,8 +131,8 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 	int r;
 
 	if (!e->rs) {
-		r = pcm_read(&e->capture, e->capture_raw, frames, io_timeout_ms(e),
-		             &e->keep_going, &e->interrupt[0]);
+		r = pcm_read(&e->capture, e->capture_raw, frames,
+		             capture_timeout_ms(e, frames), &e->keep_going, &e->interrupt[0]);
 		if (r < 0)
 			return r;
 		*io_done_ns = clock_ns(CLOCK_MONOTONIC);
@@ -127,8 +142,8 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 	}
 	*io_done_ns = clock_ns(CLOCK_MONOTONIC);
 	while ((done += resampler_pull(e->rs, e->work, done, frames - done)) < frames) {
-		r = pcm_read(&e->capture, e->capture_raw, period, io_timeout_ms(e),
-		             &e->keep_going, &e->interrupt[0]);
+		r = pcm_read(&e->capture, e->capture_raw, period,
+		             capture_timeout_ms(e, frames), &e->keep_going, &e->interrupt[0]);
 		if (r < 0)
 			return r;
 		*io_done_ns = clock_ns(CLOCK_MONOTONIC);

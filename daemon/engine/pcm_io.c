@@ -2,6 +2,7 @@
  * written with a timeout, and the reset after an xrun or a suspend (see
  * pcm.h).  RT thread: only alsa-lib calls on this PCM. */
 #include "pcm.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <time.h>
@@ -28,6 +29,10 @@ static snd_pcm_sframes_t whole_periods_only(struct pcm_stream *s,
 
 	if (s->direction != SND_PCM_STREAM_CAPTURE)
 		return 0;
+	/* a capture the device stopped (snd-aloop's player changed its rate)
+	 * will never fill the period: take what is left, then the error */
+	if (snd_pcm_state(s->handle) == SND_PCM_STATE_DRAINING)
+		return 0;
 	avail = snd_pcm_avail_update(s->handle);
 	if (avail < 0)
 		return avail;
@@ -38,8 +43,9 @@ static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
                     snd_pcm_uframes_t frames, int timeout_ms,
                     const _Atomic bool *keep_going, const _Atomic bool *interrupt)
 {
-	const int slice_ms = 50;   /* how often a stop request is noticed */
-	int idle_ms = 0;
+	/* how often a stop request is noticed; never past the timeout */
+	const int slice_ms = timeout_ms < 50 ? (timeout_ms > 0 ? timeout_ms : 1) : 50;
+	uint64_t idle_since = 0;
 
 	while (frames > 0) {
 		snd_pcm_sframes_t n;
@@ -48,7 +54,7 @@ static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
 		n = whole_periods_only(s, frames);
 		if (n == 0)
 			n = io(s->handle, buf, frames);
-		if (n == -EAGAIN) {
+		if (n == -EAGAIN || n == 0) {
 			/* A stop is honoured only where we would wait: a period
 			 * already processed still goes out when there is room,
 			 * so processed == played holds at exit. */
@@ -56,16 +62,20 @@ static int transfer(struct pcm_stream *s, pcm_io_fn io, unsigned char *buf,
 				return -ECANCELED;
 			if (interrupt && atomic_load_explicit(interrupt, memory_order_relaxed))
 				return -EINTR;
+			/* by the clock: a device that says "ready" and then has
+			 * nothing must time out too, not spin */
+			if (!idle_since)
+				idle_since = clock_ns(CLOCK_MONOTONIC);
+			else if (clock_ns(CLOCK_MONOTONIC) - idle_since >= (uint64_t)timeout_ms * 1000000u)
+				return -ETIMEDOUT;
 			r = snd_pcm_wait(s->handle, slice_ms);
 			if (r < 0)
 				return r;
-			if (r == 0 && (idle_ms += slice_ms) >= timeout_ms)
-				return -ETIMEDOUT;
 			continue;
 		}
 		if (n < 0)
 			return (int)n;
-		idle_ms = 0;
+		idle_since = 0;
 		buf += (size_t)n * s->frame_bytes;
 		frames -= (snd_pcm_uframes_t)n;
 	}
