@@ -8,6 +8,7 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/dspd
 SYSCONFDIR ?= /etc
 # systemd's directories: with PREFIX=/usr (a distribution package) where
 # pkg-config's systemd.pc says; with any other PREFIX $(PREFIX)/lib/..., which
@@ -200,6 +201,9 @@ install: all
 	install -m 0644 man/dspd.8 $(DESTDIR)$(MANDIR)/man8/dspd.8
 	install -m 0644 man/dspctl.1 $(DESTDIR)$(MANDIR)/man1/dspctl.1
 	install -m 0644 man/dspd.conf.5 $(DESTDIR)$(MANDIR)/man5/dspd.conf.5
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 etc/examples/*.conf etc/examples/*.wav etc/examples/make-room-ir.py \
+		$(DESTDIR)$(DOCDIR)/examples/
 	@test -n "$(DESTDIR)" || echo "installed; to run it: systemd-sysusers && " \
 		"systemd-tmpfiles --create && systemctl daemon-reload && systemctl enable --now dspd"
 

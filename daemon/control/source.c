@@ -26,6 +26,7 @@
 #include "views.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,8 @@ struct ctl_source {
 	uint64_t retry_ns;
 	unsigned retry_ms;
 	uint64_t switches, refused, stops, reopens;
+	struct eng_positions first;     /* stream: where the measuring began */
+	double measured;                /* stream: the capture's rate, measured */
 	unsigned refused_rate;
 	char error[256];
 	struct {
@@ -199,6 +202,47 @@ static void read_source(struct ctl_source *s, const struct dspd_config *cfg, uin
 	}
 	s->source_active = active != 0 && rate > 0;
 	s->source_rate = s->source_active ? (unsigned)rate : 0;
+}
+
+/* A stream source (an S/PDIF receiver) says nothing of its rate: the
+ * capture keeps delivering the source's rate whatever it was opened at.
+ * Its real rate is the capture's frames per second over the playback's,
+ * times the playback rate, each device's position read by the RT thread
+ * (eng_positions) within one run of both streams; a rate 2% away from the
+ * capture's, within 1% of a rate of source.rates, is the new rate.  The
+ * window is 100 ms at least: a capture at twice its rate overruns after a
+ * buffer, one at half the rate starves the playback after its prefill. */
+static unsigned measure_stream_rate(struct ctl_source *s, const struct dspd_config *cfg,
+                                    const struct eng_status *st)
+{
+	const struct eng_positions *now = &st->positions;
+	double ratio, best = 0.0;
+	unsigned pick = 0;
+
+	log_debug("measure: valid %d/%d epoch %u/%u ns %llu cap %llu pb %llu", now->valid, s->first.valid, now->epoch, s->first.epoch, (unsigned long long)now->ns, (unsigned long long)now->capture, (unsigned long long)now->playback);
+	if (!now->valid || !s->first.valid || now->epoch != s->first.epoch ||
+	    now->ns < s->first.ns || now->capture < s->first.capture ||
+	    now->playback < s->first.playback) {
+		s->first = *now;
+		return 0;
+	}
+	if (now->ns - s->first.ns < 100000000u || now->playback == s->first.playback)
+		return 0;
+	ratio = (double)(now->capture - s->first.capture) /
+	        (double)(now->playback - s->first.playback);
+	s->measured = ratio * st->rate;
+	s->first = *now;
+	if (fabs(s->measured / st->capture_rate - 1.0) < 0.02)
+		return 0;
+	for (unsigned i = 0; i < cfg->source.n_rates; i++) {
+		double off = fabs(s->measured / cfg->source.rates[i] - 1.0);
+
+		if (off < 0.01 && (!pick || off < best)) {
+			pick = cfg->source.rates[i];
+			best = off;
+		}
+	}
+	return pick;
 }
 
 static bool rate_allowed(const struct dspd_config *cfg, unsigned rate)
@@ -393,6 +437,16 @@ void ctl_source_tick(struct ctl_context *ctx)
 	engine_stream_state(ctx->engine, 0, &cap);
 	want = cfg->source.kind == CFG_SOURCE_STREAM || !s->have_rate ? running
 	       : s->source_rate;
+	if (cfg->source.kind == CFG_SOURCE_STREAM) {
+		unsigned measured = measure_stream_rate(s, cfg, &st);
+
+		if (measured) {
+			log_info("source: the capture delivers %.0f frames/s against the "
+			         "playback clock, not %u: the source plays at %u Hz",
+			         s->measured, running, measured);
+			want = measured;
+		}
+	}
 	if (want == 0) {
 		/* nothing plays: a gadget's capture stalls, park it; a
 		 * Loopback capture delivers silence, leave it running */
@@ -453,6 +507,8 @@ json_object *ctl_source_json(struct ctl_context *ctx)
 	json_object_object_add(o, "rate", json_object_new_int((int)(
 	        cfg->source.kind == CFG_SOURCE_STREAM ? st.capture_rate : s->source_rate)));
 	json_object_object_add(o, "switching", json_object_new_boolean(s->phase != SRC_STEADY));
+	if (cfg->source.kind == CFG_SOURCE_STREAM && s->measured > 0)
+		json_object_object_add(o, "measured_rate", json_number(s->measured, 0.1));
 	json_object_object_add(o, "switches", json_object_new_int64((int64_t)s->switches));
 	json_object_object_add(o, "reopens", json_object_new_int64((int64_t)s->reopens));
 	json_object_object_add(o, "stops", json_object_new_int64((int64_t)s->stops));

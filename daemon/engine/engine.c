@@ -294,6 +294,7 @@ void engine_poll(struct engine *e,
 			meter_history_push(&e->history, &ev.u.meters);
 			account_load(e, &ev);
 			e->clocks_last = ev.clocks;
+			e->positions_last = ev.positions;
 			break;
 		case ENG_EVENT_XRUN:
 			e->xrun_log[e->xrun_total++ % ENG_XRUN_LOG] = ev.u.xrun;
@@ -351,6 +352,7 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->capture_rate = e->capture.rate;
 	out->capture_period = (unsigned)e->capture.period_frames;
 	out->clocks = e->clocks_last;
+	out->positions = e->positions_last;
 	if ((e->rs || e->pitch) && e->clocks_last.updates == 0) {
 		out->clocks.target = e->clocks.p.target;
 		out->clocks.ratio = e->rs ? (double)e->cfg.rate / e->capture.rate : 1.0;

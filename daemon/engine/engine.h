@@ -60,6 +60,17 @@ struct eng_rate {
 	uint64_t updates;         /* windows so far */
 };
 
+/* Where both devices are, read back to back by the RT thread: frames the
+ * capture has captured and the playback has played since the engine
+ * started (xruns and parks make them jump: a new `epoch`).  Their ratio
+ * over a window is the capture's real rate against the playback clock. */
+struct eng_positions {
+	uint64_t capture, playback;
+	uint64_t ns;              /* CLOCK_MONOTONIC when read */
+	uint32_t epoch;           /* bumped at every re-sync, park and resume */
+	bool valid;               /* both streams live, positions read */
+};
+
 struct eng_status {
 	enum eng_state state;
 	unsigned rate, period_frames, periods;
@@ -86,6 +97,7 @@ struct eng_status {
 	unsigned capture_rate, capture_period;
 	double resampler_delay;   /* output frames, part of latency_frames */
 	struct eng_rate clocks;   /* when resampling */
+	struct eng_positions positions;
 };
 
 struct engine;

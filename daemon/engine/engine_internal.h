@@ -31,6 +31,7 @@ struct eng_event {
 	uint64_t busy_ns_max;
 	uint64_t busy_ns_last;
 	struct eng_rate clocks;     /* meters: the clocks' loop */
+	struct eng_positions positions; /* meters: both devices' positions */
 	union {
 		struct meter_block meters;
 		struct eng_xrun xrun;
@@ -134,6 +135,10 @@ struct engine {
 	                                    (following a source) instead of a
 	                                    re-sync of both streams */
 	bool await_first[2];             /* RT: stamp resumed_ns at the next period */
+	uint32_t epoch;                  /* RT: positions' epoch (eng_positions) */
+	uint64_t read_total;             /* RT: capture frames ever read */
+	uint64_t written_total;          /* RT: playback frames ever written
+	                                    (prefill and silence included) */
 	uint32_t fade_in_frames;         /* RT: the playback's fade after a resume */
 
 	/* control thread only */
@@ -150,6 +155,7 @@ struct engine {
 	double max_db;                   /* the volume ceiling */
 	uint64_t reopens;
 	struct eng_rate clocks_last;     /* the newest the RT thread published */
+	struct eng_positions positions_last;
 };
 
 static inline int io_timeout_ms(const struct engine *e)

@@ -56,6 +56,7 @@ void engine_park_now(struct engine *e, int dir, int err)
 		dropped = (uint64_t)n;  /* queued, never played */
 	}
 	snd_pcm_drop(s->handle);
+	e->epoch++;
 	atomic_fetch_add_explicit(&e->dropped, dropped, memory_order_relaxed);
 	atomic_store_explicit(&e->park_dropped[dir], dropped, memory_order_relaxed);
 	atomic_store_explicit(&e->park_error[dir], err, memory_order_relaxed);
@@ -90,12 +91,15 @@ static void resume(struct engine *e, int dir)
 			r = pcm_write(s, e->prefill, e->prefill_frames, io_timeout_ms(e),
 			              &e->keep_going);
 		if (r == 0)
+			e->written_total += e->prefill_frames;
+		if (r == 0)
 			r = snd_pcm_start(s->handle);
 	}
 	if (r < 0) {
 		engine_park_now(e, dir, r);
 		return;
 	}
+	e->epoch++;
 	fade_in(e);
 	e->await_first[dir] = true;
 	atomic_store_explicit(&e->park[dir], ENG_LIVE, memory_order_release);

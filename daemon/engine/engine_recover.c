@@ -30,11 +30,13 @@ int engine_restart_streams(struct engine *e)
 	}
 	if (e->pitch && capture_live)
 		rate_ctl_restart(&e->clocks);
+	e->epoch++;
 	if (playback_live) {
 		r = pcm_write(&e->playback, e->prefill, e->prefill_frames,
 		              io_timeout_ms(e), &e->keep_going);
 		if (r < 0)
 			return r;
+		e->written_total += e->prefill_frames;
 	}
 	/* capture first: the playback clock then starts no earlier, so the
 	 * latency is the prefill plus at most the few microseconds between */

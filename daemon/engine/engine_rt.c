@@ -59,6 +59,26 @@ static void apply_master_gain(struct engine *e)
 	}
 }
 
+/* Both devices' positions, for the control thread to measure a followed
+ * capture's real rate (source.c): only when following a source. */
+static void read_positions(struct engine *e, struct eng_positions *p)
+{
+	snd_pcm_sframes_t avail, queued;
+
+	memset(p, 0, sizeof(*p));
+	p->epoch = e->epoch;
+	if (!e->park_on_error || !engine_live(e, 0) || !engine_live(e, 1))
+		return;
+	if ((avail = snd_pcm_avail(e->capture.handle)) < 0 ||
+	    snd_pcm_delay(e->playback.handle, &queued) < 0 || queued < 0 ||
+	    (uint64_t)queued > e->written_total)
+		return;
+	p->ns = clock_ns(CLOCK_MONOTONIC);
+	p->capture = e->read_total + (uint64_t)avail;
+	p->playback = e->written_total - (uint64_t)queued;
+	p->valid = true;
+}
+
 static void publish_meters(struct engine *e)
 {
 	struct eng_event ev;
@@ -80,6 +100,7 @@ static void publish_meters(struct engine *e)
 			.clamped = c->clamped, .updates = c->updates,
 		};
 	}
+	read_positions(e, &ev.positions);
 	publish(e, &ev);
 	meter_block_reset(&e->meter_acc, e->capture_channels, e->playback.channels);
 	e->busy_sum = e->busy_max = 0;
@@ -136,6 +157,7 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 		if (r < 0)
 			return r;
 		*io_done_ns = clock_ns(CLOCK_MONOTONIC);
+		e->read_total += frames;
 		atomic_fetch_add_explicit(&e->captured, frames, memory_order_relaxed);
 		e->capture.codec->decode(e->capture_raw, e->work, e->capture.channels, frames);
 		return 0;
@@ -147,6 +169,7 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 		if (r < 0)
 			return r;
 		*io_done_ns = clock_ns(CLOCK_MONOTONIC);
+		e->read_total += period;
 		atomic_fetch_add_explicit(&e->captured, period, memory_order_relaxed);
 		e->capture.codec->decode(e->capture_raw, e->capture_planes,
 		                         e->capture.channels, period);
@@ -242,6 +265,7 @@ static int run_period(struct engine *e, int *failed_dir)
 			*failed_dir = 1;
 			return r;
 		}
+		e->written_total += frames;
 		atomic_fetch_add_explicit(&e->played, frames, memory_order_relaxed);
 		stamp_first_period(e, 1);
 	}

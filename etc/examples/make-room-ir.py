@@ -3,7 +3,9 @@
 room-correction.conf: a -6 dB cut of Q 3 at 63 Hz (a typical room mode),
 the RBJ-cookbook peaking filter's impulse response truncated to 4096 taps
 with a half-Hann fade over the last quarter.  Mono, 48 kHz, 32-bit float
-WAV (16 KiB).  Standard library only: python3 make-room-ir.py [OUT.wav]"""
+WAV (16 KiB).  Standard library only: python3 make-room-ir.py [OUT.wav [RATE]]
+(the same filter designed for another rate: room-44100.wav and
+room-48000.wav, which spdif-receiver.conf names as room-{rate}.wav)"""
 import math
 import os
 import struct
@@ -45,8 +47,11 @@ def float_wav(samples):
 
 
 def main():
+    global RATE
     here = os.path.dirname(os.path.abspath(__file__))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "room-correction.wav")
+    if len(sys.argv) > 2:
+        RATE = int(sys.argv[2])
     with open(out, "wb") as f:
         f.write(float_wav(peaking_ir()))
 

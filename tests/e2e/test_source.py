@@ -339,3 +339,35 @@ def test_silence_idle_release_and_fade_in():
         check(rep["playback"]["starts"] == 2, "playback starts %d" % rep["playback"]["starts"])
     finally:
         d.cleanup()
+
+
+def test_stream_rate_measured_against_the_playback():
+    """An S/PDIF receiver tells nothing: its capture delivers the source's
+    rate whatever it was opened at.  dspd measures it against the
+    playback clock and follows, in both modes."""
+    for mode in ("reopen", "resample"):
+        d = source_daemon("stream-" + mode, kind="stream", mode=mode)
+        try:
+            d.start()
+            d.device_command("source rate 48000")
+            c = subscribe(d)
+            got = []
+            for rate in (44100, 96000, 48000):
+                time.sleep(0.5)
+                d.device_command("source rate %d" % rate)
+                t = time.monotonic()
+                note = c.wait_note("source", timeout=10.0,
+                                   where=lambda p: p.get("event") == "switch")
+                check(note["to"] == rate, "%s: switched to %s, want %d" % (mode, note, rate))
+                got.append((rate, time.monotonic() - t))
+            time.sleep(0.5)
+            st = d.ctl("status")
+            check(st["capture"]["rate"] == 48000 and st["source"]["switches"] == 3,
+                  "status %s %s" % (st["capture"], st["source"]))
+            print("  stream (%s): %s, measured %.1f Hz at the end"
+                  % (mode, ", ".join("%d Hz found in %.0f ms" % (r, 1000 * s) for r, s in got),
+                     st["source"].get("measured_rate", 0)))
+            c.close()
+            d.stop()
+        finally:
+            d.cleanup()
