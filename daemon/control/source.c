@@ -219,7 +219,6 @@ static unsigned measure_stream_rate(struct ctl_source *s, const struct dspd_conf
 	double ratio, best = 0.0;
 	unsigned pick = 0;
 
-	log_debug("measure: valid %d/%d epoch %u/%u ns %llu cap %llu pb %llu", now->valid, s->first.valid, now->epoch, s->first.epoch, (unsigned long long)now->ns, (unsigned long long)now->capture, (unsigned long long)now->playback);
 	if (!now->valid || !s->first.valid || now->epoch != s->first.epoch ||
 	    now->ns < s->first.ns || now->capture < s->first.capture ||
 	    now->playback < s->first.playback) {
