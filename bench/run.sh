@@ -18,5 +18,7 @@ echo "== bench_fir: 65536-tap stereo FIR vs BruteFIR"
 python3 bench/bench_fir.py
 echo "== bench_resampler: capture resampler quality and speed vs interleave+copy anchor"
 build/rel/bench/bench_resampler
+echo "== bench_source: source switch time (both modes) vs one period; volume link latency vs a socket round trip"
+ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$PWD/build/alsa/tests.conf python3 bench/bench_source.py
 echo "== bench_latency: smallest stable buffering, dspd (reference pipeline) vs bare passthrough and alsaloop; RT time at period 256; RSS"
 python3 bench/bench_latency.py
