@@ -24,11 +24,11 @@ int engine_restart_streams(struct engine *e)
 	if ((capture_live && (r = pcm_reset(&e->capture)) < 0) ||
 	    (playback_live && (r = pcm_reset(&e->playback)) < 0))
 		return r;
-	if (e->rs && capture_live) {
+	if (capture_live && e->rs) {
 		resampler_reset(e->rs);
 		rate_ctl_restart(&e->clocks);
 	}
-	if (e->pitch && capture_live)
+	if (capture_live && e->pitch)
 		rate_ctl_restart(&e->clocks);
 	e->epoch++;
 	if (playback_live) {

@@ -90,7 +90,8 @@ static void publish_meters(struct engine *e)
 	ev.busy_ns_last = e->busy_last;
 	ev.u.meters = e->meter_acc;
 	memset(&ev.clocks, 0, sizeof(ev.clocks));
-	if ((e->rs || e->pitch) && engine_live(e, 0)) {
+	/* a parked capture's converter is the control thread's */
+	if (engine_live(e, 0) && (e->rs || e->pitch)) {
 		const struct rate_ctl *c = &e->clocks;
 
 		ev.clocks = (struct eng_rate){
@@ -136,7 +137,8 @@ static int capture_timeout_ms(struct engine *e, uint32_t frames)
 	snd_pcm_sframes_t queued;
 	int64_t ms;
 
-	if (!e->park_on_error || snd_pcm_delay(e->playback.handle, &queued) < 0)
+	if (!e->park_on_error || !engine_live(e, 1) ||
+	    snd_pcm_delay(e->playback.handle, &queued) < 0)
 		return io_timeout_ms(e);
 	ms = ((int64_t)queued - (int64_t)frames) * 1000 / (int64_t)e->cfg.rate;
 	return ms < 1 ? 1 : (int)ms;

@@ -74,6 +74,10 @@ def switches(d, c, mode, count, seed):
     return durations, st
 
 
+def switch_count():
+    return 6 if Paths.quick else 20     # sanitizer builds run slower
+
+
 def describe(durations):
     return "median %.1f ms, max %.1f ms" % (statistics.median(durations), max(durations))
 
@@ -86,20 +90,21 @@ def test_follow_reopen_20_switches():
         d.start()
         d.device_command("source rate 48000")
         c = subscribe(d)
-        durations, st = switches(d, c, "reopen", 20, seed=17)
+        n = switch_count()
+        durations, st = switches(d, c, "reopen", n, seed=17)
         check(st["rate"] == st["capture"]["rate"] == st["playback"]["rate"],
               "rates %d/%d/%d" % (st["rate"], st["capture"]["rate"], st["playback"]["rate"]))
         check(not c.take("xrun"), "xruns during the switches")
         c.close()
         d.stop()
         rep = d.report()["playback"]
-        print("  reopen: 20 switches, %s; device gaps %d, mismatches %d, latency %d..%d"
-              % (describe(durations), rep["gaps"], rep["mismatches"],
+        print("  reopen: %d switches, %s; device gaps %d, mismatches %d, latency %d..%d"
+              % (n, describe(durations), rep["gaps"], rep["mismatches"],
                  rep["latency_min"], rep["latency_max"]))
         # each switch reopens both streams: at most one gap each (the
         # counter restarts from the time at the new rate); between
         # switches no frame is lost, repeated or altered
-        check(rep["gaps"] <= 21 and rep["mismatches"] == 0 and rep["underruns"] == 0,
+        check(rep["gaps"] <= n + 1 and rep["mismatches"] == 0 and rep["underruns"] == 0,
               "device report %s" % {k: rep[k] for k in ("gaps", "mismatches", "underruns")})
         check(rep["latency_min"] == rep["latency_max"] or
               rep["latency_max"] - rep["latency_min"] <= 1, "latency %d..%d"
@@ -115,14 +120,15 @@ def test_follow_resample_20_switches():
     try:
         d.start()
         c = subscribe(d)
-        durations, st = switches(d, c, "resample", 20, seed=23)
+        n = switch_count()
+        durations, st = switches(d, c, "resample", n, seed=23)
         check(st["rate"] == 48000 and st["playback"]["rate"] == 48000, "playback %s" % st["playback"])
         xr = c.take("xrun")
         fin = d.stop()
         c.close()
         rep = d.report()
-        print("  resample: 20 switches, %s; playback starts %d, underruns %d, dspd xruns %d/%d"
-              % (describe(durations), rep["playback"]["starts"], rep["playback"]["underruns"],
+        print("  resample: %d switches, %s; playback starts %d, underruns %d, dspd xruns %d/%d"
+              % (n, describe(durations), rep["playback"]["starts"], rep["playback"]["underruns"],
                  fin["xruns_capture"], fin["xruns_playback"]))
         check(not xr, "xrun notifications %s" % xr)
         check(rep["playback"]["starts"] == 1 and rep["playback"]["underruns"] == 0,
@@ -250,7 +256,8 @@ def test_pitch_tracks_bit_perfect():
     bit for bit (the counter: no gap, no mismatch) while it tracks +500
     ppm, then steps of -200 and +200 ppm, and -500 ppm."""
     speed = 3 if Paths.quick else 5
-    for ppm, steps in ((500.0, [(14, 300.0), (26, 500.0)]), (-500.0, [])):
+    runs = ((500.0, []),) if Paths.quick else ((500.0, [(14, 300.0), (26, 500.0)]), (-500.0, []))
+    for ppm, steps in runs:
         seconds = 38 if steps else 16
         rows, rep = pitch_run("pitch", ppm, steps, seconds, speed)
         c = rows[-1][1]["clocks"]
@@ -333,7 +340,11 @@ def test_silence_idle_release_and_fade_in():
               "first step %.4f (the tone's own %.4f), playback starts %d"
               % (t_idle, seconds, 1024 / 48.0, active["resume_ms"], first_step, sine_step,
                  rep["playback"]["starts"]))
-        check(abs(t_idle - seconds) < 0.15, "idle after %.3f s" % t_idle)
+        # the stop reaches the meters within a period; the control thread
+        # looks every 10 ms; the notification and this process add a little
+        period_s = 1024 / 48000.0
+        check(seconds - period_s <= t_idle <= seconds + period_s + 0.05,
+              "idle after %.3f s (set %.1f s, period %.1f ms)" % (t_idle, seconds, 1e3 * period_s))
         check(0 < active["resume_ms"] < 500, "resume %s" % active)
         check(first_step <= sine_step * 1.05, "click: step %.4f" % first_step)
         check(rep["playback"]["starts"] == 2, "playback starts %d" % rep["playback"]["starts"])
