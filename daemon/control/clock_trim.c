@@ -20,6 +20,7 @@
  * element is an error in status.clocks and the journal, retried with
  * backoff; audio plays on (the latency then drifts with the clocks). */
 #include "clock_trim.h"
+#include "subscriptions.h"
 #include "views.h"
 
 #include <math.h>
@@ -44,6 +45,7 @@ struct ctl_clock_trim {
 	uint64_t retry_ns;
 	unsigned retry_ms;
 	char error[256];
+	bool error_fresh;               /* a new error, not yet an event */
 };
 
 static const char *trim_device(const struct dspd_config *cfg)
@@ -60,6 +62,7 @@ static void fail(struct ctl_clock_trim *t, uint64_t now, const char *fmt,
 	if (strcmp(msg, t->error) != 0) {
 		log_warning("clock trim: %s (retrying)", msg);
 		snprintf(t->error, sizeof(t->error), "%s", msg);
+		t->error_fresh = true;
 	}
 	actl_close(t->ctl);
 	t->ctl = NULL;
@@ -122,6 +125,15 @@ void ctl_clock_trim_tick(struct ctl_context *ctx)
 	}
 	if (!t && !(t = ctx->clock_trim = calloc(1, sizeof(*t))))
 		return;
+	if (t->error_fresh) {
+		json_object *o = json_object_new_object();
+
+		t->error_fresh = false;
+		json_object_object_add(o, "event", json_object_new_string("error"));
+		json_object_object_add(o, "what", json_object_new_string("clock trim"));
+		json_object_object_add(o, "detail", json_object_new_string(t->error));
+		ctl_notify(ctx, PROTO_TOPIC_SOURCE, "source", o);
+	}
 	if (t->ctl && strcmp(t->device, trim_device(cfg)) != 0) {
 		actl_close(t->ctl);
 		t->ctl = NULL;

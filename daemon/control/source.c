@@ -56,10 +56,14 @@ struct ctl_source {
 	uint64_t retry_ns;
 	unsigned retry_ms;
 	uint64_t switches, refused, stops, reopens;
-	struct eng_positions first;     /* stream: where the measuring began */
+	struct eng_positions first, newest; /* stream: the window measured */
+	const struct engine *measuring;  /* ... on this engine (a restart resets it) */
+	unsigned short_rate;             /* ... at this capture rate */
+	uint64_t short_captured, short_played, short_ns; /* runs too short alone */
 	double measured;                /* stream: the capture's rate, measured */
 	unsigned refused_rate;
 	char error[256];
+	bool error_fresh;               /* a new error, not yet an event */
 	struct {
 		unsigned from, to;
 		double ms;
@@ -89,6 +93,7 @@ static void set_error(struct ctl_source *s, const char *fmt, const char *what, i
 	if (strcmp(msg, s->error) != 0) {
 		log_warning("source: %s", msg);
 		snprintf(s->error, sizeof(s->error), "%s", msg);
+		s->error_fresh = true;
 	}
 }
 
@@ -206,41 +211,94 @@ static void read_source(struct ctl_source *s, const struct dspd_config *cfg, uin
 
 /* A stream source (an S/PDIF receiver) says nothing of its rate: the
  * capture keeps delivering the source's rate whatever it was opened at.
- * Its real rate is the capture's frames per second over the playback's,
- * times the playback rate, each device's position read by the RT thread
- * (eng_positions) within one run of both streams; a rate 2% away from the
- * capture's, within 1% of a rate of source.rates, is the new rate.  The
- * window is 100 ms at least: a capture at twice its rate overruns after a
- * buffer, one at half the rate starves the playback after its prefill. */
-static unsigned measure_stream_rate(struct ctl_source *s, const struct dspd_config *cfg,
-                                    const struct eng_status *st)
+ * Its real rate is the capture's frames over the playback's, times the
+ * playback rate, both positions read by the RT thread (eng_positions)
+ * within one run of both streams.  Over 100 ms or more, a rate 2% away
+ * from the capture's and within 1% of one of source.rates is the new rate.
+ * A capture at twice its rate overruns after a buffer (85 ms here), so a
+ * run that ended after 30 ms counts too, for a rate 20% away and within
+ * 3% of an allowed one (real devices report positions a millisecond or a
+ * period at a time: short windows are coarse). */
+static unsigned judge_rate(struct ctl_source *s, const struct dspd_config *cfg,
+                           const struct eng_status *st, uint64_t captured,
+                           uint64_t played, double min_off, double tol)
 {
-	const struct eng_positions *now = &st->positions;
-	double ratio, best = 0.0;
+	double best = 0.0;
 	unsigned pick = 0;
 
-	if (!now->valid || !s->first.valid || now->epoch != s->first.epoch ||
-	    now->ns < s->first.ns || now->capture < s->first.capture ||
-	    now->playback < s->first.playback) {
-		s->first = *now;
+	if (!played)
 		return 0;
-	}
-	if (now->ns - s->first.ns < 100000000u || now->playback == s->first.playback)
-		return 0;
-	ratio = (double)(now->capture - s->first.capture) /
-	        (double)(now->playback - s->first.playback);
-	s->measured = ratio * st->rate;
-	s->first = *now;
-	if (fabs(s->measured / st->capture_rate - 1.0) < 0.02)
+	s->measured = (double)captured / (double)played * st->rate;
+	if (fabs(s->measured / st->capture_rate - 1.0) < min_off)
 		return 0;
 	for (unsigned i = 0; i < cfg->source.n_rates; i++) {
 		double off = fabs(s->measured / cfg->source.rates[i] - 1.0);
 
-		if (off < 0.01 && (!pick || off < best)) {
+		if (off < tol && (!pick || off < best)) {
 			pick = cfg->source.rates[i];
 			best = off;
 		}
 	}
+	return pick;
+}
+
+/* The window first..newest, if it holds together (the positions only grow
+ * within a run). */
+static bool window(const struct ctl_source *s, uint64_t *captured, uint64_t *played,
+                   uint64_t *ns)
+{
+	const struct eng_positions *a = &s->first, *b = &s->newest;
+
+	if (!a->valid || b->epoch != a->epoch || b->ns < a->ns ||
+	    b->capture < a->capture || b->playback < a->playback)
+		return false;
+	*captured = b->capture - a->capture;
+	*played = b->playback - a->playback;
+	*ns = b->ns - a->ns;
+	return true;
+}
+
+static unsigned measure_stream_rate(struct ctl_source *s, const struct dspd_config *cfg,
+                                    const struct engine *engine,
+                                    const struct eng_status *st)
+{
+	const struct eng_positions *now = &st->positions;   /* newest valid */
+	const bool now_current = now->valid && now->epoch == st->positions_epoch;
+	uint64_t captured, played, ns;
+	unsigned pick = 0;
+
+	if (s->measuring != engine || s->short_rate != st->capture_rate) {
+		/* another engine or capture: start over */
+		s->measuring = engine;
+		s->short_rate = st->capture_rate;
+		s->short_captured = s->short_played = s->short_ns = 0;
+		s->first = s->newest = *now;
+		s->first.valid = now_current;
+		return 0;
+	}
+	if (now->valid && now->epoch == s->first.epoch && now->ns >= s->newest.ns)
+		s->newest = *now;       /* perhaps where the run ended */
+	if (st->positions_epoch != s->first.epoch) {
+		/* the run ended (an xrun, a park): what it showed adds up with
+		 * the runs before it at this capture rate */
+		if (window(s, &captured, &played, &ns)) {
+			s->short_captured += captured;
+			s->short_played += played;
+			s->short_ns += ns;
+		}
+		if (s->short_ns >= 30000000u) {
+			pick = judge_rate(s, cfg, st, s->short_captured, s->short_played, 0.2, 0.03);
+			s->short_captured = s->short_played = s->short_ns = 0;
+		}
+		s->first = s->newest = *now;
+		s->first.valid = now_current;
+		return pick;
+	}
+	if (!window(s, &captured, &played, &ns) || ns < 100000000u)
+		return 0;
+	pick = judge_rate(s, cfg, st, captured, played, 0.02, 0.01);
+	s->short_captured = s->short_played = s->short_ns = 0;
+	s->first = s->newest;
 	return pick;
 }
 
@@ -371,6 +429,7 @@ static void step_switch(struct ctl_context *ctx, struct ctl_source *s, uint64_t 
 				log_warning("source: cannot open the capture at %u Hz: %s "
 				            "(retrying)", s->to_rate, err);
 				snprintf(s->error, sizeof(s->error), "%s", err);
+				s->error_fresh = true;
 			}
 			s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_FIRST_MS;
 			if (s->retry_ms > RETRY_MAX_MS)
@@ -398,7 +457,7 @@ void ctl_source_tick(struct ctl_context *ctx)
 	struct eng_stream_state cap;
 	struct eng_status st;
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-	unsigned running, want;
+	unsigned running, want, measured = 0;
 
 	if (!cfg || !following(cfg) || !ctx->engine) {
 		if (s && s->ctl)
@@ -407,6 +466,11 @@ void ctl_source_tick(struct ctl_context *ctx)
 	}
 	if (!s && !(s = ctx->source = calloc(1, sizeof(*s))))
 		return;
+	if (s->error_fresh) {
+		/* what went wrong on the last tick, once per new error */
+		s->error_fresh = false;
+		notify_simple(ctx, "error", s->to_rate, s->error);
+	}
 	engine_status(ctx->engine, &st);
 	if (st.state != ENG_RUNNING && st.state != ENG_RECOVERING)
 		return;
@@ -414,10 +478,15 @@ void ctl_source_tick(struct ctl_context *ctx)
 		close_ctl(s);
 	if (cfg->source.kind != CFG_SOURCE_STREAM && cfg->source.control[0])
 		read_source(s, cfg, now);
-	if (s->phase == SRC_PARKING || s->phase == SRC_OPENING) {
+	if (cfg->source.kind == CFG_SOURCE_STREAM &&
+	    (measured = measure_stream_rate(s, cfg, ctx->engine, &st)))
+		log_info("source: the capture delivers %.0f frames/s against the "
+		         "playback clock, not %u: the source plays at %u Hz",
+		         s->measured, st.capture_rate, measured);
+	if (s->phase == SRC_PARKING || s->phase == SRC_OPENING || s->phase == SRC_RESTARTED) {
 		/* the source moved on while the capture was being reopened */
-		unsigned now_playing = cfg->source.kind == CFG_SOURCE_STREAM || !s->have_rate
-		                       ? 0 : s->source_rate;
+		unsigned now_playing = cfg->source.kind == CFG_SOURCE_STREAM ? measured
+		                       : !s->have_rate ? 0 : s->source_rate;
 
 		if (now_playing && now_playing != s->to_rate && rate_allowed(cfg, now_playing)) {
 			s->to_rate = now_playing;
@@ -427,6 +496,8 @@ void ctl_source_tick(struct ctl_context *ctx)
 			restart_at(ctx, s, s->to_rate);
 			return;
 		}
+		if (s->phase == SRC_RESTARTED && s->to_rate != st.capture_rate)
+			s->phase = SRC_PARKING;     /* again, at the newer rate */
 	}
 	if (s->phase != SRC_STEADY) {
 		step_switch(ctx, s, now);
@@ -436,16 +507,8 @@ void ctl_source_tick(struct ctl_context *ctx)
 	engine_stream_state(ctx->engine, 0, &cap);
 	want = cfg->source.kind == CFG_SOURCE_STREAM || !s->have_rate ? running
 	       : s->source_rate;
-	if (cfg->source.kind == CFG_SOURCE_STREAM) {
-		unsigned measured = measure_stream_rate(s, cfg, &st);
-
-		if (measured) {
-			log_info("source: the capture delivers %.0f frames/s against the "
-			         "playback clock, not %u: the source plays at %u Hz",
-			         s->measured, running, measured);
-			want = measured;
-		}
-	}
+	if (measured)
+		want = measured;
 	if (want == 0) {
 		/* nothing plays: a gadget's capture stalls, park it; a
 		 * Loopback capture delivers silence, leave it running */

@@ -294,7 +294,12 @@ void engine_poll(struct engine *e,
 			meter_history_push(&e->history, &ev.u.meters);
 			account_load(e, &ev);
 			e->clocks_last = ev.clocks;
-			e->positions_last = ev.positions;
+			/* fall through: the positions */
+			__attribute__((fallthrough));
+		case ENG_EVENT_POSITIONS:
+			if (ev.positions.valid)
+				e->positions_last = ev.positions;
+			e->positions_epoch = ev.positions.epoch;
 			break;
 		case ENG_EVENT_XRUN:
 			e->xrun_log[e->xrun_total++ % ENG_XRUN_LOG] = ev.u.xrun;
@@ -353,6 +358,7 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->capture_period = (unsigned)e->capture.period_frames;
 	out->clocks = e->clocks_last;
 	out->positions = e->positions_last;
+	out->positions_epoch = e->positions_epoch;
 	if ((e->rs || e->pitch) && e->clocks_last.updates == 0) {
 		out->clocks.target = e->clocks.p.target;
 		out->clocks.ratio = e->rs ? (double)e->cfg.rate / e->capture.rate : 1.0;

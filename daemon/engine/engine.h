@@ -97,7 +97,8 @@ struct eng_status {
 	unsigned capture_rate, capture_period;
 	double resampler_delay;   /* output frames, part of latency_frames */
 	struct eng_rate clocks;   /* when resampling */
-	struct eng_positions positions;
+	struct eng_positions positions;   /* the newest valid reading */
+	uint32_t positions_epoch;         /* the epoch now (valid or not) */
 };
 
 struct engine;

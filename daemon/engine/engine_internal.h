@@ -22,7 +22,12 @@
 
 #define LOAD_HISTORY 128
 
-enum eng_event_type { ENG_EVENT_METERS, ENG_EVENT_XRUN };
+enum eng_event_type {
+	ENG_EVENT_METERS,
+	ENG_EVENT_XRUN,
+	ENG_EVENT_POSITIONS,        /* a stream was parked or resumed: where
+	                               both devices were at that moment */
+};
 
 struct eng_event {
 	uint32_t type;
@@ -155,7 +160,8 @@ struct engine {
 	double max_db;                   /* the volume ceiling */
 	uint64_t reopens;
 	struct eng_rate clocks_last;     /* the newest the RT thread published */
-	struct eng_positions positions_last;
+	struct eng_positions positions_last;  /* the newest valid one */
+	uint32_t positions_epoch;        /* the newest epoch, valid or not */
 };
 
 static inline int io_timeout_ms(const struct engine *e)
@@ -185,6 +191,12 @@ int engine_open_streams(const struct dspd_config *cfg, struct pcm_stream *captur
 /* The devices came back as they were first opened: the buffers, codecs
  * and pipeline still fit. */
 bool engine_same_stream(const struct pcm_stream *a, const struct pcm_stream *b);
+
+/* Both devices' positions into p (valid only while following a source
+ * with both streams live).  engine_rt.c. */
+void engine_read_positions(struct engine *e, struct eng_positions *p);
+/* ... published on their own, at a park or a resume. */
+void engine_publish_positions(struct engine *e);
 
 /* After a period's write: measure the latency and steer the clocks
  * (resampler ratio or, with "pitch", pitch_adjust).  engine_rt.c. */

@@ -46,6 +46,9 @@ void engine_park_now(struct engine *e, int dir, int err)
 	snd_pcm_sframes_t n = 0;
 	uint64_t dropped = 0;
 
+	/* where the run ended: a followed capture's rate is measured up
+	 * to here (source.c) */
+	engine_publish_positions(e);
 	if (dir == 0) {
 		/* captured but never read, and what the converter held */
 		if ((n = snd_pcm_avail(s->handle)) > 0)
@@ -103,6 +106,7 @@ static void resume(struct engine *e, int dir)
 	fade_in(e);
 	e->await_first[dir] = true;
 	atomic_store_explicit(&e->park[dir], ENG_LIVE, memory_order_release);
+	engine_publish_positions(e);        /* where the new run begins */
 }
 
 void engine_park_service(struct engine *e)

@@ -61,7 +61,7 @@ static void apply_master_gain(struct engine *e)
 
 /* Both devices' positions, for the control thread to measure a followed
  * capture's real rate (source.c): only when following a source. */
-static void read_positions(struct engine *e, struct eng_positions *p)
+void engine_read_positions(struct engine *e, struct eng_positions *p)
 {
 	snd_pcm_sframes_t avail, queued;
 
@@ -77,6 +77,15 @@ static void read_positions(struct engine *e, struct eng_positions *p)
 	p->capture = e->read_total + (uint64_t)avail;
 	p->playback = e->written_total - (uint64_t)queued;
 	p->valid = true;
+}
+
+void engine_publish_positions(struct engine *e)
+{
+	struct eng_event ev = { .type = ENG_EVENT_POSITIONS };
+
+	engine_read_positions(e, &ev.positions);
+	if (ev.positions.valid)
+		publish(e, &ev);
 }
 
 static void publish_meters(struct engine *e)
@@ -101,7 +110,7 @@ static void publish_meters(struct engine *e)
 			.clamped = c->clamped, .updates = c->updates,
 		};
 	}
-	read_positions(e, &ev.positions);
+	engine_read_positions(e, &ev.positions);
 	publish(e, &ev);
 	meter_block_reset(&e->meter_acc, e->capture_channels, e->playback.channels);
 	e->busy_sum = e->busy_max = 0;

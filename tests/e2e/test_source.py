@@ -201,15 +201,23 @@ def test_refused_rate_and_broken_links_keep_playing():
         d.stop()
     finally:
         d.cleanup()
+    # a source control device and a clock-trim element that do not exist
+    # (edited in while running, so that the errors come after subscribing)
     d = source_daemon("nolink", mode="reopen",
-                      extra={"rate_adjust": {"enabled": True, "method": "pitch",
-                                             "control": "dspdtest_loopback",
-                                             "element": "No Such Pitch 1000"}})
-    d.cfg["source"]["control"] = "hw:NoSuchCard"
-    d.write_config(d.cfg)
+                      extra={"rate_adjust": {"enabled": True, "method": "pitch"}})
     try:
         d.start()
-        time.sleep(1.0)
+        c = subscribe(d, ("source",))
+        c.call("config.patch", {"ops": [
+            {"op": "replace", "path": "/source/control", "value": "hw:NoSuchCard"},
+            {"op": "add", "path": "/rate_adjust/control", "value": "dspdtest_loopback"},
+            {"op": "add", "path": "/rate_adjust/element", "value": "No Such Pitch 1000"}]})
+        errors = [c.wait_note("source", timeout=5.0, where=lambda p: p.get("event") == "error")
+                  for _ in range(2)]
+        details = " | ".join(e["detail"] for e in errors)
+        check("NoSuchCard" in details and "No Such Pitch" in details, "error events %s" % errors)
+        c.close()
+        time.sleep(0.5)
         st = d.ctl("status")
         check("NoSuchCard" in st["source"].get("error", "") and not st["source"]["linked"],
               "status.source %s" % st["source"])
