@@ -64,6 +64,17 @@ int cfg_parse_number(struct parser *p, struct json_object *val,
 	return 0;
 }
 
+int cfg_parse_unsigned(struct parser *p, struct json_object *val,
+                       const struct field *f, void *dst)
+{
+	int64_t v;
+
+	if (cfg_get_integer(p, val, f->min, f->max, &v) < 0)
+		return -EINVAL;
+	*(unsigned *)dst = (unsigned)v;
+	return 0;
+}
+
 int cfg_parse_bool(struct parser *p, struct json_object *val,
                    const struct field *f, void *dst)
 {

@@ -46,6 +46,8 @@ field_parse_fn cfg_parse_choice;
 /* A non-empty string of at most f->size - 1 bytes, copied to dst. */
 field_parse_fn cfg_parse_string;
 field_parse_fn cfg_parse_bool;
+/* An integer in f->min..f->max, stored as an unsigned. */
+field_parse_fn cfg_parse_unsigned;
 /* Walk an object against its key table, writing into base. */
 int cfg_parse_fields(struct parser *p, struct json_object *obj,
                      const struct field *fields, void *base);

@@ -21,17 +21,6 @@
 
 /* -- the top level's own field parsers -- */
 
-static int parse_unsigned(struct parser *p, struct json_object *val,
-                          const struct field *f, void *dst)
-{
-	int64_t v;
-
-	if (cfg_get_integer(p, val, f->min, f->max, &v) < 0)
-		return -EINVAL;
-	*(unsigned *)dst = (unsigned)v;
-	return 0;
-}
-
 static int parse_int(struct parser *p, struct json_object *val,
                      const struct field *f, void *dst)
 {
@@ -105,7 +94,7 @@ static int parse_object(struct parser *p, struct json_object *val,
 #define PCM_FIELDS \
 	{ .key = "device", .parse = cfg_parse_string, \
 	  .offset = offsetof(struct cfg_pcm, device), .size = CFG_DEVICE_MAX }, \
-	{ .key = "channels", .parse = parse_unsigned, \
+	{ .key = "channels", .parse = cfg_parse_unsigned, \
 	  .offset = offsetof(struct cfg_pcm, channels), \
 	  .min = 1, .max = CFG_MAX_CHANNELS, .flags = TAINTS_CHANNELS }, \
 	{ .key = "format", .parse = parse_format, \
@@ -125,7 +114,7 @@ static const struct field capture_fields[] = {
 static const struct field rate_adjust_fields[] = {
 	{ .key = "enabled", .parse = cfg_parse_bool,
 	  .offset = CFG_OFFSET(rate_adjust.enabled) },
-	{ .key = "target_level", .parse = parse_unsigned,
+	{ .key = "target_level", .parse = cfg_parse_unsigned,
 	  .offset = CFG_OFFSET(rate_adjust.target_level), .min = 0,
 	  .max = CFG_MAX_BUFFER_FRAMES, .flags = TAINTS_RATES },
 	{ .key = "max_ppm", .parse = cfg_parse_number,
@@ -154,7 +143,7 @@ static const struct field control_fields[] = {
 	  .hint = SUN_PATH_HINT, .flags = TAINTS_SOCKETS },
 	{ .key = "group", .parse = parse_group,
 	  .offset = CFG_OFFSET(socket_group), .size = CFG_NAME_MAX },
-	{ .key = "max_clients", .parse = parse_unsigned,
+	{ .key = "max_clients", .parse = cfg_parse_unsigned,
 	  .offset = CFG_OFFSET(max_clients), .min = 1, .max = CFG_MAX_CLIENTS },
 	{ 0 }
 };
@@ -217,10 +206,10 @@ static const struct field transition_fields[] = {
 static const struct field top_fields[] = {
 	{ .key = "rate", .parse = cfg_parse_top_rate, .offset = CFG_OFFSET(rate),
 	  .min = 8000, .max = 768000, .flags = TAINTS_RATES | TAINTS_FOLLOW },
-	{ .key = "period_frames", .parse = parse_unsigned,
+	{ .key = "period_frames", .parse = cfg_parse_unsigned,
 	  .offset = CFG_OFFSET(period_frames), .min = 16, .max = 65536,
 	  .flags = TAINTS_PERIOD },
-	{ .key = "periods", .parse = parse_unsigned,
+	{ .key = "periods", .parse = cfg_parse_unsigned,
 	  .offset = CFG_OFFSET(periods), .min = 2, .max = 64,
 	  .flags = TAINTS_PERIOD },
 	{ .key = "capture", .parse = parse_object,

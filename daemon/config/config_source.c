@@ -117,17 +117,6 @@ int cfg_parse_scale(struct parser *p, struct json_object *val,
 	return 0;
 }
 
-static int parse_unsigned(struct parser *p, struct json_object *val,
-                          const struct field *f, void *dst)
-{
-	int64_t v;
-
-	if (cfg_get_integer(p, val, f->min, f->max, &v) < 0)
-		return -EINVAL;
-	*(unsigned *)dst = (unsigned)v;
-	return 0;
-}
-
 /* source.rates: 1..CFG_MAX_RATES different rates. */
 static int parse_rates(struct parser *p, struct json_object *val,
                        const struct field *f, void *dst)
@@ -189,13 +178,13 @@ const struct field cfg_source_fields[] = {
 	{ .key = "control", .parse = cfg_parse_device_or_none,
 	  .offset = CFG_OFFSET(source.control), .size = CFG_DEVICE_MAX,
 	  .flags = TAINTS_FOLLOW },
-	{ .key = "subdevice", .parse = parse_unsigned,
+	{ .key = "subdevice", .parse = cfg_parse_unsigned,
 	  .offset = CFG_OFFSET(source.subdevice), .min = 0, .max = 31 },
-	{ .key = "device", .parse = parse_unsigned,
+	{ .key = "device", .parse = cfg_parse_unsigned,
 	  .offset = CFG_OFFSET(source.device), .min = 0, .max = 31 },
 	{ .key = "rates", .parse = parse_rates, .offset = CFG_OFFSET(source.rates),
 	  .min = RATE_MIN, .max = RATE_MAX, .flags = TAINTS_FOLLOW },
-	{ .key = "initial_rate", .parse = parse_unsigned,
+	{ .key = "initial_rate", .parse = cfg_parse_unsigned,
 	  .offset = CFG_OFFSET(source.initial_rate), .min = RATE_MIN,
 	  .max = RATE_MAX, .flags = TAINTS_FOLLOW },
 	{ 0 }

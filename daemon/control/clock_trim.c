@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "alsa_ctl.h"
+#include "backoff.h"
 #include "clock.h"
 #include "log.h"
 
@@ -42,8 +43,7 @@ struct ctl_clock_trim {
 	long written;
 	bool have_written;
 	uint64_t writes;
-	uint64_t retry_ns;
-	unsigned retry_ms;
+	struct backoff retry;
 	char error[256];
 	bool error_fresh;               /* a new error, not yet an event */
 };
@@ -66,10 +66,7 @@ static void fail(struct ctl_clock_trim *t, uint64_t now, const char *fmt,
 	}
 	actl_close(t->ctl);
 	t->ctl = NULL;
-	t->retry_ms = t->retry_ms ? t->retry_ms * 2 : RETRY_FIRST_MS;
-	if (t->retry_ms > RETRY_MAX_MS)
-		t->retry_ms = RETRY_MAX_MS;
-	t->retry_ns = now + t->retry_ms * 1000000ull;
+	backoff_failed(&t->retry, now, RETRY_FIRST_MS, RETRY_MAX_MS);
 }
 
 static int open_trim(struct ctl_clock_trim *t, const struct dspd_config *cfg, uint64_t now)
@@ -97,7 +94,7 @@ static int open_trim(struct ctl_clock_trim *t, const struct dspd_config *cfg, ui
 		return -EACCES;
 	}
 	snprintf(t->device, sizeof(t->device), "%s", dev);
-	t->retry_ms = 0;
+	backoff_reset(&t->retry);
 	t->error[0] = '\0';
 	t->have_written = false;
 	log_info("clock trim: steering the capture clock through \"%s\" on %s "
@@ -138,7 +135,7 @@ void ctl_clock_trim_tick(struct ctl_context *ctx)
 		actl_close(t->ctl);
 		t->ctl = NULL;
 	}
-	if (!t->ctl && (now < t->retry_ns || open_trim(t, cfg, now) < 0))
+	if (!t->ctl && (!backoff_due(&t->retry, now) || open_trim(t, cfg, now) < 0))
 		return;
 	value = cfg->rate_adjust.larger == CFG_TRIM_SLOWER
 	        ? (double)cfg->rate_adjust.scale / (1.0 - engine_pitch_adjust(ctx->engine))

@@ -33,6 +33,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "alsa_ctl.h"
+#include "backoff.h"
 #include "clock.h"
 #include "log.h"
 
@@ -53,8 +54,7 @@ struct ctl_source {
 	unsigned from_rate, to_rate;
 	uint64_t change_ns;             /* when the change was noticed */
 	uint64_t dropped;
-	uint64_t retry_ns;
-	unsigned retry_ms;
+	struct backoff retry;           /* opening the control device, the capture */
 	uint64_t switches, refused, stops, reopens;
 	struct eng_positions first, newest; /* stream: the window measured */
 	const struct engine *measuring;  /* ... on this engine (a restart resets it) */
@@ -180,16 +180,13 @@ static void read_source(struct ctl_source *s, const struct dspd_config *cfg, uin
 	int r;
 
 	if (!s->ctl) {
-		if (now < s->retry_ns)
+		if (!backoff_due(&s->retry, now))
 			return;
 		if (open_ctl(s, cfg) < 0) {
-			s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_FIRST_MS;
-			if (s->retry_ms > RETRY_MAX_MS)
-				s->retry_ms = RETRY_MAX_MS;
-			s->retry_ns = now + s->retry_ms * 1000000ull;
+			backoff_failed(&s->retry, now, RETRY_FIRST_MS, RETRY_MAX_MS);
 			return;
 		}
-		s->retry_ms = 0;
+		backoff_reset(&s->retry);
 	}
 	if ((r = actl_read_events(s->ctl, on_event, s)) < 0) {
 		set_error(s, "control device %s: %s", s->device, r);
@@ -419,7 +416,7 @@ static void step_switch(struct ctl_context *ctx, struct ctl_source *s, uint64_t 
 		s->phase = SRC_OPENING;
 		/* fall through */
 	case SRC_OPENING:
-		if (now < s->retry_ns)
+		if (!backoff_due(&s->retry, now))
 			return;
 		r = engine_reopen_capture(ctx->engine, s->to_rate, err, sizeof(err));
 		if (r == 0)
@@ -431,13 +428,10 @@ static void step_switch(struct ctl_context *ctx, struct ctl_source *s, uint64_t 
 				snprintf(s->error, sizeof(s->error), "%s", err);
 				s->error_fresh = true;
 			}
-			s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_FIRST_MS;
-			if (s->retry_ms > RETRY_MAX_MS)
-				s->retry_ms = RETRY_MAX_MS;
-			s->retry_ns = now + s->retry_ms * 1000000ull;
+			backoff_failed(&s->retry, now, RETRY_FIRST_MS, RETRY_MAX_MS);
 			return;
 		}
-		s->retry_ms = 0;
+		backoff_reset(&s->retry);
 		s->error[0] = '\0';
 		s->phase = SRC_RESTARTED;
 		return;
@@ -490,7 +484,7 @@ void ctl_source_tick(struct ctl_context *ctx)
 
 		if (now_playing && now_playing != s->to_rate && rate_allowed(cfg, now_playing)) {
 			s->to_rate = now_playing;
-			s->retry_ns = 0;
+			backoff_reset(&s->retry);
 		}
 		if (cfg->rate_follow && s->to_rate != st.rate) {
 			restart_at(ctx, s, s->to_rate);

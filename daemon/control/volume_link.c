@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "alsa_ctl.h"
+#include "backoff.h"
 #include "clock.h"
 #include "gain.h"
 #include "log.h"
@@ -44,8 +45,7 @@ struct volume_link {
 	enum vl_state state;
 	char last_error[256];
 	unsigned attempts;
-	uint32_t delay_ms;
-	uint64_t next_ns;
+	struct backoff retry;
 	bool vol_event, sw_event, removed;
 	uint64_t followed, written;     /* element -> gain, gain -> element */
 	/* the settings it was made for (cfg.volume) */
@@ -103,11 +103,9 @@ static void fail(struct volume_link *l, const char *fmt, ...)
 		            l->element, msg, MAX_DELAY_MS / 1000);
 	snprintf(l->last_error, sizeof(l->last_error), "%s", msg);
 	if (l->state != VL_ERROR)
-		l->delay_ms = FIRST_DELAY_MS;
-	else
-		l->delay_ms = l->delay_ms * 2 > MAX_DELAY_MS ? MAX_DELAY_MS : l->delay_ms * 2;
+		backoff_reset(&l->retry);
+	backoff_failed(&l->retry, now, FIRST_DELAY_MS, MAX_DELAY_MS);
 	l->state = VL_ERROR;
-	l->next_ns = now + (uint64_t)l->delay_ms * 1000000ull;
 }
 
 static void notify_gain(struct volume_link *l)
@@ -334,7 +332,7 @@ static void try_link(struct volume_link *l)
 	engine_status(l->ctx->engine, &st);
 	l->state = VL_LINKED;
 	l->last_error[0] = '\0';
-	l->delay_ms = 0;
+	backoff_reset(&l->retry);
 	/* the element a player set wins; one we just made takes our gain */
 	l->sync.known = false;
 	l->sync.switch_known = false;
@@ -395,7 +393,7 @@ void volume_link_tick(struct ctl_context *ctx)
 			try_link(l);
 		return;
 	}
-	if (l->state == VL_ERROR && monotonic_ns() >= l->next_ns)
+	if (l->state == VL_ERROR && backoff_due(&l->retry, monotonic_ns()))
 		try_link(l);
 	else if (l->state == VL_LINKED && (r = push_gain(l, false)) < 0)
 		fail(l, "cannot write the element: %s", snd_strerror(r));
@@ -434,7 +432,7 @@ json_object *volume_link_json(struct ctl_context *ctx)
 	json_object_object_add(o, "attempts", json_object_new_int64(l->attempts));
 	if (l->state == VL_ERROR)
 		json_object_object_add(o, "next_attempt_ms",
-		                       json_number(l->next_ns > now ? (l->next_ns - now) / 1e6 : 0.0, 1.0));
+		                       json_number(l->retry.next_ns > now ? (l->retry.next_ns - now) / 1e6 : 0.0, 1.0));
 	if (l->state == VL_LINKED && actl_read(l->actl, &l->vol, &v) == 0) {
 		json_object_object_add(o, "value", json_object_new_int64(v));
 		json_object_object_add(o, "min", json_object_new_int64(l->vol.min));

@@ -48,9 +48,18 @@ def source_daemon(name, kind="loopback", mode="resample", signal="counter", fmt=
 
 
 def subscribe(d, topics=("source", "xrun", "state")):
+    """A subscriber, once dspd has opened the source's control device (a
+    player starting before that finds snd-aloop's PCM Notify still off
+    and is held at the capture's rate, as the kernel does)."""
     c = RpcClient(d.socket)
     c.call("subscribe", {"topics": list(topics)})
-    return c
+    deadline = time.monotonic() + 10.0
+    while True:
+        src = d.ctl("status")["source"]
+        if not src.get("follow") or src.get("kind") == "stream" or src.get("linked"):
+            return c
+        check(time.monotonic() < deadline, "the source's control device never opened: %s" % src)
+        time.sleep(0.05)
 
 
 def switches(d, c, mode, count, seed):
@@ -106,8 +115,10 @@ def test_follow_reopen_20_switches():
         # switches no frame is lost, repeated or altered
         check(rep["gaps"] <= n + 1 and rep["mismatches"] == 0 and rep["underruns"] == 0,
               "device report %s" % {k: rep[k] for k in ("gaps", "mismatches", "underruns")})
-        check(rep["latency_min"] == rep["latency_max"] or
-              rep["latency_max"] - rep["latency_min"] <= 1, "latency %d..%d"
+        # each restart starts the capture, then the playback: the latency
+        # is the prefill plus the microseconds between (a few frames under
+        # a sanitizer)
+        check(rep["latency_max"] - rep["latency_min"] <= 16, "latency %d..%d"
               % (rep["latency_min"], rep["latency_max"]))
     finally:
         d.cleanup()
@@ -152,10 +163,10 @@ def test_gadget_host_stops_and_returns():
         d.start()
         c = subscribe(d)
         d.device_command("source rate 48000")
-        c.wait_note("source", timeout=5.0, where=lambda p: p.get("event") == "resumed")
+        c.wait_note("source", timeout=10.0, where=lambda p: p.get("event") == "resumed")
         stops = d.ctl("status")["source"]["stops"]
         d.device_command("source stop")
-        stopped = c.wait_note("source", timeout=5.0, where=lambda p: p.get("event") == "stopped")
+        stopped = c.wait_note("source", timeout=10.0, where=lambda p: p.get("event") == "stopped")
         time.sleep(1.0)
         st = d.ctl("status")
         check(st["state"] == "running" and st["source"]["rate"] == 0 and st["source"]["stops"] == stops + 1,
@@ -164,7 +175,7 @@ def test_gadget_host_stops_and_returns():
         time.sleep(0.5)
         check(d.ctl("status")["frames"]["played"] > played, "the output stopped with the host")
         d.device_command("source rate 44100")
-        sw = c.wait_note("source", timeout=5.0, where=lambda p: p.get("event") == "switch")
+        sw = c.wait_note("source", timeout=10.0, where=lambda p: p.get("event") == "switch")
         check(sw["from"] == 48000 and sw["to"] == 44100, "switch %s" % sw)
         time.sleep(0.5)
         st = d.ctl("status")
@@ -191,7 +202,7 @@ def test_refused_rate_and_broken_links_keep_playing():
         d.start()
         c = subscribe(d)
         d.device_command("source rate 44100")
-        note = c.wait_note("source", timeout=5.0, where=lambda p: p.get("event") == "refused")
+        note = c.wait_note("source", timeout=10.0, where=lambda p: p.get("event") == "refused")
         check(note["rate"] == 44100 and "source.rates" in note["detail"], "refused %s" % note)
         time.sleep(0.5)
         st = d.ctl("status")
@@ -212,7 +223,7 @@ def test_refused_rate_and_broken_links_keep_playing():
             {"op": "replace", "path": "/source/control", "value": "hw:NoSuchCard"},
             {"op": "add", "path": "/rate_adjust/control", "value": "dspdtest_loopback"},
             {"op": "add", "path": "/rate_adjust/element", "value": "No Such Pitch 1000"}]})
-        errors = [c.wait_note("source", timeout=5.0, where=lambda p: p.get("event") == "error")
+        errors = [c.wait_note("source", timeout=10.0, where=lambda p: p.get("event") == "error")
                   for _ in range(2)]
         details = " | ".join(e["detail"] for e in errors)
         check("NoSuchCard" in details and "No Such Pitch" in details, "error events %s" % errors)
@@ -313,7 +324,7 @@ def test_silence_idle_release_and_fade_in():
         time.sleep(0.5)
         d.device_command("source stop")
         t_stop = time.monotonic()
-        idle = c.wait_note("source", timeout=5.0, where=lambda p: p.get("event") == "idle")
+        idle = c.wait_note("source", timeout=10.0, where=lambda p: p.get("event") == "idle")
         t_idle = time.monotonic() - t_stop
         state = c.wait_note("state", timeout=1.0)
         st = d.ctl("status")
@@ -326,7 +337,7 @@ def test_silence_idle_release_and_fade_in():
         time.sleep(0.5)
         check(d.report()["playback"]["frames"] == written_at_close, "the playback still runs")
         d.device_command("source start")
-        active = c.wait_note("source", timeout=5.0, where=lambda p: p.get("event") == "active")
+        active = c.wait_note("source", timeout=10.0, where=lambda p: p.get("event") == "active")
         time.sleep(0.5)
         st = d.ctl("status")
         check(st["state"] == "running" and not st["silence"]["playback_released"],
