@@ -168,6 +168,7 @@ static void put_clocks(FILE *out, json_object *clocks)
 {
 	double in, outr, ratio, drift, level, target, lo, hi;
 	const char *quality = jv_string(jv_field(clocks, "quality"));
+	const char *method = jv_string(jv_field(clocks, "method"));
 	bool adjust = false, clamped = false;
 
 	if (!jv_number(jv_field(clocks, "capture_rate"), &in) ||
@@ -175,8 +176,12 @@ static void put_clocks(FILE *out, json_object *clocks)
 		return;
 	jv_bool(jv_field(clocks, "rate_adjust"), &adjust);
 	jv_bool(jv_field(clocks, "clamped"), &clamped);
-	key_value(out, "resampler", "%.0f Hz -> %.0f Hz, %s quality, rate adjust %s",
-		  in, outr, quality ? quality : "?", adjust ? "on" : "off");
+	if (method && strcmp(method, "pitch") == 0)
+		key_value(out, "clocks", "%.0f Hz, no resampler: the source's clock "
+			  "is trimmed (pitch)", in);
+	else
+		key_value(out, "resampler", "%.0f Hz -> %.0f Hz, %s quality, rate adjust %s",
+			  in, outr, quality ? quality : "?", adjust ? "on" : "off");
 	if (jv_number(jv_field(clocks, "drift_ppm"), &drift) &&
 	    jv_number(jv_field(clocks, "ratio"), &ratio) && adjust)
 		key_value(out, "clock drift", "%+.3f ppm (ratio %.9f)%s", drift, ratio,
@@ -187,6 +192,60 @@ static void put_clocks(FILE *out, json_object *clocks)
 	    jv_number(jv_field(clocks, "level_max_frames"), &hi))
 		key_value(out, "buffer level", "%.1f frames (target %.1f, %.1f..%.1f "
 			  "since start)", level, target, lo, hi);
+}
+
+/* rate_adjust.method "pitch": the clock-trim element and what it holds. */
+static void put_pitch(FILE *out, json_object *clocks)
+{
+	const char *method = jv_string(jv_field(clocks, "method"));
+	const char *element = jv_string(jv_field(clocks, "element"));
+	const char *error = jv_string(jv_field(clocks, "error"));
+	double value, trim;
+
+	if (!method || strcmp(method, "pitch") != 0 || !element)
+		return;
+	if (jv_number(jv_field(clocks, "value"), &value) &&
+	    jv_number(jv_field(clocks, "trim_ppm"), &trim))
+		key_value(out, "clock trim", "\"%s\" = %.0f (%+.1f ppm)", element, value, trim);
+	else
+		key_value(out, "clock trim", "\"%s\" (nothing written yet)", element);
+	if (error)
+		key_value(out, "clock trim error", "%s", error);
+}
+
+/* Following the source: what it plays, the last switch. */
+static void put_source(FILE *out, json_object *src)
+{
+	const char *follow = jv_string(jv_field(src, "follow"));
+	const char *kind = jv_string(jv_field(src, "kind"));
+	const char *error = jv_string(jv_field(src, "error"));
+	json_object *last = jv_field(src, "last_switch");
+	double rate = 0, switches = 0, from, to, ms;
+
+	if (!follow)
+		return;
+	jv_number(jv_field(src, "rate"), &rate);
+	jv_number(jv_field(src, "switches"), &switches);
+	key_value(out, "source", "%s, following (%s): %s, %.0f switches", kind ? kind : "?",
+		  follow, rate > 0 ? "playing" : "nothing playing", switches);
+	if (rate > 0)
+		key_value(out, "source rate", "%.0f Hz", rate);
+	if (jv_number(jv_field(last, "from"), &from) && jv_number(jv_field(last, "to"), &to) &&
+	    jv_number(jv_field(last, "duration_ms"), &ms))
+		key_value(out, "last switch", "%.0f -> %.0f Hz in %.1f ms", from, to, ms);
+	if (error)
+		key_value(out, "source error", "%s", error);
+}
+
+static void put_silence(FILE *out, json_object *sil)
+{
+	const char *state = jv_string(jv_field(sil, "state"));
+	bool released = false;
+
+	if (!state)
+		return;
+	jv_bool(jv_field(sil, "playback_released"), &released);
+	key_value(out, "silence", "%s%s", state, released ? ", playback released" : "");
 }
 
 /* The per-period processing time's distribution (last 10 s). */
@@ -240,6 +299,9 @@ void render_status(FILE *out, json_object *st)
 	put_frames(out, "latency", jv_field(st, "latency_frames"),
 		   jv_field(st, "latency_ms"), rate);
 	put_clocks(out, jv_field(st, "clocks"));
+	put_pitch(out, jv_field(st, "clocks"));
+	put_source(out, jv_field(st, "source"));
+	put_silence(out, jv_field(st, "silence"));
 	put_count(out, "frames captured", jv_field(frames, "captured"));
 	put_count(out, "frames processed", jv_field(frames, "processed"));
 	put_count(out, "frames played", jv_field(frames, "played"));

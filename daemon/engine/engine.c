@@ -169,7 +169,7 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	e->master_applied = pack_gain(e->master.target, 0);
 	atomic_init(&e->master_target, e->master_applied);
 	atomic_init(&e->master_linear, e->master.target);
-	r = engine_open_streams(cfg, &e->capture, &e->playback, err, err_len);
+	r = engine_open_streams(cfg, 0, &e->capture, &e->playback, err, err_len);
 	if (r == 0)
 		r = check_pair(e, err, err_len);
 	if (r == 0 && (r = create_resampler(e)) < 0)
@@ -500,7 +500,9 @@ int engine_reopen(struct engine *e, char *err, size_t err_len)
 		pcm_close(&e->capture);
 		pcm_close(&e->playback);
 	}
-	if ((r = engine_open_streams(&e->cfg, &capture, &playback, err, err_len)) < 0)
+	/* a followed capture comes back at the rate it had (engine_follow.c) */
+	if ((r = engine_open_streams(&e->cfg, e->capture.rate, &capture, &playback,
+	                             err, err_len)) < 0)
 		return r;
 	if (!engine_same_stream(&capture, &e->capture) || !engine_same_stream(&playback, &e->playback)) {
 		snprintf(err, err_len, "the devices came back with other parameters "

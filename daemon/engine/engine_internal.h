@@ -185,9 +185,11 @@ void *engine_rt_main(void *arg);
 /* ---- engine_streams.c (control thread) ---- */
 
 /* Open both devices for cfg (the capture at its own rate and period when
- * resampled).  0 or -errno with err filled. */
-int engine_open_streams(const struct dspd_config *cfg, struct pcm_stream *capture,
-                        struct pcm_stream *playback, char *err, size_t err_len);
+ * resampled; at capture_rate instead, if not 0: a followed source's rate
+ * now).  0 or -errno with err filled. */
+int engine_open_streams(const struct dspd_config *cfg, unsigned capture_rate,
+                        struct pcm_stream *capture, struct pcm_stream *playback,
+                        char *err, size_t err_len);
 /* The devices came back as they were first opened: the buffers, codecs
  * and pipeline still fit. */
 bool engine_same_stream(const struct pcm_stream *a, const struct pcm_stream *b);

@@ -51,12 +51,17 @@ void engine_park_now(struct engine *e, int dir, int err)
 	engine_publish_positions(e);
 	if (dir == 0) {
 		/* captured but never read, and what the converter held */
-		if ((n = snd_pcm_avail(s->handle)) > 0)
-			dropped = (uint64_t)n;
-		if (e->rs)
+		/* (a stopped stream holds nothing; an overrun a buffer) */
+		snd_pcm_state_t state = snd_pcm_state(s->handle);
+
+		if ((state == SND_PCM_STATE_RUNNING || state == SND_PCM_STATE_DRAINING ||
+		     state == SND_PCM_STATE_XRUN) && (n = snd_pcm_avail(s->handle)) > 0)
+			dropped = (uint64_t)n < s->buffer_frames ? (uint64_t)n : s->buffer_frames;
+		if (e->rs && resampler_held(e->rs) > 0.0)
 			dropped += (uint64_t)lround(resampler_held(e->rs));
 	} else if (snd_pcm_delay(s->handle, &n) == 0 && n > 0) {
-		dropped = (uint64_t)n;  /* queued, never played */
+		/* queued, never played */
+		dropped = (uint64_t)n < s->buffer_frames ? (uint64_t)n : s->buffer_frames;
 	}
 	snd_pcm_drop(s->handle);
 	e->epoch++;

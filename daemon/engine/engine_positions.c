@@ -19,6 +19,7 @@ void engine_read_positions(struct engine *e, struct eng_positions *p)
 	if (!e->park_on_error || !engine_live(e, 0) || !engine_live(e, 1))
 		return;
 	if ((avail = snd_pcm_avail(e->capture.handle)) < 0 ||
+	    (snd_pcm_uframes_t)avail > e->capture.buffer_frames ||
 	    snd_pcm_delay(e->playback.handle, &queued) < 0 || queued < 0 ||
 	    (uint64_t)queued > e->written_total)
 		return;

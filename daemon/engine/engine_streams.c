@@ -10,11 +10,14 @@ bool engine_same_stream(const struct pcm_stream *a, const struct pcm_stream *b)
 	       a->period_frames == b->period_frames && a->buffer_frames == b->buffer_frames;
 }
 
-int engine_open_streams(const struct dspd_config *cfg, struct pcm_stream *capture,
-                        struct pcm_stream *playback, char *err, size_t err_len)
+int engine_open_streams(const struct dspd_config *cfg, unsigned capture_rate,
+                        struct pcm_stream *capture, struct pcm_stream *playback,
+                        char *err, size_t err_len)
 {
-	int r = pcm_open(capture, SND_PCM_STREAM_CAPTURE, &cfg->capture,
-	                 config_capture_rate(cfg), config_capture_period(cfg),
+	unsigned rate = capture_rate ? capture_rate : config_capture_rate(cfg);
+	unsigned period = (unsigned)(((uint64_t)cfg->period_frames * rate + cfg->rate / 2) /
+	                             cfg->rate);
+	int r = pcm_open(capture, SND_PCM_STREAM_CAPTURE, &cfg->capture, rate, period,
 	                 cfg->periods, err, err_len);
 
 	if (r == 0 && (r = pcm_open(playback, SND_PCM_STREAM_PLAYBACK, &cfg->playback,
