@@ -110,6 +110,8 @@ static void resume(struct engine *e, int dir)
 	e->epoch++;
 	fade_in(e);
 	e->await_first[dir] = true;
+	/* a park asked while this thread parked it itself left this set */
+	atomic_store_explicit(&e->interrupt[dir], false, memory_order_relaxed);
 	atomic_store_explicit(&e->park[dir], ENG_LIVE, memory_order_release);
 	engine_publish_positions(e);        /* where the new run begins */
 }
