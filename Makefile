@@ -27,9 +27,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 BASE_CFLAGS := -std=gnu11 -g -pthread $(WARN) -D_GNU_SOURCE -DDSPD_VERSION=\"$(VERSION)\" \
-               $(PKG_CFLAGS) $(CFLAGS)
-LIBS      := $(PKG_LIBS) -lm -pthread
-CTL_LIBS  := $(shell pkg-config --libs json-c 2>/dev/null) -lm
+               $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LIBS      := $(PKG_LIBS) -lm -pthread $(LDFLAGS)
+CTL_LIBS  := $(shell pkg-config --libs json-c 2>/dev/null) -lm $(LDFLAGS)
 
 # Build variants: rel (what ships), asan (ASan+UBSan), tsan (ThreadSanitizer).
 FLAGS_rel  := -O2
@@ -206,6 +206,17 @@ install: all
 		$(DESTDIR)$(DOCDIR)/examples/
 	@test -n "$(DESTDIR)" || echo "installed; to run it: systemd-sysusers && " \
 		"systemd-tmpfiles --create && systemctl daemon-reload && systemctl enable --now dspd"
+
+# ---- Debian package (debian/) -------------------------------------------------
+# `make deb`: dpkg-buildpackage -us -uc -b in a copy of the tree, the .deb in
+# build/deb/, lintian with no error.  `make check-deb`: that, then the package
+# installed, started, removed and purged under a real systemd in a
+# throwaway container (also part of e2e, as test_systemd_deb).
+.PHONY: deb check-deb
+deb:
+	scripts/build-deb.sh build/deb
+check-deb: all plugin
+	tests/systemd/deb_e2e.sh
 
 # only the systemd tests (also part of e2e): sd_notify, the units, and the
 # service under a real systemd in a throwaway container (~15 s)
