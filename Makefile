@@ -215,7 +215,7 @@ install: all
 .PHONY: deb check-deb
 deb:
 	scripts/build-deb.sh build/deb
-check-deb: all plugin
+check-deb: plugin
 	tests/systemd/deb_e2e.sh
 
 # only the systemd tests (also part of e2e): sd_notify, the units, and the

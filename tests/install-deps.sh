@@ -6,7 +6,8 @@ set -eu
 pkgs="build-essential pkg-config libasound2-dev libjson-c-dev libevent-dev
 libsystemd-dev libcmocka-dev python3 alsa-utils clang libclang-rt-14-dev
 libfftw3-dev libsndfile1-dev libebur128-dev libsamplerate0-dev sox brutefir
-systemd systemd-container valgrind ladspa-sdk swh-plugins strace"
+systemd systemd-container valgrind ladspa-sdk swh-plugins strace
+dpkg-dev debhelper lintian"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

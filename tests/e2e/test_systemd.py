@@ -12,6 +12,9 @@
 - The whole service under a real systemd in a throwaway container
   (tests/systemd/nspawn_e2e.sh, about 15 s); skipped with the reason when
   systemd-nspawn cannot run here.
+- The Debian package (tests/systemd/deb_e2e.sh, about 90 s): built with
+  dpkg-buildpackage, lintian-clean of errors, installed, started, upgraded,
+  removed and purged in the same kind of container.
 
 Every test's name starts with test_systemd: `run.py systemd` (or `make
 check-systemd`) runs just these."""
@@ -358,4 +361,18 @@ def test_systemd_nspawn_service():
     if p.returncode == 77:
         return "skipped: %s" % p.stderr.strip().splitlines()[-1]
     check(p.returncode == 0, "nspawn_e2e.sh exit %d:\n%s%s" % (p.returncode, p.stdout, p.stderr))
+    print("\n".join("  " + line for line in p.stdout.splitlines()))
+
+
+def test_systemd_deb_package():
+    """tests/systemd/deb_e2e.sh: the Debian package built (dpkg-buildpackage,
+    lintian without error), installed, started, upgraded, removed and
+    purged in a throwaway container; the host untouched."""
+    if Paths.quick:
+        return "skipped: --quick (the package build and the container take about 90 s)"
+    script = os.path.join(ROOT, "tests", "systemd", "deb_e2e.sh")
+    p = subprocess.run([script], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    if p.returncode == 77:
+        return "skipped: %s" % p.stderr.strip().splitlines()[-1]
+    check(p.returncode == 0, "deb_e2e.sh exit %d:\n%s%s" % (p.returncode, p.stdout, p.stderr))
     print("\n".join("  " + line for line in p.stdout.splitlines()))

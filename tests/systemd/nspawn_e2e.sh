@@ -26,52 +26,16 @@ ROOT=$(pwd)
 PLUGIN=$ROOT/build/alsa/libasound_module_pcm_dspdtest.so
 TESTLIB=/usr/local/lib/dspd-test        # inside the container
 XRUN_MESSAGE_ID=5d1c0e7b3a8f4c2e9b6d4a1f0e2c7b93
-NAME=dspd-e2e-$$
-T0=$(date +%s.%N)
-
-since() { awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $1 }"; }
-say() { printf '%6s s  %s\n' "$(since "$T0")" "$*"; }
-skip() { echo "cannot run: $*" >&2; exit 77; }
+. "$ROOT/tests/systemd/container.sh"
 
 # ---- can this machine do it? ----------------------------------------------
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-for tool in systemd-nspawn nsenter unshare setpriv python3; do
-	command -v $tool >/dev/null || skip "$tool not installed (apt-get install systemd-container)"
-done
-grep -qw overlay /proc/filesystems || skip "no overlay file system"
+container_init dspd-e2e-$$
 [ -x daemon/dspd ] && [ -x ctl/dspctl ] && [ -f "$PLUGIN" ] || skip "build first: make all plugin"
-# the hierarchies nspawn puts the container in: cgroup v2, plus the v1
-# name=systemd one on a hybrid host
-CGROUPS=
-for h in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do
-	[ -d $h ] && CGROUPS="$CGROUPS $h"
-done
-[ -n "$CGROUPS" ] || { [ -f /sys/fs/cgroup/cgroup.procs ] && CGROUPS=/sys/fs/cgroup; }
-[ -n "$CGROUPS" ] || skip "no cgroup hierarchy found"
-CGV2=${CGROUPS# }; CGV2=${CGV2%% *}
-
-WORK=$(mktemp -d /tmp/dspd-nspawn.XXXXXX)
 STAGE=$WORK/stage
-NSPAWN_PID=
-LEADER=
-
-cleanup() {
-	rc=$?
-	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -n "$LEADER" ]; then
-		echo "---- exit $rc; journalctl -u dspd (last 30 lines)"
-		nsenter -t "$LEADER" -a journalctl -u dspd --no-pager -n 30 || true
-	fi
-	if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-		kill -TERM "$NSPAWN_PID"
-		for _ in $(seq 50); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$NSPAWN_PID" 2>/dev/null && kill -KILL "$NSPAWN_PID"
-	fi
-	for h in $CGROUPS; do
-		[ -d "$h/$NAME" ] && find "$h/$NAME" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	rm -rf "$WORK"
+on_failure() {
+	echo "---- exit $rc; journalctl -u dspd (last 30 lines)"
+	ct journalctl -u dspd --no-pager -n 30
 }
-trap cleanup EXIT INT TERM
 
 # ---- stage what `make install` installs, and the test device -----------------
 # the binaries as built (-o all: never rebuild them here)
@@ -103,55 +67,9 @@ write_config() {        # PERIOD_FRAMES
 write_config 1024
 
 # ---- boot ------------------------------------------------------------------
-# nspawn refuses -D / with --volatile=overlay: boot a bind mount of the root
-# file system instead, in a mount namespace of its own that vanishes with it.
-# --rlimit= is the ceiling for LimitRTPRIO= and LimitMEMLOCK= inside (the
-# container's systemd lacks CAP_SYS_RESOURCE); nspawn cannot raise it above
-# its own hard limits either, in which case rt is not asserted below.
-mkdir -p "$WORK/root"
-for h in $CGROUPS; do mkdir "$h/$NAME" || skip "cannot create the cgroup $h/$NAME"; done
-# nspawn --keep-unit makes the cgroup it starts in the container's: a new
-# one, removed afterwards
-cat > "$WORK/boot.sh" <<EOF
-for h in $CGROUPS; do echo \$\$ > "\$h/$NAME/cgroup.procs"; done
-exec unshare -m --propagation private sh -c 'mount --bind / "$WORK/root" && exec systemd-nspawn "\$@"' sh "\$@"
-EOF
-sh "$WORK/boot.sh" -D "$WORK/root" -b --register=no --keep-unit --console=pipe \
-	--volatile=overlay --private-network -M "$NAME" \
-	--bind-ro="$STAGE/usr/local:/usr/local" --bind="$STAGE/etc/dspd:/etc/dspd" \
-	--rlimit=RLIMIT_RTPRIO=95 --rlimit=RLIMIT_MEMLOCK=infinity \
-	systemd.mask=postgresql.service > "$WORK/console.log" 2>&1 &
-NSPAWN_PID=$!
-
-LEADER=
-for _ in $(seq 300); do
-	LEADER=$(head -n1 "$CGV2/$NAME/payload/init.scope/cgroup.procs" 2>/dev/null || true)
-	[ -n "$LEADER" ] && break
-	kill -0 $NSPAWN_PID 2>/dev/null || break
-	sleep 0.1
-done
-if [ -z "$LEADER" ]; then
-	cat "$WORK/console.log" >&2
-	skip "systemd-nspawn did not boot"
-fi
-ct() { nsenter -t "$LEADER" -a "$@"; }
-state=
-for _ in $(seq 600); do       # until the container's systemd is up (60 s)
-	state=$(ct systemctl is-system-running 2>/dev/null || true)
-	case $state in running|degraded) break ;; esac
-	sleep 0.1
-done
-case $state in running|degraded) ;; *) cat "$WORK/console.log" >&2; skip "the container did not boot ($state)" ;; esac
-say "container booted: $state"
+container_boot --bind-ro="$STAGE/usr/local:/usr/local" --bind="$STAGE/etc/dspd:/etc/dspd"
 
 # ---- assertions --------------------------------------------------------------
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-expect() {      # WHAT ACTUAL WANTED
-	[ "$2" = "$3" ] || fail "$1: got \"$2\", want \"$3\""
-}
 prop() { ct systemctl show dspd -p "$1" --value; }
 status_field() {        # FIELD [dspctl args]: one field of dspctl --json status
 	field=$1; shift
