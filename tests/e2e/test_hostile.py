@@ -1,0 +1,197 @@
+"""A hostile client of the control socket (issue 18): edits that would grow
+the configuration without bound, path-valued and control.* keys edited
+over the socket, files probed through config.validate, and the JSON-RPC 2.0
+specification's own examples (section 7) replayed against dspd."""
+
+import json
+import os
+import socket
+import time
+
+from harness import Daemon, check, rss_kib
+
+
+class Line:
+    """One connection: send raw lines, read the answers line by line."""
+
+    def __init__(self, path, timeout=10.0):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+        self.f = self.s.makefile("rb")
+
+    def send(self, obj_or_bytes):
+        data = obj_or_bytes if isinstance(obj_or_bytes, bytes) else \
+            json.dumps(obj_or_bytes).encode()
+        self.s.sendall(data.rstrip(b"\n") + b"\n")
+
+    def read(self):
+        line = self.f.readline()
+        check(line, "connection closed")
+        return json.loads(line)
+
+    def call(self, method, params=None, rid=1):
+        req = {"jsonrpc": "2.0", "id": rid, "method": method}
+        if params is not None:
+            req["params"] = params
+        self.send(req)
+        return self.read()
+
+    def close(self):
+        self.s.close()
+
+
+def error_text(reply):
+    err = reply.get("error", {})
+    return json.dumps(err)
+
+
+def played(d):
+    return d.ctl("status")["frames"]["played"]
+
+
+def doubling_ops(n):
+    return [{"op": "copy", "from": "", "path": "/z%d" % i} for i in range(n)]
+
+
+def test_patch_that_doubles_the_document_is_refused_early():
+    """Issue 18 item 1: 19 copies of the root doubled the document each
+    (4.5 GB, 18 s).  The size is checked after every op: refused at once,
+    naming the op, RSS stays small and the audio keeps going."""
+    d = Daemon("double")
+    try:
+        d.start()
+        rss0 = rss_kib(d.proc.pid)
+        c = Line(d.socket)
+        before = played(d)
+        t0 = time.monotonic()
+        reply = c.call("config.patch", {"ops": doubling_ops(19)})
+        took = time.monotonic() - t0
+        text = error_text(reply)
+        check(reply.get("error", {}).get("code") == -32003, "not rejected: %s" % reply)
+        check("op " in text and "would pass" in text, "no op named: %s" % text)
+        check(took < 2.0, "answered in %.1f s" % took)
+        # the same inside a batch, and a batch whose patches pass 64 ops in all
+        batch = {"changes": [{"method": "config.patch", "params": {"ops": doubling_ops(10)}},
+                             {"method": "config.patch", "params": {"ops": doubling_ops(10)}}]}
+        t0 = time.monotonic()
+        reply = c.call("batch", batch, rid=2)
+        check(time.monotonic() - t0 < 2.0, "batch answered in %.1f s" % (time.monotonic() - t0))
+        check("would pass" in error_text(reply) and "change 2" in error_text(reply),
+              "batch of doubling patches: %s" % reply)
+        small = [{"op": "add", "path": "/x%d" % i, "value": i} for i in range(40)]
+        reply = c.call("batch", {"changes": [
+            {"method": "config.patch", "params": {"ops": small}},
+            {"method": "config.patch", "params": {"ops": small}}]}, rid=3)
+        check("too many operations" in error_text(reply) and "at most 64" in error_text(reply),
+              "80 ops in a batch: %s" % reply)
+        reply = c.call("config.patch", {"ops": small[:1] * 65}, rid=4)
+        check("too many operations" in error_text(reply), "65 ops: %s" % reply)
+        rss1 = rss_kib(d.proc.pid)
+        check(rss1 - rss0 < 64 * 1024, "RSS grew from %d to %d KiB" % (rss0, rss1))
+        time.sleep(0.3)
+        check(played(d) > before, "the audio stopped")
+        check(c.call("status", rid=5)["result"]["state"] == "running", "daemon hurt")
+        c.close()
+        counters = d.stop()
+        check(counters["xruns_playback"] == 0 and counters["xruns_capture"] == 0,
+              "xruns: %s" % counters)
+        print("    refused in %.3f s; RSS %d -> %d KiB" % (took, rss0, rss1))
+    finally:
+        d.cleanup()
+
+
+def test_files_and_sockets_are_not_editable_over_the_socket():
+    """Issue 18 items 2 and 4: state_file (and every key naming a file the
+    daemon writes, a socket, or a PCM device) cannot be set over the
+    socket; the state file is written through a fresh .tmp that never
+    follows a symlink; control.* in a state file is ignored at start."""
+    d = Daemon("pathkeys")
+    victim = os.path.join(d.dir, "victim")
+    state = os.path.join(d.dir, "state.json")
+    d.cfg["state_file"] = state
+    d.cfg["control"]["max_clients"] = 8
+    d.write_config(d.cfg)
+    try:
+        with open(victim, "w") as f:
+            f.write("precious\n")
+        # a symlink where the state file's .tmp goes
+        os.symlink(victim, state + ".tmp")
+        d.start()
+        c = Line(d.socket)
+        refused = [
+            ("/state_file", "add", victim),
+            ("/state_file", "add", d.socket),
+            ("/fftw_wisdom", "add", victim),
+            ("/control/socket", "replace", os.path.join(d.dir, "other.sock")),
+            ("/control/monitor_socket", "add", os.path.join(d.dir, "mon.sock")),
+            ("/control/group", "add", "nogroup"),
+            ("/control/max_clients", "replace", 4096),
+            ("/playback/device", "replace", "file:'%s',raw" % victim),
+        ]
+        for i, (ptr, op, value) in enumerate(refused):
+            reply = c.call("config.patch", {"ops": [{"op": op, "path": ptr, "value": value}]},
+                           rid=10 + i)
+            text = error_text(reply)
+            check(reply.get("error", {}).get("code") == -32003 and ptr in text and
+                  "cannot be changed over the socket" in text, "%s: %s" % (ptr, reply))
+        # nor through a whole configuration, inline or from a file
+        cfg = json.loads(json.dumps(d.cfg))
+        cfg["state_file"] = victim
+        reply = c.call("config.load", {"config": cfg}, rid=30)
+        check("/state_file" in error_text(reply), "config.load: %s" % reply)
+        other = os.path.join(d.dir, "other.conf")
+        with open(other, "w") as f:
+            json.dump(cfg, f)
+        reply = c.call("config.reload", {"path": other}, rid=31)
+        check("/state_file" in error_text(reply), "config.reload PATH: %s" % reply)
+        reply = c.call("batch", {"changes": [{"method": "config.patch", "params": {
+            "ops": [{"op": "replace", "path": "/control/max_clients", "value": 100}]}}]}, rid=32)
+        check("/control/max_clients" in error_text(reply), "batch: %s" % reply)
+        # a config.load that leaves these keys out keeps them as they run
+        cfg = json.loads(json.dumps(d.cfg))
+        del cfg["control"]
+        del cfg["state_file"]
+        cfg["pipeline"] = [{"type": "gain", "name": "g", "db": -1}]
+        reply = c.call("config.load", {"config": cfg}, rid=33)
+        check("result" in reply, "config.load without control: %s" % reply)
+        reply = c.call("effect.set", {"name": "g", "values": {"db": -2}}, rid=35)
+        check("result" in reply, "effect.set: %s" % reply)
+        # an accepted edit: the state file is written, not the symlink's target
+        reply = c.call("gain.set", {"db": -7}, rid=34)
+        check("result" in reply, "gain.set: %s" % reply)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not (
+                os.path.isfile(state) and not os.path.islink(state)):
+            time.sleep(0.05)
+        check(os.path.isfile(state), "no state file written")
+        with open(victim) as f:
+            check(f.read() == "precious\n", "the symlink's target was overwritten")
+        check(not os.path.lexists(state + ".tmp"), ".tmp left behind")
+        c.close()
+        d.stop()                    # the last save
+        with open(state) as f:
+            saved = json.load(f)
+        check("control" not in saved.get("config", {}) and
+              "state_file" not in saved.get("config", {}),
+              "file-only keys persisted: %s" % saved.get("config", {}).keys())
+        check(os.path.isfile(victim), "files touched")
+        # a state file from an older dspd that carries control.* and
+        # state_file: ignored for those keys, with a log line
+        saved["config"]["control"] = {"socket": d.socket, "max_clients": 2}
+        saved["config"]["state_file"] = victim
+        with open(state, "w") as f:
+            json.dump(saved, f)
+        d.start()
+        st = d.ctl("status")
+        check(st["gain"]["db"] == -7, "volume not restored: %s" % st["gain"])
+        log = d.read_log()
+        check("ignored /control/max_clients, /state_file" in log, "no log line:\n" + log)
+        got = d.ctl("call", "config.get")["config"]
+        check(got["control"].get("max_clients") == 8 and got["state_file"] == state,
+              "restored file-only keys: %s" % got)
+        d.stop()
+        with open(victim) as f:
+            check(f.read() == "precious\n", "victim overwritten after restart")
+    finally:
+        d.cleanup()
