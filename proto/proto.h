@@ -11,7 +11,8 @@
 /* ---- limits ---- */
 #define PROTO_MAX_LINE 65536             /* bytes of one request line */
 #define PROTO_MAX_DEPTH 32               /* JSON nesting of a request */
-#define PROTO_BATCH_MAX_CHANGES 64       /* changes in one "batch" */
+#define PROTO_BATCH_MAX_CHANGES 64       /* changes in one "batch" method call */
+#define PROTO_MAX_BATCH 64               /* requests in one JSON-RPC batch array */
 
 /* ---- methods (docs/protocol.md): the daemon's table (dispatch.c) and
  * dspctl's requests use these names ---- */

@@ -129,15 +129,8 @@ static void client_error_and_close(struct ctl_client *c, int code,
 
 static void handle_line(struct ctl_client *c, const char *line, size_t len)
 {
-	struct rpc_request req;
-	struct rpc_error err;
-
-	if (proto_parse_request(line, len, &req, &err) < 0)
-		ctl_session_send(&c->session, proto_error_line(req.has_id ? req.id : NULL, &err));
-	else
-		ctl_session_send(&c->session, c->server->handler.request(
-			c->server->handler.data, &c->session, &req));
-	json_object_put(req.root);
+	ctl_session_send(&c->session, c->server->handler.line(
+		c->server->handler.data, &c->session, line, len));
 }
 
 static void on_read(struct bufferevent *bev, void *arg)

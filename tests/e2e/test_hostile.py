@@ -195,3 +195,115 @@ def test_files_and_sockets_are_not_editable_over_the_socket():
             check(f.read() == "precious\n", "victim overwritten after restart")
     finally:
         d.cleanup()
+
+
+def spec_exchange(c, payload, nothing=False):
+    """Send payload (bytes); the answer, or None when there must be none
+    (checked by a status call right behind it being the next line)."""
+    c.send(payload)
+    c.send({"jsonrpc": "2.0", "id": "probe", "method": "hello"})
+    first = c.read()
+    if nothing:
+        check(isinstance(first, dict) and first.get("id") == "probe",
+              "%r got an answer: %s" % (payload[:80], first))
+        return None
+    check(first != {} and not (isinstance(first, dict) and first.get("id") == "probe"),
+          "%r got no answer" % payload[:80])
+    probe = c.read()
+    check(probe.get("id") == "probe", "answer to %r not one line: %s" % (payload[:80], probe))
+    return first
+
+
+def is_error(resp, code, rid=None):
+    return (isinstance(resp, dict) and resp.get("jsonrpc") == "2.0" and
+            resp.get("error", {}).get("code") == code and resp.get("id") == rid and
+            "result" not in resp and isinstance(resp["error"].get("message"), str))
+
+
+def test_jsonrpc_spec_examples():
+    """Every example of the JSON-RPC 2.0 specification's section 7, with
+    dspd's methods in place of subtract/sum/get_data: response shapes
+    exactly as the specification writes them."""
+    d = Daemon("spec")
+    try:
+        d.start()
+        c = Line(d.socket)
+        # rpc call with positional parameters: a valid Request, -32602
+        r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": "gain.set", "params": [-6], "id": 1}')
+        check(is_error(r, -32602, 1) and "by name" in json.dumps(r), "positional: %s" % r)
+        # rpc call with named parameters
+        r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": "gain.set", "params": {"db": -6}, "id": 3}')
+        check(r.get("id") == 3 and r["result"]["db"] == -6, "named: %s" % r)
+        # a Notification (with positional params too): no answer
+        spec_exchange(c, b'{"jsonrpc": "2.0", "method": "gain.get", "params": [1,2,3,4,5]}',
+                      nothing=True)
+        spec_exchange(c, b'{"jsonrpc": "2.0", "method": "status"}', nothing=True)
+        # rpc call of non-existent method
+        r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": "foobar", "id": "1"}')
+        check(is_error(r, -32601, "1"), "no method: %s" % r)
+        # rpc call with invalid JSON
+        r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]')
+        check(is_error(r, -32700), "invalid JSON: %s" % r)
+        # rpc call with invalid Request object
+        r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": 1, "params": "bar"}')
+        check(is_error(r, -32600), "invalid Request: %s" % r)
+        # rpc call Batch, invalid JSON: one error, not an array
+        r = spec_exchange(c, b'[\n  {"jsonrpc": "2.0", "method": "status", "params": {}, "id": "1"},'
+                             b'  {"jsonrpc": "2.0", "method"\n]'.replace(b"\n", b" "))
+        check(is_error(r, -32700), "batch, invalid JSON: %s" % r)
+        # rpc call with an empty Array: one error, not an array
+        r = spec_exchange(c, b'[]')
+        check(is_error(r, -32600), "empty array: %s" % r)
+        # rpc call with an invalid Batch (but not empty)
+        r = spec_exchange(c, b'[1]')
+        check(isinstance(r, list) and len(r) == 1 and is_error(r[0], -32600), "[1]: %s" % r)
+        # rpc call with invalid Batch
+        r = spec_exchange(c, b'[1,2,3]')
+        check(isinstance(r, list) and len(r) == 3 and all(is_error(x, -32600) for x in r),
+              "[1,2,3]: %s" % r)
+        # rpc call Batch: five answers for six requests, one a notification
+        r = spec_exchange(c, json.dumps([
+            {"jsonrpc": "2.0", "method": "gain.get", "params": {}, "id": "1"},
+            {"jsonrpc": "2.0", "method": "mute.get"},
+            {"jsonrpc": "2.0", "method": "gain.adjust", "params": {"db": 1}, "id": "2"},
+            {"foo": "boo"},
+            {"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
+            {"jsonrpc": "2.0", "method": "xruns", "id": "9"}]).encode())
+        check(isinstance(r, list) and len(r) == 5, "mixed batch: %s" % r)
+        by_id = {x.get("id"): x for x in r}
+        check(by_id["1"]["result"]["db"] == -6 and by_id["2"]["result"]["db"] == -5,
+              "mixed batch results: %s" % r)
+        check(is_error(by_id[None], -32600) and is_error(by_id["5"], -32601, "5") and
+              "result" in by_id["9"], "mixed batch errors: %s" % r)
+        # rpc call Batch (all notifications): nothing at all
+        spec_exchange(c, json.dumps([
+            {"jsonrpc": "2.0", "method": "gain.get", "params": {}},
+            {"jsonrpc": "2.0", "method": "status"}]).encode(), nothing=True)
+        # dspd's limits on batches: 64 requests; record cannot be batched
+        r = spec_exchange(c, json.dumps([{"jsonrpc": "2.0", "method": "hello", "id": i}
+                                         for i in range(65)]).encode())
+        check(is_error(r, -32600) and "at most 64" in json.dumps(r), "65 requests: %s" % r)
+        r = spec_exchange(c, json.dumps([{"jsonrpc": "2.0", "method": "hello", "id": i}
+                                         for i in range(64)]).encode())
+        check(isinstance(r, list) and [x["id"] for x in r] == list(range(64)), "64 requests")
+        r = spec_exchange(c, json.dumps([{"jsonrpc": "2.0", "method": "record", "id": 1,
+                                          "params": {"tap": "capture", "seconds": 0.1}}]).encode())
+        check(isinstance(r, list) and is_error(r[0], -32600, 1), "record in a batch: %s" % r)
+        # the "batch" method still works, inside a batch too
+        r = spec_exchange(c, json.dumps([{"jsonrpc": "2.0", "method": "batch", "id": 7, "params": {
+            "changes": [{"method": "config.patch", "params": {"ops": [
+                {"op": "add", "path": "/pipeline", "value": [{"type": "gain", "name": "b", "db": -1}]}]}}]}}]).encode())
+        check(isinstance(r, list) and r[0].get("result", {}).get("changed") is True,
+              "batch method in a batch: %s" % r)
+        # ids: out of the exact range or not integers: -32600 with id null
+        for raw in (b'100000000000000000000000000000', b'1e29', b'1.5', b'9007199254740992',
+                    b'-9007199254740992'):
+            r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": "hello", "id": ' + raw + b'}')
+            check(is_error(r, -32600) and "id" in json.dumps(r), "id %s: %s" % (raw, r))
+        r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": "hello", "id": 9007199254740991}')
+        check(r.get("id") == 9007199254740991 and "result" in r, "largest id: %s" % r)
+        c.close()
+        check(d.ctl("status")["state"] == "running", "daemon hurt")
+        d.stop()
+    finally:
+        d.cleanup()
