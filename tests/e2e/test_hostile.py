@@ -307,3 +307,69 @@ def test_jsonrpc_spec_examples():
         d.stop()
     finally:
         d.cleanup()
+
+
+def test_config_validate_probes_nothing_and_agrees():
+    """Issue 18 items 9 and 10: config.validate of a file the client could
+    not read itself answers one generic error (no first byte, no size, not
+    even whether it exists), on config.load and config.reload too; the
+    monitor socket refuses paths; "text" is validated as documented; both
+    sockets give the same verdict (a missing FIR is invalid on both)."""
+    from test_permissions import NOBODY, audio_gid, monitored_daemon, probe, skip_reason
+    reason = skip_reason()
+    if reason:
+        return reason
+    gid = audio_gid()
+    d = monitored_daemon("validate")
+    try:
+        secret = os.path.join(d.dir, "secret.conf")
+        with open(secret, "w") as f:
+            f.write('{"rate": 44100, "token": "hunter2"}\n')
+        os.chmod(secret, 0o600)
+        mine = os.path.join(d.dir, "mine.conf")
+        with open(mine, "w") as f:
+            f.write('{"rate": 44100,\n "bogus": 1}\n')
+        os.chmod(mine, 0o644)
+        d.start()
+        shadow = "/etc/shadow" if os.path.exists("/etc/shadow") else secret
+        probes = [shadow, secret, os.path.join(d.dir, "missing.conf"), d.dir, "/dev/zero"]
+        r = probe(d.socket, [("config.validate", {"path": p}) for p in probes] +
+                  [("config.load", {"path": shadow}), ("config.reload", {"path": secret}),
+                   ("config.validate", {"path": mine})],
+                  uid=NOBODY, groups=[gid])
+        check(r["connect"] == "ok", "member of audio on the control socket: %s" % r)
+        answers = r["answers"]
+        for p, a in zip(probes, answers):
+            check(a.get("result") == {"valid": False,
+                                      "errors": ["cannot read a config at %s" % p]},
+                  "validate %s as uid %d: %s" % (p, NOBODY, a))
+        for p, a in zip((shadow, secret), answers[len(probes):len(probes) + 2]):
+            errs = a.get("error", {}).get("data", {}).get("errors")
+            check(a.get("error", {}).get("code") == -32003 and
+                  errs == ["cannot read a config at %s" % p], "load/reload %s: %s" % (p, a))
+        own = answers[-1]["result"]
+        check(not own["valid"] and "bogus" in json.dumps(own), "own file: %s" % own)
+        # the monitor socket: no paths at all
+        r = probe(d.monitor, [("config.validate", {"path": mine})])
+        check(r["answers"][0].get("error", {}).get("code") == -32001, "monitor path: %s" % r)
+        # text, as documented, on both sockets
+        text = '// a comment\n{"rate": 48000,\n "periods": 1}\n'
+        cfg = json.loads(json.dumps(d.cfg))
+        cfg["pipeline"] = [{"type": "fir", "name": "room",
+                            "path": os.path.join(d.dir, "no-such-ir.wav")}]
+        for sock in (d.socket, d.monitor):
+            c = Line(sock)
+            a = c.call("config.validate", {"text": text})["result"]
+            check(not a["valid"] and "/periods" in json.dumps(a), "text on %s: %s" % (sock, a))
+            a = c.call("config.validate", {"text": '// c\n{"rate": 48000\n "periods": 4}'},
+                       rid=4)["result"]
+            check(not a["valid"] and "inline:3:2:" in json.dumps(a), "syntax on %s: %s" % (sock, a))
+            a = c.call("config.validate", {"text": json.dumps(d.cfg)}, rid=2)["result"]
+            check(a == {"valid": True}, "valid text on %s: %s" % (sock, a))
+            a = c.call("config.validate", {"config": cfg}, rid=3)["result"]
+            check(not a["valid"] and "no-such-ir.wav" in json.dumps(a),
+                  "missing FIR on %s: %s" % (sock, a))
+            c.close()
+        d.stop()
+    finally:
+        d.cleanup()
