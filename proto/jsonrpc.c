@@ -207,12 +207,9 @@ int proto_parse_json(const char *line, size_t len, json_object **ret,
 	return parse_json(line, len, ret, err);
 }
 
-/* JSON numbers are exact integers up to 2^53 in every implementation (RFC
- * 7159 section 6): an id outside that range, or one json-c saturated
- * (100000000000000000000000000000 reads as 2^64-1), cannot be echoed as
- * sent. */
-#define PROTO_MAX_ID_INT 9007199254740991LL   /* 2^53 - 1 */
-
+/* An integer id must come back as sent: json-c reads integers past the
+ * int64 range saturated (100000000000000000000000000000 as 2^64-1,
+ * -1e29 written out as INT64_MIN), so ids from -(2^63-1) to 2^63-1 only. */
 static bool valid_id(json_object *id)
 {
 	int64_t v;
@@ -223,7 +220,11 @@ static bool valid_id(json_object *id)
 		return true;
 	case json_type_int:
 		v = json_object_get_int64(id);
-		return v >= -PROTO_MAX_ID_INT && v <= PROTO_MAX_ID_INT;
+		if (v == INT64_MIN)
+			return false;
+		/* INT64_MAX also stands for every larger one, kept as uint64 */
+		return v != INT64_MAX ||
+		       strcmp(json_object_to_json_string(id), "9223372036854775807") == 0;
 	default:
 		return false;
 	}
@@ -244,7 +245,7 @@ int proto_request_from(json_object *obj, struct rpc_request *req,
 		if (!valid_id(id)) {
 			rpc_error_set(err, RPC_INVALID_REQUEST, "id",
 			              "id must be a string, null or an integer from "
-			              "-(2^53-1) to 2^53-1");
+			              "-(2^63-1) to 2^63-1");
 			return -EINVAL;
 		}
 		req->id = id;

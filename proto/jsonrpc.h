@@ -54,7 +54,7 @@ int proto_parse_json(const char *line, size_t len, json_object **ret,
  * filled, or -EINVAL with err filled (RPC_INVALID_REQUEST); either way
  * req->root holds a new reference to obj that must be put.  params may be
  * an object or an array (by-position; methods refuse it).  A numeric id
- * must be an integer within +-(2^53-1). */
+ * must be an integer within +-(2^63-1). */
 int proto_request_from(json_object *obj, struct rpc_request *req,
                        struct rpc_error *err);
 

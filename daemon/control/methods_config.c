@@ -139,10 +139,6 @@ int handle_config_validate(struct ctl_context *ctx, struct ctl_session *session,
 		              "give exactly one of \"path\", \"config\" and \"text\"");
 		return -EINVAL;
 	}
-	if (inline_cfg && !json_object_is_type(inline_cfg, json_type_object)) {
-		rpc_error_set(err, RPC_INVALID_PARAMS, "config", "must be an object (a configuration)");
-		return -EINVAL;
-	}
 	if (text && !json_object_is_type(text, json_type_string)) {
 		rpc_error_set(err, RPC_INVALID_PARAMS, "text", "must be a string (a configuration)");
 		return -EINVAL;

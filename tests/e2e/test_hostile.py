@@ -296,12 +296,12 @@ def test_jsonrpc_spec_examples():
         check(isinstance(r, list) and r[0].get("result", {}).get("changed") is True,
               "batch method in a batch: %s" % r)
         # ids: out of the exact range or not integers: -32600 with id null
-        for raw in (b'100000000000000000000000000000', b'1e29', b'1.5', b'9007199254740992',
-                    b'-9007199254740992'):
+        for raw in (b'100000000000000000000000000000', b'1e29', b'1.5', b'9223372036854775808',
+                    b'-9223372036854775808', b'-100000000000000000000000000000'):
             r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": "hello", "id": ' + raw + b'}')
             check(is_error(r, -32600) and "id" in json.dumps(r), "id %s: %s" % (raw, r))
-        r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": "hello", "id": 9007199254740991}')
-        check(r.get("id") == 9007199254740991 and "result" in r, "largest id: %s" % r)
+        r = spec_exchange(c, b'{"jsonrpc": "2.0", "method": "hello", "id": 9223372036854775807}')
+        check(r.get("id") == 9223372036854775807 and "result" in r, "largest id: %s" % r)
         c.close()
         check(d.ctl("status")["state"] == "running", "daemon hurt")
         d.stop()
@@ -370,6 +370,47 @@ def test_config_validate_probes_nothing_and_agrees():
             check(not a["valid"] and "no-such-ir.wav" in json.dumps(a),
                   "missing FIR on %s: %s" % (sock, a))
             c.close()
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+def test_config_load_stdin_takes_4_mib():
+    """`dspctl config load -` was limited to 64 KiB (the line limit): a
+    configuration of up to 4 MiB (the daemon's limit) now loads through
+    standard input, one byte more is refused naming the limit."""
+    import hashlib
+    import subprocess
+    from harness import Paths
+    d = Daemon("bigload")
+    try:
+        d.start()
+        body = json.dumps(dict(d.cfg, pipeline=[{"type": "gain", "name": "big", "db": -3}]),
+                          indent=1)
+        for size in (200 * 1024, 4 << 20):
+            # a comment full of quotes and newlines: twice its size as JSON
+            pad = 'x"\\' * 20 + "\n"
+            text = ""
+            lines = []
+            n = 0
+            while n < size - len(body) - 200:
+                lines.append("// " + pad)
+                n += len(lines[-1])
+            text = "".join(lines) + body
+            text += " " * (size - len(text.encode()))
+            check(len(text.encode()) == size, "built %d bytes" % len(text.encode()))
+            t0 = time.monotonic()
+            p = subprocess.run([Paths.dspctl, "--socket", d.socket, "config", "load", "-"],
+                               input=text, capture_output=True, text=True, timeout=60)
+            check(p.returncode == 0, "config load - of %d bytes: %s%s" % (size, p.stdout, p.stderr))
+            st = d.ctl("status")
+            check(st["config"]["sha256"] == hashlib.sha256(text.encode()).hexdigest() and
+                  st["config"]["source"] == "inline", "identity after %d bytes: %s" % (size, st["config"]))
+            print("    %d bytes loaded through stdin in %.2f s" % (size, time.monotonic() - t0))
+        p = subprocess.run([Paths.dspctl, "--socket", d.socket, "config", "load", "-"],
+                           input=text + " ", capture_output=True, text=True, timeout=60)
+        check(p.returncode != 0 and "4 MiB" in p.stderr, "4 MiB + 1: %s" % p.stderr)
+        check(d.ctl("status")["state"] == "running", "daemon hurt")
         d.stop()
     finally:
         d.cleanup()

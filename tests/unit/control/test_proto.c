@@ -42,10 +42,11 @@ static const struct parse_case cases[] = {
 	/* ids json-c would saturate or round: refused, not echoed changed */
 	{ "{\"jsonrpc\":\"2.0\",\"id\":100000000000000000000000000000,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1e29,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
-	{ "{\"jsonrpc\":\"2.0\",\"id\":9007199254740992,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
-	{ "{\"jsonrpc\":\"2.0\",\"id\":-9007199254740992,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
-	{ "{\"jsonrpc\":\"2.0\",\"id\":9007199254740991,\"method\":\"status\"}", 0, NULL },
-	{ "{\"jsonrpc\":\"2.0\",\"id\":-9007199254740991,\"method\":\"status\"}", 0, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":9223372036854775808,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":18446744073709551615,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775808,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":9223372036854775807,\"method\":\"status\"}", 0, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775807,\"method\":\"status\"}", 0, NULL },
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"extra\":1}", RPC_INVALID_REQUEST, "extra" },
 	/* NaN / Infinity literals and comments are not JSON */
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"gain.set\",\"params\":{\"db\":NaN}}", RPC_PARSE_ERROR, NULL },
