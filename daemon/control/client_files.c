@@ -93,5 +93,5 @@ bool ctl_client_may_read(const struct ctl_session *s, const char *path)
 	}
 	if (stat("/", &st) < 0 || !allowed(&c, &st, S_IXOTH))
 		return false;
-	return stat(dir, &st) == 0 && S_ISREG(st.st_mode) && allowed(&c, &st, S_IROTH);
+	return stat(dir, &st) == 0 && allowed(&c, &st, S_IROTH);
 }

@@ -10,11 +10,12 @@
 
 #include "control.h"
 
-/* True when path is a regular file the session's client (its uid, and the
- * groups of its process) may reach and read by the permission bits of the
- * file and of every directory above it.  False for anything else, without
- * saying why: a missing file, a directory, a FIFO or a file of someone
- * else are alike. */
+/* True when path (symlinks resolved) exists and the session's client (its
+ * uid, and the groups of its process) may reach and read it by the
+ * permission bits of the file and of every directory above it: what the
+ * daemon then says of it (not a regular file, a syntax error) the client
+ * could learn itself.  False for anything else, without saying why: a
+ * missing file and a file of someone else are alike. */
 bool ctl_client_may_read(const struct ctl_session *s, const char *path);
 
 #endif

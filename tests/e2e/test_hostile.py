@@ -332,7 +332,8 @@ def test_config_validate_probes_nothing_and_agrees():
         os.chmod(mine, 0o644)
         d.start()
         shadow = "/etc/shadow" if os.path.exists("/etc/shadow") else secret
-        probes = [shadow, secret, os.path.join(d.dir, "missing.conf"), d.dir, "/dev/zero"]
+        probes = [shadow, secret, os.path.join(d.dir, "missing.conf"),
+                  os.path.join(d.dir, "missing", "x.conf")]
         r = probe(d.socket, [("config.validate", {"path": p}) for p in probes] +
                   [("config.load", {"path": shadow}), ("config.reload", {"path": secret}),
                    ("config.validate", {"path": mine})],
