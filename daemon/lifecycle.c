@@ -73,6 +73,8 @@ int daemon_load_config(const char *path, struct dspd_config *cfg,
 	if (r == 0) {
 		if (!realpath(path, id->path))
 			snprintf(id->path, sizeof(id->path), "%s", path);
+		if (!id->started_path[0])
+			memcpy(id->started_path, id->path, sizeof(id->path));
 		sha256_hex(text, len, id->sha256);
 		memcpy(id->file_sha256, id->sha256, sizeof(id->file_sha256));
 		id->loaded_at = (int64_t)time(NULL);

@@ -223,11 +223,12 @@ static bool doc_has(json_object *doc, const char *pointer)
 	return has;
 }
 
-/* A change from a socket client: the keys only the file may change
+/* A change from a socket client, or from another file than the one dspd
+ * started with: the keys only that file may change
  * (config_file_only_keys) keep their running values where the new document
  * leaves them out, and may not take other values.  -EPERM naming them. */
 static int keep_file_only(const struct dspd_config *old, struct ctl_next_config *next,
-                          const char *origin, struct cfg_errors *errs)
+                          const char *origin, bool socket, struct cfg_errors *errs)
 {
 	char keys[256];
 
@@ -237,9 +238,14 @@ static int keep_file_only(const struct dspd_config *old, struct ctl_next_config 
 	config_file_only_keys(old, &next->cfg, keys, sizeof(keys));
 	if (!keys[0])
 		return 0;
-	snprintf(errs->msg[0], sizeof(errs->msg[0]),
-	         "%.60s: %.110s: cannot be changed over the socket (only in "
-	         "the configuration file, applied by SIGHUP)", origin, keys);
+	if (socket)
+		snprintf(errs->msg[0], sizeof(errs->msg[0]),
+		         "%.60s: %.110s: cannot be changed over the socket (only in "
+		         "the configuration file, applied by SIGHUP)", origin, keys);
+	else
+		snprintf(errs->msg[0], sizeof(errs->msg[0]),
+		         "%.60s: %.110s: set only by the file dspd started with "
+		         "(this one was loaded over the socket)", origin, keys);
 	errs->count = 1;
 	return -EPERM;
 }
@@ -264,8 +270,11 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	if (old.rate_follow && next->cfg.rate_follow &&
 	    config_source_has_rate(&next->cfg, old.rate))
 		next->cfg.rate = old.rate;
-	if (by->session)
-		r = keep_file_only(&old, next, origin, errs);
+	/* only the file dspd started with, on SIGHUP, may change them: a
+	 * client could have made config.path a file of its own */
+	if (by->session || (ctx->config.started_path[0] &&
+	                    strcmp(next->path, ctx->config.started_path) != 0))
+		r = keep_file_only(&old, next, origin, by->session != NULL, errs);
 	res->changes = config_diff(&old, &next->cfg);
 	if (r < 0) {
 		/* refused below, like any other error */

@@ -5,6 +5,7 @@ specification's own examples (section 7) replayed against dspd."""
 
 import json
 import os
+import signal
 import socket
 import time
 
@@ -148,6 +149,24 @@ def test_files_and_sockets_are_not_editable_over_the_socket():
         reply = c.call("batch", {"changes": [{"method": "config.patch", "params": {
             "ops": [{"op": "replace", "path": "/control/max_clients", "value": 100}]}}]}, rid=32)
         check("/control/max_clients" in error_text(reply), "batch: %s" % reply)
+        # a file of the client's made the current one (config.load PATH),
+        # then edited: the next SIGHUP does not take its file-only keys
+        mine = os.path.join(d.dir, "mine.conf")
+        with open(mine, "w") as f:
+            json.dump(d.cfg, f)
+        reply = c.call("config.load", {"path": mine}, rid=40)
+        check("result" in reply, "config.load of a harmless file: %s" % reply)
+        with open(mine, "w") as f:
+            json.dump(dict(d.cfg, state_file=victim), f)
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while "set only by the file dspd started with" not in d.read_log():
+            check(time.monotonic() < deadline, "SIGHUP of the client's file:\n" + d.read_log())
+            time.sleep(0.05)
+        got = c.call("config.get", rid=41)["result"]["config"]
+        check(got.get("state_file") == state, "state_file after SIGHUP: %s" % got.get("state_file"))
+        reply = c.call("config.reload", {"path": d.config_path}, rid=42)
+        check("result" in reply, "back to the file: %s" % reply)
         # a config.load that leaves these keys out keeps them as they run
         cfg = json.loads(json.dumps(d.cfg))
         del cfg["control"]
