@@ -422,10 +422,14 @@ int json_patch_apply_limited(json_object *doc, json_object *ops,
 
 	if (r < 0)
 		return r;
-	if (lim->bytes == 0 && remeasure(doc, lim) < 0) {
-		jptr_set_err(err, err_len, "the configuration is already past %zu bytes or "
-			     "%zu values", lim->max_bytes, lim->max_nodes);
-		return -E2BIG;
+	if (lim->bytes == 0) {
+		if (remeasure(doc, lim) < 0) {
+			jptr_set_err(err, err_len, "the configuration is already past %zu "
+				     "bytes or %zu values", lim->max_bytes, lim->max_nodes);
+			return -E2BIG;
+		}
+		if (lim->max_growth && lim->bytes + lim->max_growth < lim->max_bytes)
+			lim->max_bytes = lim->bytes + lim->max_growth;
 	}
 	n = json_object_array_length(ops);
 	lim->max_ops -= n;

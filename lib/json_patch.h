@@ -27,6 +27,8 @@ int json_patch_apply(json_object *doc, json_object *ops, char *err, size_t err_l
 struct json_patch_limits {
 	size_t max_bytes;        /* the document as compact JSON, about */
 	size_t max_nodes;        /* values in the document (members, elements) */
+	size_t max_growth;       /* bytes the patches may add to the document
+	                            as first measured (0: no such limit) */
 	size_t max_ops;          /* ops left; each op applied takes one */
 	size_t bytes, nodes;     /* an upper bound of the document's size now;
 	                            bytes 0: not measured yet */

@@ -30,6 +30,9 @@
 #define CONFIG_EDIT_MAX_BLOCKS  64  /* blocks config_edit_effect_add() lets the pipeline grow to */
 #define CONFIG_EDIT_MAX_VALUES  64  /* members in one config_edit_effect_set() */
 #define CONFIG_EDIT_MAX_NODES (1u << 17)  /* values an edited document may hold */
+#define CONFIG_EDIT_MAX_GROWTH (1u << 20) /* bytes one request's patches may add
+                                             (a bigger configuration comes
+                                             from a file or config.load) */
 
 /* Index of the block named name in doc's "pipeline" array, or -ENOENT
  * (the message lists the existing names).  A missing or non-array

@@ -59,12 +59,13 @@ typedef int (*edit_fn)(json_object *doc, json_object *params, char *what,
 
 /* What the patches of one request may do: JSON_PATCH_MAX_OPS ops in all
  * (one config.patch, or every config.patch of a batch together), and the
- * document stays within CFG_MAX_FILE_BYTES and CONFIG_EDIT_MAX_NODES after
- * every op. */
+ * document stays within CFG_MAX_FILE_BYTES and CONFIG_EDIT_MAX_NODES, and
+ * grows by CONFIG_EDIT_MAX_GROWTH at most, checked after every op. */
 static struct json_patch_limits request_limits(void)
 {
 	return (struct json_patch_limits){
 		.max_bytes = CFG_MAX_FILE_BYTES,
+		.max_growth = CONFIG_EDIT_MAX_GROWTH,
 		.max_nodes = CONFIG_EDIT_MAX_NODES,
 		.max_ops = JSON_PATCH_MAX_OPS,
 	};

@@ -497,6 +497,15 @@ static void test_patch_size_checked_after_every_op(void **state __attribute__((u
 	assert_error(json_patch_apply_limited(doc, ops, &lim, err, sizeof(err)), err, -E2BIG,
 		     "op 10 (copy): the configuration would pass about 65536 bytes", NULL, NULL);
 	assert_true(strlen(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN)) <= 64u << 10);
+	json_object_put(doc);
+
+	/* by growth: at most max_growth more than the document had */
+	doc = parse("{\"name\":\"a string of some thirty bytes\"}");
+	lim = (struct json_patch_limits){ .max_bytes = 4u << 20, .max_growth = 64u << 10,
+					  .max_nodes = 1u << 17, .max_ops = JSON_PATCH_MAX_OPS };
+	assert_error(json_patch_apply_limited(doc, ops, &lim, err, sizeof(err)), err, -E2BIG,
+		     "op 10 (copy): the configuration would pass about 65577 bytes", NULL, NULL);
+	assert_true(strlen(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN)) <= 65577);
 	json_object_put(ops);
 	json_object_put(doc);
 }
