@@ -237,6 +237,10 @@ int ctl_report_call_error(const struct options *o, const struct rpc_conn *c,
 		fprintf(stderr, "reply from dspd at %s is longer than %u bytes\n",
 			o->socket_path, RPC_MAX_REPLY_BYTES);
 		return EXIT_DAEMON_ERROR;
+	case -E2BIG:
+		fprintf(stderr, "the request is longer than the %u bytes dspd "
+			"takes in one line\n", PROTO_MAX_LARGE_LINE);
+		return EXIT_USAGE;
 	default:
 		fprintf(stderr, "%s (socket %s)\n", strerror(-err), o->socket_path);
 		return err == -ENOMEM || err == -EIO ? EXIT_DAEMON_ERROR

@@ -13,6 +13,7 @@
  * Single-threaded (dspctl's main thread). */
 #include "rpc_client.h"
 #include "clock.h"
+#include "proto.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -151,7 +152,9 @@ static int send_request(struct rpc_conn *c, int64_t id, const char *method,
 			free(line);
 		return -ENOMEM;
 	}
-	r = send_all(c, line, strlen(line));
+	/* the daemon takes one line of PROTO_MAX_LARGE_LINE at most (and
+	 * PROTO_MAX_LINE on the monitor socket, which says so itself) */
+	r = strlen(line) > PROTO_MAX_LARGE_LINE + 1 ? -E2BIG : send_all(c, line, strlen(line));
 	free(line);
 	return r;
 }

@@ -4,6 +4,7 @@
  * control/change.c's; this file reads the file and tells systemd.  Control thread. */
 #include "clock.h"
 #include "change.h"
+#include "config_edit.h"
 #include "daemon.h"
 #include "fftw_wisdom.h"
 #include "resampler.h"
@@ -72,6 +73,8 @@ int daemon_load_config(const char *path, struct dspd_config *cfg,
 	if (r == 0) {
 		if (!realpath(path, id->path))
 			snprintf(id->path, sizeof(id->path), "%s", path);
+		if (!id->started_path[0])
+			memcpy(id->started_path, id->path, sizeof(id->path));
 		sha256_hex(text, len, id->sha256);
 		memcpy(id->file_sha256, id->sha256, sizeof(id->file_sha256));
 		id->loaded_at = (int64_t)time(NULL);
@@ -280,6 +283,7 @@ void daemon_restore_state(struct daemon *d, struct state_restored *restored)
 	static struct ctl_next_config next;
 	static struct cfg_errors errs;
 	const char *path = d->cfg.state_file;
+	char ignored[256];
 
 	state_file_init(&d->state, path);
 	if (!path[0] || state_file_read(path, d->ctx.config.file_sha256, restored) < 0)
@@ -289,6 +293,12 @@ void daemon_restore_state(struct daemon *d, struct state_restored *restored)
 		         restored->mute ? " (muted)" : "", path);
 	if (!restored->config)
 		return;
+	/* control.*, state_file, fftw_wisdom and the devices are the file's,
+	 * whatever an older state file carries */
+	if (config_edit_take_file_only(restored->config, d->ctx.config.json,
+	                               ignored, sizeof(ignored)) == 0 && ignored[0])
+		log_warning("%s: ignored %s (only the configuration file sets them)",
+		            path, ignored);
 	if (ctl_next_from_json(restored->config, path, "edit", &next, &errs) < 0 ||
 	    ctl_check_pipeline(&next.cfg, path, &errs) < 0) {
 		log_warning("%s: the saved runtime edits are no longer valid (%s); "

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config_edit.h"
 #include "log.h"
 #include "sha256.h"
 
@@ -33,14 +34,19 @@ static int write_all(int fd, const char *text, size_t len)
 	return 0;
 }
 
-/* path.tmp, fsync, rename: a crash leaves the old file or the new one. */
+/* path.tmp, fsync, rename: a crash leaves the old file or the new one.
+ * The temporary file is always a new one: whatever has its name (a stale
+ * one, or a symlink someone planted) is unlinked, never followed, and if
+ * something takes the name again before the open, O_EXCL fails. */
 static int write_atomically(const char *path, const char *text)
 {
 	char tmp[CFG_PATH_MAX * 2 + 8];
 	int fd, r;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, text, strlen(text));
@@ -58,15 +64,20 @@ static int write_atomically(const char *path, const char *text)
 static json_object *state_json(const struct state_snapshot *s)
 {
 	json_object *o = json_object_new_object(), *v = json_object_new_object();
+	json_object *config = NULL;
 
 	json_object_object_add(o, "version", json_object_new_int(STATE_VERSION));
 	json_object_object_add(v, "db", json_object_new_double(s->db));
 	json_object_object_add(v, "mute", json_object_new_boolean(s->mute));
 	json_object_object_add(o, "volume", v);
-	if (s->edits > 0 && s->config) {
+	if (s->edits > 0 && s->config &&
+	    json_object_deep_copy(s->config, &config, NULL) == 0) {
+		/* what only the file may set is never kept: it comes from the
+		 * file at the next start (config_edit_take_file_only) */
+		config_edit_take_file_only(config, NULL, NULL, 0);
 		json_object_object_add(o, "base_sha256", json_object_new_string(s->base_sha256));
 		json_object_object_add(o, "edits", json_object_new_int64(s->edits));
-		json_object_object_add(o, "config", json_object_get(s->config));
+		json_object_object_add(o, "config", config);
 	}
 	return o;
 }

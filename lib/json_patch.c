@@ -3,6 +3,7 @@
  * pointers it walks come from json_pointer.c. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "json_patch.h"
@@ -240,10 +241,157 @@ static int apply_one(json_object *doc, json_object *o, size_t i, char *err, size
 	return r;
 }
 
-int json_patch_apply(json_object *doc, json_object *ops, char *err, size_t err_len)
+/* ---- limits ---- */
+
+struct measure {
+	size_t bytes, nodes, max_bytes, max_nodes;
+};
+
+static size_t int_chars(int64_t v)
+{
+	size_t n = v < 0 ? 2 : 1;
+
+	while (v / 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* Depth is bounded by the parsers that built v (PROTO_MAX_DEPTH, the
+ * config's own) and by jptr_put, which only adds one value at a time. */
+static bool measure(json_object *v, struct measure *m)
+{
+	if (++m->nodes > m->max_nodes)
+		return false;
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		m->bytes += 4;
+		break;
+	case json_type_boolean:
+		m->bytes += 5;
+		break;
+	case json_type_int:
+		m->bytes += int_chars(json_object_get_int64(v));
+		break;
+	case json_type_double:
+		m->bytes += 24;            /* "%.17g" at most */
+		break;
+	case json_type_string:
+		m->bytes += (size_t)json_object_get_string_len(v) + 2;
+		break;
+	case json_type_array:
+		m->bytes += 2;
+		for (size_t i = 0, n = json_object_array_length(v); i < n; i++) {
+			m->bytes++;
+			if (!measure(json_object_array_get_idx(v, i), m))
+				return false;
+		}
+		break;
+	case json_type_object: {
+		m->bytes += 2;
+		json_object_object_foreach(v, key, val) {
+			m->bytes += strlen(key) + 4;
+			if (m->bytes > m->max_bytes || !measure(val, m))
+				return false;
+		}
+		break;
+	}
+	}
+	return m->bytes <= m->max_bytes;
+}
+
+int json_measure(json_object *v, size_t max_bytes, size_t max_nodes,
+                 size_t *bytes, size_t *nodes)
+{
+	struct measure m = { 0, 0, max_bytes, max_nodes };
+	bool ok = measure(v, &m);
+
+	*bytes = m.bytes;
+	*nodes = m.nodes;
+	return ok ? 0 : -E2BIG;
+}
+
+/* The document as it is now within the limits (measured again). */
+static int remeasure(json_object *doc, struct json_patch_limits *lim)
+{
+	return json_measure(doc, lim->max_bytes, lim->max_nodes, &lim->bytes, &lim->nodes);
+}
+
+static int too_big(const struct json_patch_limits *lim, size_t i, const char *what,
+		   char *err, size_t err_len)
+{
+	jptr_set_err(err, err_len, "op %zu (%s): the configuration would pass %s%zu %s "
+		     "(a patch may not grow it further)", i, what,
+		     lim->nodes > lim->max_nodes ? "" : "about ",
+		     lim->nodes > lim->max_nodes ? lim->max_nodes : lim->max_bytes,
+		     lim->nodes > lim->max_nodes ? "values" : "bytes");
+	return -E2BIG;
+}
+
+/* What op o adds, measured before it runs: the value of add and replace,
+ * the source of copy (so that a copy past the limits is never made). */
+static int growth_of(json_object *doc, json_object *o, struct json_patch_limits *lim,
+		     size_t *bytes, size_t *nodes)
+{
+	json_object *v = NULL;
+	const char *name = json_string_member(o, "op"), *from;
+
+	*bytes = *nodes = 0;
+	if (!name)
+		return 0;
+	if (strcmp(name, "add") == 0 || strcmp(name, "replace") == 0) {
+		if (!json_object_object_get_ex(o, "value", &v))
+			return 0;
+	} else if (strcmp(name, "copy") == 0) {
+		from = json_string_member(o, "from");
+		if (!from || jptr_get(doc, from, &v, NULL, 0) < 0)
+			return 0;       /* the op itself says what is wrong */
+	} else {
+		return 0;
+	}
+	return json_measure(v, lim->max_bytes, lim->max_nodes, bytes, nodes);
+}
+
+static bool over(const struct json_patch_limits *lim, size_t bytes, size_t nodes)
+{
+	return lim->bytes + bytes > lim->max_bytes || lim->nodes + nodes > lim->max_nodes;
+}
+
+static int apply_within(json_object *doc, json_object *o, size_t i,
+			struct json_patch_limits *lim, char *err, size_t err_len)
+{
+	const char *name = json_string_member(o, "op");
+	size_t bytes, nodes;
+	int r = growth_of(doc, o, lim, &bytes, &nodes);
+
+	if (r == 0 && over(lim, bytes, nodes))
+		r = remeasure(doc, lim);
+	if (r < 0 || over(lim, bytes, nodes)) {
+		if (r < 0 || bytes > lim->max_bytes || nodes > lim->max_nodes) {
+			lim->bytes = bytes;
+			lim->nodes = nodes;
+		} else {
+			lim->bytes += bytes;
+			lim->nodes += nodes;
+		}
+		return too_big(lim, i, name ? name : "?", err, err_len);
+	}
+	r = apply_one(doc, o, i, err, err_len);
+	if (r < 0)
+		return r;
+	lim->bytes += bytes;
+	lim->nodes += nodes;
+	/* the bound only grows; measured again when it passes a limit */
+	if (over(lim, 0, 0) && remeasure(doc, lim) < 0)
+		return too_big(lim, i, name ? name : "?", err, err_len);
+	return 0;
+}
+
+static int check_ops(json_object *doc, json_object *ops, size_t max_ops,
+		     char *err, size_t err_len)
 {
 	size_t n;
-	int r;
 
 	if (!json_object_is_type(doc, json_type_object))
 		return jptr_refuse_root(err, err_len);
@@ -252,11 +400,55 @@ int json_patch_apply(json_object *doc, json_object *ops, char *err, size_t err_l
 		return -EINVAL;
 	}
 	n = json_object_array_length(ops);
-	if (n > JSON_PATCH_MAX_OPS) {
-		jptr_set_err(err, err_len, "op %d: too many operations (%zu given, at most %d in one patch)",
-			JSON_PATCH_MAX_OPS, n, JSON_PATCH_MAX_OPS);
+	if (n > max_ops) {
+		if (max_ops == JSON_PATCH_MAX_OPS)
+			jptr_set_err(err, err_len, "op %zu: too many operations (%zu given, "
+				     "at most %d in one patch)", max_ops, n, JSON_PATCH_MAX_OPS);
+		else
+			jptr_set_err(err, err_len, "op %zu: too many operations (%zu given, "
+				     "%zu left: at most %d in one batch)", max_ops, n, max_ops,
+				     JSON_PATCH_MAX_OPS);
 		return -E2BIG;
 	}
+	return 0;
+}
+
+int json_patch_apply_limited(json_object *doc, json_object *ops,
+                             struct json_patch_limits *lim,
+                             char *err, size_t err_len)
+{
+	size_t n;
+	int r = check_ops(doc, ops, lim->max_ops, err, err_len);
+
+	if (r < 0)
+		return r;
+	if (lim->bytes == 0) {
+		if (remeasure(doc, lim) < 0) {
+			jptr_set_err(err, err_len, "the configuration is already past %zu "
+				     "bytes or %zu values", lim->max_bytes, lim->max_nodes);
+			return -E2BIG;
+		}
+		if (lim->max_growth && lim->bytes + lim->max_growth < lim->max_bytes)
+			lim->max_bytes = lim->bytes + lim->max_growth;
+	}
+	n = json_object_array_length(ops);
+	lim->max_ops -= n;
+	for (size_t i = 0; i < n; i++) {
+		r = apply_within(doc, json_object_array_get_idx(ops, i), i, lim, err, err_len);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int json_patch_apply(json_object *doc, json_object *ops, char *err, size_t err_len)
+{
+	size_t n;
+	int r = check_ops(doc, ops, JSON_PATCH_MAX_OPS, err, err_len);
+
+	if (r < 0)
+		return r;
+	n = json_object_array_length(ops);
 	for (size_t i = 0; i < n; i++) {
 		r = apply_one(doc, json_object_array_get_idx(ops, i), i, err, err_len);
 		if (r < 0)

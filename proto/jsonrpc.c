@@ -111,18 +111,6 @@ void rpc_error_set(struct rpc_error *err, int code, const char *field,
 	trim_partial_utf8(err->reason);
 }
 
-static bool valid_id(json_object *id)
-{
-	switch (json_object_get_type(id)) {
-	case json_type_null:
-	case json_type_string:
-	case json_type_int:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* json-c accepts NaN and Infinity even in strict mode; JSON has neither.
  * A number too large for a double (1e400) is valid JSON and is left for the
  * parameter checks to refuse.  Recursion is bounded by PROTO_MAX_DEPTH. */
@@ -212,15 +200,43 @@ static int parse_json(const char *line, size_t len, json_object **ret,
 	return 0;
 }
 
-int proto_parse_request(const char *line, size_t len, struct rpc_request *req,
-                        struct rpc_error *err)
+int proto_parse_json(const char *line, size_t len, json_object **ret,
+                     struct rpc_error *err)
+{
+	*ret = NULL;
+	return parse_json(line, len, ret, err);
+}
+
+/* An integer id must come back as sent: json-c reads integers past the
+ * int64 range saturated (100000000000000000000000000000 as 2^64-1,
+ * -1e29 written out as INT64_MIN), so ids from -(2^63-1) to 2^63-1 only. */
+static bool valid_id(json_object *id)
+{
+	int64_t v;
+
+	switch (json_object_get_type(id)) {
+	case json_type_null:
+	case json_type_string:
+		return true;
+	case json_type_int:
+		v = json_object_get_int64(id);
+		if (v == INT64_MIN)
+			return false;
+		/* INT64_MAX also stands for every larger one, kept as uint64 */
+		return v != INT64_MAX ||
+		       strcmp(json_object_to_json_string(id), "9223372036854775807") == 0;
+	default:
+		return false;
+	}
+}
+
+int proto_request_from(json_object *obj, struct rpc_request *req,
+                       struct rpc_error *err)
 {
 	json_object *version, *method, *id;
-	int r;
 
 	memset(req, 0, sizeof(*req));
-	if ((r = parse_json(line, len, &req->root, err)) < 0)
-		return r;
+	req->root = json_object_get(obj);
 	if (!json_object_is_type(req->root, json_type_object)) {
 		rpc_error_set(err, RPC_INVALID_REQUEST, NULL, "request must be a JSON object");
 		return -EINVAL;
@@ -228,7 +244,8 @@ int proto_parse_request(const char *line, size_t len, struct rpc_request *req,
 	if (json_object_object_get_ex(req->root, "id", &id)) {
 		if (!valid_id(id)) {
 			rpc_error_set(err, RPC_INVALID_REQUEST, "id",
-			              "id must be a string, an integer or null");
+			              "id must be a string, null or an integer from "
+			              "-(2^63-1) to 2^63-1");
 			return -EINVAL;
 		}
 		req->id = id;
@@ -250,8 +267,11 @@ int proto_parse_request(const char *line, size_t len, struct rpc_request *req,
 		rpc_error_set(err, RPC_INVALID_REQUEST, "method", "contains a NUL character");
 		return -EINVAL;
 	}
+	/* an array (by-position parameters) is a valid Request: the method
+	 * refuses it with RPC_INVALID_PARAMS (dispatch) */
 	if (json_object_object_get_ex(req->root, "params", &req->params) &&
 	    !json_object_is_type(req->params, json_type_object) &&
+	    !json_object_is_type(req->params, json_type_array) &&
 	    !json_object_is_type(req->params, json_type_null)) {
 		rpc_error_set(err, RPC_INVALID_REQUEST, "params",
 		              "params must be an object (by-name parameters)");
@@ -268,6 +288,20 @@ int proto_parse_request(const char *line, size_t len, struct rpc_request *req,
 		}
 	}
 	return 0;
+}
+
+int proto_parse_request(const char *line, size_t len, struct rpc_request *req,
+                        struct rpc_error *err)
+{
+	json_object *root;
+	int r;
+
+	memset(req, 0, sizeof(*req));
+	if ((r = parse_json(line, len, &root, err)) < 0)
+		return r;
+	r = proto_request_from(root, req, err);
+	json_object_put(root);          /* req->root holds it */
+	return r;
 }
 
 static char *finish_line(json_object *msg)

@@ -26,7 +26,10 @@ struct rpc_request {
 	bool has_id;              /* false: a notification, never answered */
 	json_object *id;          /* borrowed; NULL also for "id": null */
 	const char *method;
-	json_object *params;      /* borrowed; NULL when absent */
+	json_object *params;      /* borrowed; NULL when absent; an object, or
+	                             an array (by-position, refused by dispatch) */
+	bool in_batch;            /* an element of a batch array: answered
+	                             within it, so never deferred */
 };
 
 void rpc_error_set(struct rpc_error *err, int code, const char *field,
@@ -39,6 +42,21 @@ int proto_utf8_prefix(const char *s, int max_bytes);
 /* Replace every byte that is not part of a valid UTF-8 character by '?'
  * (for text that came from elsewhere, e.g. config error messages). */
 void proto_utf8_scrub(char *text);
+
+/* The JSON value of one line (without its '\n'), strictly: valid UTF-8,
+ * no NUL, at most PROTO_MAX_DEPTH deep, no NaN or Infinity, nothing after
+ * the value.  Returns 0 with *ret owned by the caller, or -EINVAL with err
+ * filled (RPC_PARSE_ERROR). */
+int proto_parse_json(const char *line, size_t len, json_object **ret,
+                     struct rpc_error *err);
+
+/* One Request object (a line's value, or an element of a batch): 0 and req
+ * filled, or -EINVAL with err filled (RPC_INVALID_REQUEST); either way
+ * req->root holds a new reference to obj that must be put.  params may be
+ * an object or an array (by-position; methods refuse it).  A numeric id
+ * must be an integer within +-(2^63-1). */
+int proto_request_from(json_object *obj, struct rpc_request *req,
+                       struct rpc_error *err);
 
 /* Parse one line (without its '\n').  Returns 0 and fills req, or -EINVAL
  * and fills err; req->id is then the id to echo (may be NULL) and req->root

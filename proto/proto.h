@@ -10,8 +10,13 @@
 
 /* ---- limits ---- */
 #define PROTO_MAX_LINE 65536             /* bytes of one request line */
+/* ... except one line at a time on the control socket: a config.load of a
+ * whole configuration as "text" (4 MiB, the daemon's CFG_MAX_FILE_BYTES,
+ * at most twice that once escaped as a JSON string) */
+#define PROTO_MAX_LARGE_LINE ((8u << 20) + 65536)
 #define PROTO_MAX_DEPTH 32               /* JSON nesting of a request */
-#define PROTO_BATCH_MAX_CHANGES 64       /* changes in one "batch" */
+#define PROTO_BATCH_MAX_CHANGES 64       /* changes in one "batch" method call */
+#define PROTO_MAX_BATCH 64               /* requests in one JSON-RPC batch array */
 
 /* ---- methods (docs/protocol.md): the daemon's table (dispatch.c) and
  * dspctl's requests use these names ---- */

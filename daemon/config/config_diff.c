@@ -2,6 +2,7 @@
  * config_diff.h).  Pure functions. */
 #include "config_diff.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,6 +62,61 @@ void config_socket_keys(const struct dspd_config *old,
 		append(out, size, &len, "control.group");
 	if (!SAME(max_clients))
 		append(out, size, &len, "control.max_clients");
+}
+
+const char *const config_file_only_pointers[] = {
+	"/capture/device", "/playback/device", "/control/socket",
+	"/control/monitor_socket", "/control/group", "/control/max_clients",
+	"/state_file", "/fftw_wisdom", NULL
+};
+
+/* Where each of config_file_only_pointers lives in the struct. */
+static void *file_only_member(struct dspd_config *c, int i, size_t *size)
+{
+	switch (i) {
+	case 0: *size = sizeof(c->capture.device); return c->capture.device;
+	case 1: *size = sizeof(c->playback.device); return c->playback.device;
+	case 2: *size = sizeof(c->socket_path); return c->socket_path;
+	case 3: *size = sizeof(c->monitor_socket_path); return c->monitor_socket_path;
+	case 4: *size = sizeof(c->socket_group); return c->socket_group;
+	case 5: *size = sizeof(c->max_clients); return &c->max_clients;
+	case 6: *size = sizeof(c->state_file); return c->state_file;
+	case 7: *size = sizeof(c->fftw_wisdom); return c->fftw_wisdom;
+	default: *size = 0; return NULL;
+	}
+}
+
+void config_file_only_keys(const struct dspd_config *old,
+                           const struct dspd_config *next, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; config_file_only_pointers[i]; i++) {
+		size_t n;
+		const void *a = file_only_member((struct dspd_config *)old, i, &n);
+		const void *b = file_only_member((struct dspd_config *)next, i, &n);
+		/* all are strings but max_clients */
+		bool same = i == 5 ? memcmp(a, b, n) == 0
+		                   : strncmp(a, b, n) == 0;
+
+		if (!same)
+			append(out, size, &len, config_file_only_pointers[i]);
+	}
+}
+
+void config_copy_file_only(struct dspd_config *dst, const struct dspd_config *src,
+                           const char *pointer)
+{
+	for (int i = 0; config_file_only_pointers[i]; i++) {
+		size_t n = 0;
+		void *to;
+
+		if (strcmp(config_file_only_pointers[i], pointer) != 0)
+			continue;
+		to = file_only_member(dst, i, &n);
+		memcpy(to, file_only_member((struct dspd_config *)src, i, &n), n);
+	}
 }
 
 /* Same blocks in the same places: only their values may differ. */

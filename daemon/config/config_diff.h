@@ -28,6 +28,22 @@ const char *config_change_name(unsigned changes);
  * into out (200 bytes hold them all). */
 void config_restart_keys(const struct dspd_config *old,
                          const struct dspd_config *next, char *out, size_t size);
+/* Keys only the configuration file may change (SIGHUP, a restart), never
+ * a client of the control socket: what names a file the daemon writes or
+ * a socket (control.*, state_file, fftw_wisdom) and the PCM devices (an
+ * ALSA PCM name such as file:'/etc/x',raw writes any file the daemon may
+ * write).  Lists those that differ, as "/control/socket, /state_file", into
+ * out (256 bytes hold them all); "" when none does. */
+void config_file_only_keys(const struct dspd_config *old,
+                           const struct dspd_config *next, char *out, size_t size);
+/* The members of config_file_only_keys() as JSON pointers, NULL-terminated:
+ * the document paths a socket change may not set to another value. */
+extern const char *const config_file_only_pointers[];
+/* Copy the file-only key named by pointer (one of config_file_only_pointers)
+ * from src to dst. */
+void config_copy_file_only(struct dspd_config *dst, const struct dspd_config *src,
+                           const char *pointer);
+
 /* Control settings that take effect only when dspd restarts (the sockets
  * are bound once): "control.socket, control.group" or "". */
 void config_socket_keys(const struct dspd_config *old,

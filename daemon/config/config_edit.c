@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_diff.h"
 #include "config_edit.h"
 #include "json_pointer.h"
 
@@ -318,6 +319,68 @@ int config_edit_effect_set(json_object *doc, const char *name, json_object *valu
 		r = set_one(block, name, key, value, err, err_len);
 		if (r < 0)
 			return r;
+	}
+	return 0;
+}
+
+/* ---- keys only the file may change ---------------------------------------- */
+
+/* Put value (taken) at p in doc, creating p's parent object when missing
+ * (the file-only pointers are at most two deep). */
+static int put_creating(json_object *doc, const struct jptr *p, json_object *value)
+{
+	json_object *parent;
+
+	if (p->n == 2 && !json_object_object_get_ex(doc, p->tok[0], &parent)) {
+		parent = json_object_new_object();
+		if (!parent || json_object_object_add(doc, p->tok[0], parent) < 0) {
+			json_object_put(parent);
+			json_object_put(value);
+			return -ENOMEM;
+		}
+	}
+	return jptr_put(doc, p, value, JPTR_PUT_SET, NULL, 0);
+}
+
+static int take_one(json_object *doc, json_object *from, const char *pointer,
+		    bool *differs)
+{
+	json_object *mine = NULL, *theirs = NULL, *copy;
+	bool have_mine, have_theirs;
+	struct jptr p;
+	int r = jptr_parse(pointer, &p, NULL, 0);
+
+	if (r < 0)
+		return r;
+	have_mine = json_object_is_type(doc, json_type_object) &&
+		    jptr_take(doc, &p, &mine, NULL, 0) == 0;
+	have_theirs = from && jptr_resolve(from, &p, p.n, &theirs, NULL, 0) == 0;
+	*differs = have_mine && (!have_theirs || !json_equal(mine, theirs));
+	json_object_put(mine);
+	r = 0;
+	if (have_theirs && json_object_is_type(doc, json_type_object)) {
+		r = json_copy_value(theirs, &copy, NULL, 0);
+		/* a parent that is not an object stays: validation says so */
+		if (r == 0 && put_creating(doc, &p, copy) == -ENOMEM)
+			r = -ENOMEM;
+	}
+	jptr_free(&p);
+	return r;
+}
+
+int config_edit_take_file_only(json_object *doc, json_object *from,
+			       char *changed, size_t changed_len)
+{
+	if (changed && changed_len)
+		changed[0] = '\0';
+	for (int i = 0; config_file_only_pointers[i]; i++) {
+		bool differs;
+		int r = take_one(doc, from, config_file_only_pointers[i], &differs);
+
+		if (r < 0)
+			return r;
+		if (differs && changed)
+			jptr_list_append(changed, changed_len, config_file_only_pointers[i]);
 	}
 	return 0;
 }

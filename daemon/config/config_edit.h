@@ -29,6 +29,10 @@
 
 #define CONFIG_EDIT_MAX_BLOCKS  64  /* blocks config_edit_effect_add() lets the pipeline grow to */
 #define CONFIG_EDIT_MAX_VALUES  64  /* members in one config_edit_effect_set() */
+#define CONFIG_EDIT_MAX_NODES (1u << 17)  /* values an edited document may hold */
+#define CONFIG_EDIT_MAX_GROWTH (1u << 20) /* bytes one request's patches may add
+                                             (a bigger configuration comes
+                                             from a file or config.load) */
 
 /* Index of the block named name in doc's "pipeline" array, or -ENOENT
  * (the message lists the existing names).  A missing or non-array
@@ -61,5 +65,16 @@ int config_edit_effect_bypass(json_object *doc, const char *name, bool bypass,
  * first segment is "name" or "type" are refused. */
 int config_edit_effect_set(json_object *doc, const char *name, json_object *values,
 			   char *err, size_t err_len);
+
+/* The keys only the configuration file may change (config_file_only_keys()
+ * in config_diff.h: control.*, state_file, fftw_wisdom, the PCM devices) of
+ * doc become those of from: each is removed from doc and, where from has
+ * it, a copy of from's value is put in its place (a missing parent object
+ * is created).  from NULL removes them all.  changed (may be NULL) lists the
+ * pointers doc had with another value than from's (or from lacks), "" when
+ * none.  Returns 0 or
+ * -ENOMEM. */
+int config_edit_take_file_only(json_object *doc, json_object *from,
+			       char *changed, size_t changed_len);
 
 #endif

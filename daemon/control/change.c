@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config_diff.h"
+#include "json_pointer.h"
 #include "log.h"
 #include "loudness.h"
 #include "pipeline.h"
@@ -208,6 +209,47 @@ static void take_identity(struct ctl_context *ctx, struct ctl_next_config *next,
 		id->source = "edit";
 }
 
+/* doc has a member at pointer. */
+static bool doc_has(json_object *doc, const char *pointer)
+{
+	struct jptr p;
+	json_object *v;
+	bool has;
+
+	if (jptr_parse(pointer, &p, NULL, 0) < 0)
+		return false;
+	has = jptr_resolve(doc, &p, p.n, &v, NULL, 0) == 0;
+	jptr_free(&p);
+	return has;
+}
+
+/* A change from a socket client, or from another file than the one dspd
+ * started with: the keys only that file may change
+ * (config_file_only_keys) keep their running values where the new document
+ * leaves them out, and may not take other values.  -EPERM naming them. */
+static int keep_file_only(const struct dspd_config *old, struct ctl_next_config *next,
+                          const char *origin, bool socket, struct cfg_errors *errs)
+{
+	char keys[256];
+
+	for (int i = 0; config_file_only_pointers[i]; i++)
+		if (next->json && !doc_has(next->json, config_file_only_pointers[i]))
+			config_copy_file_only(&next->cfg, old, config_file_only_pointers[i]);
+	config_file_only_keys(old, &next->cfg, keys, sizeof(keys));
+	if (!keys[0])
+		return 0;
+	if (socket)
+		snprintf(errs->msg[0], sizeof(errs->msg[0]),
+		         "%.60s: %.110s: cannot be changed over the socket (only in "
+		         "the configuration file, applied by SIGHUP)", origin, keys);
+	else
+		snprintf(errs->msg[0], sizeof(errs->msg[0]),
+		         "%.60s: %.110s: set only by the file dspd started with "
+		         "(this one was loaded over the socket)", origin, keys);
+	errs->count = 1;
+	return -EPERM;
+}
+
 int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
                      const struct ctl_origin *by, struct cfg_errors *errs,
                      struct ctl_change_result *res)
@@ -228,8 +270,15 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	if (old.rate_follow && next->cfg.rate_follow &&
 	    config_source_has_rate(&next->cfg, old.rate))
 		next->cfg.rate = old.rate;
+	/* only the file dspd started with, on SIGHUP, may change them: a
+	 * client could have made config.path a file of its own */
+	if (by->session || (ctx->config.started_path[0] &&
+	                    strcmp(next->path, ctx->config.started_path) != 0))
+		r = keep_file_only(&old, next, origin, by->session != NULL, errs);
 	res->changes = config_diff(&old, &next->cfg);
-	if (res->changes & CFG_CHANGE_RESTART) {
+	if (r < 0) {
+		/* refused below, like any other error */
+	} else if (res->changes & CFG_CHANGE_RESTART) {
 		config_restart_keys(&old, &next->cfg, keys, sizeof(keys));
 		if ((r = ctl_check_pipeline(&next->cfg, origin, errs)) == 0) {
 			log_info("%s changed: restarting the streams", keys);

@@ -45,6 +45,9 @@ struct ctl_session {
 
 struct ctl_config_identity {
 	char path[4096];                  /* the file (SIGHUP and config.reload read it) */
+	char started_path[4096];          /* the file dspd started with: only its
+	                                     control.*, state_file... apply
+	                                     (config_file_only_keys) */
 	char sha256[65];                  /* of the text that was validated */
 	char file_sha256[65];             /* of the file as last loaded */
 	int64_t loaded_at;                /* CLOCK_REALTIME seconds: file or inline load */

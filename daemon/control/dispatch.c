@@ -6,6 +6,7 @@
 #include "methods.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "subscriptions.h"
@@ -119,6 +120,12 @@ char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
 		              "no method \"%.*s\" (see \"hello\" for the list)",
 		              proto_utf8_prefix(req->method, 100), req->method);
 		r = -ENOENT;
+	} else if (json_object_is_type(req->params, json_type_array)) {
+		rpc_error_set(&err, RPC_INVALID_PARAMS, "params",
+		              "%s takes its parameters by name: give an object, "
+		              "e.g. {\"params\": {...}} (see \"hello\" and the "
+		              "protocol's documentation)", m->name);
+		r = -EINVAL;
 	} else if (m->changes && session->read_only) {
 		rpc_error_set(&err, RPC_PERMISSION_DENIED, "method",
 		              "%s changes the daemon; this is the read-only monitor "
@@ -140,9 +147,134 @@ char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
 	return proto_result_line(req->id, result);
 }
 
-static char *request(void *ctx, struct ctl_session *s, const struct rpc_request *req)
+/* One parsed value that should be a Request. */
+static char *answer_one(struct ctl_context *ctx, struct ctl_session *session,
+                        json_object *value, bool in_batch)
 {
-	return methods_dispatch(ctx, s, req);
+	struct rpc_request req;
+	struct rpc_error err;
+	char *line;
+
+	if (proto_request_from(value, &req, &err) < 0) {
+		line = proto_error_line(req.has_id ? req.id : NULL, &err);
+	} else {
+		req.in_batch = in_batch;
+		line = methods_dispatch(ctx, session, &req);
+	}
+	json_object_put(req.root);
+	return line;
+}
+
+/* "[a,b,...]\n" from the answer lines (each ends with '\n'), appended as
+ * they come; out grows by doubling. */
+struct joined {
+	char *text;
+	size_t len, cap;
+};
+
+static int join(struct joined *j, char *line)
+{
+	size_t n = strlen(line);      /* with its '\n', which becomes ',' or ']' */
+
+	if (j->len + n + 3 > j->cap) {          /* and "]\n\0" at the end */
+		size_t cap = (j->len + n + 3) * 2;
+		char *grown = realloc(j->text, cap);
+
+		if (!grown) {
+			free(line);
+			return -ENOMEM;
+		}
+		j->text = grown;
+		j->cap = cap;
+	}
+	j->text[j->len] = j->len == 0 ? '[' : ',';
+	j->len++;
+	memcpy(j->text + j->len, line, n - 1);
+	j->len += n - 1;
+	free(line);
+	return 0;
+}
+
+static char *batch_error(size_t n)
+{
+	struct rpc_error err;
+
+	if (n == 0)
+		rpc_error_set(&err, RPC_INVALID_REQUEST, NULL,
+		              "empty batch (give an array of 1 to %d requests)",
+		              PROTO_MAX_BATCH);
+	else
+		rpc_error_set(&err, RPC_INVALID_REQUEST, NULL,
+		              "batch of %zu requests (at most %d)", n, PROTO_MAX_BATCH);
+	return proto_error_line(NULL, &err);
+}
+
+/* An element not run: its error, with its id when it has a valid one. */
+static char *not_run(json_object *value)
+{
+	struct rpc_request req;
+	struct rpc_error err;
+	char *line = NULL;
+
+	if (proto_request_from(value, &req, &err) == 0 && !req.has_id) {
+		json_object_put(req.root);
+		return NULL;            /* a notification: no answer */
+	}
+	rpc_error_set(&err, RPC_SERVER_ERROR, NULL, "not run: the batch's answers "
+	              "passed %u bytes", CTL_MAX_OUTPUT);
+	line = proto_error_line(req.has_id ? req.id : NULL, &err);
+	json_object_put(req.root);
+	return line;
+}
+
+/* A batch: every element answered in order within one array.  Once the
+ * answers pass CTL_MAX_OUTPUT, the rest are not run: each gets an error
+ * (the client could not read them anyway). */
+static char *answer_batch(struct ctl_context *ctx, struct ctl_session *session,
+                          json_object *arr)
+{
+	size_t n = json_object_array_length(arr);
+	struct joined j = { NULL, 0, 0 };
+
+	if (n == 0 || n > PROTO_MAX_BATCH)
+		return batch_error(n);
+	for (size_t i = 0; i < n; i++) {
+		json_object *value = json_object_array_get_idx(arr, i);
+		char *line;
+
+		line = j.len > CTL_MAX_OUTPUT ? not_run(value)
+		                              : answer_one(ctx, session, value, true);
+		if (line && join(&j, line) < 0)
+			break;
+	}
+	if (!j.text)
+		return NULL;            /* notifications only: nothing at all */
+	j.text[j.len++] = ']';
+	j.text[j.len++] = '\n';
+	j.text[j.len] = '\0';
+	return j.text;
+}
+
+char *dispatch_line(struct ctl_context *ctx, struct ctl_session *session,
+                    const char *line, size_t len)
+{
+	struct rpc_error err;
+	json_object *value;
+	char *answer;
+
+	if (proto_parse_json(line, len, &value, &err) < 0)
+		return proto_error_line(NULL, &err);
+	if (json_object_is_type(value, json_type_array))
+		answer = answer_batch(ctx, session, value);
+	else
+		answer = answer_one(ctx, session, value, false);
+	json_object_put(value);
+	return answer;
+}
+
+static char *request(void *ctx, struct ctl_session *s, const char *line, size_t len)
+{
+	return dispatch_line(ctx, s, line, len);
 }
 
 static void closed(void *ctx, struct ctl_session *s)

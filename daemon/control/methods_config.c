@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client_files.h"
 #include "config_diff.h"
 #include "transition.h"
 
@@ -96,48 +97,89 @@ static int string_param(const struct rpc_request *req, const char *key,
 	return 0;
 }
 
+/* A file the client named that it could not read itself: one message for
+ * every reason (missing, unreadable, not a regular file), so that the
+ * answer says nothing of the file's content, size or existence. */
+static void unreadable(const char *path, struct cfg_errors *errs)
+{
+	errs->count = 1;
+	snprintf(errs->msg[0], sizeof(errs->msg[0]), "cannot read a config at %.280s", path);
+}
+
+/* config.validate: exactly one of "path" (control socket only), "config"
+ * (an object) and "text" (a configuration's text, comments allowed; as
+ * config.load's).  The same checks on both sockets, the pipeline built at
+ * every rate included. */
 int handle_config_validate(struct ctl_context *ctx, struct ctl_session *session,
                            const struct rpc_request *req, json_object **ret,
                            struct rpc_error *err)
 {
 	static struct cfg_errors errs;
 	static struct dspd_config scratch;
-	json_object *inline_cfg = NULL, *o;
-	const char *path;
+	json_object *inline_cfg = NULL, *text = NULL, *o;
+	const char *path, *origin = "inline";
 	int r;
 
 	if ((r = string_param(req, "path", &path, err)) < 0)
 		return r;
 	if (path && session->read_only) {
 		/* the monitor socket is open to everyone: reading files on
-		 * their behalf would leak what they may not read */
+		 * their behalf would tell what they may not know */
 		rpc_error_set(err, RPC_PERMISSION_DENIED, "path",
 		              "the monitor socket validates inline configurations "
-		              "only (give \"config\")");
+		              "only (give \"config\" or \"text\")");
 		return -EPERM;
 	}
-	if (req->params)
+	if (req->params) {
 		json_object_object_get_ex(req->params, "config", &inline_cfg);
-	if (!path == !inline_cfg) {
-		rpc_error_set(err, RPC_INVALID_PARAMS, "path", "give exactly one of \"path\" and \"config\"");
+		json_object_object_get_ex(req->params, "text", &text);
+	}
+	if (!!path + !!inline_cfg + !!text != 1) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "path",
+		              "give exactly one of \"path\", \"config\" and \"text\"");
+		return -EINVAL;
+	}
+	if (text && !json_object_is_type(text, json_type_string)) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "text", "must be a string (a configuration)");
 		return -EINVAL;
 	}
 	if (path) {
-		r = config_load_file(path, &scratch, &errs);
+		origin = path;
+		if (!ctl_client_may_read(session, path)) {
+			unreadable(path, &errs);
+			r = -EACCES;
+		} else {
+			r = config_load_file(path, &scratch, &errs);
+		}
+	} else if (text) {
+		r = config_load_string(json_object_get_string(text),
+		                       (size_t)json_object_get_string_len(text),
+		                       "inline", &scratch, &errs);
 	} else {
-		const char *text = json_object_to_json_string_ext(inline_cfg, JSON_C_TO_STRING_PLAIN);
+		const char *t = json_object_to_json_string_ext(inline_cfg, JSON_C_TO_STRING_PLAIN);
 
-		r = config_load_string(text, strlen(text), "inline", &scratch, &errs);
+		r = config_load_string(t, strlen(t), "inline", &scratch, &errs);
 	}
-	/* the blocks' own checks read files (FIR): only for the control socket */
-	if (r == 0 && !session->read_only)
-		r = ctl_check_pipeline(&scratch, path ? path : "inline", &errs);
+	if (r == 0)
+		r = ctl_check_pipeline(&scratch, origin, &errs);
 	o = json_object_new_object();
 	json_object_object_add(o, "valid", json_object_new_boolean(r == 0));
 	if (r < 0)
 		json_object_object_add(o, "errors", errors_json(&errs, r, path));
 	*ret = o;
 	return 0;
+}
+
+/* config.reload PATH and config.load PATH: a file the client could not
+ * read itself is refused with the one generic message. */
+static int refuse_unreadable(struct ctl_context *ctx, const struct ctl_origin *by,
+                             const char *path, struct rpc_error *err)
+{
+	static struct cfg_errors errs;
+
+	unreadable(path, &errs);
+	ctl_config_rejected(ctx, by, path, &errs, -EACCES);
+	return config_rejected(ctx, &errs, -EACCES, path, err);
 }
 
 int handle_config_reload(struct ctl_context *ctx, struct ctl_session *session,
@@ -154,6 +196,8 @@ int handle_config_reload(struct ctl_context *ctx, struct ctl_session *session,
 		return r;
 	origin_init(&by, session, PROTO_METHOD_CONFIG_RELOAD, "config.reload %.140s",
 	            path ? path : ctx->config.path);
+	if (path && !ctl_client_may_read(session, path))
+		return refuse_unreadable(ctx, &by, path, err);
 	r = ctx->ops.reload(ctx, path, &by, &errs, &res);
 	if (r < 0)
 		return config_rejected(ctx, &errs, r, path ? path : ctx->config.path, err);
@@ -188,6 +232,8 @@ int handle_config_load(struct ctl_context *ctx, struct ctl_session *session,
 	}
 	if (path) {
 		origin_init(&by, session, PROTO_METHOD_CONFIG_LOAD, "config.load %.140s", path);
+		if (!ctl_client_may_read(session, path))
+			return refuse_unreadable(ctx, &by, path, err);
 		r = ctx->ops.reload(ctx, path, &by, &errs, &res);
 		if (r < 0)
 			return config_rejected(ctx, &errs, r, path, err);

@@ -55,7 +55,21 @@ static int edit_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
  * made.  what: a short summary ("effect.set eq1"). */
 typedef int (*edit_fn)(json_object *doc, json_object *params, char *what,
                        size_t what_len, char *msg, size_t msg_len,
-                       struct rpc_error *err);
+                       struct json_patch_limits *lim, struct rpc_error *err);
+
+/* What the patches of one request may do: JSON_PATCH_MAX_OPS ops in all
+ * (one config.patch, or every config.patch of a batch together), and the
+ * document stays within CFG_MAX_FILE_BYTES and CONFIG_EDIT_MAX_NODES, and
+ * grows by CONFIG_EDIT_MAX_GROWTH at most, checked after every op. */
+static struct json_patch_limits request_limits(void)
+{
+	return (struct json_patch_limits){
+		.max_bytes = CFG_MAX_FILE_BYTES,
+		.max_growth = CONFIG_EDIT_MAX_GROWTH,
+		.max_nodes = CONFIG_EDIT_MAX_NODES,
+		.max_ops = JSON_PATCH_MAX_OPS,
+	};
+}
 
 static int name_param(json_object *params, const char *key, bool required,
                       const char **out, struct rpc_error *err)
@@ -79,7 +93,7 @@ static int name_param(json_object *params, const char *key, bool required,
 
 static int edit_add(json_object *doc, json_object *params, char *what,
                     size_t what_len, char *msg, size_t msg_len,
-                    struct rpc_error *err)
+                    struct json_patch_limits *lim, struct rpc_error *err)
 {
 	json_object *block = NULL, *index_obj = NULL, *name;
 	const char *before, *after;
@@ -113,7 +127,7 @@ static int edit_add(json_object *doc, json_object *params, char *what,
 
 static int edit_remove(json_object *doc, json_object *params, char *what,
                        size_t what_len, char *msg, size_t msg_len,
-                       struct rpc_error *err)
+                       struct json_patch_limits *lim, struct rpc_error *err)
 {
 	const char *name;
 	int r = name_param(params, "name", true, &name, err);
@@ -126,7 +140,7 @@ static int edit_remove(json_object *doc, json_object *params, char *what,
 
 static int edit_bypass(json_object *doc, json_object *params, char *what,
                        size_t what_len, char *msg, size_t msg_len,
-                       struct rpc_error *err)
+                       struct json_patch_limits *lim, struct rpc_error *err)
 {
 	const char *name;
 	bool bypass = true;
@@ -140,7 +154,7 @@ static int edit_bypass(json_object *doc, json_object *params, char *what,
 
 static int edit_set(json_object *doc, json_object *params, char *what,
                     size_t what_len, char *msg, size_t msg_len,
-                    struct rpc_error *err)
+                    struct json_patch_limits *lim, struct rpc_error *err)
 {
 	json_object *values = NULL;
 	const char *name;
@@ -160,7 +174,7 @@ static int edit_set(json_object *doc, json_object *params, char *what,
 
 static int edit_patch(json_object *doc, json_object *params, char *what,
                       size_t what_len, char *msg, size_t msg_len,
-                      struct rpc_error *err)
+                      struct json_patch_limits *lim, struct rpc_error *err)
 {
 	json_object *ops = NULL;
 
@@ -171,7 +185,7 @@ static int edit_patch(json_object *doc, json_object *params, char *what,
 		return -EINVAL;
 	}
 	snprintf(what, what_len, "config.patch (%zu ops)", json_object_array_length(ops));
-	return json_patch_apply(doc, ops, msg, msg_len);
+	return json_patch_apply_limited(doc, ops, lim, msg, msg_len);
 }
 
 static const char *const p_add[] = { "block", "before", "after", "index", NULL };
@@ -216,6 +230,7 @@ int handle_edit(struct ctl_context *ctx, struct ctl_session *session,
                   struct rpc_error *err)
 {
 	const struct edit *e = find_edit(req->method);
+	struct json_patch_limits lim = request_limits();
 	struct ctl_origin by;
 	char msg[320] = "";
 	json_object *doc = copy_of_active(ctx);
@@ -224,7 +239,7 @@ int handle_edit(struct ctl_context *ctx, struct ctl_session *session,
 	if (!doc)
 		return -ENOMEM;
 	origin_init(&by, session, e->method, "%s", e->method);
-	r = e->fn(doc, req->params, by.what, sizeof(by.what), msg, sizeof(msg), err);
+	r = e->fn(doc, req->params, by.what, sizeof(by.what), msg, sizeof(msg), &lim, err);
 	if (r < 0) {
 		json_object_put(doc);
 		return err->code ? r : edit_rejected(ctx, &by, msg, r, err);
@@ -315,6 +330,7 @@ int handle_batch(struct ctl_context *ctx, struct ctl_session *session,
                  struct rpc_error *err)
 {
 	json_object *changes = NULL, *doc;
+	struct json_patch_limits lim = request_limits();
 	struct ctl_origin by;
 	size_t n;
 
@@ -339,7 +355,7 @@ int handle_batch(struct ctl_context *ctx, struct ctl_session *session,
 			json_object_put(doc);
 			return -EINVAL;
 		}
-		r = e->fn(doc, params, what, sizeof(what), msg, sizeof(msg), err);
+		r = e->fn(doc, params, what, sizeof(what), msg, sizeof(msg), &lim, err);
 		if (r < 0 && err->code)
 			name_change(err, i, e->method);
 		if (r < 0) {

@@ -39,6 +39,7 @@ struct ctl_server {
 	struct ctl_server_handler handler;
 	struct ctl_client *clients;
 	unsigned n_clients, max_clients;
+	struct ctl_client *large;  /* receiving a line past PROTO_MAX_LINE */
 	bool read_only;
 	bool owns_path;          /* we bound it, so we remove it */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -55,6 +56,8 @@ static void client_free(struct ctl_client *c)
 			break;
 		}
 	s->n_clients--;
+	if (s->large == c)
+		s->large = NULL;
 	s->handler.closed(s->handler.data, &c->session);
 	log_debug("control client pid %d uid %u disconnected", (int)c->session.pid,
 	          (unsigned)c->session.uid);
@@ -129,15 +132,45 @@ static void client_error_and_close(struct ctl_client *c, int code,
 
 static void handle_line(struct ctl_client *c, const char *line, size_t len)
 {
-	struct rpc_request req;
-	struct rpc_error err;
+	ctl_session_send(&c->session, c->server->handler.line(
+		c->server->handler.data, &c->session, line, len));
+}
 
-	if (proto_parse_request(line, len, &req, &err) < 0)
-		ctl_session_send(&c->session, proto_error_line(req.has_id ? req.id : NULL, &err));
-	else
-		ctl_session_send(&c->session, c->server->handler.request(
-			c->server->handler.data, &c->session, &req));
-	json_object_put(req.root);
+/* A line may pass PROTO_MAX_LINE on the control socket only, for one
+ * client at a time (a whole configuration in config.load): up to
+ * PROTO_MAX_LARGE_LINE.  Returns whether c may go on buffering len bytes. */
+static bool may_buffer(struct ctl_client *c, size_t len)
+{
+	struct ctl_server *s = c->server;
+
+	if (len <= PROTO_MAX_LINE)
+		return true;
+	if (s->read_only || len > PROTO_MAX_LARGE_LINE || (s->large && s->large != c))
+		return false;
+	if (!s->large) {
+		s->large = c;
+		bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_MAX_LARGE_LINE + 1);
+	}
+	return true;
+}
+
+/* c's large line is done: the next client may send one. */
+static void large_done(struct ctl_client *c)
+{
+	if (c->server->large != c)
+		return;
+	c->server->large = NULL;
+	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_MAX_LINE + 1);
+}
+
+static void line_too_long(struct ctl_client *c)
+{
+	char reason[160];
+
+	snprintf(reason, sizeof(reason), "line too long (limit %u bytes%s); closing",
+	         PROTO_MAX_LINE, c->server->read_only ? "" :
+	         ", or one line of 8 MiB at a time on the control socket");
+	client_error_and_close(c, RPC_INVALID_REQUEST, reason);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -148,18 +181,17 @@ static void on_read(struct bufferevent *bev, void *arg)
 	char *line;
 
 	while (!c->closing && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
-		if (len > PROTO_MAX_LINE) {
+		if (!may_buffer(c, len)) {
 			free(line);
-			client_error_and_close(c, RPC_INVALID_REQUEST,
-			                       "line too long (limit 65536 bytes); closing");
+			line_too_long(c);
 			break;
 		}
 		handle_line(c, line, len);
 		free(line);
+		large_done(c);
 	}
-	if (!c->closing && evbuffer_get_length(in) > PROTO_MAX_LINE)
-		client_error_and_close(c, RPC_INVALID_REQUEST,
-		                       "line too long (limit 65536 bytes); closing");
+	if (!c->closing && !may_buffer(c, evbuffer_get_length(in)))
+		line_too_long(c);
 	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		client_free(c);
 }

@@ -27,10 +27,10 @@ struct ctl_listen {
 
 /* What a server hands to its owner. */
 struct ctl_server_handler {
-	/* A parsed request of session s: the answer line (malloc'ed) or NULL
-	 * when there is nothing to send now. */
-	char *(*request)(void *data, struct ctl_session *s,
-	                 const struct rpc_request *req);
+	/* A line of session s (without its '\n'): the answer line
+	 * (malloc'ed) or NULL when there is nothing to send now. */
+	char *(*line)(void *data, struct ctl_session *s, const char *line,
+	              size_t len);
 	/* s is going away (its client closed, or the server): release what it
 	 * started. */
 	void (*closed)(void *data, struct ctl_session *s);

@@ -184,6 +184,13 @@ int handle_record(struct ctl_context *ctx, struct ctl_session *session,
 		rpc_error_set(err, RPC_INVALID_REQUEST, "id", "record needs an id");
 		return -EINVAL;
 	}
+	if (req->in_batch) {
+		/* its answer comes when the recording ends, not within the
+		 * batch's array */
+		rpc_error_set(err, RPC_INVALID_REQUEST, "method",
+		              "record cannot be part of a batch (send it alone)");
+		return -EINVAL;
+	}
 	if (session->record) {
 		rpc_error_set(err, RPC_SERVER_ERROR, NULL, "a recording is already running on this connection");
 		return -EBUSY;

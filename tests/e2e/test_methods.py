@@ -489,14 +489,14 @@ def envelope_and_torture(conn):
         (b"42", -32600, None, None),
         (b"null", -32600, None, None),
         (b"[]", -32600, None, None),
-        (b'[{"jsonrpc":"2.0","id":5,"method":"hello"}]', -32600, None, None),  # no batches
+        # batches ([{...}]) are answered with arrays: test_hostile.py
         (b'{"id":6,"method":"hello"}', -32600, 6, "jsonrpc"),
         (b'{"jsonrpc":"1.0","id":7,"method":"hello"}', -32600, 7, "jsonrpc"),
         (b'{"jsonrpc":2.0,"id":8,"method":"hello"}', -32600, 8, "jsonrpc"),
         (b'{"jsonrpc":"2.0","id":9}', -32600, 9, "method"),
         (b'{"jsonrpc":"2.0","id":10,"method":7}', -32600, 10, "method"),
         (b'{"jsonrpc":"2.0","id":11,"method":null}', -32600, 11, "method"),
-        (b'{"jsonrpc":"2.0","id":12,"method":"hello","params":[1]}', -32600, 12, "params"),
+        (b'{"jsonrpc":"2.0","id":12,"method":"hello","params":[1]}', -32602, 12, "params"),
         (b'{"jsonrpc":"2.0","id":13,"method":"hello","params":"x"}', -32600, 13, "params"),
         (b'{"jsonrpc":"2.0","id":14,"method":"hello","extra":1}', -32600, 14, "extra"),
         (b'{"jsonrpc":"2.0","id":1.5,"method":"hello"}', -32600, None, "id"),
@@ -504,6 +504,10 @@ def envelope_and_torture(conn):
         (b'{"jsonrpc":"2.0","id":[1],"method":"hello"}', -32600, None, "id"),
         (b'{"jsonrpc":"2.0","id":true,"method":"hello"}', -32600, None, "id"),
         (b'{"jsonrpc":"2.0","id":1e400,"method":"hello"}', -32600, None, "id"),
+        (b'{"jsonrpc":"2.0","id":1e29,"method":"hello"}', -32600, None, "id"),
+        (b'{"jsonrpc":"2.0","id":100000000000000000000000000000,"method":"hello"}', -32600, None, "id"),
+        (b'{"jsonrpc":"2.0","id":9223372036854775808,"method":"hello"}', -32600, None, "id"),
+        (b'{"jsonrpc":"2.0","id":-9223372036854775808,"method":"hello"}', -32600, None, "id"),
         # well-formed JSON, bad values
         (b'{"jsonrpc":"2.0","id":15,"method":"gain.set","params":{"db":1e400}}', -32602, 15, "db"),
         (b'{"jsonrpc":"2.0","id":16,"method":"gain.set","params":{"db":-1e400}}', -32602, 16, "db"),
@@ -624,14 +628,23 @@ def closed_by_peer(conn):
 
 
 def line_limits(d):
-    """A line of exactly 65536 bytes is served; one byte more is an error
-    and the connection is closed; half a line then EOF is just dropped."""
+    """A line of exactly 65536 bytes is served; on the control socket one
+    client at a time may send a longer one (a whole configuration for
+    config.load), up to 8 MiB + 64 KiB; one byte more is an error and the
+    connection is closed; half a line then EOF is just dropped."""
     body = b'{"jsonrpc":"2.0","id":40,"method":"mute.get"}'
     c = Conn(d.socket)
     c.send(body + b" " * (65536 - len(body)) + b"\n")
     msg = c.read()
     check(msg.get("id") == 40 and "result" in msg, "65536-byte line: %s" % msg)
     c.send(body + b" " * (65537 - len(body)) + b"\n")
+    msg = c.read()
+    check(msg.get("id") == 40 and "result" in msg, "65537-byte line: %s" % msg)
+    large = (8 << 20) + 65536
+    c.send(body + b" " * (large - len(body)) + b"\n")
+    msg = c.read()
+    check(msg.get("id") == 40 and "result" in msg, "%d-byte line: %s" % (large, msg))
+    c.send(body + b" " * (large + 1 - len(body)) + b"\n")
     msg = c.read()
     verify(msg, Err(-32600), "65537-byte line")
     check("too long" in msg["error"]["data"]["reason"], "reason: %s" % msg)

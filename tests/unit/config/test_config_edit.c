@@ -15,6 +15,8 @@
 
 #include "json_test.h"
 #include "config_edit.h"
+#include "config_diff.h"
+#include "config.h"
 
 /* "name1,name2,..." of the pipeline's blocks. */
 static const char *block_names(json_object *doc)
@@ -363,6 +365,54 @@ static void test_effect_set_limit(void **state __attribute__((unused)))
 	json_object_put(doc);
 }
 
+/* Issue 18: what only the file may set comes from the file whatever the
+ * edited document says, and the keys that differed are named. */
+static void test_take_file_only(void **state __attribute__((unused)))
+{
+	json_object *doc = parse("{\"rate\":44100,\"control\":{\"socket\":\"/evil.sock\","
+				 "\"max_clients\":2},\"state_file\":\"/etc/passwd\","
+				 "\"playback\":{\"device\":\"file:'/etc/x',raw\",\"channels\":2}}");
+	json_object *file = parse("{\"control\":{\"socket\":\"/run/dspd/control.sock\","
+				  "\"max_clients\":2},\"playback\":{\"device\":\"hw:0\"}}");
+	char changed[256];
+
+	assert_int_equal(config_edit_take_file_only(doc, file, changed, sizeof(changed)), 0);
+	assert_string_equal(changed, "/playback/device, /control/socket, /state_file");
+	assert_doc(doc, "{\"rate\":44100,\"control\":{\"socket\":\"/run/dspd/control.sock\","
+		   "\"max_clients\":2},\"playback\":{\"device\":\"hw:0\",\"channels\":2}}");
+	/* from NULL: all gone (what the state file keeps) */
+	assert_int_equal(config_edit_take_file_only(doc, NULL, NULL, 0), 0);
+	assert_doc(doc, "{\"rate\":44100,\"control\":{},\"playback\":{\"channels\":2}}");
+	json_object_put(doc);
+	json_object_put(file);
+}
+
+static void test_file_only_keys(void **state __attribute__((unused)))
+{
+	static struct dspd_config a, b;
+	char keys[256];
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.socket_path, sizeof(a.socket_path), "/run/dspd/control.sock");
+	snprintf(a.playback.device, sizeof(a.playback.device), "hw:0");
+	a.max_clients = 8;
+	a.rate = 48000;
+	b = a;
+	b.rate = 44100;                      /* not file-only */
+	config_file_only_keys(&a, &b, keys, sizeof(keys));
+	assert_string_equal(keys, "");
+	snprintf(b.state_file, sizeof(b.state_file), "/etc/passwd");
+	b.max_clients = 4096;
+	snprintf(b.playback.device, sizeof(b.playback.device), "file:'/etc/x'");
+	config_file_only_keys(&a, &b, keys, sizeof(keys));
+	assert_string_equal(keys, "/playback/device, /control/max_clients, /state_file");
+	config_copy_file_only(&b, &a, "/state_file");
+	config_copy_file_only(&b, &a, "/control/max_clients");
+	config_copy_file_only(&b, &a, "/playback/device");
+	config_file_only_keys(&a, &b, keys, sizeof(keys));
+	assert_string_equal(keys, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +429,8 @@ int main(void)
 		cmocka_unit_test(test_effect_set_nested),
 		cmocka_unit_test(test_effect_set_errors),
 		cmocka_unit_test(test_effect_set_limit),
+		cmocka_unit_test(test_take_file_only),
+		cmocka_unit_test(test_file_only_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

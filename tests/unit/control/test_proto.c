@@ -36,7 +36,17 @@ static const struct parse_case cases[] = {
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", RPC_INVALID_REQUEST, "method" },
 	{ "{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
-	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"params\":[1]}", RPC_INVALID_REQUEST, "params" },
+	/* by-position params are a valid Request (dispatch answers -32602) */
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"params\":[1]}", 0, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"params\":\"x\"}", RPC_INVALID_REQUEST, "params" },
+	/* ids json-c would saturate or round: refused, not echoed changed */
+	{ "{\"jsonrpc\":\"2.0\",\"id\":100000000000000000000000000000,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":1e29,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":9223372036854775808,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":18446744073709551615,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775808,\"method\":\"status\"}", RPC_INVALID_REQUEST, "id" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":9223372036854775807,\"method\":\"status\"}", 0, NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775807,\"method\":\"status\"}", 0, NULL },
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"extra\":1}", RPC_INVALID_REQUEST, "extra" },
 	/* NaN / Infinity literals and comments are not JSON */
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"gain.set\",\"params\":{\"db\":NaN}}", RPC_PARSE_ERROR, NULL },
@@ -186,6 +196,90 @@ static char *dispatch(const char *line)
 	return dispatch_as(line, false);
 }
 
+/* JSON-RPC 2.0 section 6: batches, on dispatch_line (the server's handler). */
+static char *line_as(const char *line)
+{
+	struct ctl_context ctx = { .engine = NULL };
+	struct ctl_session session = { .read_only = false };
+
+	return dispatch_line(&ctx, &session, line, strlen(line));
+}
+
+static void expect_line(const char *line, const char *want_json)
+{
+	char *out = line_as(line);
+	json_object *got, *want;
+
+	if (!want_json) {
+		if (out)
+			fail_msg("%s: answered %s", line, out);
+		return;
+	}
+	if (!out)
+		fail_msg("%s: no answer", line);
+	want = json_tokener_parse(want_json);
+	if (out[strlen(out) - 1] != '\n' || strchr(out, '\n') != out + strlen(out) - 1)
+		fail_msg("%s: not one line: %s", line, out);
+	got = json_tokener_parse(out);
+	/* compare the shapes: codes and ids, not the message texts */
+	if (json_object_is_type(want, json_type_array)) {
+		if (!json_object_is_type(got, json_type_array) ||
+		    json_object_array_length(got) != json_object_array_length(want))
+			fail_msg("%s: %s, expected %s", line, out, want_json);
+		for (size_t i = 0; i < json_object_array_length(want); i++) {
+			json_object *w = json_object_array_get_idx(want, i);
+			json_object *g = json_object_array_get_idx(got, i), *e, *c;
+
+			if (!json_object_equal(json_object_object_get(w, "id"),
+			                       json_object_object_get(g, "id")) ||
+			    (json_object_object_get_ex(w, "error", &e) &&
+			     (!json_object_object_get_ex(json_object_object_get(g, "error"), "code", &c) ||
+			      json_object_get_int(c) != json_object_get_int(e))))
+				fail_msg("%s: element %zu is %s, expected %s", line, i,
+				         json_object_to_json_string(g), json_object_to_json_string(w));
+		}
+	} else {
+		json_object *e, *c;
+
+		if (!json_object_is_type(got, json_type_object) ||
+		    !json_object_object_get_ex(json_object_object_get(got, "error"), "code", &c) ||
+		    !json_object_object_get_ex(want, "error", &e) ||
+		    json_object_get_int(c) != json_object_get_int(e) ||
+		    json_object_object_get(got, "id") != NULL)
+			fail_msg("%s: %s, expected %s", line, out, want_json);
+	}
+	json_object_put(got);
+	json_object_put(want);
+	free(out);
+}
+
+static void test_batches(void **state)
+{
+	char big[8192];
+	size_t n = 0;
+
+	expect_line("[]", "{\"error\":-32600}");
+	expect_line("[1]", "[{\"id\":null,\"error\":-32600}]");
+	expect_line("[1,2,3]", "[{\"id\":null,\"error\":-32600},{\"id\":null,\"error\":-32600},"
+	            "{\"id\":null,\"error\":-32600}]");
+	expect_line("[{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"id\":1},{\"jsonrpc\":\"2.0\",\"method\":\"hello\"},"
+	            "{\"foo\":\"boo\"},{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":\"5\"},"
+	            "{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"params\":[1],\"id\":9}]",
+	            "[{\"id\":1},{\"id\":null,\"error\":-32600},{\"id\":\"5\",\"error\":-32601},"
+	            "{\"id\":9,\"error\":-32602}]");
+	expect_line("[{\"jsonrpc\":\"2.0\",\"method\":\"hello\"},{\"jsonrpc\":\"2.0\",\"method\":\"nope\"}]", NULL);
+	expect_line("[{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"id\":1},{\"jsonrpc\":\"2.0\",\"method\"]",
+	            "{\"error\":-32700}");
+	expect_line("{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"params\":[1,2]}", NULL);
+	/* more than PROTO_MAX_BATCH: one error */
+	big[n++] = '[';
+	for (int i = 0; i <= PROTO_MAX_BATCH; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"id\":%d}",
+		                      i ? "," : "", i);
+	snprintf(big + n, sizeof(big) - n, "]");
+	expect_line(big, "{\"error\":-32600}");
+}
+
 static void test_dispatch_without_engine(void **state)
 {
 	char *out;
@@ -227,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_helpers),
 		cmocka_unit_test(test_params_helpers),
 		cmocka_unit_test(test_dispatch_without_engine),
+		cmocka_unit_test(test_batches),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

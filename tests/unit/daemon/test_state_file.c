@@ -71,6 +71,53 @@ static void test_round_trip(void **state)
 	json_object_put(cfg);
 }
 
+/* Issue 18: a symlink planted at the .tmp name is removed, never followed
+ * (its target stays intact), and what only the file may set (control.*,
+ * state_file...) is not saved. */
+static void test_tmp_symlink_not_followed(void **state)
+{
+	struct state_file sf;
+	struct state_restored r;
+	json_object *cfg = json_tokener_parse(
+		"{\"control\": {\"socket\": \"/x.sock\"}, \"state_file\": \"/etc/passwd\","
+		" \"capture\": {\"device\": \"hw:0\", \"channels\": 2},"
+		" \"pipeline\": []}");
+	struct state_snapshot s = snapshot(-3.0, false, 1, cfg);
+	char victim[160], tmp[160], base[65], text[32] = "";
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	assert_int_equal(symlink(victim, tmp), 0);
+	state_file_init(&sf, path);
+	state_file_update(&sf, &s, 1000);
+	f = fopen(victim, "r");
+	assert_non_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	assert_string_equal(text, "precious\n");
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(access(tmp, F_OK), -1);
+	snprintf(base, sizeof(base), "%064d", 7);
+	assert_int_equal(state_file_read(path, base, &r), 0);
+	assert_non_null(r.config);
+	assert_int_equal(json_object_object_length(
+		json_object_object_get(r.config, "control")), 0);
+	assert_false(json_object_object_get_ex(r.config, "state_file", NULL));
+	assert_true(json_object_object_get_ex(r.config, "pipeline", NULL));
+	assert_int_equal(json_object_object_length(
+		json_object_object_get(r.config, "capture")), 1);   /* no device */
+	json_object_put(r.config);
+	json_object_put(cfg);
+	unlink(victim);
+}
+
 /* Edits made to another version of the file are not restored; the
  * volume is. */
 static void test_edits_need_the_same_file(void **state)
@@ -152,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edits_need_the_same_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_symlink_not_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_saves_at_most_once_a_second, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_broken_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),

@@ -457,6 +457,96 @@ static void test_patch_op_limit(void **state __attribute__((unused)))
 	json_object_put(doc);
 }
 
+/* Issue 18: {"op":"copy","from":"","path":"/zN"} doubles the document;
+ * json_patch_apply_limited() refuses the op that would pass a limit, before
+ * the copy is made, and names it. */
+static json_object *doubling_ops(int n)
+{
+	json_object *ops = json_object_new_array();
+
+	for (int i = 0; i < n; i++) {
+		char buf[80];
+
+		snprintf(buf, sizeof(buf), "{\"op\":\"copy\",\"from\":\"\",\"path\":\"/z%d\"}", i);
+		json_object_array_add(ops, parse(buf));
+	}
+	return ops;
+}
+
+static void test_patch_size_checked_after_every_op(void **state __attribute__((unused)))
+{
+	json_object *doc = parse("{\"name\":\"a string of some thirty bytes\"}");
+	json_object *ops = doubling_ops(19);
+	struct json_patch_limits lim = { .max_bytes = 4u << 20, .max_nodes = 1u << 17,
+					 .max_ops = JSON_PATCH_MAX_OPS };
+	size_t bytes, nodes;
+	char err[256] = "";
+
+	/* by nodes: 2^k values after op k-1; 2^17 would pass the limit */
+	assert_error(json_patch_apply_limited(doc, ops, &lim, err, sizeof(err)), err, -E2BIG,
+		     "op 16 (copy): the configuration would pass 131072 values", NULL, NULL);
+	assert_int_equal(json_measure(doc, SIZE_MAX, SIZE_MAX, &bytes, &nodes), 0);
+	assert_true(nodes <= 1u << 17);
+	assert_true(lim.max_ops == JSON_PATCH_MAX_OPS - 19);
+	json_object_put(doc);
+
+	/* by bytes: never more than the limit, measured as compact JSON */
+	doc = parse("{\"name\":\"a string of some thirty bytes\"}");
+	lim = (struct json_patch_limits){ .max_bytes = 64u << 10, .max_nodes = 1u << 17,
+					  .max_ops = JSON_PATCH_MAX_OPS };
+	assert_error(json_patch_apply_limited(doc, ops, &lim, err, sizeof(err)), err, -E2BIG,
+		     "op 10 (copy): the configuration would pass about 65536 bytes", NULL, NULL);
+	assert_true(strlen(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN)) <= 64u << 10);
+	json_object_put(doc);
+
+	/* by growth: at most max_growth more than the document had */
+	doc = parse("{\"name\":\"a string of some thirty bytes\"}");
+	lim = (struct json_patch_limits){ .max_bytes = 4u << 20, .max_growth = 64u << 10,
+					  .max_nodes = 1u << 17, .max_ops = JSON_PATCH_MAX_OPS };
+	assert_error(json_patch_apply_limited(doc, ops, &lim, err, sizeof(err)), err, -E2BIG,
+		     "op 10 (copy): the configuration would pass about 65577 bytes", NULL, NULL);
+	assert_true(strlen(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN)) <= 65577);
+	json_object_put(ops);
+	json_object_put(doc);
+}
+
+static void test_patch_ops_shared_by_a_batch(void **state __attribute__((unused)))
+{
+	json_object *doc = parse("{\"n\":[]}");
+	json_object *ops = n_test_ops(40);
+	struct json_patch_limits lim = { .max_bytes = 4u << 20, .max_nodes = 1u << 17,
+					 .max_ops = JSON_PATCH_MAX_OPS };
+	char err[256] = "";
+
+	assert_int_equal(json_patch_apply_limited(doc, ops, &lim, err, sizeof(err)), 0);
+	assert_error(json_patch_apply_limited(doc, ops, &lim, err, sizeof(err)), err, -E2BIG,
+		     "op 24: too many operations", "40 given, 24 left: at most 64 in one batch",
+		     NULL);
+	assert_int_equal(json_object_array_length(json_object_object_get(doc, "n")), 40);
+	json_object_put(ops);
+	json_object_put(doc);
+}
+
+static void test_measure(void **state __attribute__((unused)))
+{
+	static const char *const docs[] = {
+		"{}", "[]", "{\"a\":[1,-22,333,true,false,null,\"xy\"]}",
+		"{\"a\":{\"b\":{\"c\":[[],{}]}},\"d\":\"\"}",
+	};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_object *v = parse(docs[i]);
+		size_t bytes, nodes;
+
+		assert_int_equal(json_measure(v, SIZE_MAX, SIZE_MAX, &bytes, &nodes), 0);
+		/* an upper bound of the compact text, off by the separators */
+		assert_true(bytes >= strlen(docs[i]));
+		assert_true(bytes <= 2 * strlen(docs[i]) + 2);
+		assert_int_equal(json_measure(v, bytes - 1, SIZE_MAX, &bytes, &nodes), -E2BIG);
+		json_object_put(v);
+	}
+}
+
 static void test_patch_copies_values_in(void **state __attribute__((unused)))
 {
 	json_object *doc = parse("{}");
@@ -497,6 +587,9 @@ int main(void)
 		cmocka_unit_test(test_patch_ops),
 		cmocka_unit_test(test_patch_refusals),
 		cmocka_unit_test(test_patch_op_limit),
+		cmocka_unit_test(test_patch_size_checked_after_every_op),
+		cmocka_unit_test(test_patch_ops_shared_by_a_batch),
+		cmocka_unit_test(test_measure),
 		cmocka_unit_test(test_patch_copies_values_in),
 		cmocka_unit_test(test_messages_fit_small_buffers),
 	};
