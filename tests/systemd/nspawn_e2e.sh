@@ -120,7 +120,7 @@ sh "$WORK/boot.sh" -D "$WORK/root" -b --register=no --keep-unit --console=pipe \
 	--volatile=overlay --private-network -M "$NAME" \
 	--bind-ro="$STAGE/usr/local:/usr/local" --bind="$STAGE/etc/dspd:/etc/dspd" \
 	--rlimit=RLIMIT_RTPRIO=95 --rlimit=RLIMIT_MEMLOCK=infinity \
-	systemd.mask=postgresql.service > "$WORK/console.log" 2>&1 &
+	systemd.mask=postgresql.service systemd.mask=prometheus.service > "$WORK/console.log" 2>&1 &
 NSPAWN_PID=$!
 
 LEADER=
