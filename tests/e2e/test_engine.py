@@ -188,16 +188,17 @@ def test_format_refused_with_supported_list():
         check(st["playback"]["format"] == "S16_LE", "auto chose %s" % st["playback"]["format"])
         check(st["capture"]["format"] == "S32_LE", "auto chose %s" % st["capture"]["format"])
         time.sleep(1)
-        d.stop()
+        fc = d.stop()
         # S32 capture counter keeps 24 bits; S16 keeps the top 16, rounded:
         # every frame of the recording must be exactly that, so a wrong
-        # conversion is a mismatch
+        # conversion is a mismatch; only an xrun may make the counter jump
         counted, mismatched, resyncs = s32_counter_as_s16(read_f32(d.record_path, 2))
         print("  S32 -> S16: %d frames exact, %d mismatched, %d re-syncs"
               % (counted, mismatched, resyncs))
-        check(mismatched == 0 and counted >= 48000 // 2 and resyncs <= 2,
-              "S32 -> S16: %d frames exact, %d mismatched, %d re-syncs"
-              % (counted, mismatched, resyncs))
+        check(mismatched == 0 and counted >= 48000 // 2
+              and resyncs <= fc["xruns_capture"] + fc["xruns_playback"],
+              "S32 -> S16: %d frames exact, %d mismatched, %d re-syncs, final counters %s"
+              % (counted, mismatched, resyncs, fc))
     finally:
         d.cleanup()
 
