@@ -205,20 +205,24 @@ def test_peak_hold_falls_after_the_signal_stops():
         rows = []
         while time.monotonic() - t0 < 3.5:
             time.sleep(0.1)
-            rows.append((time.monotonic() - t0, d.ctl("levels")))
+            before = time.monotonic() - t0
+            lv = d.ctl("levels")
+            rows.append((before, time.monotonic() - t0, lv))
         period_s = 1024 / 48000.0
-        for t, lv in rows:
+        # the reading was taken between `before` and `after`; the sine
+        # stops within a period of the command
+        for before, after, lv in rows:
             for side in ("capture", "playback"):
                 for ch in lv[side]:
                     # each dspctl call is a new connection: peak over the last 300 ms
-                    if t > 0.3 + 2 * period_s + 0.1:
-                        check(ch["peak_dbfs"] == -200.0, "%.2f s: %s peak %s" % (t, side, ch))
-                    if t < 2.0 - 0.1:
+                    if before > 0.3 + 2 * period_s + 0.1:
+                        check(ch["peak_dbfs"] == -200.0, "%.2f s: %s peak %s" % (before, side, ch))
+                    if after < 2.0 - 0.05:
                         check(abs(ch["peak_hold_dbfs"] - -6.0) < 0.5,
-                              "%.2f s after the stop the hold already fell: %s %s" % (t, side, ch))
-                    if t > 2.0 + 2 * period_s + 0.2:
+                              "%.2f s after the stop the hold already fell: %s %s" % (after, side, ch))
+                    if before > 2.0 + 2 * period_s + 0.2:
                         check(ch["peak_hold_dbfs"] == -200.0,
-                              "%.2f s after the stop the hold did not fall: %s %s" % (t, side, ch))
+                              "%.2f s after the stop the hold did not fall: %s %s" % (before, side, ch))
         print("  peak hold: %d readings over 3.5 s after the stop" % len(rows))
     finally:
         d.cleanup()
