@@ -5,9 +5,13 @@
  *     dspctl stats --prometheus > /var/lib/node_exporter/dspd.prom.$$ &&
  *         mv /var/lib/node_exporter/dspd.prom.$$ /var/lib/node_exporter/dspd.prom
  *
- * Counters end in _total, units are in the names (seconds, ratio, dbfs).
- * When dspd cannot be reached the output is "dspd_up 0" (still a valid file)
- * and the exit status says why.  Single-threaded (dspctl's main thread). */
+ * The output passes `promtool check metrics` with no finding: a HELP and a
+ * TYPE line for every family, counters end in _total, units are in the
+ * names and are base units (seconds, hertz, ratio; frames and dbfs have
+ * none).  dspctl(1) lists every family (tests/e2e/test_prometheus.py holds
+ * the two together).  When dspd cannot be reached the output is
+ * "dspd_up 0" (still a valid file) and the exit status says why.
+ * Single-threaded (dspctl's main thread). */
 #include "cmds.h"
 #include "jvalue.h"
 #include "proto.h"
@@ -61,15 +65,30 @@ static void scalar(json_object *stats, const char *key, const char *name,
 	sample(name, "", value);
 }
 
+/* A gauge from a number in microseconds, in seconds (the base unit). */
+static void seconds_from_us(json_object *obj, const char *key, const char *name,
+			    const char *help)
+{
+	double us;
+
+	if (!jv_number(jv_field(obj, key), &us))
+		return;
+	family(name, "gauge", help);
+	printf("%s %.9g\n", name, us / 1e6);
+}
+
+/* One-hot over every state status and stats can report (docs/protocol.md,
+ * status.state): 1 for the current one, 0 for the others. */
 static void put_state(json_object *stats)
 {
 	static const char *const states[] = { "starting", "running", "recovering",
-					      "stopped" };
+					      "waiting", "stopped", "idle" };
 	const char *state = jv_string(jv_field(stats, "state"));
 
 	if (!state)
 		return;
-	family("dspd_state", "gauge", "1 for the engine's current state.");
+	family("dspd_state", "gauge",
+	       "1 for the state dspd is in (status.state), 0 for the others.");
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
 		printf("dspd_state{state=\"%s\"} %d\n", states[i],
 		       strcmp(state, states[i]) == 0);
@@ -96,6 +115,8 @@ static void put_stats(json_object *st)
 	       "Recoveries of the audio streams after an xrun or error.");
 	scalar(st, "reopens", "dspd_reopens_total", "counter",
 	       "Times the audio devices were reopened.");
+	scalar(st, "device_losses", "dspd_device_losses_total", "counter",
+	       "Times a device was lost and dspd went waiting for it.");
 	labelled(jv_field(st, "clipped"), "dspd_clipped_samples_total", "counter",
 		 "Samples at or beyond full scale (capture) or saturated on "
 		 "output (playback).", "tap", directions);
@@ -111,12 +132,12 @@ static void put_stats(json_object *st)
 	       "Sample rate of the engine.");
 	scalar(st, "latency_frames", "dspd_latency_frames", "gauge",
 	       "Capture to playback latency in frames.");
-	scalar(jv_field(st, "busy"), "p50_us", "dspd_period_busy_p50_microseconds", "gauge",
-	       "Median processing time per period over the last 10 s.");
-	scalar(jv_field(st, "busy"), "p99_us", "dspd_period_busy_p99_microseconds", "gauge",
-	       "99th percentile of the processing time per period over the last 10 s.");
-	scalar(jv_field(st, "busy"), "max_us", "dspd_period_busy_max_microseconds", "gauge",
-	       "Longest processing time of a period over the last 10 s.");
+	seconds_from_us(jv_field(st, "busy"), "p50_us", "dspd_period_busy_p50_seconds",
+			"Median processing time per period over the last 10 s.");
+	seconds_from_us(jv_field(st, "busy"), "p99_us", "dspd_period_busy_p99_seconds",
+			"99th percentile of the processing time per period over the last 10 s.");
+	seconds_from_us(jv_field(st, "busy"), "max_us", "dspd_period_busy_max_seconds",
+			"Longest processing time of a period over the last 10 s.");
 	/* null unless the capture is resampled: then the two clocks */
 	scalar(jv_field(st, "clocks"), "drift_ppm", "dspd_clock_drift_ppm", "gauge",
 	       "How much faster the capture clock runs than playback, as rate_adjust measures it.");

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Install the Debian packages dspd's build and tests need, if any is missing.
 # Used by `make check` and the README's set-up; needs root (or sudo) only when
-# something is actually missing.
+# something is actually missing.  prometheus is there for promtool only
+# (tests/e2e/test_prometheus.py); its service stays off in the test container.
 set -eu
 pkgs="build-essential pkg-config libasound2-dev libjson-c-dev libevent-dev
 libsystemd-dev libcmocka-dev python3 alsa-utils clang libclang-rt-14-dev
 libfftw3-dev libsndfile1-dev libebur128-dev libsamplerate0-dev sox brutefir
 systemd systemd-container valgrind ladspa-sdk swh-plugins strace
-dpkg-dev debhelper lintian"
+dpkg-dev debhelper lintian prometheus"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

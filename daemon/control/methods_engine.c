@@ -194,7 +194,9 @@ int handle_stats(struct ctl_context *ctx, struct ctl_session *session,
 		if (ctx->servers[i])
 			clients += ctl_server_clients(ctx->servers[i]);
 	json_object_object_add(o, "uptime_s", json_number(uptime_s(ctx), 0.001));
-	json_object_object_add(o, "state", json_object_new_string(eng_state_name(st.state)));
+	json_object_object_add(o, "state", json_object_new_string(
+	                       ctl_silence_idle(ctx) && st.state == ENG_RUNNING ?
+	                       "idle" : eng_state_name(st.state)));
 	json_object_object_add(o, "frames", frames_json(&st));
 	json_object_object_add(o, "xruns", pair_json("capture", st.xruns_capture,
 	                                             "playback", st.xruns_playback));

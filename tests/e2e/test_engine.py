@@ -120,6 +120,51 @@ def test_injected_stalls_recover():
         d.cleanup()
 
 
+def s16_of_s32_counter(k, c):
+    """What exact S32 -> float -> S16 makes of the S32 capture's counter
+    (tests/alsa/README.md, "Counter encoding": 24-bit v in the top bits):
+    v / 256 rounded to nearest, ties to even (rintf), saturated."""
+    v = (k + c * 0x3C3C) & 0xFFFFFF
+    v -= (v & 0x800000) << 1
+    return max(-32768, min(32767, round(v / 256)))
+
+
+def s32_counter_as_s16(channels, window=600):
+    """Check a float32 recording of S16 playback fed from the S32 counter
+    capture, frame by frame against s16_of_s32_counter.  The device's own
+    checker cannot: it expects a 16-bit counter.  The counter's start is
+    the one k (of the 257 that round to the first sample) that explains
+    the next `window` frames; silence or a jump (an xrun) re-syncs the
+    same way.  Returns (counter frames, mismatched frames, re-syncs); the
+    first frame no counter explains counts with all after it as
+    mismatched."""
+    ys = [[int(round(x * 32768)) for x in ch] for ch in channels]
+    n = len(ys[0])
+
+    def explains(k, i):
+        return all(ys[c][j] == s16_of_s32_counter(k + j - i, c)
+                   for j in range(i, min(n, i + window)) for c in range(len(ys)))
+
+    def sync(i):
+        found = [k for k in range(ys[0][i] * 256 - 128, ys[0][i] * 256 + 129) if explains(k, i)]
+        return found[0] if found else None
+
+    counted = mismatched = resyncs = 0
+    k = None
+    for i in range(n):
+        if all(ys[c][i] == 0 for c in range(len(ys))):
+            k = None                        # silence: re-sync after it
+            continue
+        if k is None or any(ys[c][i] != s16_of_s32_counter(k, c) for c in range(len(ys))):
+            resyncs += k is not None
+            k = sync(i)
+            if k is None:                   # nothing explains it from here on
+                return counted, n - i, resyncs
+        counted += 1
+        k += 1
+    return counted, mismatched, resyncs
+
+
 def test_format_refused_with_supported_list():
     """A device that cannot do the asked format: a clear error naming what
     it supports, never garbage; "auto" picks and reports a native one."""
@@ -135,17 +180,25 @@ def test_format_refused_with_supported_list():
     finally:
         d.cleanup()
     d = Daemon("format-auto", fmt="auto")
-    d.cfg["playback"]["device"] = device("dspdtest_s16only", report=d.report_path)
+    d.cfg["playback"]["device"] = device("dspdtest_s16only", report=d.report_path,
+                                         record=d.record_path)
     d.write_config(d.cfg)
     try:
         st = d.start().ctl("status")
         check(st["playback"]["format"] == "S16_LE", "auto chose %s" % st["playback"]["format"])
         check(st["capture"]["format"] == "S32_LE", "auto chose %s" % st["capture"]["format"])
         time.sleep(1)
-        d.stop()
-        # S32 capture counter keeps 24 bits; S16 keeps the top 16: the device
-        # checks the exact S16 encoding, so a wrong conversion is a mismatch
-        check(d.report()["playback"]["frames"] > 0, "nothing played")
+        fc = d.stop()
+        # S32 capture counter keeps 24 bits; S16 keeps the top 16, rounded:
+        # every frame of the recording must be exactly that, so a wrong
+        # conversion is a mismatch; only an xrun may make the counter jump
+        counted, mismatched, resyncs = s32_counter_as_s16(read_f32(d.record_path, 2))
+        print("  S32 -> S16: %d frames exact, %d mismatched, %d re-syncs"
+              % (counted, mismatched, resyncs))
+        check(mismatched == 0 and counted >= 48000 // 2
+              and resyncs <= fc["xruns_capture"] + fc["xruns_playback"],
+              "S32 -> S16: %d frames exact, %d mismatched, %d re-syncs, final counters %s"
+              % (counted, mismatched, resyncs, fc))
     finally:
         d.cleanup()
 

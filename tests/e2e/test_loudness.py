@@ -2,9 +2,10 @@
 sine of peak amplitude A in both stereo channels measures 20*log10(A) LUFS:
 BS.1770's -0.691 dB offset cancels the K-weighting's gain at 1 kHz."""
 
+import math
 import time
 
-from harness import Daemon, check, device, raw_request
+from harness import Daemon, check, device, raw_request, read_f32, rms_db
 
 
 def call(d, method):
@@ -55,6 +56,7 @@ def test_meter_blocks_tap_any_point():
     -9/-15 dBFS RMS, in `levels` and in `pipeline.list`."""
     d = Daemon("meter-taps", period=256, periods=8)
     d.cfg["capture"]["device"] = device("dspdtest_sine")
+    d.cfg["playback"]["device"] = device(report=d.report_path, record=d.record_path)
     d.cfg["pipeline"] = [{"type": "meter", "name": "pre"},
                          {"type": "gain", "name": "trim", "db": -6.0},
                          {"type": "meter", "name": "post", "channels": [1], "window_ms": 100}]
@@ -72,7 +74,26 @@ def test_meter_blocks_tap_any_point():
               "post %s" % post)
         blocks = d.ctl("pipeline")["blocks"]
         check(blocks[2]["name"] == "post" and "levels" in blocks[2], "pipeline.list %s" % blocks[2])
-        d.stop()
-        check(d.report()["playback"]["frames"] > 0, "nothing played")
+        fc = d.stop()
+        # the meters must not touch the audio: what played is the 1 kHz
+        # sine through the -6 dB gain alone: -12 dBFS peak, -15.01 dBFS RMS,
+        # and every sample on the sine (x[n-1] + x[n+1] = 2 cos(w) x[n]),
+        # so no altered, rectified or missing sample (the first 0.5 s and
+        # the last 0.3 s hold the start and the stop).  An xrun (a loaded
+        # machine) adds silence and a fade-in: then only the peak counts.
+        xruns = fc["xruns_capture"] + fc["xruns_playback"]
+        two_cos = 2 * math.cos(2 * math.pi * 1000 / 48000)
+        for c, x in enumerate(read_f32(d.record_path, 2)):
+            mid = x[24000:len(x) - 14400]
+            check(len(mid) >= 24000, "only %d frames played" % len(x))
+            peak = 20 * math.log10(max(abs(v) for v in mid))
+            rms = rms_db(mid)
+            off = [abs(mid[i - 1] + mid[i + 1] - two_cos * mid[i]) for i in range(1, len(mid) - 1)]
+            breaks = sum(e >= 1e-5 for e in off)
+            print("  played channel %d: peak %.3f dBFS, RMS %.3f dBFS, off the sine by %.2g at "
+                  "most, %d breaks, %d xruns" % (c, peak, rms, max(off), breaks, xruns))
+            check(abs(peak + 12.0) < 0.02 and (xruns or (abs(rms + 15.01) < 0.02 and not breaks)),
+                  "played channel %d: peak %.3f dBFS, RMS %.3f dBFS, %d samples off the sine "
+                  "(at most %.2g), %d xruns" % (c, peak, rms, breaks, max(off), xruns))
     finally:
         d.cleanup()

@@ -83,7 +83,7 @@ container_boot() {
 	sh "$WORK/boot.sh" -D "$WORK/root" -b --register=no --keep-unit --console=pipe \
 		--volatile=overlay --private-network -M "$NAME" \
 		--rlimit=RLIMIT_RTPRIO=95 --rlimit=RLIMIT_MEMLOCK=infinity \
-		"$@" systemd.mask=postgresql.service > "$WORK/console.log" 2>&1 &
+		"$@" systemd.mask=postgresql.service systemd.mask=prometheus.service > "$WORK/console.log" 2>&1 &
 	NSPAWN_PID=$!
 	LEADER=
 	for _ in $(seq 300); do

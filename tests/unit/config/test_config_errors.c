@@ -98,6 +98,16 @@ static const struct error_case error_cases[] = {
 	  { "t.conf:1:9: syntax error", "NUL byte" } },
 	{ "invalid_utf8", "{\"capture\": {\"device\": \"hw\xff\"}}", 0,
 	  { "t.conf:1:27: syntax error", "invalid UTF-8", "0xff" } },
+	/* columns count characters: 2-, 3- and 4-byte UTF-8 before the error */
+	{ "column_after_non_ascii",
+	  "{\"capture\": {\"device\": \"h\xc3\xa9\xe2\x99\xab\xf0\x9f\x8e\xb5\"}, \"rate\" 1}", 0,
+	  { "t.conf:1:40: syntax error", "unexpected '1'" } },
+	{ "column_after_non_ascii_duplicate",
+	  "{\"capture\": {\"device\": \"\xc3\xa9\xe2\x99\xab\", \"device\": \"x\"}}", 0,
+	  { "t.conf:1:30: /capture/device: duplicate key", "first at 1:14" } },
+	{ "column_after_non_ascii_opened_at",
+	  "{\"capture\": {\"device\": \"\xf0\x9f\x8e\xb5\"}, \"pipeline\": [\n", 0,
+	  { "t.conf:2:1: syntax error", "'[' opened at 1:42" } },
 	{ "hash_comment", "{\n# not a comment\n}", 0,
 	  { "t.conf:2:1: syntax error", "unexpected '#'" } },
 	/* duplicate keys */
@@ -131,6 +141,10 @@ static const struct error_case error_cases[] = {
 	{ "target_level_range", "{\"rate_adjust\": {\"enabled\": true, \"target_level\": 512}}", 0,
 	  { "/rate_adjust/target_level: must be 0 (auto) or between 3 periods (768) "
 	    "and periods - 1 periods (768) frames, got 512" } },
+	{ "target_level_over",
+	  "{\"periods\": 8, \"rate_adjust\": {\"enabled\": true, \"target_level\": 1793}}", 0,
+	  { "/rate_adjust/target_level: must be 0 (auto) or between 3 periods (768) "
+	    "and periods - 1 periods (1792) frames, got 1793" } },
 	{ "max_ppm_range", "{\"rate_adjust\": {\"max_ppm\": 0}}", 0,
 	  { "/rate_adjust/max_ppm: must be a number between 1 and 10000, got 0" } },
 	{ "bandwidth_range", "{\"rate_adjust\": {\"bandwidth_hz\": 2}}", 0,
@@ -169,6 +183,8 @@ static const struct error_case error_cases[] = {
 	  { "/period_frames: must be an integer between 16 and 65536, got 15" } },
 	{ "periods_high", "{\"periods\": 65}", 0,
 	  { "/periods: must be an integer between 2 and 64, got 65" } },
+	{ "periods_one", "{\"periods\": 1}", 0,
+	  { "t.conf: /periods: must be an integer between 2 and 64, got 1" } },
 	{ "periods_fraction", "{\"periods\": 2.5}", 0,
 	  { "/periods: must be an integer, got 2.5" } },
 	{ "buffer_too_big", "{\"period_frames\": 65536, \"periods\": 17}", 0,
