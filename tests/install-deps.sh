@@ -2,7 +2,7 @@
 # Install the Debian packages dspd's build and tests need, if any is missing.
 # Used by `make check` and the README's set-up; needs root (or sudo) only when
 # something is actually missing.  prometheus is there for promtool only
-# (tests/e2e/test_prometheus.py); its service stays off in the test container.
+# (tests/e2e/test_monitoring.py); its service stays off in the test container.
 set -eu
 pkgs="build-essential pkg-config libasound2-dev libjson-c-dev libevent-dev
 libsystemd-dev libcmocka-dev python3 alsa-utils clang libclang-rt-14-dev
