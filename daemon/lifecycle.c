@@ -6,6 +6,7 @@
 #include "change.h"
 #include "daemon.h"
 #include "fftw_wisdom.h"
+#include "ir_policy.h"
 #include "resampler.h"
 
 #include <errno.h>
@@ -55,15 +56,21 @@ static char *read_text(const char *path, size_t *ret_len)
 int daemon_load_config(const char *path, struct dspd_config *cfg,
                        struct ctl_config_identity *id, struct cfg_errors *errs)
 {
+	char dir[CFG_FIR_PATH_MAX];
 	size_t len = 0;
-	char *text = read_text(path, &len);
+	char *text;
 	int r;
 
+	/* relative IR paths, in this file and in configurations that come
+	 * without a file (the socket, the state file), are this directory's */
+	if (config_dir_of(path, dir, sizeof(dir)) == 0)
+		config_set_default_dir(dir);
+	text = read_text(path, &len);
 	errs->count = 0;
 	if (!text)
 		return config_load_file(path, cfg, errs);
 	/* validate exactly the bytes that are hashed and kept */
-	r = config_load_string(text, len, path, cfg, errs);
+	r = config_load_string_at(text, len, path, NULL, cfg, errs);
 	if (r == 0) {
 		/* before the first FFT plan: the FIRs below are built to check */
 		fftw_wisdom_use(cfg->fftw_wisdom);
@@ -290,6 +297,7 @@ void daemon_restore_state(struct daemon *d, struct state_restored *restored)
 	if (!restored->config)
 		return;
 	if (ctl_next_from_json(restored->config, path, "edit", &next, &errs) < 0 ||
+	    ctl_ir_policy_check(&d->ctx, NULL, &next.cfg, path, &errs) < 0 ||
 	    ctl_check_pipeline(&next.cfg, path, &errs) < 0) {
 		log_warning("%s: the saved runtime edits are no longer valid (%s); "
 		            "starting from the file", path, errs.count ? errs.msg[0] : "?");

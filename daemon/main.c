@@ -38,6 +38,7 @@
 #include "subscriptions.h"
 #include "log.h"
 #include "fftw_wisdom.h"
+#include "ir_policy.h"
 #include "render.h"
 #include "loudness.h"
 
@@ -333,6 +334,9 @@ static void teardown(struct daemon *d)
 	ctl_silence_free(&d->ctx);
 	ctl_clock_trim_free(&d->ctx);
 	daemon_save_state(d, true);
+	/* plans measured since the last tick's save (it runs every 5 s) */
+	fftw_wisdom_save(d->cfg.fftw_wisdom);
+	ctl_ir_policy_free(&d->ctx);
 	if (d->engine) {
 		log_final_counters(d->engine);
 		engine_destroy(d->engine);
@@ -420,6 +424,9 @@ int main(int argc, char **argv)
 		ctl_log_config_errors(&errs, r, config_path);
 		return EXIT_CONFIG;
 	}
+	/* the file's IR files and limits are the administrator's */
+	if (ctl_ir_policy_trust(&d.ctx, config_path, &d.cfg) < 0)
+		return 1;
 	if (!check_only && !render)
 		daemon_restore_state(&d, &restored);
 	if (d.ctx.socket_override) {
@@ -435,6 +442,9 @@ int main(int argc, char **argv)
 			printf("%s: configuration OK\n", config_path);
 		else
 			status = render_files(&d.cfg, argv[optind], argv[optind + 1]) < 0;
+		/* what planning measured, for the next run */
+		fftw_wisdom_save(d.cfg.fftw_wisdom);
+		ctl_ir_policy_free(&d.ctx);
 		json_object_put(d.ctx.config.json);
 		return status;
 	}

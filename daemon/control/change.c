@@ -7,6 +7,7 @@
  * pipeline build: files, rate limits) happens before anything changes.
  * Control thread only. */
 #include "change.h"
+#include "ir_policy.h"
 #include "methods.h"
 #include "subscriptions.h"
 
@@ -26,8 +27,14 @@ int ctl_next_from_text(const char *text, size_t len, const char *origin,
                        const char *source, struct ctl_next_config *next,
                        struct cfg_errors *errs)
 {
-	int r = config_load_string(text, len, origin, &next->cfg, errs);
+	char dir[CFG_FIR_PATH_MAX];
+	int r;
 
+	/* a file's relative IR paths are its own directory's */
+	if (strcmp(source, "file") != 0 || config_dir_of(origin, dir, sizeof(dir)) < 0)
+		dir[0] = '\0';
+	r = config_load_string_at(text, len, origin, dir[0] ? dir : NULL,
+	                          &next->cfg, errs);
 	next->json = NULL;
 	if (r < 0)
 		return r;
@@ -215,6 +222,7 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	static struct dspd_config old;
 	const char *origin = next->path[0] ? next->path : by->method;
 	char keys[200];
+	bool trusted;
 	int r = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -228,8 +236,16 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	if (old.rate_follow && next->cfg.rate_follow &&
 	    config_source_has_rate(&next->cfg, old.rate))
 		next->cfg.rate = old.rate;
-	res->changes = config_diff(&old, &next->cfg);
-	if (res->changes & CFG_CHANGE_RESTART) {
+	/* who wrote it decides which IR files it may name (ir_policy.h) */
+	trusted = strcmp(next->source, "file") == 0 &&
+	          ctl_ir_policy_is_trusted_file(ctx, next->path);
+	if (!trusted)
+		r = ctl_ir_policy_check(ctx, strcmp(next->source, "file") == 0 ?
+		                        next->path : NULL, &next->cfg, origin, errs);
+	res->changes = r < 0 ? 0 : config_diff(&old, &next->cfg);
+	if (r < 0) {
+		/* refused before any file is opened */
+	} else if (res->changes & CFG_CHANGE_RESTART) {
 		config_restart_keys(&old, &next->cfg, keys, sizeof(keys));
 		if ((r = ctl_check_pipeline(&next->cfg, origin, errs)) == 0) {
 			log_info("%s changed: restarting the streams", keys);
@@ -263,6 +279,8 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 			apply_settings(ctx, &old, &next->cfg);
 		*ctx->running = next->cfg;
 	}
+	if (trusted)
+		ctl_ir_policy_trust(ctx, next->path, &next->cfg);
 	if (!res->generation) {
 		struct transition_status ts;
 

@@ -5,6 +5,7 @@
  * Control thread only. */
 #include "methods.h"
 #include "change.h"
+#include "ir_policy.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -129,7 +130,10 @@ int handle_config_validate(struct ctl_context *ctx, struct ctl_session *session,
 
 		r = config_load_string(text, strlen(text), "inline", &scratch, &errs);
 	}
-	/* the blocks' own checks read files (FIR): only for the control socket */
+	/* the blocks' own checks read files (FIR): only for the control
+	 * socket, and only files a client may name (ir_policy.h) */
+	if (r == 0 && !session->read_only)
+		r = ctl_ir_policy_check(ctx, path, &scratch, path ? path : "inline", &errs);
 	if (r == 0 && !session->read_only)
 		r = ctl_check_pipeline(&scratch, path ? path : "inline", &errs);
 	o = json_object_new_object();

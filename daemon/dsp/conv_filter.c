@@ -186,6 +186,23 @@ bool conv_same_layout(const struct conv_filter *a, const struct conv_filter *b)
 	return true;
 }
 
+int conv_filter_estimate(size_t n_taps, unsigned partition, bool uniform,
+                         size_t *ret_filter_bytes, size_t *ret_state_bytes)
+{
+	struct conv_filter f = { 0 };
+
+	if (n_taps == 0 || n_taps > UINT32_MAX / 4 || partition == 0 ||
+	    partition > (1u << 24))
+		return -EINVAL;
+	f.taps = (unsigned)n_taps;
+	plan_layout(&f, n_taps, partition, uniform);
+	for (unsigned l = 0; l < f.n_levels; l++)
+		f.level[l].bins = (unsigned)conv_padded_bins(f.level[l].block + 1);
+	*ret_filter_bytes = conv_filter_bytes(&f);
+	*ret_state_bytes = conv_state_bytes(&f);
+	return 0;
+}
+
 size_t conv_filter_bytes(const struct conv_filter *f)
 {
 	size_t bytes = sizeof(*f);

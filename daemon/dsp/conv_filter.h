@@ -68,6 +68,12 @@ void conv_state_reset(const struct conv_filter *f, struct conv_state *s);
 void conv_process(const struct conv_filter *f, struct conv_state *s,
                   float *buf, uint32_t frames);
 
+/* What conv_filter_create(n_taps, partition, uniform) and one
+ * conv_state_create() of it would allocate, in bytes, without allocating
+ * or planning anything (a budget is checked before a filter is made).
+ * 0 or -EINVAL (the sizes conv_filter_create refuses).  Any thread. */
+int conv_filter_estimate(size_t n_taps, unsigned partition, bool uniform,
+                         size_t *ret_filter_bytes, size_t *ret_state_bytes);
 /* Bytes of the spectra and plans (filter) and of one channel's state. */
 size_t conv_filter_bytes(const struct conv_filter *f);
 size_t conv_state_bytes(const struct conv_filter *f);

@@ -1,6 +1,7 @@
 /* pipeline.c - building (control thread) and running (RT thread) the DSP
  * graph described by the config's "pipeline" array. */
 #include "pipeline.h"
+#include "fx_fir.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,11 +10,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The filter budget (limits.*), before a fir block is loaded: its taps
+ * and bytes from the file's header, added to what the blocks before it
+ * took.  0, or -E2BIG with err naming the block and the numbers. */
+static int check_budget(const struct dspd_config *cfg, const struct cfg_block *b,
+                        struct fx_env *env, struct pipeline *p, char *err,
+                        size_t err_len)
+{
+	uint64_t memory_budget = (uint64_t)cfg->limits.filter_memory_mb << 20;
+	struct fx_fir_cost cost;
+	uint64_t taps, bytes;
+	int r;
+
+	if ((r = fx_fir_cost(b, env, &cost, err, err_len)) < 0)
+		return r;
+	taps = p->filter_taps + (uint64_t)cost.taps * cost.channels;
+	bytes = p->filter_bytes + cost.bytes;
+	if (taps > cfg->limits.max_taps_total) {
+		snprintf(err, err_len, "block \"%s\": %zu taps x %u channels "
+		         "would bring the pipeline's filters to %llu taps, over "
+		         "limits.max_taps_total %u", b->name, cost.taps,
+		         cost.channels, (unsigned long long)taps,
+		         cfg->limits.max_taps_total);
+		return -E2BIG;
+	}
+	if (bytes > memory_budget) {
+		snprintf(err, err_len, "block \"%s\": its %zu-tap filter for %u "
+		         "channels needs %.1f MiB, bringing the pipeline's filters "
+		         "to %.1f MiB, over limits.filter_memory_mb %u", b->name,
+		         cost.taps, cost.channels, cost.bytes / 1048576.0,
+		         bytes / 1048576.0, cfg->limits.filter_memory_mb);
+		return -E2BIG;
+	}
+	p->filter_taps = taps;
+	p->filter_bytes = bytes;
+	env->max_taps = cost.taps;
+	return 0;
+}
+
 int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
                    unsigned max_frames, const _Atomic float *master_gain,
                    struct pipeline **ret, char *err, size_t err_len)
 {
-	struct fx_env env = { cfg->rate, max_frames, channels_in, master_gain };
+	struct fx_env env = { cfg->rate, max_frames, channels_in, master_gain, 0 };
 	struct pipeline *p;
 	int r;
 
@@ -24,6 +63,12 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 	for (unsigned i = 0; i < cfg->n_blocks; i++) {
 		struct fx *fx;
 
+		env.max_taps = 0;
+		if (cfg->blocks[i].type == CFG_BLOCK_FIR &&
+		    (r = check_budget(cfg, &cfg->blocks[i], &env, p, err, err_len)) < 0) {
+			pipeline_free(p);
+			return r;
+		}
 		if ((r = fx_create(&cfg->blocks[i], &env, &fx, err, err_len)) < 0) {
 			pipeline_free(p);
 			return r;

@@ -26,14 +26,18 @@ struct pipeline {
 	unsigned channels_in;         /* channels entering the first block */
 	unsigned channels_out;        /* channels leaving the last block */
 	unsigned latency_frames;      /* sum of the applied blocks' latencies */
+	uint64_t filter_taps;         /* fir blocks: taps x channels convolved */
+	uint64_t filter_bytes;        /* fir blocks: spectra and states */
 	unsigned n_fx;
 	struct fx *fx[];
 };
 
 /* Build the graph of cfg->blocks for channels_in channels at rate, with
  * periods of at most max_frames; master_gain (may be NULL: 0 dB) is the
- * linear master volume for blocks that follow it.  Returns 0 or -errno
- * with err filled. */
+ * linear master volume for blocks that follow it.  The fir blocks' taps
+ * and memory are counted from their files' headers against cfg->limits
+ * before each is loaded (-E2BIG naming the block and the numbers).
+ * Returns 0 or -errno with err filled. */
 int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
                    unsigned max_frames, const _Atomic float *master_gain,
                    struct pipeline **ret, char *err, size_t err_len);

@@ -186,7 +186,7 @@ static int create_block(const char *block, unsigned period, struct fx **ret,
                         char *err, size_t err_len)
 {
 	static struct dspd_config cfg;
-	struct fx_env env = { 48000, period, 2, NULL };
+	struct fx_env env = { 48000, period, 2, NULL, 0 };
 
 	load_config(&cfg, period, block);
 	return fx_create(&cfg.blocks[0], &env, ret, err, err_len);
