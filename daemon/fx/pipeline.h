@@ -51,6 +51,15 @@ int pipeline_build_for(const struct dspd_config *cfg,
                        const _Atomic float *master_gain, struct pipeline **ret,
                        char *err, size_t err_len);
 void pipeline_free(struct pipeline *p);
+/* The check of pipeline_build_for() that does not stop at the first
+ * error: each block is built and freed at once (the filter budget counted
+ * as the build would), and every failing one is handed to on_error with
+ * its index (cfg->n_blocks: the pipeline's channels as a whole).  Blocks
+ * whose bit is set in skip are not built (their files already failed).
+ * Returns how many errors. */
+typedef void (*pipeline_error_fn)(void *arg, unsigned block, int r, const char *err);
+unsigned pipeline_check_blocks(const struct dspd_config *cfg, uint64_t skip,
+                               pipeline_error_fn on_error, void *arg);
 /* The plan cfg->transition asks for (frames at cfg->rate). */
 void pipeline_plan_from_config(struct pipeline_plan *plan,
                                const struct dspd_config *cfg);
