@@ -291,3 +291,48 @@ def test_check_config_reports_every_failing_block():
             check(any(ptr in l and what in l for l in p.stderr.splitlines()),
                   "no %s error naming %s:\n%s" % (ptr, what, p.stderr))
         check("/pipeline/2" not in p.stderr, "the good block reported")
+
+
+def test_fftw_wisdom_written_at_exit_and_by_render():
+    """fftw_wisdom is written when dspd exits, even within 5 s of its
+    start, and by --render, which reads it on the next run.  Before: only
+    the 5 s tick wrote it, so --render planned again on every run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ir = os.path.join(tmp, "ir.f32")
+        write_f32(ir, [1.0] + [0.0] * 8191)
+        wisdom = os.path.join(tmp, "wisdom")
+        conf = os.path.join(tmp, "render.conf")
+        with open(conf, "w") as f:
+            json.dump({"rate": 48000, "period_frames": 1024,
+                       "capture": {"device": "null", "channels": 2, "format": "FLOAT_LE"},
+                       "playback": {"device": "null", "channels": 2, "format": "FLOAT_LE"},
+                       "fftw_wisdom": wisdom,
+                       "pipeline": [fir("room", "ir.f32", partition=1024)]}, f)
+        src = array.array("f", [0.0] * 2 * 48000).tobytes()
+        p = subprocess.run([Paths.dspd, "-c", conf, "--render", "-", "-"], input=src,
+                           capture_output=True)
+        check(p.returncode == 0, "render: %s" % p.stderr.decode())
+        check(len(p.stdout) == len(src), "render output %d bytes" % len(p.stdout))
+        check(os.path.exists(wisdom) and os.path.getsize(wisdom) > 0, "--render wrote no wisdom")
+    d = Daemon("wisdom-exit")
+    try:
+        ir = os.path.join(d.dir, "ir.f32")
+        write_f32(ir, [1.0] + [0.0] * 8191)
+        wisdom = os.path.join(d.dir, "wisdom")
+        d.cfg["fftw_wisdom"] = wisdom
+        d.cfg["pipeline"] = [fir("room", "ir.f32", partition=2048)]
+        d.write_config(d.cfg)
+        d.start()
+        t0 = time.monotonic()
+        time.sleep(0.1)     # the first tick's save has run
+        before = open(wisdom).read() if os.path.exists(wisdom) else ""
+        conn = Conn(d.socket)
+        check("result" in conn.call("effect.add", {"block": fir("new", "ir.f32", partition=512)}),
+              "effect.add")     # plans of a new size
+        conn.close()
+        d.stop()
+        check(time.monotonic() - t0 < 4.5, "too slow to prove the exit save")
+        after = open(wisdom).read() if os.path.exists(wisdom) else ""
+        check(after and after != before, "the plans measured before the exit were not saved")
+    finally:
+        d.cleanup()
