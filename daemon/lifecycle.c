@@ -3,6 +3,7 @@
  * needs (see daemon.h).  What a reload changes and how is
  * control/change.c's; this file reads the file and tells systemd.  Control thread. */
 #include "clock.h"
+#include "build.h"
 #include "change.h"
 #include "daemon.h"
 #include "fftw_wisdom.h"
@@ -270,7 +271,7 @@ int daemon_reload(struct ctl_context *ctx, const char *path,
 		json_object_put(next.json);
 		ctl_config_rejected(ctx, by, file, errs, r);
 	} else {
-		r = ctl_apply_config(ctx, &next, by, errs, res);
+		r = ctl_apply_config_for(ctx, &next, by, NULL, errs, res);
 	}
 	if (!ctx->engine) {
 		sd_notify(0, "STOPPING=1\nSTATUS=no configuration can start the devices; exiting");

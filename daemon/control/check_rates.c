@@ -9,11 +9,13 @@
  * failing block reported, not only the first.  An error found at several rates is
  * reported once, naming them all.  FFT plans of equal sizes are measured
  * once per process (FFTW keeps their wisdom), so more rates cost little
- * more than the builds.  Control thread only. */
+ * more than the builds.  The control thread, or the pipeline builder's
+ * thread (build.c) while the control thread waits for it: no statics. */
 #include "change.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -140,16 +142,15 @@ static void on_block_error(void *arg, unsigned block, int r, const char *err)
 
 /* Every block at rate, each error reported (not only the first). */
 static void check_at(const struct dspd_config *cfg, unsigned rate,
-                     struct rate_check *c)
+                     struct dspd_config *at, struct rate_check *c)
 {
-	static struct dspd_config at;   /* large: not on the stack */
-	struct at_rate a = { &at, c };
+	struct at_rate a = { at, c };
 	uint64_t bad_files;
 
-	at = *cfg;
-	at.rate = rate;
-	bad_files = check_files(&at, rate, c);
-	pipeline_check_blocks(&at, bad_files, on_block_error, &a);
+	*at = *cfg;
+	at->rate = rate;
+	bad_files = check_files(at, rate, c);
+	pipeline_check_blocks(at, bad_files, on_block_error, &a);
 }
 
 /* "at 44100 Hz", "at 44100, 88200 Hz", "at every rate (...)" */
@@ -170,24 +171,34 @@ static void rates_text(const struct rate_error *e, unsigned n_all, char *buf,
 int ctl_check_pipeline(const struct dspd_config *cfg, const char *origin,
                        struct cfg_errors *errs)
 {
-	static struct rate_check c;
+	/* large, and the pipeline builder's thread runs this too: no statics */
+	struct rate_check *c = calloc(1, sizeof(*c));
+	struct dspd_config *scratch = malloc(sizeof(*scratch));
 	unsigned rates[CFG_MAX_RATES];
 	unsigned n = config_pipeline_rates(cfg, rates);
 	char at[160];
+	int r;
 
-	memset(&c, 0, sizeof(c));
-	for (unsigned i = 0; i < n; i++)
-		check_at(cfg, rates[i], &c);
 	errs->count = 0;
-	for (unsigned i = 0; i < c.n; i++) {
+	if (!c || !scratch) {
+		free(c);
+		free(scratch);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++)
+		check_at(cfg, rates[i], scratch, c);
+	for (unsigned i = 0; i < c->n; i++) {
 		char *msg = errs->msg[errs->count++];
 		size_t size = sizeof(errs->msg[0]);
 
-		rates_text(&c.e[i], n, at, sizeof(at));
+		rates_text(&c->e[i], n, at, sizeof(at));
 		if (snprintf(msg, size, "%.60s: %s: %s: %s", origin,
-		             c.e[i].where, at, c.e[i].what) >= (int)size)
+		             c->e[i].where, at, c->e[i].what) >= (int)size)
 			memcpy(msg + size - 4, "...", 4);
 	}
-	errs->count += c.dropped;
-	return c.first;
+	errs->count += c->dropped;
+	r = c->first;
+	free(c);
+	free(scratch);
+	return r;
 }

@@ -3,6 +3,7 @@
  * socket, and the handler's result or error becomes the response line.
  * Control thread only. */
 #include "dispatch.h"
+#include "build.h"
 #include "methods.h"
 
 #include <errno.h>
@@ -147,6 +148,7 @@ static char *request(void *ctx, struct ctl_session *s, const struct rpc_request 
 
 static void closed(void *ctx, struct ctl_session *s)
 {
+	ctl_build_forget_session(ctx, s);   /* a change being built still applies */
 	ctl_session_release(ctx, s);
 }
 

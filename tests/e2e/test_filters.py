@@ -336,3 +336,67 @@ def test_fftw_wisdom_written_at_exit_and_by_render():
         check(after and after != before, "the plans measured before the exit were not saved")
     finally:
         d.cleanup()
+
+
+def test_large_filter_built_off_the_event_loop():
+    """effect.add of a 2M-tap FIR (no FFTW wisdom: every plan measured):
+    while it is loaded, planned and transformed, status on another
+    connection answers within 100 ms each time, another change is refused
+    as busy, and the audio goes on with 0 xruns.  The effect.add answer
+    comes when the build is done, and the filter then runs.  Before, the
+    build ran on the event loop and every other request waited for it."""
+    d = Daemon("fir-offloop", period=1024, periods=4)
+    try:
+        ir = os.path.join(d.dir, "long.f32")
+        taps = 1 << 21
+        a = array.array("f", [0.0]) * taps
+        a[0] = 1.0
+        with open(ir, "wb") as f:
+            a.tofile(f)
+        d.start()
+        frames0 = d.ctl("status")["frames"]["played"]
+        adder, watcher = Conn(d.socket, timeout=60), Conn(d.socket, timeout=5)
+        try:
+            t0 = time.monotonic()
+            rid = adder.request("effect.add", {"block": fir("long", ir, max_taps=taps, partition=256)})
+            latencies, busy = [], None
+            adder.sock.setblocking(False)
+            answer = None
+            while answer is None and time.monotonic() - t0 < 60:
+                t = time.monotonic()
+                watcher.result("status", None)
+                latencies.append(time.monotonic() - t)
+                if busy is None:
+                    busy = watcher.call("effect.add", {"block": {"type": "gain", "name": "g2"}})
+                try:
+                    adder.sock.setblocking(False)
+                    line = adder.file.readline()
+                    if line:
+                        answer = json.loads(line)
+                except (BlockingIOError, TypeError):
+                    pass
+                finally:
+                    adder.sock.setblocking(True)
+                time.sleep(0.01)
+            built = time.monotonic() - t0
+        finally:
+            adder.close()
+            watcher.close()
+        check(answer is not None and answer.get("id") == rid and "result" in answer,
+              "effect.add answer: %s" % answer)
+        worst = max(latencies)
+        print("    build %.0f ms; %d status calls meanwhile, worst %.1f ms"
+              % (built * 1000, len(latencies), worst * 1000))
+        check(len(latencies) >= 3, "the build took too little time to prove anything")
+        check(worst < 0.1, "status took %.0f ms during the build" % (worst * 1000))
+        check(busy is not None and "error" in busy and "busy" in errors_of(busy),
+              "a change during the build: %s" % busy)
+        st = d.ctl("status")
+        check(st["limits"]["filters"]["taps_in_use"] == taps * 2, "filters %s" % st["limits"])
+        check(st["frames"]["played"] > frames0, "audio did not advance")
+        check("long" in [b["name"] for b in d.ctl("pipeline")["blocks"]], "block not running")
+        counters = d.stop()
+        check(counters["xruns_capture"] == 0 and counters["xruns_playback"] == 0,
+              "xruns %s" % counters)
+    finally:
+        d.cleanup()
