@@ -110,9 +110,12 @@ static bool allowed(const struct ctl_ir_policy *pol, const char *file)
 static void refuse(struct cfg_errors *errs, const char *origin, const char *where,
                    const char *what)
 {
-	if (errs->count < CFG_MAX_ERRORS)
-		snprintf(errs->msg[errs->count], sizeof(errs->msg[0]), "%.60s: %s: %.200s",
-		         origin, where, what);
+	size_t size = sizeof(errs->msg[0]);
+
+	if (errs->count < CFG_MAX_ERRORS &&
+	    snprintf(errs->msg[errs->count], size, "%.60s: %s: %s", origin, where,
+	             what) >= (int)size)
+		memcpy(errs->msg[errs->count] + size - 4, "...", 4);
 	errs->count++;
 }
 
@@ -121,14 +124,13 @@ static void check_path(const struct ctl_ir_policy *pol, const struct cfg_block *
                        unsigned index, const char *written, const char *file,
                        const char *origin, struct cfg_errors *errs)
 {
-	char where[48], what[300];
+	char where[48], what[400];
 
 	if (named_by_file(&pol->trusted, written) || allowed(pol, file))
 		return;
 	snprintf(where, sizeof(where), "/pipeline/%u/path", index);
-	snprintf(what, sizeof(what), "block \"%s\": IR file \"%.160s\" is not in a "
-	         "directory IR files may be named from over the socket "
-	         "(control.ir_dirs of the config file)", b->name, file);
+	snprintf(what, sizeof(what), "block \"%s\": IR file \"%.120s\" is not in a "
+	         "directory allowed over the socket (control.ir_dirs)", b->name, file);
 	refuse(errs, origin, where, what);
 }
 
