@@ -94,7 +94,7 @@ static double peq_frames_per_s(struct fx *fx, unsigned channels, double seconds)
 static int run_case(const struct dspd_config *cfg, unsigned channels,
                     double seconds)
 {
-	struct fx_env env = { RATE, PERIOD, channels, NULL };
+	struct fx_env env = { RATE, PERIOD, channels, NULL, 0 };
 	double copy, peq;
 	struct fx *fx;
 	char err[256];

@@ -63,7 +63,7 @@ static struct fx *make_block(const char *ir, unsigned period,
                              const char *partitioning)
 {
 	static struct dspd_config cfg;
-	struct fx_env env = { 48000, period, CHANNELS, NULL };
+	struct fx_env env = { 48000, period, CHANNELS, NULL, 0 };
 	struct cfg_errors errs;
 	struct fx *fx;
 	char text[1024], err[512];

@@ -18,8 +18,11 @@ multiples of real time at 48 kHz and as ratios to BruteFIR.
 dspd is also run with its plain SSE2 inner loops instead of the AVX2+FMA
 ones picked at run time, to show what the vector width buys.
 
-Then the per-period cost at period 64 (uniform vs non-uniform), from
-`bench_fir periods`.
+Then the whole `dspd --render` command (60 s of stereo, partition 4096),
+without FFTW wisdom and with the wisdom its first run wrote at exit, as a
+ratio to BruteFIR's whole command with its wisdom (--render-only: that
+alone).  Then the per-period cost at period 64 (uniform vs non-uniform),
+from `bench_fir periods`.
 
 usage: bench/bench_fir.py [--driver PATH] [--seconds S] [--runs N]"""
 import argparse
@@ -86,11 +89,69 @@ def dspd_cmd(driver, work, partition, which, partitioning, kernel=None):
             str(partition), partitioning] + ([kernel] if kernel else [])
 
 
+RENDER_CONF = """{{
+ "rate": {rate}, "period_frames": 1024,
+ "capture":  {{"device": "null", "channels": 2, "format": "FLOAT_LE"}},
+ "playback": {{"device": "null", "channels": 2, "format": "FLOAT_LE"}},
+ "fftw_wisdom": "{wisdom}",
+ "pipeline": [{{"type": "fir", "name": "room", "path": "ir.raw", "format": "f32le",
+               "partition": {partition}, "max_taps": {taps}}}]
+}}
+"""
+
+
+def render_with_wisdom(driver, dspd, work, runs, env):
+    """The whole `dspd --render` command, 60 s of stereo through the
+    65536-tap FIR at partition 4096: without FFTW wisdom (every run plans
+    again, as before issue 18) and with the wisdom the first run wrote.
+    Anchor: BruteFIR's whole command on the same input, with its wisdom."""
+    seconds, partition = 60, 4096
+    inp = os.path.join(work, "in-render.raw")
+    subprocess.run([driver, "noise", inp, str(seconds * RATE), "2"], check=True)
+    wisdom = os.path.join(work, "render-wisdom")
+    conf = os.path.join(work, "render.conf")
+    with open(conf, "w") as f:
+        f.write(RENDER_CONF.format(rate=RATE, wisdom=wisdom, partition=partition, taps=TAPS))
+
+    def render():
+        with open(inp, "rb") as src:
+            t0 = time.monotonic()
+            r = subprocess.run([dspd, "-c", conf, "--render", "-", "-"], stdin=src,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            elapsed = time.monotonic() - t0
+        if r.returncode != 0:
+            sys.exit("bench_fir: dspd --render failed:\n%s" % r.stderr.decode())
+        return elapsed
+
+    bf = brutefir_cmd(work, partition, "render", True)    # reads in-render.raw
+    timed(bf, env)                      # its wisdom, once
+    cold, warm, anchor = [], [], []
+    for _ in range(runs):
+        if os.path.exists(wisdom):
+            os.unlink(wisdom)
+        cold.append(render())           # plans, writes the wisdom at exit
+        check_written = os.path.exists(wisdom)
+        warm.append(render())           # reads it
+        anchor.append(timed(bf, env))
+        if not check_written:
+            sys.exit("bench_fir: dspd --render wrote no FFTW wisdom")
+    a = min(anchor)
+    print("\ndspd --render, whole command: %d s stereo, %d taps, partition %d, best of %d"
+          % (seconds, TAPS, partition, runs))
+    print("%-40s %8s %12s" % ("", "seconds", "vs BruteFIR"))
+    print("%-40s %8.3f %11.2fx" % ("BruteFIR 1 process, with wisdom (anchor)", a, 1.0))
+    print("%-40s %8.3f %11.2fx" % ("dspd --render, no wisdom", min(cold), min(cold) / a))
+    print("%-40s %8.3f %11.2fx" % ("dspd --render with wisdom", min(warm), min(warm) / a))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--driver", default="build/rel/bench/bench_fir")
     ap.add_argument("--seconds", type=int, default=120)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--dspd", default="daemon/dspd")
+    ap.add_argument("--render-only", action="store_true",
+                    help="only the --render whole-command figures")
     args = ap.parse_args()
     if not shutil.which("brutefir"):
         sys.exit("bench_fir: brutefir is not installed (apt-get install brutefir)")
@@ -100,6 +161,10 @@ def main():
     frames = {"short": SHORT_SECONDS * RATE, "long": args.seconds * RATE}
     try:
         subprocess.run([driver, "ir", os.path.join(work, "ir.raw"), str(TAPS)], check=True)
+        if args.render_only:
+            subprocess.run([driver, "ir", os.path.join(work, "ir.raw"), str(TAPS)], check=True)
+            render_with_wisdom(driver, os.path.abspath(args.dspd), work, args.runs, env)
+            return
         for which, n in frames.items():
             subprocess.run([driver, "noise", os.path.join(work, "in-%s.raw" % which),
                             str(n), "2"], check=True)
@@ -130,6 +195,7 @@ def main():
             for label, fps in results:
                 print("%-9d %-32s %12.1f %9.2fx %9.2fx" % (partition, label, fps / RATE,
                                                           fps / bf2, fps / bf1))
+        render_with_wisdom(driver, os.path.abspath(args.dspd), work, args.runs, env)
         print("\nper-period cost, 65536 taps, stereo, period 64:")
         sys.stdout.flush()
         subprocess.run([driver, "periods", os.path.join(work, "ir.raw"), "64", "21"],

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conv_filter.h"
 #include "log.h"
 
 static char used_path[CFG_PATH_MAX * 2];
@@ -20,7 +21,9 @@ static bool save_failed;
 static void remember(void)
 {
 	free(known);
+	conv_planner_lock();
 	known = fftwf_export_wisdom_to_string();
+	conv_planner_unlock();
 }
 
 bool fftw_wisdom_use(const char *path)
@@ -32,7 +35,9 @@ bool fftw_wisdom_use(const char *path)
 	snprintf(used_path, sizeof(used_path), "%s", path);
 	save_failed = false;
 	if (access(path, F_OK) == 0) {
+		conv_planner_lock();
 		read = fftwf_import_wisdom_from_filename(path) != 0;
+		conv_planner_unlock();
 		if (!read)
 			log_warning("%s: not FFTW wisdom or unreadable; FIR plans will be "
 			            "measured again and the file rewritten", path);
@@ -64,7 +69,12 @@ int fftw_wisdom_save(const char *path)
 
 	if (!path[0] || strcmp(path, used_path) != 0)
 		return 0;
+	/* a build planning on the builder thread holds the planner for up to
+	 * a second: do not wait for it on the event loop, try on the next tick */
+	if (!conv_planner_trylock())
+		return -EBUSY;
 	now = fftwf_export_wisdom_to_string();
+	conv_planner_unlock();
 	if (!now)
 		return -ENOMEM;
 	if (known && strcmp(now, known) == 0) {

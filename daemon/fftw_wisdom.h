@@ -5,8 +5,8 @@
  * once.  The file (config key fftw_wisdom) is read before the first plan
  * and rewritten, atomically, when planning has learnt something new.
  *
- * Control thread only (FFTW's planner is not thread-safe, and plans are
- * made on the control thread). */
+ * Control thread only; FFTW's planner, which the pipeline builder uses too,
+ * is taken through conv_planner_lock() (dsp/conv_filter.h). */
 #ifndef DSPD_FFTW_WISDOM_H
 #define DSPD_FFTW_WISDOM_H
 
@@ -17,7 +17,8 @@
  * corrupt one is logged and ignored.  Returns true when wisdom was read. */
 bool fftw_wisdom_use(const char *path);
 /* Write the wisdom to path if it grew since it was read or last written.
- * 0, or -errno (logged once per path). */
+ * 0, -EBUSY when the pipeline builder holds FFTW's planner (nothing done:
+ * try again later), or -errno (logged once per path). */
 int fftw_wisdom_save(const char *path);
 
 #endif

@@ -3,10 +3,12 @@
  * needs (see daemon.h).  What a reload changes and how is
  * control/change.c's; this file reads the file and tells systemd.  Control thread. */
 #include "clock.h"
+#include "build.h"
 #include "change.h"
 #include "config_edit.h"
 #include "daemon.h"
 #include "fftw_wisdom.h"
+#include "ir_policy.h"
 #include "resampler.h"
 
 #include <errno.h>
@@ -56,15 +58,21 @@ static char *read_text(const char *path, size_t *ret_len)
 int daemon_load_config(const char *path, struct dspd_config *cfg,
                        struct ctl_config_identity *id, struct cfg_errors *errs)
 {
+	char dir[CFG_FIR_PATH_MAX];
 	size_t len = 0;
-	char *text = read_text(path, &len);
+	char *text;
 	int r;
 
+	/* relative IR paths, in this file and in configurations that come
+	 * without a file (the socket, the state file), are this directory's */
+	if (config_dir_of(path, dir, sizeof(dir)) == 0)
+		config_set_default_dir(dir);
+	text = read_text(path, &len);
 	errs->count = 0;
 	if (!text)
 		return config_load_file(path, cfg, errs);
 	/* validate exactly the bytes that are hashed and kept */
-	r = config_load_string(text, len, path, cfg, errs);
+	r = config_load_string_at(text, len, path, NULL, cfg, errs);
 	if (r == 0) {
 		/* before the first FFT plan: the FIRs below are built to check */
 		fftw_wisdom_use(cfg->fftw_wisdom);
@@ -266,7 +274,7 @@ int daemon_reload(struct ctl_context *ctx, const char *path,
 		json_object_put(next.json);
 		ctl_config_rejected(ctx, by, file, errs, r);
 	} else {
-		r = ctl_apply_config(ctx, &next, by, errs, res);
+		r = ctl_apply_config_for(ctx, &next, by, NULL, errs, res);
 	}
 	if (!ctx->engine) {
 		sd_notify(0, "STOPPING=1\nSTATUS=no configuration can start the devices; exiting");
@@ -300,6 +308,7 @@ void daemon_restore_state(struct daemon *d, struct state_restored *restored)
 		log_warning("%s: ignored %s (only the configuration file sets them)",
 		            path, ignored);
 	if (ctl_next_from_json(restored->config, path, "edit", &next, &errs) < 0 ||
+	    ctl_ir_policy_check(&d->ctx, NULL, &next.cfg, path, &errs) < 0 ||
 	    ctl_check_pipeline(&next.cfg, path, &errs) < 0) {
 		log_warning("%s: the saved runtime edits are no longer valid (%s); "
 		            "starting from the file", path, errs.count ? errs.msg[0] : "?");

@@ -38,6 +38,8 @@
 #include "subscriptions.h"
 #include "log.h"
 #include "fftw_wisdom.h"
+#include "ir_policy.h"
+#include "build.h"
 #include "render.h"
 #include "loudness.h"
 
@@ -197,6 +199,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	static unsigned ticks;
 
 	engine_poll(d->engine, on_xrun, &d->ctx);
+	ctl_build_tick(&d->ctx);    /* a pipeline built off the loop */
 	ctl_tick(&d->ctx);
 	ctl_device_tick(&d->ctx);
 	ctl_source_tick(&d->ctx);
@@ -325,6 +328,7 @@ static void log_final_counters(struct engine *e)
 
 static void teardown(struct daemon *d)
 {
+	ctl_build_free(&d->ctx);    /* a build in progress ends (and answers) */
 	ctl_server_close(d->ctx.servers[0]);
 	ctl_server_close(d->ctx.servers[1]);
 	volume_link_stop(&d->ctx);
@@ -333,6 +337,9 @@ static void teardown(struct daemon *d)
 	ctl_silence_free(&d->ctx);
 	ctl_clock_trim_free(&d->ctx);
 	daemon_save_state(d, true);
+	/* plans measured since the last tick's save (it runs every 5 s) */
+	fftw_wisdom_save(d->cfg.fftw_wisdom);
+	ctl_ir_policy_free(&d->ctx);
 	if (d->engine) {
 		log_final_counters(d->engine);
 		engine_destroy(d->engine);
@@ -420,6 +427,9 @@ int main(int argc, char **argv)
 		ctl_log_config_errors(&errs, r, config_path);
 		return EXIT_CONFIG;
 	}
+	/* the file's IR files and limits are the administrator's */
+	if (ctl_ir_policy_trust(&d.ctx, config_path, &d.cfg) < 0)
+		return 1;
 	if (!check_only && !render)
 		daemon_restore_state(&d, &restored);
 	if (d.ctx.socket_override) {
@@ -435,6 +445,9 @@ int main(int argc, char **argv)
 			printf("%s: configuration OK\n", config_path);
 		else
 			status = render_files(&d.cfg, argv[optind], argv[optind + 1]) < 0;
+		/* what planning measured, for the next run */
+		fftw_wisdom_save(d.cfg.fftw_wisdom);
+		ctl_ir_policy_free(&d.ctx);
 		json_object_put(d.ctx.config.json);
 		return status;
 	}

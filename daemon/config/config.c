@@ -37,6 +37,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,9 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->monitor_socket_path[0] = '\0';  /* none */
 	snprintf(cfg->socket_group, sizeof(cfg->socket_group), "audio");
 	cfg->max_clients = 1024;
+	cfg->n_ir_dirs = 0;             /* the defaults: config_ir_dirs() */
+	cfg->limits.max_taps_total = CFG_DEFAULT_MAX_TAPS_TOTAL;
+	cfg->limits.filter_memory_mb = CFG_DEFAULT_FILTER_MEMORY_MB;
 	cfg->realtime.enabled = true;
 	cfg->realtime.priority = 70;
 	cfg->realtime.mlock = true;
@@ -98,8 +102,50 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->n_blocks = 0;
 }
 
+static char default_dir[CFG_FIR_PATH_MAX];
+
+void config_set_default_dir(const char *dir)
+{
+	snprintf(default_dir, sizeof(default_dir), "%s", dir ? dir : "");
+}
+
+const char *config_default_dir(void)
+{
+	return default_dir;
+}
+
+int config_dir_of(const char *path, char *out, size_t size)
+{
+	char abs[PATH_MAX], cwd[PATH_MAX];
+	char *slash;
+
+	if (!realpath(path, abs)) {
+		if (path[0] == '/')
+			snprintf(abs, sizeof(abs), "%s", path);
+		else if (!getcwd(cwd, sizeof(cwd)) ||
+		         snprintf(abs, sizeof(abs), "%s/%s", cwd, path) >= (int)sizeof(abs))
+			return -ENAMETOOLONG;
+	}
+	slash = strrchr(abs, '/');
+	if (slash == abs)
+		slash[1] = '\0';       /* a file in "/" */
+	else if (slash)
+		*slash = '\0';
+	if (strlen(abs) >= size)
+		return -ENAMETOOLONG;
+	memcpy(out, abs, strlen(abs) + 1);
+	return 0;
+}
+
 int config_load_string(const char *text, size_t len, const char *origin,
                        struct dspd_config *cfg, struct cfg_errors *errs)
+{
+	return config_load_string_at(text, len, origin, NULL, cfg, errs);
+}
+
+int config_load_string_at(const char *text, size_t len, const char *origin,
+                          const char *dir, struct dspd_config *cfg,
+                          struct cfg_errors *errs)
 {
 	struct cfg_errors scratch_errs;
 	struct parser *p;
@@ -117,6 +163,7 @@ int config_load_string(const char *text, size_t len, const char *origin,
 	if (!p)
 		return -ENOMEM;
 	p->origin = origin ? origin : "config";
+	p->dir = dir ? dir : default_dir[0] ? default_dir : NULL;
 	p->errs = errs;
 	if (len > CFG_MAX_FILE_BYTES) {
 		cfg_error_file(p, "the configuration is %zu bytes, larger than "
@@ -207,6 +254,7 @@ int config_load_file(const char *path, struct dspd_config *cfg,
 {
 	struct cfg_errors scratch_errs;
 	struct parser p = { .origin = path };
+	char dir[CFG_FIR_PATH_MAX];
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
@@ -234,7 +282,9 @@ int config_load_file(const char *path, struct dspd_config *cfg,
 	close(fd);
 	if (r < 0)
 		return file_error(&p, r, "read");
-	r = config_load_string(buf, len, path, cfg, errs);
+	if (config_dir_of(path, dir, sizeof(dir)) < 0)
+		dir[0] = '\0';
+	r = config_load_string_at(buf, len, path, dir[0] ? dir : NULL, cfg, errs);
 	free(buf);
 	return r;
 }

@@ -21,6 +21,11 @@
 #define CFG_MAX_RATES 16               /* source.rates */
 #define CFG_ELEMENT_NAME_MAX 44        /* an ALSA control element's name, with
                                           its NUL (SNDRV_CTL_ELEM_ID_NAME_MAXLEN) */
+#define CFG_MAX_IR_DIRS 8               /* control.ir_dirs */
+#define CFG_DEFAULT_MAX_TAPS_TOTAL (1u << 23)  /* limits.max_taps_total */
+#define CFG_MAX_TAPS_TOTAL_LIMIT (1u << 28)
+#define CFG_DEFAULT_FILTER_MEMORY_MB 256u      /* limits.filter_memory_mb */
+#define CFG_FILTER_MEMORY_MB_LIMIT 65536u
 #define CFG_VOLUME_DB_MAX 40.0         /* volume.db's ceiling, and max_db's
                                           default: no ceiling */
 
@@ -140,6 +145,19 @@ struct dspd_config {
 	char socket_group[CFG_NAME_MAX];  /* control.group: group of the sockets,
 	                                   default "audio"; "" = do not change */
 	unsigned max_clients;           /* control.max_clients 1..4096, default 1024 */
+	/* control.ir_dirs: where IR files named over the socket may be (the
+	 * config file's directory, /etc/dspd and /var/lib/dspd when not
+	 * given); absolute, as written.  Only the file's value counts. */
+	char ir_dirs[CFG_MAX_IR_DIRS][CFG_FIR_PATH_MAX];
+	unsigned n_ir_dirs;             /* 0: the defaults */
+	struct {
+		unsigned max_taps_total;  /* limits.max_taps_total: FIR taps x
+		                             channels convolved, whole pipeline;
+		                             default CFG_DEFAULT_MAX_TAPS_TOTAL */
+		unsigned filter_memory_mb;  /* limits.filter_memory_mb: the FIR
+		                             blocks' spectra and states, MiB,
+		                             default CFG_DEFAULT_FILTER_MEMORY_MB */
+	} limits;
 	struct {
 		bool enabled;           /* realtime.enabled, default true */
 		int priority;           /* realtime.priority 1..99, default 70 */
@@ -263,5 +281,20 @@ int config_load_file(const char *path, struct dspd_config *cfg,
                      struct cfg_errors *errs);
 int config_load_string(const char *text, size_t len, const char *origin,
                        struct dspd_config *cfg, struct cfg_errors *errs);
+/* config_load_string() for text read from a file in the directory dir:
+ * relative IR paths resolve against dir (config_load_file() does this).
+ * dir NULL: the default directory (config_set_default_dir()). */
+int config_load_string_at(const char *text, size_t len, const char *origin,
+                          const char *dir, struct dspd_config *cfg,
+                          struct cfg_errors *errs);
+/* The directory relative IR paths of a configuration without a file of
+ * its own (config.load text, edits over the socket, the state file)
+ * resolve against: the daemon's config file's directory, set once at
+ * startup.  Until it is set such paths are refused. */
+void config_set_default_dir(const char *dir);
+const char *config_default_dir(void);
+/* The absolute directory of the file path into out (size bytes), symbolic
+ * links resolved when the file exists.  0 or -ENAMETOOLONG/-errno. */
+int config_dir_of(const char *path, char *out, size_t size);
 
 #endif

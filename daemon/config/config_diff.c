@@ -155,7 +155,8 @@ unsigned config_diff(const struct dspd_config *old, const struct dspd_config *ne
 		changes |= CFG_CHANGE_VOLUME;
 	config_socket_keys(old, next, keys, sizeof(keys));
 	if (keys[0] || !SAME(loudness) || !SAME(transition) || !SAME(state_file) ||
-	    !SAME(fftw_wisdom))
+	    !SAME(fftw_wisdom) || !SAME(limits) || !SAME(n_ir_dirs) ||
+	    !SAME(ir_dirs))
 		changes |= CFG_CHANGE_SETTINGS;
 	return changes;
 }

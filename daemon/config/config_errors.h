@@ -18,6 +18,8 @@
 
 struct parser {
 	const char *origin;
+	const char *dir;                /* relative IR paths resolve here; NULL:
+	                                   they are refused */
 	const char *text;
 	size_t len;
 	struct cfg_errors *errs;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #define FIR_OFFSET(member) offsetof(struct cfg_block, u.fir.member)
@@ -39,16 +40,32 @@ static int parse_count(struct parser *p, struct json_object *val,
 	return 0;
 }
 
-/* An absolute path of at most size - 1 bytes; a "{rate}" placeholder is
- * replaced by at most as many digits, so the resolved path fits too. */
+/* A path of at most size - 1 bytes once made absolute, into out: a
+ * relative one is taken from the config file's directory (p->dir), as in
+ * CamillaDSP.  A "{rate}" placeholder is replaced by at most as many
+ * digits, so the resolved path fits too. */
 static int get_path(struct parser *p, struct json_object *val, size_t size,
-                    const char **ret)
+                    char *out)
 {
-	if (cfg_get_string(p, val, size, NULL, ret) < 0)
+	const char *s;
+
+	if (cfg_get_string(p, val, size, NULL, &s) < 0)
 		return -EINVAL;
-	if ((*ret)[0] != '/') {
-		cfg_error_here(p, "must be an absolute path (dspd runs from "
-		               "\"/\", not from the config's directory)");
+	if (s[0] == '/') {
+		memcpy(out, s, strlen(s) + 1);
+		return 0;
+	}
+	if (!p->dir) {
+		cfg_error_here(p, "a relative path needs a config file to be "
+		               "relative to: give an absolute path");
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(out, size, "%s%s%s", p->dir,
+	                     p->dir[strlen(p->dir) - 1] == '/' ? "" : "/",
+	                     s) >= size) {
+		cfg_error_here(p, "is longer than %zu bytes once taken from the "
+		               "config's directory %s", size - 1, p->dir);
+		out[0] = '\0';
 		return -EINVAL;
 	}
 	return 0;
@@ -94,17 +111,14 @@ static int parse_path_map(struct parser *p, struct json_object *val,
 	json_object_object_foreach(val, key, v) {
 		size_t mark = cfg_pointer_push(p, key, strlen(key));
 		struct cfg_fir_rate_path *e = &fir->rate_paths[fir->n_rate_paths];
-		const char *s;
-
 		if (parse_rate_key(p, key, &e->rate) < 0 ||
-		    get_path(p, v, sizeof(e->path), &s) < 0) {
+		    get_path(p, v, sizeof(e->path), e->path) < 0) {
 			r = -EINVAL;
-		} else if (strstr(s, CFG_FIR_RATE_PLACEHOLDER)) {
+		} else if (strstr(e->path, CFG_FIR_RATE_PLACEHOLDER)) {
 			cfg_error_here(p, "a map's paths name one rate each: "
 			               "\"{rate}\" is for a single path string");
 			r = -EINVAL;
 		} else {
-			memcpy(e->path, s, strlen(s) + 1);
 			fir->n_rate_paths++;
 		}
 		cfg_pointer_pop(p, mark);
@@ -118,7 +132,6 @@ static int parse_path(struct parser *p, struct json_object *val,
                       const struct field *f, void *dst)
 {
 	struct cfg_fir *fir = fir_of(dst, offsetof(struct cfg_fir, path));
-	const char *s;
 
 	if (fir->n_values > 0) {
 		cfg_error_here(p, "give either \"path\" or \"values\", not both");
@@ -132,10 +145,7 @@ static int parse_path(struct parser *p, struct json_object *val,
 		               "got %s", cfg_kind_name(val));
 		return -EINVAL;
 	}
-	if (get_path(p, val, f->size, &s) < 0)
-		return -EINVAL;
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
+	return get_path(p, val, f->size, dst);
 }
 
 static int parse_values(struct parser *p, struct json_object *val,

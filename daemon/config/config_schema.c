@@ -134,6 +134,56 @@ static const struct field resampler_fields[] = {
 	{ 0 }
 };
 
+/* control.ir_dirs: an array of absolute directories. */
+static int parse_ir_dirs(struct parser *p, struct json_object *val,
+                         const struct field *f, void *dst)
+{
+	struct dspd_config *cfg = (struct dspd_config *)((char *)dst - f->offset);
+	size_t n;
+	int r = 0;
+
+	if (!json_object_is_type(val, json_type_array)) {
+		cfg_error_here(p, "must be an array of absolute directories, "
+		               "got %s", cfg_kind_name(val));
+		return -EINVAL;
+	}
+	n = json_object_array_length(val);
+	if (n > CFG_MAX_IR_DIRS) {
+		cfg_error_here(p, "has %zu directories, at most %d are allowed",
+		               n, CFG_MAX_IR_DIRS);
+		return -EINVAL;
+	}
+	cfg->n_ir_dirs = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t mark = cfg_pointer_push_index(p, i);
+		const char *d;
+
+		if (cfg_get_string(p, json_object_array_get_idx(val, i),
+		                   CFG_FIR_PATH_MAX, NULL, &d) < 0) {
+			r = -EINVAL;
+		} else if (d[0] != '/') {
+			cfg_error_here(p, "must be an absolute directory");
+			r = -EINVAL;
+		} else {
+			memcpy(cfg->ir_dirs[cfg->n_ir_dirs++], d, strlen(d) + 1);
+		}
+		cfg_pointer_pop(p, mark);
+	}
+	if (r < 0)
+		cfg->n_ir_dirs = 0;
+	return r;
+}
+
+static const struct field limits_fields[] = {
+	{ .key = "max_taps_total", .parse = cfg_parse_unsigned,
+	  .offset = CFG_OFFSET(limits.max_taps_total), .min = 1,
+	  .max = CFG_MAX_TAPS_TOTAL_LIMIT },
+	{ .key = "filter_memory_mb", .parse = cfg_parse_unsigned,
+	  .offset = CFG_OFFSET(limits.filter_memory_mb), .min = 1,
+	  .max = CFG_FILTER_MEMORY_MB_LIMIT },
+	{ 0 }
+};
+
 static const struct field control_fields[] = {
 	{ .key = "socket", .parse = cfg_parse_string,
 	  .offset = CFG_OFFSET(socket_path), .size = CFG_PATH_MAX,
@@ -145,6 +195,8 @@ static const struct field control_fields[] = {
 	  .offset = CFG_OFFSET(socket_group), .size = CFG_NAME_MAX },
 	{ .key = "max_clients", .parse = cfg_parse_unsigned,
 	  .offset = CFG_OFFSET(max_clients), .min = 1, .max = CFG_MAX_CLIENTS },
+	{ .key = "ir_dirs", .parse = parse_ir_dirs,
+	  .offset = CFG_OFFSET(ir_dirs) },
 	{ 0 }
 };
 
@@ -220,6 +272,7 @@ static const struct field top_fields[] = {
 	{ .key = "resampler", .parse = parse_object, .fields = resampler_fields },
 	{ .key = "control", .parse = parse_object, .fields = control_fields },
 	{ .key = "realtime", .parse = parse_object, .fields = realtime_fields },
+	{ .key = "limits", .parse = parse_object, .fields = limits_fields },
 	{ .key = "volume", .parse = parse_object, .fields = cfg_volume_fields },
 	{ .key = "source", .parse = parse_object, .fields = cfg_source_fields },
 	{ .key = "silence", .parse = parse_object, .fields = cfg_silence_fields },

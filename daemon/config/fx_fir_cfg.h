@@ -30,12 +30,13 @@ enum cfg_fir_partitioning {
 /* One entry of a "path" map: the file for one rate. */
 struct cfg_fir_rate_path {
 	unsigned rate;
-	char path[CFG_FIR_PATH_MAX];    /* absolute */
+	char path[CFG_FIR_PATH_MAX];    /* absolute (a relative one is resolved
+	                                   against the config's directory) */
 };
 
 /* The file for a rate: config_fir_path() (config.h) resolves it. */
 struct cfg_fir {
-	char path[CFG_FIR_PATH_MAX];    /* absolute, may hold "{rate}"; "" when
+	char path[CFG_FIR_PATH_MAX];    /* absolute (resolved), may hold "{rate}"; "" when
 	                                   values or a map are given */
 	unsigned n_rate_paths;          /* "path" as an object: 1..CFG_FIR_MAX_RATE_PATHS */
 	struct cfg_fir_rate_path rate_paths[CFG_FIR_MAX_RATE_PATHS];

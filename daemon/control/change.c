@@ -7,6 +7,7 @@
  * pipeline build: files, rate limits) happens before anything changes.
  * Control thread only. */
 #include "change.h"
+#include "ir_policy.h"
 #include "methods.h"
 #include "subscriptions.h"
 
@@ -27,8 +28,14 @@ int ctl_next_from_text(const char *text, size_t len, const char *origin,
                        const char *source, struct ctl_next_config *next,
                        struct cfg_errors *errs)
 {
-	int r = config_load_string(text, len, origin, &next->cfg, errs);
+	char dir[CFG_FIR_PATH_MAX];
+	int r;
 
+	/* a file's relative IR paths are its own directory's */
+	if (strcmp(source, "file") != 0 || config_dir_of(origin, dir, sizeof(dir)) < 0)
+		dir[0] = '\0';
+	r = config_load_string_at(text, len, origin, dir[0] ? dir : NULL,
+	                          &next->cfg, errs);
 	next->json = NULL;
 	if (r < 0)
 		return r;
@@ -122,29 +129,33 @@ void ctl_config_rejected(struct ctl_context *ctx, const struct ctl_origin *by,
 	notify(ctx, "rejected", by, path, NULL, errors_array(errs, r, path));
 }
 
-/* A new graph for the running engine, handed to the RT thread. */
-static int submit_graph(struct ctl_context *ctx, const struct dspd_config *cfg,
-                        const char *origin, struct cfg_errors *errs,
-                        struct ctl_change_result *res)
+int ctl_build_graph(const struct dspd_config *cfg, const _Atomic float *master,
+                    const char *origin, struct cfg_errors *errs, struct pipeline **ret)
 {
-	struct pipeline *p;
 	char err[256];
-	int r = pipeline_build_for(cfg, engine_master_linear(ctx->engine), &p,
-	                           err, sizeof(err));
+	int r;
 
-	if (r < 0) {
+	/* a graph that follows the source must build at its other rates
+	 * too, before it replaces the running one */
+	if (cfg->rate_follow && (r = ctl_check_pipeline(cfg, origin, errs)) < 0)
+		return r;
+	if ((r = pipeline_build_for(cfg, master, ret, err, sizeof(err))) < 0) {
 		snprintf(errs->msg[0], sizeof(errs->msg[0]), "%.60s: /pipeline: %.240s",
 		         origin, err);
 		errs->count = 1;
-		return r;
 	}
+	return r;
+}
+
+void ctl_hand_over_graph(struct ctl_context *ctx, const struct dspd_config *cfg,
+                         struct pipeline *p, struct ctl_change_result *res)
+{
 	pipeline_plan_from_config(&p->plan, cfg);
 	res->crossfade_ms = 1000.0 * p->plan.fade_frames / cfg->rate;
 	/* against the newest graph, the one this will most likely follow */
 	res->warmup_ms = 1000.0 * transition_plan_warmup(engine_pipeline(ctx->engine), p, false) /
 	                 cfg->rate;
 	res->generation = engine_submit_pipeline(ctx->engine, p);
-	return 0;
 }
 
 static void apply_volume(struct ctl_context *ctx, const struct dspd_config *old,
@@ -250,55 +261,13 @@ static int keep_file_only(const struct dspd_config *old, struct ctl_next_config 
 	return -EPERM;
 }
 
-int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
-                     const struct ctl_origin *by, struct cfg_errors *errs,
-                     struct ctl_change_result *res)
+int ctl_change_finish(struct ctl_context *ctx, struct ctl_next_config *next,
+                      const struct ctl_origin *by, const struct dspd_config *old,
+                      bool trusted, int r, struct cfg_errors *errs,
+                      struct ctl_change_result *res)
 {
-	static struct dspd_config old;
 	const char *origin = next->path[0] ? next->path : by->method;
-	char keys[200];
-	int r = 0;
 
-	memset(res, 0, sizeof(*res));
-	errs->count = 0;
-	old = *ctx->running;
-	if (ctx->socket_override)
-		snprintf(next->cfg.socket_path, sizeof(next->cfg.socket_path), "%s",
-		         ctx->socket_override);
-	/* following the source: the rate is the source's, not the file's
-	 * initial one (source.c restarts at another rate itself) */
-	if (old.rate_follow && next->cfg.rate_follow &&
-	    config_source_has_rate(&next->cfg, old.rate))
-		next->cfg.rate = old.rate;
-	/* only the file dspd started with, on SIGHUP, may change them: a
-	 * client could have made config.path a file of its own */
-	if (by->session || (ctx->config.started_path[0] &&
-	                    strcmp(next->path, ctx->config.started_path) != 0))
-		r = keep_file_only(&old, next, origin, by->session != NULL, errs);
-	res->changes = config_diff(&old, &next->cfg);
-	if (r < 0) {
-		/* refused below, like any other error */
-	} else if (res->changes & CFG_CHANGE_RESTART) {
-		config_restart_keys(&old, &next->cfg, keys, sizeof(keys));
-		if ((r = ctl_check_pipeline(&next->cfg, origin, errs)) == 0) {
-			log_info("%s changed: restarting the streams", keys);
-			r = ctx->ops.restart(ctx, &next->cfg);
-			if (r < 0 && r != -ENOTRECOVERABLE) {
-				snprintf(errs->msg[0], sizeof(errs->msg[0]),
-				         "%.120s: valid, but the devices could not start with "
-				         "it (%s); the previous configuration runs again",
-				         origin, strerror(-r));
-				errs->count = 1;
-			}
-		}
-	} else if (res->changes & (CFG_CHANGE_PARAMETERS | CFG_CHANGE_TOPOLOGY)) {
-		/* a graph that follows the source must build at its other
-		 * rates too, before it replaces the running one */
-		if (next->cfg.rate_follow)
-			r = ctl_check_pipeline(&next->cfg, origin, errs);
-		if (r == 0)
-			r = submit_graph(ctx, &next->cfg, origin, errs, res);
-	}
 	if (r < 0) {
 		ctl_config_rejected(ctx, by, origin, errs, r);
 		json_object_put(next->json);
@@ -307,11 +276,13 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	}
 	if (!(res->changes & CFG_CHANGE_RESTART)) {
 		if (res->changes & CFG_CHANGE_VOLUME)
-			apply_volume(ctx, &old, &next->cfg);
+			apply_volume(ctx, old, &next->cfg);
 		if (res->changes & CFG_CHANGE_SETTINGS)
-			apply_settings(ctx, &old, &next->cfg);
+			apply_settings(ctx, old, &next->cfg);
 		*ctx->running = next->cfg;
 	}
+	if (trusted)
+		ctl_ir_policy_trust(ctx, next->path, &next->cfg);
 	if (!res->generation) {
 		struct transition_status ts;
 
@@ -324,6 +295,86 @@ int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
 	         res->crossfade_ms > 0 ? ", crossfaded" : "");
 	notify(ctx, "applied", by, ctx->config.path, res, NULL);
 	return 0;
+}
+
+int ctl_change_begin(struct ctl_context *ctx, struct ctl_next_config *next,
+                     const struct ctl_origin *by, struct dspd_config *old,
+                     bool *trusted, struct cfg_errors *errs,
+                     struct ctl_change_result *res)
+{
+	const char *origin = next->path[0] ? next->path : by->method;
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	errs->count = 0;
+	*old = *ctx->running;
+	if (ctx->socket_override)
+		snprintf(next->cfg.socket_path, sizeof(next->cfg.socket_path), "%s",
+		         ctx->socket_override);
+	/* following the source: the rate is the source's, not the file's
+	 * initial one (source.c restarts at another rate itself) */
+	if (old->rate_follow && next->cfg.rate_follow &&
+	    config_source_has_rate(&next->cfg, old->rate))
+		next->cfg.rate = old->rate;
+	/* only the file dspd started with, on SIGHUP, may change them: a
+	 * client could have made config.path a file of its own */
+	if (by->session || (ctx->config.started_path[0] &&
+	                    strcmp(next->path, ctx->config.started_path) != 0))
+		r = keep_file_only(old, next, origin, by->session != NULL, errs);
+	if (r < 0)
+		return r;
+	/* who wrote it decides which IR files it may name (ir_policy.h) */
+	*trusted = strcmp(next->source, "file") == 0 &&
+	           ctl_ir_policy_is_trusted_file(ctx, next->path);
+	if (!*trusted)
+		r = ctl_ir_policy_check(ctx, strcmp(next->source, "file") == 0 ?
+		                        next->path : NULL, &next->cfg, origin, errs);
+	res->changes = r < 0 ? 0 : config_diff(old, &next->cfg);
+	return r;
+}
+
+int ctl_change_run(struct ctl_context *ctx, struct ctl_next_config *next,
+                   const struct ctl_origin *by, const struct dspd_config *old,
+                   bool trusted, int r, struct cfg_errors *errs,
+                   struct ctl_change_result *res)
+{
+	const char *origin = next->path[0] ? next->path : by->method;
+	struct pipeline *p = NULL;
+	char keys[200];
+
+	if (r < 0) {
+		/* refused before any file is opened */
+	} else if (res->changes & CFG_CHANGE_RESTART) {
+		config_restart_keys(old, &next->cfg, keys, sizeof(keys));
+		if ((r = ctl_check_pipeline(&next->cfg, origin, errs)) == 0) {
+			log_info("%s changed: restarting the streams", keys);
+			r = ctx->ops.restart(ctx, &next->cfg);
+			if (r < 0 && r != -ENOTRECOVERABLE) {
+				snprintf(errs->msg[0], sizeof(errs->msg[0]),
+				         "%.120s: valid, but the devices could not start with "
+				         "it (%s); the previous configuration runs again",
+				         origin, strerror(-r));
+				errs->count = 1;
+			}
+		}
+	} else if (res->changes & (CFG_CHANGE_PARAMETERS | CFG_CHANGE_TOPOLOGY)) {
+		r = ctl_build_graph(&next->cfg, engine_master_linear(ctx->engine), origin,
+		                    errs, &p);
+		if (r == 0)
+			ctl_hand_over_graph(ctx, &next->cfg, p, res);
+	}
+	return ctl_change_finish(ctx, next, by, old, trusted, r, errs, res);
+}
+
+int ctl_apply_config(struct ctl_context *ctx, struct ctl_next_config *next,
+                     const struct ctl_origin *by, struct cfg_errors *errs,
+                     struct ctl_change_result *res)
+{
+	static struct dspd_config old;
+	bool trusted = false;
+	int r = ctl_change_begin(ctx, next, by, &old, &trusted, errs, res);
+
+	return ctl_change_run(ctx, next, by, &old, trusted, r, errs, res);
 }
 
 void ctl_log_config_errors(const struct cfg_errors *errs, int r, const char *path)

@@ -3,16 +3,19 @@
  * "rate": "follow", else the one rate - so a switch of the source's rate
  * never meets an error at runtime.  At each rate, first every FIR block's
  * file for that rate is looked up (a map without the rate, a missing or
- * unreadable file: every one reported), then the pipeline is built and
- * freed (the checks only the blocks make: biquads below Nyquist, the
- * file's own rate and length).  An error found at several rates is
+ * unreadable file: every one reported), then every other block is built
+ * and freed on its own (the checks only the blocks make: biquads below
+ * Nyquist, the file's own rate and length, the filter budget), every
+ * failing block reported, not only the first.  An error found at several rates is
  * reported once, naming them all.  FFT plans of equal sizes are measured
  * once per process (FFTW keeps their wisdom), so more rates cost little
- * more than the builds.  Control thread only. */
+ * more than the builds.  The control thread, or the pipeline builder's
+ * thread (build.c) while the control thread waits for it: no statics. */
 #include "change.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,12 +62,13 @@ static void add(struct rate_check *c, unsigned rate, const char *where,
 	e->n_rates = 1;
 }
 
-/* Every FIR block's file at rate: named by the path, present, readable. */
-static unsigned check_files(const struct dspd_config *cfg, unsigned rate,
+/* Every FIR block's file at rate: named by the path, present, readable.
+ * Returns the blocks that failed, bit n for block n. */
+static uint64_t check_files(const struct dspd_config *cfg, unsigned rate,
                             struct rate_check *c)
 {
 	char path[CFG_FIR_PATH_MAX], where[48], what[sizeof(c->e[0].what)];
-	unsigned bad = 0;
+	uint64_t bad = 0;
 
 	for (unsigned i = 0; i < cfg->n_blocks; i++) {
 		const struct cfg_block *b = &cfg->blocks[i];
@@ -88,7 +92,7 @@ static unsigned check_files(const struct dspd_config *cfg, unsigned rate,
 			         "%s", b->name, path, strerror(-r));
 		if (r < 0) {
 			add(c, rate, where, what, r);
-			bad++;
+			bad |= 1ull << i;
 		}
 	}
 	return bad;
@@ -118,24 +122,35 @@ static void locate(const struct dspd_config *cfg, const char *err,
 	}
 }
 
-static void check_at(const struct dspd_config *cfg, unsigned rate,
-                     struct rate_check *c)
-{
-	static struct dspd_config at;   /* large: not on the stack */
-	struct pipeline *p = NULL;
-	char err[256], where[48];
-	int r;
+struct at_rate {
+	const struct dspd_config *cfg;
+	struct rate_check *c;
+};
 
-	at = *cfg;
-	at.rate = rate;
-	if (check_files(&at, rate, c))
-		return;
-	r = pipeline_build_for(&at, NULL, &p, err, sizeof(err));
-	pipeline_free(p);
-	if (r < 0) {
-		locate(&at, err, where, sizeof(where));
-		add(c, rate, where, err, r);
-	}
+static void on_block_error(void *arg, unsigned block, int r, const char *err)
+{
+	struct at_rate *a = arg;
+	char where[48];
+
+	locate(a->cfg, err, where, sizeof(where));
+	/* the block is known even when its message does not say "block
+	 * \"NAME\": " ("block \"eq\" band 0 ...") */
+	if (strcmp(where, "/pipeline") == 0 && block < a->cfg->n_blocks)
+		snprintf(where, sizeof(where), "/pipeline/%u", block);
+	add(a->c, a->cfg->rate, where, err, r);
+}
+
+/* Every block at rate, each error reported (not only the first). */
+static void check_at(const struct dspd_config *cfg, unsigned rate,
+                     struct dspd_config *at, struct rate_check *c)
+{
+	struct at_rate a = { at, c };
+	uint64_t bad_files;
+
+	*at = *cfg;
+	at->rate = rate;
+	bad_files = check_files(at, rate, c);
+	pipeline_check_blocks(at, bad_files, on_block_error, &a);
 }
 
 /* "at 44100 Hz", "at 44100, 88200 Hz", "at every rate (...)" */
@@ -156,24 +171,34 @@ static void rates_text(const struct rate_error *e, unsigned n_all, char *buf,
 int ctl_check_pipeline(const struct dspd_config *cfg, const char *origin,
                        struct cfg_errors *errs)
 {
-	static struct rate_check c;
+	/* large, and the pipeline builder's thread runs this too: no statics */
+	struct rate_check *c = calloc(1, sizeof(*c));
+	struct dspd_config *scratch = malloc(sizeof(*scratch));
 	unsigned rates[CFG_MAX_RATES];
 	unsigned n = config_pipeline_rates(cfg, rates);
 	char at[160];
+	int r;
 
-	memset(&c, 0, sizeof(c));
-	for (unsigned i = 0; i < n; i++)
-		check_at(cfg, rates[i], &c);
 	errs->count = 0;
-	for (unsigned i = 0; i < c.n; i++) {
+	if (!c || !scratch) {
+		free(c);
+		free(scratch);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++)
+		check_at(cfg, rates[i], scratch, c);
+	for (unsigned i = 0; i < c->n; i++) {
 		char *msg = errs->msg[errs->count++];
 		size_t size = sizeof(errs->msg[0]);
 
-		rates_text(&c.e[i], n, at, sizeof(at));
+		rates_text(&c->e[i], n, at, sizeof(at));
 		if (snprintf(msg, size, "%.60s: %s: %s: %s", origin,
-		             c.e[i].where, at, c.e[i].what) >= (int)size)
+		             c->e[i].where, at, c->e[i].what) >= (int)size)
 			memcpy(msg + size - 4, "...", 4);
 	}
-	errs->count += c.dropped;
-	return c.first;
+	errs->count += c->dropped;
+	r = c->first;
+	free(c);
+	free(scratch);
+	return r;
 }

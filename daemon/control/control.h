@@ -18,6 +18,8 @@
 
 struct ctl_client;
 struct ctl_context;
+struct ctl_ir_policy;
+struct ctl_build;
 struct ctl_server;
 struct loudness;
 struct volume_link;
@@ -124,6 +126,8 @@ struct ctl_context {
 	struct ctl_silence *silence;      /* silence.c: idle, output released */
 	struct ctl_clock_trim *clock_trim;/* clock_trim.c: rate_adjust "pitch" */
 	struct volume_link *volume_link;  /* volume_link.c; NULL before start */
+	struct ctl_ir_policy *ir_policy;  /* ir_policy.c: the trusted file */
+	struct ctl_build *build;          /* build.c: the graph being built, or NULL */
 };
 
 #endif

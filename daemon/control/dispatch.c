@@ -3,6 +3,7 @@
  * socket, and the handler's result or error becomes the response line.
  * Control thread only. */
 #include "dispatch.h"
+#include "build.h"
 #include "methods.h"
 
 #include <errno.h>
@@ -279,6 +280,7 @@ static char *request(void *ctx, struct ctl_session *s, const char *line, size_t 
 
 static void closed(void *ctx, struct ctl_session *s)
 {
+	ctl_build_forget_session(ctx, s);   /* a change being built still applies */
 	ctl_session_release(ctx, s);
 }
 

@@ -45,6 +45,11 @@ int handle_record(struct ctl_context *, struct ctl_session *, const struct rpc_r
 /* RPC_CONFIG_REJECTED with every error and the running identity. */
 int config_rejected(struct ctl_context *ctx, const struct cfg_errors *errs,
                     int r, const char *path, struct rpc_error *err);
+/* The answer of a change built off the loop (build.h's ctl_reply): the
+ * change result, or the refusal as config_rejected() makes it. */
+struct ctl_reply;
+void change_answer(struct ctl_context *ctx, const struct ctl_reply *reply, int r,
+                   const struct cfg_errors *errs, const struct ctl_change_result *res);
 void origin_init(struct ctl_origin *by, const struct ctl_session *session,
                  const char *method, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

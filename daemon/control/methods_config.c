@@ -4,7 +4,10 @@
  * validated completely before anything changes; applying it is change.c's.
  * Control thread only. */
 #include "methods.h"
+#include "build.h"
 #include "change.h"
+#include "ir_policy.h"
+#include "server.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -50,6 +53,21 @@ int config_rejected(struct ctl_context *ctx, const struct cfg_errors *errs,
 	json_object_object_add(running, "sha256", json_object_new_string(ctx->config.sha256));
 	json_object_object_add(err->data, "running", running);
 	return r < 0 ? r : -EINVAL;
+}
+
+void change_answer(struct ctl_context *ctx, const struct ctl_reply *reply, int r,
+                   const struct cfg_errors *errs, const struct ctl_change_result *res)
+{
+	struct rpc_error err = { .data = NULL };
+	char *line;
+
+	if (r == 0) {
+		line = proto_result_line(reply->id, change_result_json(ctx, res));
+	} else {
+		config_rejected(ctx, errs, r, reply->path, &err);
+		line = proto_error_line(reply->id, &err);
+	}
+	ctl_session_send(reply->session, line);
 }
 
 void origin_init(struct ctl_origin *by, const struct ctl_session *session,
@@ -160,6 +178,10 @@ int handle_config_validate(struct ctl_context *ctx, struct ctl_session *session,
 
 		r = config_load_string(t, strlen(t), "inline", &scratch, &errs);
 	}
+	/* the blocks' own checks read files (FIR), on both sockets alike:
+	 * only files a client may name (ir_policy.h) */
+	if (r == 0)
+		r = ctl_ir_policy_check(ctx, path, &scratch, origin, &errs);
 	if (r == 0)
 		r = ctl_check_pipeline(&scratch, origin, &errs);
 	o = json_object_new_object();
@@ -262,8 +284,13 @@ int handle_config_load(struct ctl_context *ctx, struct ctl_session *session,
 		ctl_config_rejected(ctx, &by, "inline", &errs, r);
 		return config_rejected(ctx, &errs, r, "inline", err);
 	}
-	if ((r = ctl_apply_config(ctx, &next, &by, &errs, &res)) < 0)
+	/* a large pipeline is built off the loop, answered when done */
+	if ((r = ctl_apply_config_for(ctx, &next, &by, &(struct ctl_reply){
+	                              session, req->id, req->has_id, "inline",
+	                              change_answer, req->in_batch }, &errs, &res)) < 0)
 		return config_rejected(ctx, &errs, r, "inline", err);
+	if (r == METHOD_DEFERRED)
+		return r;
 	*ret = change_result_json(ctx, &res);
 	return 0;
 }

@@ -5,6 +5,7 @@
  * reaches the audio at one period boundary, or not at all.  Control thread
  * only. */
 #include "methods.h"
+#include "build.h"
 #include "change.h"
 
 #include <errno.h>
@@ -17,12 +18,16 @@
 
 /* Validate and apply an edited copy of the active document (taken). */
 static int apply_edited(struct ctl_context *ctx, struct ctl_session *session,
-                 json_object *doc, const struct ctl_origin *by,
-                 json_object **ret, struct rpc_error *err)
+                 const struct rpc_request *req, json_object *doc,
+                 const struct ctl_origin *by, json_object **ret, struct rpc_error *err)
 {
 	static struct ctl_next_config next;
 	static struct cfg_errors errs;
 	struct ctl_change_result res;
+	/* with the request, a large pipeline is built off the loop and
+	 * answered when done; without (a fader), at once */
+	struct ctl_reply reply = { session, req ? req->id : NULL, req && req->has_id, "",
+	                           change_answer, req && req->in_batch };
 	int r;
 
 	memset(next.path, 0, sizeof(next.path));
@@ -32,8 +37,11 @@ static int apply_edited(struct ctl_context *ctx, struct ctl_session *session,
 		json_object_put(next.json);
 		return config_rejected(ctx, &errs, r, by->method, err);
 	}
-	if ((r = ctl_apply_config(ctx, &next, by, &errs, &res)) < 0)
+	snprintf(reply.path, sizeof(reply.path), "%s", by->method);
+	if ((r = ctl_apply_config_for(ctx, &next, by, req ? &reply : NULL, &errs, &res)) < 0)
 		return config_rejected(ctx, &errs, r, by->method, err);
+	if (r == METHOD_DEFERRED)
+		return r;
 	*ret = change_result_json(ctx, &res);
 	return 0;
 }
@@ -244,7 +252,7 @@ int handle_edit(struct ctl_context *ctx, struct ctl_session *session,
 		json_object_put(doc);
 		return err->code ? r : edit_rejected(ctx, &by, msg, r, err);
 	}
-	return apply_edited(ctx, session, doc, &by, ret, err);
+	return apply_edited(ctx, session, req, doc, &by, ret, err);
 }
 
 int edit_block_values(struct ctl_context *ctx, struct ctl_session *session,
@@ -263,7 +271,7 @@ int edit_block_values(struct ctl_context *ctx, struct ctl_session *session,
 		json_object_put(doc);
 		return edit_rejected(ctx, &by, msg, r, err);
 	}
-	return apply_edited(ctx, session, doc, &by, ret, err);
+	return apply_edited(ctx, session, NULL, doc, &by, ret, err);
 }
 
 /* Put "change N (method): " in front of a params error of change i. */
@@ -365,5 +373,5 @@ int handle_batch(struct ctl_context *ctx, struct ctl_session *session,
 		}
 		append_what(&by, i, what);
 	}
-	return apply_edited(ctx, session, doc, &by, ret, err);
+	return apply_edited(ctx, session, req, doc, &by, ret, err);
 }

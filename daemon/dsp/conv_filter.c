@@ -26,6 +26,7 @@
 #include "conv_kernel.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,27 @@ static void plan_layout(struct conv_filter *f, size_t n_taps,
 	f->n_levels = n;
 }
 
+/* FFTW's planner (plans made and destroyed, wisdom read and written) is
+ * not thread-safe: the control thread and the pipeline builder
+ * (control/build.c) take turns through this lock.  Executing a plan (the
+ * RT thread) needs no lock. */
+static pthread_mutex_t planner = PTHREAD_MUTEX_INITIALIZER;
+
+void conv_planner_lock(void)
+{
+	pthread_mutex_lock(&planner);
+}
+
+bool conv_planner_trylock(void)
+{
+	return pthread_mutex_trylock(&planner) == 0;
+}
+
+void conv_planner_unlock(void)
+{
+	pthread_mutex_unlock(&planner);
+}
+
 static int make_plans(struct conv_level *lv)
 {
 	size_t n = 2 * (size_t)lv->block;
@@ -90,8 +112,10 @@ static int make_plans(struct conv_level *lv)
 		r = -ENOMEM;
 		goto out;
 	}
+	conv_planner_lock();
 	lv->r2c = fftwf_plan_dft_r2c_1d((int)n, t, c, FFTW_MEASURE);
 	lv->c2r = fftwf_plan_dft_c2r_1d((int)n, c, t, FFTW_MEASURE);
+	conv_planner_unlock();
 	if (!lv->r2c || !lv->c2r)
 		r = -ENOMEM;
 out:
@@ -163,6 +187,7 @@ void conv_filter_free(struct conv_filter *f)
 {
 	if (!f)
 		return;
+	conv_planner_lock();
 	for (unsigned l = 0; l < f->n_levels; l++) {
 		struct conv_level *lv = &f->level[l];
 
@@ -170,8 +195,10 @@ void conv_filter_free(struct conv_filter *f)
 			fftwf_destroy_plan(lv->r2c);
 		if (lv->c2r)
 			fftwf_destroy_plan(lv->c2r);
-		free(lv->spectra);
 	}
+	conv_planner_unlock();
+	for (unsigned l = 0; l < f->n_levels; l++)
+		free(f->level[l].spectra);
 	free(f);
 }
 
@@ -184,6 +211,23 @@ bool conv_same_layout(const struct conv_filter *a, const struct conv_filter *b)
 		    a->level[l].parts != b->level[l].parts)
 			return false;
 	return true;
+}
+
+int conv_filter_estimate(size_t n_taps, unsigned partition, bool uniform,
+                         size_t *ret_filter_bytes, size_t *ret_state_bytes)
+{
+	struct conv_filter f = { 0 };
+
+	if (n_taps == 0 || n_taps > UINT32_MAX / 4 || partition == 0 ||
+	    partition > (1u << 24))
+		return -EINVAL;
+	f.taps = (unsigned)n_taps;
+	plan_layout(&f, n_taps, partition, uniform);
+	for (unsigned l = 0; l < f.n_levels; l++)
+		f.level[l].bins = (unsigned)conv_padded_bins(f.level[l].block + 1);
+	*ret_filter_bytes = conv_filter_bytes(&f);
+	*ret_state_bytes = conv_state_bytes(&f);
+	return 0;
 }
 
 size_t conv_filter_bytes(const struct conv_filter *f)

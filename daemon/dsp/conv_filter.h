@@ -9,7 +9,8 @@
  * can replace another on a live state.
  *
  * Threads: conv_filter_create/free and conv_state_create/free plan FFTs and
- * allocate: control thread only (FFTW's planner is not thread-safe).
+ * allocate: the control thread or the pipeline builder (control/build.c),
+ * never the RT thread; the planner is serialised by conv_planner_lock().
  * conv_process and conv_state_reset run on the RT thread: no allocation,
  * no locks, no system calls; FFTW's new-array execute functions only.
  *
@@ -68,6 +69,20 @@ void conv_state_reset(const struct conv_filter *f, struct conv_state *s);
 void conv_process(const struct conv_filter *f, struct conv_state *s,
                   float *buf, uint32_t frames);
 
+/* The lock around FFTW's planner, which is not thread-safe: plans are made
+ * and destroyed here under it; whoever else calls the planner or the
+ * wisdom functions (daemon/fftw_wisdom.c) takes it too.  Never on the RT
+ * thread (executing a plan needs no lock). */
+void conv_planner_lock(void);
+bool conv_planner_trylock(void);
+void conv_planner_unlock(void);
+
+/* What conv_filter_create(n_taps, partition, uniform) and one
+ * conv_state_create() of it would allocate, in bytes, without allocating
+ * or planning anything (a budget is checked before a filter is made).
+ * 0 or -EINVAL (the sizes conv_filter_create refuses).  Any thread. */
+int conv_filter_estimate(size_t n_taps, unsigned partition, bool uniform,
+                         size_t *ret_filter_bytes, size_t *ret_state_bytes);
 /* Bytes of the spectra and plans (filter) and of one channel's state. */
 size_t conv_filter_bytes(const struct conv_filter *f);
 size_t conv_state_bytes(const struct conv_filter *f);

@@ -28,6 +28,9 @@ struct fx_env {
 	/* the master volume (linear, written by the control thread), for
 	 * blocks that follow it; NULL: 0 dB */
 	const _Atomic float *master_gain;
+	/* fir: the taps its file had when the budget was checked
+	 * (fx_fir_cost()); 0: not checked */
+	size_t max_taps;
 };
 
 struct fx;

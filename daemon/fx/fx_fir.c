@@ -4,7 +4,7 @@
  * a period is the exact convolution up to its last sample.
  * create/destroy: control thread (file loading, FFT planning); process and
  * reset: RT thread. */
-#include "fx.h"
+#include "fx_fir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +94,42 @@ static uint64_t hash_taps(const float *taps, size_t n)
 	return h;
 }
 
+static unsigned block_channels(const struct cfg_block *cfg,
+                               const struct fx_env *env)
+{
+	unsigned n = 0;
+
+	for (unsigned ch = 0; ch < env->channels && ch < FX_MAX_CHANNELS; ch++)
+		n += !!(cfg->channel_mask & (1u << ch));
+	return n;
+}
+
+int fx_fir_cost(const struct cfg_block *cfg, const struct fx_env *env,
+                struct fx_fir_cost *ret, char *err, size_t err_len)
+{
+	const struct cfg_fir *c = &cfg->u.fir;
+	unsigned partition = c->partition ? c->partition : env->max_frames;
+	size_t filter_bytes, state_bytes;
+	char why[256];
+	int r;
+
+	if ((r = ir_probe(c, env->rate, &ret->taps, why, sizeof(why))) < 0) {
+		snprintf(err, err_len, "block \"%s\": %s", cfg->name, why);
+		return r;
+	}
+	if ((r = conv_filter_estimate(ret->taps, partition,
+	                              c->partitioning == CFG_FIR_UNIFORM,
+	                              &filter_bytes, &state_bytes)) < 0) {
+		snprintf(err, err_len, "block \"%s\": cannot prepare a %zu-tap "
+		         "convolution with %u-frame partitions: bad size",
+		         cfg->name, ret->taps, partition);
+		return r;
+	}
+	ret->channels = block_channels(cfg, env);
+	ret->bytes = filter_bytes + ret->channels * state_bytes;
+	return 0;
+}
+
 /* The IR's spectra, partitioned for this pipeline. */
 static int make_filter(struct fx_fir *b, const struct cfg_block *cfg,
                        const struct fx_env *env, char *err, size_t err_len)
@@ -110,6 +146,15 @@ static int make_filter(struct fx_fir *b, const struct cfg_block *cfg,
 		snprintf(err, err_len, "block \"%s\": %s", cfg->name,
 		         r == -ENOMEM ? "out of memory loading the IR" : why);
 		return r;
+	}
+	/* the budget was checked against the header (fx_fir_cost()): a file
+	 * that grew since may not take more */
+	if (env->max_taps && n > env->max_taps) {
+		snprintf(err, err_len, "block \"%s\": the IR file changed while "
+		         "it was loaded (%zu taps, %zu expected)", cfg->name, n,
+		         env->max_taps);
+		free(taps);
+		return -EAGAIN;
 	}
 	b->ir_hash = hash_taps(taps, n);
 	r = conv_filter_create(taps, n, partition,

@@ -44,12 +44,13 @@ size_t ir_raw_sample_bytes(int format)
 	}
 }
 
-/* Open a regular file for reading; its size in *ret_size. */
-static int open_regular(const char *path, off_t *ret_size, char *err,
-                        size_t err_len)
+int ir_open(const char *path, off_t *ret_size, char *err, size_t err_len)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it would
+	 * hold the control thread, and a start, for good) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int flags;
 
 	if (fd < 0)
 		return fail(-errno, err, err_len, "IR file \"%s\": %s", path,
@@ -59,6 +60,9 @@ static int open_regular(const char *path, off_t *ret_size, char *err,
 		return fail(-EINVAL, err, err_len, "IR file \"%s\": not a "
 		            "regular file", path);
 	}
+	/* a regular file never blocks, but reads expect the usual mode */
+	if ((flags = fcntl(fd, F_GETFL)) >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	*ret_size = st.st_size;
 	return fd;
 }
@@ -97,12 +101,11 @@ static float decode_raw(const unsigned char *b, int format)
 	}
 }
 
-static int load_raw(const struct cfg_fir *cfg, const char *path,
-                    float **ret_taps, size_t *ret_n, char *err, size_t err_len)
+/* A raw file's tap count from its size, checked; the open descriptor. */
+static int open_raw(const struct cfg_fir *cfg, const char *path, size_t *ret_n,
+                    char *err, size_t err_len)
 {
-	size_t width = ir_raw_sample_bytes(cfg->format), n;
-	unsigned char *bytes = NULL;
-	float *taps = NULL;
+	size_t width = ir_raw_sample_bytes(cfg->format);
 	off_t size;
 	int fd, r = 0;
 
@@ -110,7 +113,7 @@ static int load_raw(const struct cfg_fir *cfg, const char *path,
 		return fail(-EINVAL, err, err_len, "IR file \"%s\": raw files "
 		            "have one channel, channel %u does not exist",
 		            path, cfg->channel);
-	if ((fd = open_regular(path, &size, err, err_len)) < 0)
+	if ((fd = ir_open(path, &size, err, err_len)) < 0)
 		return fd;
 	if (size == 0)
 		r = fail(-EINVAL, err, err_len, "IR file \"%s\" is empty",
@@ -123,17 +126,33 @@ static int load_raw(const struct cfg_fir *cfg, const char *path,
 		r = fail(-EFBIG, err, err_len, "IR file \"%s\" has %lld taps, "
 		         "more than max_taps %u", path,
 		         (long long)(size / (off_t)width), cfg->max_taps);
-	if (r < 0)
-		goto out;
-	n = (size_t)size / width;
-	bytes = malloc((size_t)size);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*ret_n = (size_t)size / width;
+	return fd;
+}
+
+static int load_raw(const struct cfg_fir *cfg, const char *path,
+                    float **ret_taps, size_t *ret_n, char *err, size_t err_len)
+{
+	size_t width = ir_raw_sample_bytes(cfg->format), n, size;
+	unsigned char *bytes = NULL;
+	float *taps = NULL;
+	int fd, r = 0;
+
+	if ((fd = open_raw(cfg, path, &n, err, err_len)) < 0)
+		return fd;
+	size = n * width;
+	bytes = malloc(size);
 	taps = malloc(n * sizeof(float));
 	if (!bytes || !taps) {
 		r = -ENOMEM;
 		goto out;
 	}
-	for (size_t got = 0; got < (size_t)size;) {
-		ssize_t k = read(fd, bytes + got, (size_t)size - got);
+	for (size_t got = 0; got < size;) {
+		ssize_t k = read(fd, bytes + got, size - got);
 
 		if (k <= 0) {
 			r = fail(k < 0 ? -errno : -EIO, err, err_len,
@@ -199,25 +218,25 @@ static int read_channel(SNDFILE *sf, const SF_INFO *info, unsigned channel,
 	return 0;
 }
 
-static int load_sound_file(const struct cfg_fir *cfg, const char *path,
-                           unsigned rate, float **ret_taps, size_t *ret_n,
+/* A sound file opened and its header checked: *ret_sf (sf_close() it,
+ * then close() the returned descriptor). */
+static int open_sound_file(const struct cfg_fir *cfg, const char *path,
+                           unsigned rate, SNDFILE **ret_sf, SF_INFO *info,
                            char *err, size_t err_len)
 {
-	SF_INFO info = { 0 };
-	float *taps = NULL;
 	SNDFILE *sf;
 	off_t size;
-	size_t n = 0;
 	int fd, r;
 
-	if ((fd = open_regular(path, &size, err, err_len)) < 0)
+	if ((fd = ir_open(path, &size, err, err_len)) < 0)
 		return fd;
 	if (size == 0) {
 		close(fd);
 		return fail(-EINVAL, err, err_len, "IR file \"%s\" is empty",
 		            path);
 	}
-	sf = sf_open_fd(fd, SFM_READ, &info, SF_FALSE);
+	memset(info, 0, sizeof(*info));
+	sf = sf_open_fd(fd, SFM_READ, info, SF_FALSE);
 	if (!sf) {
 		r = fail(-EINVAL, err, err_len, "IR file \"%s\": %s (a headerless "
 		         "file needs \"format\", e.g. \"f32le\")", path,
@@ -225,8 +244,28 @@ static int load_sound_file(const struct cfg_fir *cfg, const char *path,
 		close(fd);
 		return r;
 	}
-	if ((r = check_sound_file(cfg, path, &info, rate, err, err_len)) < 0)
-		goto out;
+	if ((r = check_sound_file(cfg, path, info, rate, err, err_len)) < 0) {
+		sf_close(sf);
+		close(fd);
+		return r;
+	}
+	*ret_sf = sf;
+	return fd;
+}
+
+static int load_sound_file(const struct cfg_fir *cfg, const char *path,
+                           unsigned rate, float **ret_taps, size_t *ret_n,
+                           char *err, size_t err_len)
+{
+	SF_INFO info;
+	float *taps = NULL;
+	SNDFILE *sf = NULL;
+	size_t n = 0;
+	int fd, r;
+
+	if ((fd = open_sound_file(cfg, path, rate, &sf, &info, err, err_len)) < 0)
+		return fd;
+	r = 0;
 	taps = malloc((size_t)info.frames * sizeof(float));
 	if (!taps || (r = read_channel(sf, &info, cfg->channel, taps, &n)) < 0) {
 		r = -ENOMEM;
@@ -277,6 +316,38 @@ static int finish(const struct cfg_fir *cfg, const char *what, float *taps,
 			return fail(-EINVAL, err, err_len, "IR \"%s\": coefficient "
 			            "%zu is not a finite number", what, i);
 	}
+	return 0;
+}
+
+int ir_probe(const struct cfg_fir *cfg, unsigned rate, size_t *ret_n,
+             char *err, size_t err_len)
+{
+	char path[CFG_FIR_PATH_MAX];
+	SF_INFO info;
+	SNDFILE *sf;
+	int fd;
+
+	if (cfg->n_values > 0) {
+		*ret_n = cfg->n_values;
+		return 0;
+	}
+	if (!cfg->path[0] && !cfg->n_rate_paths)
+		return fail(-EINVAL, err, err_len, "needs \"path\" (an IR file) "
+		            "or \"values\" (inline coefficients)");
+	if (config_fir_path(cfg, rate, path, sizeof(path)) < 0)
+		return fail(-ENOENT, err, err_len, "\"path\" names no IR file "
+		            "for %u Hz (its map has no \"%u\")", rate, rate);
+	if (cfg->format != CFG_FIR_FORMAT_AUTO) {
+		if ((fd = open_raw(cfg, path, ret_n, err, err_len)) < 0)
+			return fd;
+		close(fd);
+		return 0;
+	}
+	if ((fd = open_sound_file(cfg, path, rate, &sf, &info, err, err_len)) < 0)
+		return fd;
+	*ret_n = (size_t)info.frames;
+	sf_close(sf);
+	close(fd);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* pipeline.c - building (control thread) and running (RT thread) the DSP
  * graph described by the config's "pipeline" array. */
 #include "pipeline.h"
+#include "fx_fir.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,11 +10,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The filter budget (limits.*), before a fir block is loaded: its taps
+ * and bytes from the file's header, added to what the blocks before it
+ * took.  0, or -E2BIG with err naming the block and the numbers. */
+struct budget {
+	uint64_t taps, bytes;           /* of the fir blocks so far */
+};
+
+static int check_budget(const struct dspd_config *cfg, const struct cfg_block *b,
+                        struct fx_env *env, struct budget *p, char *err,
+                        size_t err_len)
+{
+	uint64_t memory_budget = (uint64_t)cfg->limits.filter_memory_mb << 20;
+	struct fx_fir_cost cost;
+	uint64_t taps, bytes;
+	int r;
+
+	if ((r = fx_fir_cost(b, env, &cost, err, err_len)) < 0)
+		return r;
+	taps = p->taps + (uint64_t)cost.taps * cost.channels;
+	bytes = p->bytes + cost.bytes;
+	if (taps > cfg->limits.max_taps_total) {
+		snprintf(err, err_len, "block \"%s\": %zu taps x %u channels "
+		         "would bring the pipeline's filters to %llu taps, over "
+		         "limits.max_taps_total %u", b->name, cost.taps,
+		         cost.channels, (unsigned long long)taps,
+		         cfg->limits.max_taps_total);
+		return -E2BIG;
+	}
+	if (bytes > memory_budget) {
+		snprintf(err, err_len, "block \"%s\": its %zu-tap filter for %u "
+		         "channels needs %.1f MiB, bringing the pipeline's filters "
+		         "to %.1f MiB, over limits.filter_memory_mb %u", b->name,
+		         cost.taps, cost.channels, cost.bytes / 1048576.0,
+		         bytes / 1048576.0, cfg->limits.filter_memory_mb);
+		return -E2BIG;
+	}
+	p->taps = taps;
+	p->bytes = bytes;
+	env->max_taps = cost.taps;
+	return 0;
+}
+
 int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
                    unsigned max_frames, const _Atomic float *master_gain,
                    struct pipeline **ret, char *err, size_t err_len)
 {
-	struct fx_env env = { cfg->rate, max_frames, channels_in, master_gain };
+	struct fx_env env = { cfg->rate, max_frames, channels_in, master_gain, 0 };
+	struct budget budget = { 0, 0 };
 	struct pipeline *p;
 	int r;
 
@@ -24,6 +68,12 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 	for (unsigned i = 0; i < cfg->n_blocks; i++) {
 		struct fx *fx;
 
+		env.max_taps = 0;
+		if (cfg->blocks[i].type == CFG_BLOCK_FIR &&
+		    (r = check_budget(cfg, &cfg->blocks[i], &env, &budget, err, err_len)) < 0) {
+			pipeline_free(p);
+			return r;
+		}
 		if ((r = fx_create(&cfg->blocks[i], &env, &fx, err, err_len)) < 0) {
 			pipeline_free(p);
 			return r;
@@ -41,21 +91,81 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 		env.channels = fx->channels_out;
 	}
 	p->channels_out = env.channels;
+	p->filter_taps = budget.taps;
+	p->filter_bytes = budget.bytes;
 	*ret = p;
 	return 0;
+}
+
+/* The channels pipeline_build_for() starts with. */
+static unsigned channels_first(const struct dspd_config *cfg, bool *ret_mixer)
+{
+	unsigned cap = cfg->capture.channels, play = cfg->playback.channels;
+
+	*ret_mixer = false;
+	for (unsigned i = 0; i < cfg->n_blocks; i++)
+		*ret_mixer |= cfg->blocks[i].type == CFG_BLOCK_MIXER;
+	return *ret_mixer ? cap : (cap > play ? cap : play);
+}
+
+unsigned pipeline_check_blocks(const struct dspd_config *cfg, uint64_t skip,
+                               pipeline_error_fn on_error, void *arg)
+{
+	bool has_mixer;
+	struct fx_env env = { cfg->rate, cfg->period_frames,
+	                      channels_first(cfg, &has_mixer), NULL, 0 };
+	struct budget budget = { 0, 0 };
+	unsigned bad = 0;
+	char err[256];
+
+	for (unsigned i = 0; i < cfg->n_blocks; i++) {
+		const struct cfg_block *b = &cfg->blocks[i];
+		unsigned out = env.channels;
+		struct fx *fx = NULL;
+		int r = 0;
+
+		if (b->type == CFG_BLOCK_MIXER)
+			out = b->u.mixer.channels_out;  /* as configured, if it fails */
+		env.max_taps = 0;
+		if (!(skip & (1ull << i)) &&
+		    ((b->type == CFG_BLOCK_FIR &&
+		      (r = check_budget(cfg, b, &env, &budget, err, sizeof(err))) < 0) ||
+		     (r = fx_create(b, &env, &fx, err, sizeof(err))) < 0)) {
+			on_error(arg, i, r, err);
+			bad++;
+		}
+		if (fx) {
+			out = fx->channels_out;
+			if (fx->bypass && fx->channels_out != fx->channels_in) {
+				snprintf(err, sizeof(err), "block \"%s\": a mixer that turns "
+				         "%u channels into %u cannot be bypassed", fx->name,
+				         fx->channels_in, fx->channels_out);
+				on_error(arg, i, -EINVAL, err);
+				bad++;
+			}
+			fx->ops->destroy(fx);
+		}
+		env.channels = out;
+	}
+	if (has_mixer && env.channels != cfg->playback.channels) {
+		snprintf(err, sizeof(err), "the pipeline turns %u capture channels "
+		         "into %u, but playback has %u", cfg->capture.channels,
+		         env.channels, cfg->playback.channels);
+		on_error(arg, cfg->n_blocks, -EINVAL, err);
+		bad++;
+	}
+	return bad;
 }
 
 int pipeline_build_for(const struct dspd_config *cfg,
                        const _Atomic float *master_gain, struct pipeline **ret,
                        char *err, size_t err_len)
 {
-	unsigned cap = cfg->capture.channels, play = cfg->playback.channels;
-	bool has_mixer = false;
+	unsigned play = cfg->playback.channels;
+	bool has_mixer;
 	int r;
 
-	for (unsigned i = 0; i < cfg->n_blocks; i++)
-		has_mixer |= cfg->blocks[i].type == CFG_BLOCK_MIXER;
-	r = pipeline_build(cfg, has_mixer ? cap : (cap > play ? cap : play),
+	r = pipeline_build(cfg, channels_first(cfg, &has_mixer),
 	                   cfg->period_frames, master_gain, ret, err, err_len);
 	if (r < 0 || !has_mixer || (*ret)->channels_out == play)
 		return r;

@@ -26,14 +26,18 @@ struct pipeline {
 	unsigned channels_in;         /* channels entering the first block */
 	unsigned channels_out;        /* channels leaving the last block */
 	unsigned latency_frames;      /* sum of the applied blocks' latencies */
+	uint64_t filter_taps;         /* fir blocks: taps x channels convolved */
+	uint64_t filter_bytes;        /* fir blocks: spectra and states */
 	unsigned n_fx;
 	struct fx *fx[];
 };
 
 /* Build the graph of cfg->blocks for channels_in channels at rate, with
  * periods of at most max_frames; master_gain (may be NULL: 0 dB) is the
- * linear master volume for blocks that follow it.  Returns 0 or -errno
- * with err filled. */
+ * linear master volume for blocks that follow it.  The fir blocks' taps
+ * and memory are counted from their files' headers against cfg->limits
+ * before each is loaded (-E2BIG naming the block and the numbers).
+ * Returns 0 or -errno with err filled. */
 int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
                    unsigned max_frames, const _Atomic float *master_gain,
                    struct pipeline **ret, char *err, size_t err_len);
@@ -47,6 +51,15 @@ int pipeline_build_for(const struct dspd_config *cfg,
                        const _Atomic float *master_gain, struct pipeline **ret,
                        char *err, size_t err_len);
 void pipeline_free(struct pipeline *p);
+/* The check of pipeline_build_for() that does not stop at the first
+ * error: each block is built and freed at once (the filter budget counted
+ * as the build would), and every failing one is handed to on_error with
+ * its index (cfg->n_blocks: the pipeline's channels as a whole).  Blocks
+ * whose bit is set in skip are not built (their files already failed).
+ * Returns how many errors. */
+typedef void (*pipeline_error_fn)(void *arg, unsigned block, int r, const char *err);
+unsigned pipeline_check_blocks(const struct dspd_config *cfg, uint64_t skip,
+                               pipeline_error_fn on_error, void *arg);
 /* The plan cfg->transition asks for (frames at cfg->rate). */
 void pipeline_plan_from_config(struct pipeline_plan *plan,
                                const struct dspd_config *cfg);

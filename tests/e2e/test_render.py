@@ -91,21 +91,21 @@ def test_render_refuses_mismatches():
 
 
 def test_example_configs_are_valid():
-    """Every shipped example passes the full check (blocks built too)."""
+    """Every shipped example passes the full check (blocks built too) as
+    it is in the checkout: relative IR paths are the config file's
+    directory's, whatever the working directory (issue 18)."""
     ex = os.path.join(ROOT, "etc", "examples")
     names = sorted(n for n in os.listdir(ex) if n.endswith(".conf"))
     check(len(names) >= 3, "examples: %s" % names)
+    relative = [n for n in names if '"path": "room' in open(os.path.join(ex, n)).read()]
+    check(len(relative) >= 2, "examples with a relative IR path: %s" % relative)
     with tempfile.TemporaryDirectory() as tmp:
         for n in names:
-            # examples name their data files where `make install` puts them
-            with open(os.path.join(ex, n)) as f:
-                text = f.read().replace("/etc/dspd/", os.path.abspath(ex) + "/")
-            path = os.path.join(tmp, n)
-            with open(path, "w") as f:
-                f.write(text)
-            p = subprocess.run([Paths.dspd, "--check-config", "-c", path],
-                               capture_output=True, text=True)
-            check(p.returncode == 0, "%s rejected: %s" % (n, p.stderr))
+            for conf, cwd in ((os.path.join(ex, n), tmp),
+                              (os.path.relpath(os.path.join(ex, n), ROOT), ROOT)):
+                p = subprocess.run([os.path.abspath(Paths.dspd), "--check-config", "-c", conf],
+                                   capture_output=True, text=True, cwd=cwd)
+                check(p.returncode == 0, "%s (from %s) rejected: %s" % (conf, cwd, p.stderr))
 
 
 def test_render_loudness_comp_follows_volume():

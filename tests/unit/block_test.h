@@ -38,7 +38,7 @@ static inline struct fx *bt_create(unsigned rate, unsigned max_frames,
                                    const char *block,
                                    const _Atomic float *master)
 {
-	struct fx_env env = { rate, max_frames, channels, master };
+	struct fx_env env = { rate, max_frames, channels, master, 0 };
 	struct fx *fx = NULL;
 	char err[256] = "";
 

@@ -409,8 +409,8 @@ static void test_fir_path_errors(void **state)
 	expect_error("{\"pipeline\": [{\"type\": \"fir\", \"name\": \"r\", \"path\": "
 	             "{\"7999\": \"/x/a.wav\"}}]}", "is not a rate", NULL);
 	expect_error("{\"pipeline\": [{\"type\": \"fir\", \"name\": \"r\", \"path\": "
-	             "{\"48000\": \"x.wav\"}}]}", "/pipeline/0/path/48000: must be "
-	             "an absolute path", NULL);
+	             "{\"48000\": \"x.wav\"}}]}", "/pipeline/0/path/48000: a relative "
+	             "path needs a config file", NULL);
 	expect_error("{\"pipeline\": [{\"type\": \"fir\", \"name\": \"r\", \"path\": "
 	             "{\"48000\": \"/x/{rate}.wav\"}}]}", "/pipeline/0/path/48000: a "
 	             "map's paths name one rate each", NULL);

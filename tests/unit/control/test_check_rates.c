@@ -108,9 +108,14 @@ static void test_same_error_merged(void **state)
 	            "\"q\": 0.7}, {\"type\": \"fir\", \"name\": \"f\", \"path\": "
 	            "\"@/none.wav\"}]}");
 	assert_int_equal(ctl_check_pipeline(&cfg, "t.conf", &errs), -ENOENT);
-	assert_int_equal(errs.count, 1);
+	/* both blocks' errors, each once (a missing file no longer hides
+	 * the blocks after it) */
+	assert_int_equal(errs.count, 3);
 	expect_msg(0, "t.conf: /pipeline/1/path: at 44100, 48000 Hz (every rate "
 	           "of source.rates): block \"f\": IR file \"");
+	/* the biquad's message names the Nyquist of each rate */
+	expect_msg(1, "t.conf: /pipeline/0: at 44100 Hz: block \"hp\"");
+	expect_msg(2, "t.conf: /pipeline/0: at 48000 Hz: block \"hp\"");
 }
 
 static void test_fixed_rate_checks_one_rate(void **state)

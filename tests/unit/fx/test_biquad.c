@@ -41,7 +41,7 @@ static struct block *block_from_text(const char *block_json, unsigned rate,
 {
 	struct block *b = calloc(1, sizeof(*b));
 	struct cfg_errors errs;
-	struct fx_env env = { rate, PERIOD, channels, NULL };
+	struct fx_env env = { rate, PERIOD, channels, NULL, 0 };
 	char text[4096], err[256];
 
 	assert_non_null(b);
@@ -305,7 +305,7 @@ static void expect_create_error(const char *block_json, unsigned rate,
 {
 	struct dspd_config *cfg = calloc(1, sizeof(*cfg));
 	struct cfg_errors errs;
-	struct fx_env env = { rate, PERIOD, 2, NULL };
+	struct fx_env env = { rate, PERIOD, 2, NULL, 0 };
 	struct fx *fx = NULL;
 	char text[4096], err[256] = "";
 

@@ -42,7 +42,7 @@ static struct fx *create_at(unsigned rate, const char *block)
 static const char *create_fails(unsigned rate, const char *block)
 {
 	static char err[256];
-	struct fx_env env = { rate, MAX_FRAMES, 2, NULL };
+	struct fx_env env = { rate, MAX_FRAMES, 2, NULL, 0 };
 	struct fx *fx = NULL;
 
 	assert_int_equal(load_blocks(rate, block), 0);

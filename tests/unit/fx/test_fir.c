@@ -186,7 +186,7 @@ static int create_block(const char *block, unsigned period, struct fx **ret,
                         char *err, size_t err_len)
 {
 	static struct dspd_config cfg;
-	struct fx_env env = { 48000, period, 2, NULL };
+	struct fx_env env = { 48000, period, 2, NULL, 0 };
 
 	load_config(&cfg, period, block);
 	return fx_create(&cfg.blocks[0], &env, ret, err, err_len);
@@ -595,7 +595,7 @@ static void test_config_errors(void **state)
 		  "/pipeline/0/values: give either \"path\" or \"values\"" },
 		{ "\"values\": [1], \"path\": \"/x.wav\"",
 		  "/pipeline/0/path: give either" },
-		{ "\"path\": \"ir.wav\"", "/pipeline/0/path: must be an absolute path" },
+		{ "\"path\": \"ir.wav\"", "/pipeline/0/path: a relative path needs a config file" },
 		{ "\"path\": \"\"", "/pipeline/0/path: must be a non-empty string" },
 		{ "\"values\": []", "/pipeline/0/values: has 0 coefficients" },
 		{ "\"values\": 1", "/pipeline/0/values: must be an array" },

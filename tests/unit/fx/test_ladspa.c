@@ -49,7 +49,7 @@ static struct fx *create(unsigned channels, const char *block)
 static const char *create_fails(unsigned channels, const char *block)
 {
 	static char err[512];
-	struct fx_env env = { RATE, MAX_FRAMES, channels, NULL };
+	struct fx_env env = { RATE, MAX_FRAMES, channels, NULL, 0 };
 	struct fx *fx = NULL;
 
 	if (bt_load(RATE, channels, channels, block) != 0)
