@@ -405,3 +405,38 @@ def test_large_filter_built_off_the_event_loop():
               "xruns %s" % counters)
     finally:
         d.cleanup()
+
+
+def test_large_filter_inside_a_batch_array_is_refused():
+    """A JSON-RPC batch array is answered by one array: a change whose
+    filters are built off the event loop (answered later, on its own) cannot
+    be in it, so it is refused with a reason while the other elements run;
+    sent alone, the same change is applied."""
+    d = Daemon("fir-batch-array")
+    try:
+        ir = os.path.join(d.dir, "big.f32")
+        write_f32(ir, [1.0] + [0.0] * 32767)
+        d.start()
+        conn = Conn(d.socket, timeout=30)
+        try:
+            batch = [{"jsonrpc": "2.0", "id": 1, "method": "effect.add",
+                      "params": {"block": fir("big", ir, max_taps=32768)}},
+                     {"jsonrpc": "2.0", "id": 2, "method": "status"}]
+            conn.send(json.dumps(batch).encode() + b"\n")
+            answers = json.loads(conn.file.readline())
+            check(isinstance(answers, list) and len(answers) == 2,
+                  "one array of two answers: %s" % str(answers)[:300])
+            by_id = {a.get("id"): a for a in answers}
+            check("error" in by_id[1] and "alone" in errors_of(by_id[1]),
+                  "large effect.add in a batch array: %s" % by_id[1])
+            check("result" in by_id[2], "status in the same array: %s" % by_id[2])
+            check("big" not in [b["name"] for b in d.ctl("pipeline")["blocks"]],
+                  "the refused block runs")
+            msg = conn.call("effect.add", {"block": fir("big", ir, max_taps=32768)})
+            check("result" in msg, "the same change alone: %s" % msg)
+            check("big" in [b["name"] for b in d.ctl("pipeline")["blocks"]],
+                  "the block added alone does not run")
+        finally:
+            conn.close()
+    finally:
+        d.stop()
