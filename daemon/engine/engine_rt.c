@@ -296,12 +296,16 @@ void *engine_rt_main(void *arg)
 	e->capture_started_ns = clock_ns(CLOCK_MONOTONIC);
 	e->frames_since_start = 0;
 	e->await_first[0] = e->await_first[1] = true;   /* stamp resumed_ns */
+	e->timeouts_in_row = 0;
+	atomic_store_explicit(&e->stall_timeouts, 0, memory_order_relaxed);
 	r = engine_restart_streams(e);
 	if (r < 0 && engine_recover(e, r, 0) < 0)
 		return NULL;            /* waiting for the devices */
 	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
 	while (atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
 		r = run_period(e, &dir);
+		if (r == 0)
+			engine_note_progress(e);
 		if (r == -ECANCELED)
 			break;
 		/* a followed source stopping or changing rate shows up as

@@ -178,6 +178,7 @@ struct device_stats {
 	uint64_t suspends;      /* "suspend" commands */
 	uint64_t resumes;       /* streams brought back by snd_pcm_resume() */
 	uint64_t jumps;         /* "jump" commands */
+	uint64_t hangs;         /* "hang" commands */
 };
 
 struct dspdtest;
@@ -187,6 +188,7 @@ struct device_state {
 	bool gone;              /* unplugged: opens fail with -ENODEV */
 	uint64_t gone_until_ns; /* device time the vanish ends; 0: never */
 	struct clock_reading suspend_at;        /* the newest suspend */
+	struct clock_reading hang_at;           /* the newest hang */
 	struct dspdtest *instances;     /* every open PCM, for wake-ups */
 	struct device_stats stats;
 };
@@ -296,6 +298,9 @@ struct dspdtest {
 	bool registered;
 	uint64_t vanishes_seen;         /* a vanish since open kills the PCM */
 	uint64_t suspends_seen;
+	uint64_t hangs_seen;            /* a hang since open freezes the PCM */
+	bool hung;                      /* its clock stands still for good ... */
+	uint64_t hung_ns;               /* ... at this moment */
 	bool suspended;                 /* the clock stands still ... */
 	uint64_t suspended_ns;          /* ... at this moment */
 	snd_pcm_state_t suspended_from; /* the state resume() restores */
@@ -364,6 +369,7 @@ void device_vanish(unsigned int ms);
 void device_return(void);
 void device_suspend(void);
 void device_jump(unsigned int ms);
+void device_hang(void);
 void device_set_ppm(unsigned int dir, double ppm);
 /* Apply the device's events to t at a transfer, pointer, poll or start:
  * 0, -ENODEV (t is now DISCONNECTED, for good) or -ESTRPIPE (SUSPENDED). */
