@@ -63,7 +63,7 @@ static void scalar(json_object *stats, const char *key, const char *name,
 
 static void put_state(json_object *stats)
 {
-	static const char *const states[] = { "starting", "running", "recovering",
+	static const char *const states[] = { "starting", "running", "recovering", "stalled",
 					      "stopped" };
 	const char *state = jv_string(jv_field(stats, "state"));
 
