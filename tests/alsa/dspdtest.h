@@ -179,6 +179,7 @@ struct device_stats {
 	uint64_t resumes;       /* streams brought back by snd_pcm_resume() */
 	uint64_t jumps;         /* "jump" commands */
 	uint64_t hangs;         /* "hang" commands */
+	uint64_t slow_prepares; /* capture prepares slowed by "slowprepare" */
 };
 
 struct dspdtest;
@@ -189,6 +190,7 @@ struct device_state {
 	uint64_t gone_until_ns; /* device time the vanish ends; 0: never */
 	struct clock_reading suspend_at;        /* the newest suspend */
 	struct clock_reading hang_at;           /* the newest hang */
+	unsigned int slow_prepare_ms;   /* the next capture prepare sleeps */
 	struct dspdtest *instances;     /* every open PCM, for wake-ups */
 	struct device_stats stats;
 };
@@ -370,6 +372,10 @@ void device_return(void);
 void device_suspend(void);
 void device_jump(unsigned int ms);
 void device_hang(void);
+/* "slowprepare MS": the next capture prepare sleeps MS ms (device time). */
+void device_set_slow_prepare(unsigned int ms);
+/* In a capture's prepare: sleep if asked to (then counted). */
+void device_slow_prepare(void);
 void device_set_ppm(unsigned int dir, double ppm);
 /* Apply the device's events to t at a transfer, pointer, poll or start:
  * 0, -ENODEV (t is now DISCONNECTED, for good) or -ESTRPIPE (SUSPENDED). */

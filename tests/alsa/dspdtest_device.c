@@ -154,6 +154,27 @@ void device_hang(void)
 	pthread_mutex_unlock(&shared.lock);
 }
 
+void device_set_slow_prepare(unsigned int ms)
+{
+	pthread_mutex_lock(&shared.lock);
+	shared.device.slow_prepare_ms = ms;
+	pthread_mutex_unlock(&shared.lock);
+}
+
+void device_slow_prepare(void)
+{
+	unsigned int ms;
+
+	pthread_mutex_lock(&shared.lock);
+	ms = shared.device.slow_prepare_ms;
+	shared.device.slow_prepare_ms = 0;
+	if (ms)
+		shared.device.stats.slow_prepares++;
+	pthread_mutex_unlock(&shared.lock);
+	if (ms)
+		device_sleep_ms(ms);
+}
+
 void device_jump(unsigned int ms)
 {
 	uint64_t jump_ns = (uint64_t)ms * NSEC_PER_MSEC;

@@ -75,6 +75,8 @@ static int dspdtest_prepare(snd_pcm_ioplug_t *io)
 	if (device_check(t) == -ENODEV)
 		return -ENODEV;
 	run_end(t);
+	if (is_capture(t))
+		device_slow_prepare();
 	t->suspended = false;
 	t->halted = false;
 	t->last_pointer = 0;    /* ioplug resets its hardware pointer too */
