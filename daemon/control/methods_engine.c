@@ -34,6 +34,17 @@ static json_object *stream_json(const struct pcm_stream *s)
 	json_object_object_add(o, "rate", json_object_new_int((int)s->rate));
 	json_object_object_add(o, "period_frames", json_object_new_int64((int64_t)s->period_frames));
 	json_object_object_add(o, "buffer_frames", json_object_new_int64((int64_t)s->buffer_frames));
+	if (s->slave.plug) {
+		/* a plug layer converts: what the hardware side runs */
+		json_object *sl = json_object_new_object();
+
+		if (s->slave.known) {
+			json_object_object_add(sl, "format", json_object_new_string(s->slave.format));
+			json_object_object_add(sl, "rate", json_object_new_int((int)s->slave.rate));
+			json_object_object_add(sl, "channels", json_object_new_int((int)s->slave.channels));
+		}
+		json_object_object_add(o, "slave", sl);
+	}
 	return o;
 }
 

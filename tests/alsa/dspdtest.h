@@ -261,6 +261,7 @@ struct dspdtest_params {
 	unsigned int channels_min, channels_max;
 	unsigned int rate_min, rate_max;
 	enum signal_kind signal;
+	int mmap;               /* also MMAP_INTERLEAVED (ioplug's mmap_rw), for plug */
 	double sine_freq;
 	double sine_dbfs;
 	char *report_path;
