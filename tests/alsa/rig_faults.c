@@ -18,7 +18,8 @@
  *            sleeping, and one gap of about 300 ms.
  *   hang     "hang": no error and no movement for good (both RUNNING,
  *            the capture never ready), a re-sync of the hung handles
- *            succeeds and nothing moves; new handles run, one gap of
+ *            succeeds and nothing moves; new handles (their start
+ *            made 200 ms slow by "slowprepare 200") run, one gap of
  *            the time hung.
  * The stall and faults runs are rig_selftest.c's loop-back; this file checks
  * their reports.  Each job runs on its own thread, vanish adds a waiter.
@@ -520,6 +521,7 @@ static bool frozen_for(struct loop *lp, double seconds, snd_pcm_sframes_t *cap_a
 static void run_hang_job(struct job *job, struct loop *lp)
 {
 	snd_pcm_sframes_t cap_avail = -1, play_avail = -1;
+	double slow_from, slow;
 	bool frozen;
 	double requested, errored, restarted, hung_frames, missing;
 	int err;
@@ -542,8 +544,15 @@ static void run_hang_job(struct job *job, struct loop *lp)
 	      "and after it nothing moves either (avail %ld, %ld)",
 	      (long)cap_avail, (long)play_avail);
 	loop_close(lp);
+	/* "slowprepare 200", read when the new capture opens: its first
+	 * prepare (in hw_params) takes that long */
+	request(job, "slowprepare 200");
+	slow_from = now_seconds();
 	err = loop_open(job, lp);
 	restarted = now_seconds();
+	slow = restarted - slow_from;
+	check(job, err == 0 && slow >= 0.2 && slow < 0.2 + SLACK + 0.05,
+	      "\"slowprepare 200\": the new handles took %.1f ms to start", slow * 1000);
 	if (err == 0)
 		err = loop_run(lp, 0.7);
 	check(job, err == 0 && lp->recoveries == 0,
@@ -555,6 +564,8 @@ static void run_hang_job(struct job *job, struct loop *lp)
 	if (!r)
 		return;
 	check_setup(job, r);
+	check(job, report_number(r, "device", "slow_prepares") == 1,
+	      "one slow prepare (%.0f)", report_number(r, "device", "slow_prepares"));
 	check(job, report_number(r, "device", "hangs") == 1 &&
 	      report_number(r, "capture", "overruns") == 0 &&
 	      report_number(r, "playback", "underruns") == 0,
