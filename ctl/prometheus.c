@@ -82,7 +82,7 @@ static void seconds_from_us(json_object *obj, const char *key, const char *name,
 static void put_state(json_object *stats)
 {
 	static const char *const states[] = { "starting", "running", "recovering",
-					      "waiting", "stopped", "idle" };
+					      "stalled", "waiting", "stopped", "idle" };
 	const char *state = jv_string(jv_field(stats, "state"));
 
 	if (!state)

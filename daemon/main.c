@@ -142,7 +142,10 @@ static uint64_t watchdog_patience_ns(const struct eng_status *st)
 {
 	uint64_t period_ns = (uint64_t)st->period_frames * 1000000000u / st->rate;
 
-	if (st->state == ENG_STARTING || st->state == ENG_RECOVERING)
+	/* stalled: the thread waits out bounded timeouts, then the device
+	 * is reopened (ENG_STALL_LIMIT) */
+	if (st->state == ENG_STARTING || st->state == ENG_RECOVERING ||
+	    st->state == ENG_STALLED)
 		return WATCHDOG_RECOVERY_NS;
 	return 2 * period_ns + WATCHDOG_SLACK_NS;
 }

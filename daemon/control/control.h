@@ -92,6 +92,8 @@ struct ctl_device_wait {
 	uint32_t delay_ms;                /* before the next attempt: 100 ms .. 5 s */
 	uint64_t next_ns;
 	char last_error[256];
+	bool stalled;                     /* lost after ENG_STALL_LIMIT timeouts */
+	uint64_t stall_losses_before;     /* st.stall_losses when last running */
 };
 
 /* What only the daemon can do, handed down by it (lifecycle.c) so that the

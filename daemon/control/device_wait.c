@@ -1,6 +1,7 @@
 /* device_wait.c - what the daemon does while its sound devices are gone:
  * the engine has stopped in ENG_WAITING (a USB card unplugged, a driver
- * gone, recovery failing again and again); every attempt to open them
+ * gone, recovery failing again and again, or a device that stalled
+ * ENG_STALL_LIMIT periods in a row: a JACK PCM whose server died); every attempt to open them
  * again comes after a delay that doubles from 100 ms to 5 s, so a card
  * that never returns costs a few opens every 5 s, not a busy loop.  The
  * control socket keeps answering throughout: attempts are made from the
@@ -20,15 +21,25 @@
 #define FIRST_DELAY_MS 100
 #define MAX_DELAY_MS 5000
 
-static void begin_wait(struct ctl_device_wait *w, uint64_t now)
+static void begin_wait(struct ctl_device_wait *w, const struct eng_status *st,
+                       uint64_t now)
 {
+	bool stalled = st->stall_losses > w->stall_losses_before;
+
 	memset(w, 0, sizeof(*w));
+	w->stalled = stalled;
+	w->stall_losses_before = st->stall_losses;
 	w->since_ns = now;
 	w->since_realtime_ns = realtime_ns();
 	w->delay_ms = FIRST_DELAY_MS;
 	w->next_ns = now + FIRST_DELAY_MS * 1000000ull;
-	log_warning("audio devices lost: waiting for them, output stopped "
-	            "(status shows state \"waiting\")");
+	if (stalled)
+		log_warning("audio devices stalled %d periods in a row: closed, "
+		            "reopening them, output stopped (status shows state "
+		            "\"waiting\")", ENG_STALL_LIMIT);
+	else
+		log_warning("audio devices lost: waiting for them, output stopped "
+		            "(status shows state \"waiting\")");
 	sd_notify(0, "STATUS=waiting for the audio devices");
 }
 
@@ -64,10 +75,11 @@ static bool follow_engine(struct ctl_device_wait *w, const struct eng_status *st
 	if (st->state != ENG_WAITING) {
 		if (w->since_ns && st->state == ENG_RUNNING)
 			end_wait(w, now);
+		w->stall_losses_before = st->stall_losses;
 		return false;
 	}
 	if (!w->since_ns)
-		begin_wait(w, now);
+		begin_wait(w, st, now);
 	return true;
 }
 
@@ -91,6 +103,9 @@ json_object *device_json(struct ctl_context *ctx, const struct eng_status *st)
 
 	json_object_object_add(o, "losses", json_object_new_int64((int64_t)st->losses));
 	json_object_object_add(o, "reopens", json_object_new_int64((int64_t)st->reopens));
+	json_object_object_add(o, "stall_losses", json_object_new_int64((int64_t)st->stall_losses));
+	json_object_object_add(o, "stall_timeouts", json_object_new_int64(st->stall_timeouts));
+	json_object_object_add(o, "stall_limit", json_object_new_int64(ENG_STALL_LIMIT));
 	if (w->since_ns) {
 		json_object *wait = json_object_new_object();
 		uint64_t now = monotonic_ns();
@@ -103,6 +118,7 @@ json_object *device_json(struct ctl_context *ctx, const struct eng_status *st)
 		json_object_object_add(wait, "next_attempt_ms",
 		                       json_number(w->next_ns > now ? (w->next_ns - now) / 1e6 : 0.0, 1.0));
 		json_object_object_add(wait, "last_error", json_object_new_string(w->last_error));
+		json_object_object_add(wait, "reason", json_object_new_string(w->stalled ? "stalled" : "lost"));
 		json_object_object_add(o, "waiting", wait);
 	}
 	return o;

@@ -17,6 +17,7 @@
 
 #include "gain.h"
 #include "loudness.h"
+#include "fx_align.h"
 #include "fx_dynamics.h"
 #include "fx_meter.h"
 #include "pipeline.h"
@@ -34,6 +35,17 @@ static json_object *stream_json(const struct pcm_stream *s)
 	json_object_object_add(o, "rate", json_object_new_int((int)s->rate));
 	json_object_object_add(o, "period_frames", json_object_new_int64((int64_t)s->period_frames));
 	json_object_object_add(o, "buffer_frames", json_object_new_int64((int64_t)s->buffer_frames));
+	if (s->slave.plug) {
+		/* a plug layer converts: what the hardware side runs */
+		json_object *sl = json_object_new_object();
+
+		if (s->slave.known) {
+			json_object_object_add(sl, "format", json_object_new_string(s->slave.format));
+			json_object_object_add(sl, "rate", json_object_new_int((int)s->slave.rate));
+			json_object_object_add(sl, "channels", json_object_new_int((int)s->slave.channels));
+		}
+		json_object_object_add(o, "slave", sl);
+	}
 	return o;
 }
 
@@ -173,6 +185,8 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 {
 	struct eng_status st;
 	json_object *o = json_object_new_object(), *cfg = json_object_new_object();
+	const struct pipeline *pipe = engine_pipeline(ctx->engine);
+	unsigned pipe_latency = pipe ? pipe->latency_frames : 0;
 
 	engine_status(ctx->engine, &st);
 	json_object_object_add(o, "state", json_object_new_string(eng_state_name(st.state)));
@@ -187,8 +201,11 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "frames", frames_json(&st));
 	json_object_object_add(o, "xruns", pair_json("capture", st.xruns_capture,
 	                                             "playback", st.xruns_playback));
-	json_object_object_add(o, "latency_frames", json_object_new_int((int)st.latency_frames));
-	json_object_object_add(o, "latency_ms", json_number(1000.0 * st.latency_frames / st.rate, 0.001));
+	/* capture to playback: the output queued and what the pipeline's
+	 * blocks add (a LADSPA "latency" port, lookahead, FIR) */
+	json_object_object_add(o, "latency_frames", json_object_new_int((int)(st.latency_frames + pipe_latency)));
+	json_object_object_add(o, "latency_ms", json_number(1000.0 * (st.latency_frames + pipe_latency) / st.rate, 0.001));
+	json_object_object_add(o, "pipeline_latency_frames", json_object_new_int((int)pipe_latency));
 	json_object_object_add(o, "rt", json_object_new_boolean(st.rt));
 	json_object_object_add(o, "rt_priority", json_object_new_int(st.rt_priority));
 	json_object_object_add(o, "mlock", json_object_new_boolean(st.mlock));
@@ -216,6 +233,8 @@ int handle_stats(struct ctl_context *ctx, struct ctl_session *session,
 {
 	struct eng_status st;
 	json_object *o = json_object_new_object();
+	const struct pipeline *pipe = engine_pipeline(ctx->engine);
+	unsigned pipe_latency = pipe ? pipe->latency_frames : 0;
 	unsigned clients = 0;
 
 	engine_status(ctx->engine, &st);
@@ -240,7 +259,7 @@ int handle_stats(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "events_lost", json_object_new_int64((int64_t)st.events_lost));
 	json_object_object_add(o, "levels_skipped", json_object_new_int64((int64_t)ctx->levels_skipped));
 	json_object_object_add(o, "rate", json_object_new_int((int)st.rate));
-	json_object_object_add(o, "latency_frames", json_object_new_int((int)st.latency_frames));
+	json_object_object_add(o, "latency_frames", json_object_new_int((int)(st.latency_frames + pipe_latency)));
 	json_object_object_add(o, "clocks", clocks_json(&st, engine_config(ctx->engine)));
 	*ret = o;
 	return 0;
@@ -452,6 +471,21 @@ static json_object *block_json(json_object *configured, unsigned index,
 	return o;
 }
 
+static json_object *align_json(const struct fx *fx)
+{
+	json_object *o = json_object_new_object(), *d = json_object_new_array();
+
+	json_object_object_add(o, "type", json_object_new_string(fx->ops->type));
+	json_object_object_add(o, "name", json_object_new_string(fx->name));
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		json_object_array_add(d, json_object_new_int((int)fx_align_delay(fx, ch)));
+	json_object_object_add(o, "delay_frames", d);
+	json_object_object_add(o, "channels_in", json_object_new_int((int)fx->channels_in));
+	json_object_object_add(o, "channels_out", json_object_new_int((int)fx->channels_out));
+	json_object_object_add(o, "latency_frames", json_object_new_int(0));
+	return o;
+}
+
 int handle_pipeline_list(struct ctl_context *ctx, struct ctl_session *session,
                          const struct rpc_request *req, json_object **ret,
                          struct rpc_error *err)
@@ -460,11 +494,18 @@ int handle_pipeline_list(struct ctl_context *ctx, struct ctl_session *session,
 	json_object *blocks = json_object_new_array(), *configured = NULL;
 
 	json_object_object_get_ex(ctx->config.json, "pipeline", &configured);
-	for (unsigned i = 0; i < p->n_fx; i++) {
-		json_object *c = json_object_is_type(configured, json_type_array)
-		                 ? json_object_array_get_idx(configured, i) : NULL;
+	for (unsigned i = 0, ci = 0; i < p->n_fx; i++) {
+		json_object *c;
 
-		json_object_array_add(blocks, block_json(c, i, p->fx[i]));
+		if (fx_is_align(p->fx[i])) {
+			/* the pipeline's own: channels delayed into step */
+			json_object_array_add(blocks, align_json(p->fx[i]));
+			continue;
+		}
+		c = json_object_is_type(configured, json_type_array)
+		    ? json_object_array_get_idx(configured, ci) : NULL;
+		json_object_array_add(blocks, block_json(c, ci, p->fx[i]));
+		ci++;
 	}
 	*ret = json_object_new_object();
 	json_object_object_add(*ret, "blocks", blocks);

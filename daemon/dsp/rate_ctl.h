@@ -6,8 +6,10 @@
  * The plant.  L is the latency in output frames: frames queued in playback
  * + (frames captured but not read + frames the resampler holds) * ratio,
  * read right after each period's write.  Both device delays are read
- * back to back, so the time the RT thread woke up cancels out: L moves
- * only with the clocks.  With the capture clock eps (a fraction) fast
+ * back to back, bracketed by a second playback read (engine/delay_pair.h:
+ * a preemption between the reads is seen and the pair read again), so
+ * the time the RT thread woke up cancels out: L moves only with the
+ * clocks.  With the capture clock eps (a fraction) fast
  * against playback and the correction delta consuming delta more input
  * per output frame, dL/dt = rate * (eps - delta): an integrator.
  *

@@ -31,6 +31,7 @@ const char *eng_state_name(enum eng_state s)
 	case ENG_RECOVERING: return "recovering";
 	case ENG_STOPPED: return "stopped";
 	case ENG_WAITING: return "waiting";
+	case ENG_STALLED: return "stalled";
 	}
 	return "unknown";
 }
@@ -350,6 +351,8 @@ void engine_status(struct engine *e, struct eng_status *out)
 	}
 	out->events_lost = atomic_load_explicit(&e->events_lost, memory_order_relaxed);
 	out->losses = atomic_load_explicit(&e->losses, memory_order_relaxed);
+	out->stall_losses = atomic_load_explicit(&e->stall_losses, memory_order_relaxed);
+	out->stall_timeouts = atomic_load_explicit(&e->stall_timeouts, memory_order_relaxed);
 	out->reopens = e->reopens;
 	out->resampling = e->rs != NULL;
 	out->pitch = e->pitch;
@@ -524,6 +527,7 @@ int engine_reopen(struct engine *e, char *err, size_t err_len)
 	e->master.current = 0.0f;
 	gain_ramp_set(&e->master, target, (uint32_t)lround(e->default_ramp_ms * e->cfg.rate / 1000.0));
 	atomic_store_explicit(&e->state, ENG_STARTING, memory_order_relaxed);
+	atomic_store_explicit(&e->stall_timeouts, 0, memory_order_relaxed);
 	e->reopens++;
 	return engine_start(e, &sched_err, &mlock_err);
 }

@@ -26,7 +26,17 @@ enum eng_state {
 	ENG_STOPPED,
 	ENG_WAITING,         /* a device is gone: the RT thread has ended,
 	                        engine_reopen() brings it back */
+	ENG_STALLED,         /* a device stopped moving: re-synced after a
+	                        timeout, no period through since; after
+	                        ENG_STALL_LIMIT timeouts in a row it is treated
+	                        as gone (ENG_WAITING) */
 };
+
+/* Consecutive period timeouts (each one io timeout long: 10 buffers, at
+ * least 2 s) after which a device that re-syncs but never moves (a JACK
+ * PCM whose server died, a hung driver) is closed and reopened as a lost
+ * one.  A period that gets through resets the count. */
+#define ENG_STALL_LIMIT 3
 
 #define ENG_XRUN_LOG 32
 #define ENG_PEAK_HOLD_MS 2000.0   /* levels: peak_hold_dbfs covers this long */
@@ -90,6 +100,8 @@ struct eng_status {
 	uint64_t clipped_capture, clipped_playback;  /* all channels, since start */
 	uint64_t events_lost;     /* meter/xrun events the RT thread could not queue */
 	uint64_t losses;          /* times a device was lost */
+	uint64_t stall_losses;    /* ... of them, after ENG_STALL_LIMIT timeouts */
+	unsigned stall_timeouts;  /* consecutive timeouts now (ENG_STALLED) */
 	uint64_t reopens;         /* times the devices were opened again */
 	bool resampling;          /* capture goes through the resampler */
 	bool rate_adjust;         /* ... steered by the clocks' control loop */

@@ -111,7 +111,8 @@ struct engine {
 
 	/* written by the RT thread, read by anyone */
 	_Atomic uint64_t captured, processed, played, dropped;
-	_Atomic uint64_t xruns[2], resyncs, events_lost, losses;
+	_Atomic uint64_t xruns[2], resyncs, events_lost, losses, stall_losses;
+	_Atomic unsigned stall_timeouts; /* consecutive timeouts (ENG_STALLED) */
 	_Atomic double pitch_adjust;     /* "pitch": the correction to write */
 
 	/* RT thread only */
@@ -119,6 +120,7 @@ struct engine {
 	struct meter_block meter_acc;
 	uint64_t busy_sum, busy_max, busy_last;
 	uint32_t busy_periods;
+	unsigned timeouts_in_row;        /* period timeouts since one got through */
 	uint64_t capture_started_ns;     /* CLOCK_MONOTONIC at the last start */
 	uint64_t frames_since_start;     /* played through since then */
 	uint64_t clips[METER_MAX_CHANNELS];
@@ -231,5 +233,9 @@ bool engine_device_gone(int err);
  * it, re-sync, report.  0, or -ENODEV when the devices are lost and the RT
  * thread must end (the engine is then ENG_WAITING). */
 int engine_recover(struct engine *e, int err, int dir);
+/* RT thread: a period timed out (returns how many in a row now), or one
+ * got through (a stalled engine runs again). */
+unsigned engine_note_timeout(struct engine *e);
+void engine_note_progress(struct engine *e);
 
 #endif

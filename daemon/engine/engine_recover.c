@@ -1,6 +1,9 @@
 /* engine_recover.c - when the streams stop: the re-sync after an xrun,
  * a suspend or a stall (RT thread), the escalation to ENG_WAITING when a
- * device is gone or the re-sync keeps failing.  RT thread only (opening
+ * device is gone, the re-sync keeps failing, or the device keeps timing
+ * out after re-syncs that succeed (ENG_STALLED, then ENG_WAITING at
+ * ENG_STALL_LIMIT timeouts in a row: a JACK PCM whose server died re-syncs
+ * fine and never moves again; only a new handle works).  RT thread only (opening
  * the devices again is engine_streams.c's and engine.c's).
  * See engine.h for the states and engine_internal.h for the shared state. */
 #include "engine_internal.h"
@@ -50,6 +53,24 @@ int engine_restart_streams(struct engine *e)
 	    (r = snd_pcm_start(e->playback.handle)) < 0)
 		return r;
 	return 0;
+}
+
+/* One more period timeout without a period through since the last. */
+unsigned engine_note_timeout(struct engine *e)
+{
+	e->timeouts_in_row++;
+	atomic_store_explicit(&e->stall_timeouts, e->timeouts_in_row, memory_order_relaxed);
+	return e->timeouts_in_row;
+}
+
+/* A period got through: a stalled device moves again. */
+void engine_note_progress(struct engine *e)
+{
+	if (!e->timeouts_in_row)
+		return;
+	e->timeouts_in_row = 0;
+	atomic_store_explicit(&e->stall_timeouts, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
 }
 
 static enum eng_xrun_cause xrun_cause(int err)
@@ -108,6 +129,12 @@ int engine_recover(struct engine *e, int err, int dir)
 		lose_devices(e, &ev);
 		return -ENODEV;
 	}
+	if (err == -ETIMEDOUT &&
+	    engine_note_timeout(e) >= ENG_STALL_LIMIT) {
+		atomic_fetch_add_explicit(&e->stall_losses, 1, memory_order_relaxed);
+		lose_devices(e, &ev);
+		return -ENODEV;
+	}
 	old_start_ns = e->capture_started_ns;
 	frames_read = e->frames_since_start;
 	while ((r = engine_restart_streams(e)) < 0 &&
@@ -136,6 +163,8 @@ int engine_recover(struct engine *e, int err, int dir)
 	atomic_fetch_add_explicit(&e->dropped, x->frames_lost, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->resyncs, 1, memory_order_relaxed);
 	publish(e, &ev);
-	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
+	/* stalled until a period gets through (engine_note_progress) */
+	atomic_store_explicit(&e->state, e->timeouts_in_row ? ENG_STALLED : ENG_RUNNING,
+	                      memory_order_relaxed);
 	return 0;
 }

@@ -22,6 +22,7 @@
  * clock_gettime (vDSO).  Sleeping happens only on the recovery path when a
  * restart failed. */
 #include "engine_internal.h"
+#include "delay_pair.h"
 
 #include <errno.h>
 #include <math.h>
@@ -163,25 +164,42 @@ static int take_input(struct engine *e, uint32_t frames, uint64_t *io_done_ns)
 	return 0;
 }
 
-/* After a write: the latency now, from both devices' delays read back to
- * back (rate_ctl.h), into the clocks' loop.  A new correction goes to the
+static int read_delay(void *ctx, int which, int64_t *ret_delay)
+{
+	struct engine *e = ctx;
+	snd_pcm_sframes_t d;
+	int r = snd_pcm_delay(which == 0 ? e->playback.handle : e->capture.handle, &d);
+
+	*ret_delay = d;
+	return r;
+}
+
+static uint64_t read_clock(void *ctx)
+{
+	(void)ctx;
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* After a write: the latency now, from both devices' delays read as a
+ * bracketed pair (delay_pair.h, rate_ctl.h), into the clocks' loop.  A new correction goes to the
  * resampler at once; with the "pitch" method (no resampler) it is
  * published for the control thread, which writes the clock-trim element. */
 void engine_steer(struct engine *e, uint32_t frames)
 {
-	snd_pcm_sframes_t queued, unread;
-	double level;
+	const struct delay_reader reader = { read_delay, read_clock, e };
+	struct delay_pair pair;
+	double queued, unread, level;
 
 	if (!e->rs && !e->pitch)
 		return;
-	if (snd_pcm_delay(e->playback.handle, &queued) < 0 ||
-	    snd_pcm_delay(e->capture.handle, &unread) < 0)
+	if (delay_pair_read(&reader, DELAY_PAIR_MAX_NS, DELAY_PAIR_MAX_DRIFT, &pair) < 0)
 		return;         /* an xrun: the next transfer reports it */
+	queued = (double)pair.playback;
+	unread = (double)pair.capture;
 	if (e->rs)
-		level = (double)queued +
-		        ((double)unread + resampler_held(e->rs)) * resampler_ratio(e->rs);
+		level = queued + (unread + resampler_held(e->rs)) * resampler_ratio(e->rs);
 	else
-		level = (double)queued + (double)unread;
+		level = queued + unread;
 	if (!rate_ctl_measure(&e->clocks, level, frames))
 		return;
 	if (e->rs)
@@ -278,12 +296,16 @@ void *engine_rt_main(void *arg)
 	e->capture_started_ns = clock_ns(CLOCK_MONOTONIC);
 	e->frames_since_start = 0;
 	e->await_first[0] = e->await_first[1] = true;   /* stamp resumed_ns */
+	e->timeouts_in_row = 0;
+	atomic_store_explicit(&e->stall_timeouts, 0, memory_order_relaxed);
 	r = engine_restart_streams(e);
 	if (r < 0 && engine_recover(e, r, 0) < 0)
 		return NULL;            /* waiting for the devices */
 	atomic_store_explicit(&e->state, ENG_RUNNING, memory_order_relaxed);
 	while (atomic_load_explicit(&e->keep_going, memory_order_relaxed)) {
 		r = run_period(e, &dir);
+		if (r == 0)
+			engine_note_progress(e);
 		if (r == -ECANCELED)
 			break;
 		/* a followed source stopping or changing rate shows up as

@@ -89,6 +89,13 @@ void load_hist_read(struct load_hist *h, struct load_percentiles *out)
 			break;
 		}
 	}
+	/* A bucket's upper edge can lie above every sample in it (41 us alone
+	 * reads 48 us); no percentile exceeds the largest sample, so the exact
+	 * max bounds it and it still never understates. */
+	if (total && p50 > (double)max)
+		p50 = (double)max;
+	if (total && p99 > (double)max)
+		p99 = (double)max;
 	out->periods = total;
 	out->p50_ns = p50;
 	out->p99_ns = p99;

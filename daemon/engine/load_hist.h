@@ -4,7 +4,8 @@
  * p50/p99/max over the last seconds, not only an average.
  *
  * Buckets: 4 per octave from 1 us (each about 19 % wide); a percentile is
- * reported as its bucket's upper edge, so it never understates.
+ * reported as its bucket's upper edge, so it never understates, bounded by
+ * the exact max, so it never exceeds it.
  *
  * load_hist_add: the RT thread only, one relaxed atomic increment (no
  * lock, no syscall).  Everything else: the control thread, which keeps a

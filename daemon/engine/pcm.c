@@ -4,12 +4,17 @@
  * Negotiation never accepts a silent fallback: every parameter is tested
  * against the device's configuration space and set exactly, then read back
  * after snd_pcm_hw_params() and compared.  The PCM is opened with
- * SND_PCM_NO_AUTO_{RESAMPLE,CHANNELS,FORMAT} so a plug layer in the device
- * name is the user's explicit choice, never an accident. */
+ * SND_PCM_NO_AUTO_{RESAMPLE,CHANNELS,FORMAT}, so that no conversion is
+ * ever an accident; but a plug layer the user names (plughw:1, plug:x, a
+ * PCM of `type plug`: snd_pcm_type() says SND_PCM_TYPE_PLUG once open) is
+ * an explicit choice, so that one is opened again without the flags and
+ * converts.  What its slave (the hardware side) then runs is read from
+ * snd_pcm_dump(): the setup after the last "Slave:" line (pcm_slave). */
 #include "pcm.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void append(char *out, size_t len, const char *fmt, const char *word)
@@ -194,6 +199,74 @@ static int set_sw_params(struct pcm_stream *s, snd_pcm_t *h, char *err,
 	return 0;
 }
 
+/* The value of "  KEY : VALUE" lines of a dump's setup block. */
+static bool setup_value(const char *line, const char *key, char *out, size_t len)
+{
+	size_t n = strlen(key);
+	const char *colon;
+
+	line += strspn(line, " \t");
+	if (strncmp(line, key, n) != 0 || (line[n] != ' ' && line[n] != ':'))
+		return false;
+	if (!(colon = strchr(line + n, ':')))
+		return false;
+	colon += 1 + strspn(colon + 1, " \t");
+	snprintf(out, len, "%.*s", (int)strcspn(colon, " \t\n"), colon);
+	return true;
+}
+
+/* A plug PCM's dump names each layer below it after "Slave:"; the last
+ * one is the hardware side: its setup block says what it runs. */
+void pcm_parse_slave(const char *dump, struct pcm_slave *out)
+{
+	const char *p = dump, *last = NULL, *line;
+	char value[32];
+	bool fmt = false, rate = false, ch = false;
+
+	while ((p = strstr(p, "Slave:")) != NULL) {
+		if (p == dump || p[-1] == '\n')
+			last = p;
+		p += 6;
+	}
+	if (!last)
+		return;
+	for (line = last; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!fmt && setup_value(line, "format", value, sizeof(value))) {
+			snprintf(out->format, sizeof(out->format), "%s", value);
+			fmt = true;
+		} else if (!rate && setup_value(line, "rate", value, sizeof(value))) {
+			out->rate = (unsigned)strtoul(value, NULL, 10);
+			rate = true;
+		} else if (!ch && setup_value(line, "channels", value, sizeof(value))) {
+			out->channels = (unsigned)strtoul(value, NULL, 10);
+			ch = true;
+		}
+	}
+	out->known = fmt && rate && ch;
+}
+
+static void pcm_read_slave(snd_pcm_t *h, struct pcm_slave *out)
+{
+	snd_output_t *o;
+	char *text;
+
+	if (snd_output_buffer_open(&o) < 0)
+		return;
+	if (snd_pcm_dump(h, o) == 0 && snd_output_buffer_string(o, &text) > 0) {
+		/* the buffer is not terminated: copy it */
+		size_t n = snd_output_buffer_string(o, &text);
+		char *copy = malloc(n + 1);
+
+		if (copy) {
+			memcpy(copy, text, n);
+			copy[n] = '\0';
+			pcm_parse_slave(copy, out);
+			free(copy);
+		}
+	}
+	snd_output_close(o);
+}
+
 int pcm_open(struct pcm_stream *s, snd_pcm_stream_t direction,
              const struct cfg_pcm *cfg, unsigned rate, unsigned period_frames,
              unsigned periods, char *err, size_t err_len)
@@ -210,6 +283,13 @@ int pcm_open(struct pcm_stream *s, snd_pcm_stream_t direction,
 	r = snd_pcm_open(&h, cfg->device, direction,
 	                 SND_PCM_NONBLOCK | SND_PCM_NO_AUTO_RESAMPLE |
 	                 SND_PCM_NO_AUTO_CHANNELS | SND_PCM_NO_AUTO_FORMAT);
+	if (r == 0 && snd_pcm_type(h) == SND_PCM_TYPE_PLUG) {
+		/* the user asked for conversions: let the plug make them */
+		snd_pcm_close(h);
+		h = NULL;
+		s->slave.plug = true;
+		r = snd_pcm_open(&h, cfg->device, direction, SND_PCM_NONBLOCK);
+	}
 	if (r < 0) {
 		snprintf(err, err_len, "cannot open %s device \"%s\": %s",
 		         s->name, cfg->device, snd_strerror(r));
@@ -223,6 +303,8 @@ int pcm_open(struct pcm_stream *s, snd_pcm_stream_t direction,
 	}
 	s->handle = h;
 	s->frame_bytes = (size_t)s->codec->bytes * s->channels;
+	if (s->slave.plug)
+		pcm_read_slave(h, &s->slave);
 	return 0;
 }
 

@@ -14,6 +14,14 @@
 #include "config.h"
 #include "format.h"
 
+/* What the hardware side of a plug PCM runs (pcm_open, from its dump). */
+struct pcm_slave {
+	bool plug;                         /* the device is a plug layer */
+	bool known;                        /* format, rate, channels read */
+	char format[32];
+	unsigned rate, channels;
+};
+
 struct pcm_stream {
 	snd_pcm_t *handle;
 	snd_pcm_stream_t direction;
@@ -25,16 +33,23 @@ struct pcm_stream {
 	snd_pcm_uframes_t period_frames;
 	snd_pcm_uframes_t buffer_frames;
 	size_t frame_bytes;
+	struct pcm_slave slave;            /* plug: what it converts to */
 };
 
 /* Open `cfg->device` and negotiate exactly rate, channels, format (or the
- * best native one for "auto"), period and buffer.  Anything the device
+ * best native one for "auto"), period and buffer.  A plug layer the user
+ * names (plughw:, plug:, a `type plug` PCM: snd_pcm_type() PLUG) is opened
+ * again with its automatic conversions allowed, and what its slave runs
+ * is read back into s->slave.  Anything the device
  * cannot do exactly is an error whose text (err) says what it supports.
  * Returns 0 or -errno. */
 int pcm_open(struct pcm_stream *s, snd_pcm_stream_t direction,
              const struct cfg_pcm *cfg, unsigned rate, unsigned period_frames,
              unsigned periods, char *err, size_t err_len);
 void pcm_close(struct pcm_stream *s);
+/* The hardware side's format, rate and channels from a plug PCM's
+ * snd_pcm_dump() text (exported for tests). */
+void pcm_parse_slave(const char *dump, struct pcm_slave *out);
 
 /* Read/write exactly `frames` frames (the handle is non-blocking; waits in
  * snd_pcm_wait with timeout_ms slices while *keep_going is true and

@@ -10,7 +10,10 @@
  * capable are refused unless the configuration allows them.  reset() (only
  * after non-finite output was caught) calls deactivate()/activate(), which a
  * plugin may implement with allocation: a fault path, not the steady state.
- * An output control port "latency" is not compensated: the block reports 0.
+ * An output control port named "latency" (any case, the LADSPA convention)
+ * gives the plugin's delay in frames: it is read after one run on silence
+ * at creation and becomes the block's latency_frames, which the pipeline
+ * adds to its latency and aligns the other channels to (fx_align.h).
  *
  * create/destroy: control thread; process and reset: RT thread. */
 #include <errno.h>
@@ -18,8 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fx.h"
+#include "fx_align.h"
 #include "ladspa_host.h"
 
 #define WARMUP_SECONDS 0.2              /* plugins' state is unknown to us */
@@ -359,6 +364,43 @@ static int start_instance(struct fx_ladspa *l, unsigned i, unsigned rate,
 	return 0;
 }
 
+/* The output control port "latency" (any case), or -1. */
+static long find_latency_port(const LADSPA_Descriptor *d)
+{
+	for (unsigned long i = 0; i < d->PortCount; i++) {
+		LADSPA_PortDescriptor pd = d->PortDescriptors[i];
+
+		if (LADSPA_IS_PORT_CONTROL(pd) && LADSPA_IS_PORT_OUTPUT(pd) &&
+		    strcasecmp(d->PortNames[i], "latency") == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* A plugin sets its latency port in run(): run every instance once on
+ * silence (its scratch rows are still zero) and read it. */
+static int read_latency(struct fx_ladspa *l, unsigned max_frames, char *err,
+                        size_t err_len)
+{
+	const LADSPA_Descriptor *d = l->plugin.desc;
+	long port = find_latency_port(d);
+	double latency;
+
+	if (port < 0 || l->n_instances == 0)
+		return 0;
+	for (unsigned i = 0; i < l->n_instances; i++)
+		d->run(l->instances[i].handle, max_frames);
+	latency = l->instances[0].port_values[port];
+	if (!isfinite(latency) || latency < 0 || latency > FX_ALIGN_MAX_FRAMES) {
+		snprintf(err, err_len, "block \"%s\": plugin %s reports a latency "
+		         "of %g frames (0..%u)", l->fx.name, d->Label, latency,
+		         FX_ALIGN_MAX_FRAMES);
+		return -EINVAL;
+	}
+	l->fx.latency_frames = (unsigned)lround(latency);
+	return 0;
+}
+
 static int build(struct fx_ladspa *l, const struct cfg_block *cfg,
                  const struct fx_env *env, char *err, size_t err_len)
 {
@@ -387,6 +429,8 @@ static int build(struct fx_ladspa *l, const struct cfg_block *cfg,
 	                     err, err_len);
 	for (unsigned i = 0; r == 0 && i < l->n_instances; i++)
 		r = start_instance(l, i, env->rate, err, err_len);
+	if (r == 0)
+		r = read_latency(l, env->max_frames, err, err_len);
 	return r;
 }
 

@@ -1,7 +1,14 @@
 /* pipeline.c - building (control thread) and running (RT thread) the DSP
- * graph described by the config's "pipeline" array. */
+ * graph described by the config's "pipeline" array.
+ *
+ * Latency: each channel's delay through the blocks is followed (a block's
+ * latency_frames counts on the channels it processes).  Where they differ
+ * before a mixer and at the end, an alignment block (fx_align.h) delays
+ * the others to the most delayed one, so channels mix and leave in step;
+ * the pipeline's latency is that largest delay. */
 #include "pipeline.h"
 #include "fx_fir.h"
+#include "fx_align.h"
 
 #include <errno.h>
 #include <math.h>
@@ -52,16 +59,65 @@ static int check_budget(const struct dspd_config *cfg, const struct cfg_block *b
 	return 0;
 }
 
+/* Delay every channel to the most delayed one (an alignment block) when
+ * they differ; lat[] is then that for all. */
+static int align_channels(struct pipeline *p, unsigned *lat, unsigned channels,
+                          char *err, size_t err_len)
+{
+	unsigned delays[FX_MAX_CHANNELS], most = 0;
+	bool needed = false;
+	struct fx *fx;
+	int r;
+
+	for (unsigned ch = 0; ch < channels; ch++)
+		most = lat[ch] > most ? lat[ch] : most;
+	for (unsigned ch = 0; ch < channels; ch++) {
+		delays[ch] = most - lat[ch];
+		needed |= delays[ch] != 0;
+	}
+	if (!needed)
+		return 0;
+	if ((r = fx_align_create(delays, channels, &fx)) < 0) {
+		snprintf(err, err_len, "the pipeline's channels are up to %u frames "
+		         "apart in latency: cannot align them (%s)", most,
+		         r == -ENOMEM ? "out of memory" : "too far apart");
+		return r;
+	}
+	p->fx[p->n_fx++] = fx;
+	for (unsigned ch = 0; ch < channels; ch++)
+		lat[ch] = most;
+	return 0;
+}
+
+static void add_latency(const struct fx *fx, unsigned *lat)
+{
+	unsigned most = 0;
+
+	if (fx->channels_out == fx->channels_in) {
+		for (unsigned ch = 0; ch < fx->channels_in; ch++)
+			if (fx->channel_mask & (1u << ch))
+				lat[ch] += fx->latency_frames;
+		return;
+	}
+	/* a mixer's inputs are aligned before it (align_channels) */
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		most = lat[ch] > most ? lat[ch] : most;
+	for (unsigned ch = 0; ch < fx->channels_out; ch++)
+		lat[ch] = most + fx->latency_frames;
+}
+
 int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
                    unsigned max_frames, const _Atomic float *master_gain,
                    struct pipeline **ret, char *err, size_t err_len)
 {
 	struct fx_env env = { cfg->rate, max_frames, channels_in, master_gain, 0 };
 	struct budget budget = { 0, 0 };
+	unsigned lat[FX_MAX_CHANNELS] = { 0 };
 	struct pipeline *p;
 	int r;
 
-	p = calloc(1, sizeof(*p) + cfg->n_blocks * sizeof(p->fx[0]));
+	/* room for an alignment before each block and one at the end */
+	p = calloc(1, sizeof(*p) + (2 * cfg->n_blocks + 1) * sizeof(p->fx[0]));
 	if (!p)
 		return -ENOMEM;
 	p->channels_in = channels_in;
@@ -71,6 +127,11 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 		env.max_taps = 0;
 		if (cfg->blocks[i].type == CFG_BLOCK_FIR &&
 		    (r = check_budget(cfg, &cfg->blocks[i], &env, &budget, err, err_len)) < 0) {
+			pipeline_free(p);
+			return r;
+		}
+		if (cfg->blocks[i].type == CFG_BLOCK_MIXER && !cfg->blocks[i].bypass &&
+		    (r = align_channels(p, lat, env.channels, err, err_len)) < 0) {
 			pipeline_free(p);
 			return r;
 		}
@@ -87,9 +148,14 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 			return -EINVAL;
 		}
 		if (!fx->bypass)
-			p->latency_frames += fx->latency_frames;
+			add_latency(fx, lat);
 		env.channels = fx->channels_out;
 	}
+	if ((r = align_channels(p, lat, env.channels, err, err_len)) < 0) {
+		pipeline_free(p);
+		return r;
+	}
+	p->latency_frames = lat[0];
 	p->channels_out = env.channels;
 	p->filter_taps = budget.taps;
 	p->filter_bytes = budget.bytes;

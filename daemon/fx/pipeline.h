@@ -25,7 +25,8 @@ struct pipeline {
 	struct pipeline_plan plan;
 	unsigned channels_in;         /* channels entering the first block */
 	unsigned channels_out;        /* channels leaving the last block */
-	unsigned latency_frames;      /* sum of the applied blocks' latencies */
+	unsigned latency_frames;      /* through the applied blocks, every channel
+	                                 aligned to the most delayed (fx_align.h) */
 	uint64_t filter_taps;         /* fir blocks: taps x channels convolved */
 	uint64_t filter_bytes;        /* fir blocks: spectra and states */
 	unsigned n_fx;

@@ -178,6 +178,8 @@ struct device_stats {
 	uint64_t suspends;      /* "suspend" commands */
 	uint64_t resumes;       /* streams brought back by snd_pcm_resume() */
 	uint64_t jumps;         /* "jump" commands */
+	uint64_t hangs;         /* "hang" commands */
+	uint64_t slow_prepares; /* capture prepares slowed by "slowprepare" */
 };
 
 struct dspdtest;
@@ -187,6 +189,8 @@ struct device_state {
 	bool gone;              /* unplugged: opens fail with -ENODEV */
 	uint64_t gone_until_ns; /* device time the vanish ends; 0: never */
 	struct clock_reading suspend_at;        /* the newest suspend */
+	struct clock_reading hang_at;           /* the newest hang */
+	unsigned int slow_prepare_ms;   /* the next capture prepare sleeps */
 	struct dspdtest *instances;     /* every open PCM, for wake-ups */
 	struct device_stats stats;
 };
@@ -257,6 +261,7 @@ struct dspdtest_params {
 	unsigned int channels_min, channels_max;
 	unsigned int rate_min, rate_max;
 	enum signal_kind signal;
+	int mmap;               /* also MMAP_INTERLEAVED (ioplug's mmap_rw), for plug */
 	double sine_freq;
 	double sine_dbfs;
 	char *report_path;
@@ -296,6 +301,9 @@ struct dspdtest {
 	bool registered;
 	uint64_t vanishes_seen;         /* a vanish since open kills the PCM */
 	uint64_t suspends_seen;
+	uint64_t hangs_seen;            /* a hang since open freezes the PCM */
+	bool hung;                      /* its clock stands still for good ... */
+	uint64_t hung_ns;               /* ... at this moment */
 	bool suspended;                 /* the clock stands still ... */
 	uint64_t suspended_ns;          /* ... at this moment */
 	snd_pcm_state_t suspended_from; /* the state resume() restores */
@@ -364,6 +372,11 @@ void device_vanish(unsigned int ms);
 void device_return(void);
 void device_suspend(void);
 void device_jump(unsigned int ms);
+void device_hang(void);
+/* "slowprepare MS": the next capture prepare sleeps MS ms (device time). */
+void device_set_slow_prepare(unsigned int ms);
+/* In a capture's prepare: sleep if asked to (then counted). */
+void device_slow_prepare(void);
 void device_set_ppm(unsigned int dir, double ppm);
 /* Apply the device's events to t at a transfer, pointer, poll or start:
  * 0, -ENODEV (t is now DISCONNECTED, for good) or -ESTRPIPE (SUSPENDED). */

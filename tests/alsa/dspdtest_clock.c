@@ -70,6 +70,8 @@ uint64_t run_now(const struct dspdtest *t)
 {
 	if (t->suspended)
 		return t->suspended_ns;
+	if (t->hung)            /* frozen at the hang, or at a later start */
+		return t->hung_ns > t->run_start_ns ? t->hung_ns : t->run_start_ns;
 	return t->halted ? t->halted_ns : stream_now_ns(stream_dir(t));
 }
 
@@ -185,6 +187,8 @@ void wakeup_arm(struct dspdtest *t, snd_pcm_state_t state)
 
 	pthread_mutex_lock(&shared.lock);
 	at = device_event_pending(t) ? WAKE_NOW : wakeup_time(t, state);
+	if (t->hung && at != WAKE_NOW)
+		at = WAKE_NEVER;        /* its clock never gets there */
 	if (at != WAKE_NOW && at != WAKE_NEVER)
 		at = stream_to_monotonic(stream_dir(t), at);
 	timer_set(t, at);

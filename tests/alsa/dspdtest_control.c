@@ -67,6 +67,31 @@ static int control_stall(struct dspdtest *t, const char *args)
 	return 0;
 }
 
+/* hang: every PCM open now stops moving for good (no error). */
+static int control_hang(struct dspdtest *t, const char *args)
+{
+	int err = control_arg_none(args);
+
+	(void)t;
+	if (err < 0)
+		return err;
+	device_hang();
+	return 0;
+}
+
+/* slowprepare MS: the next prepare of a capture sleeps MS ms. */
+static int control_slow_prepare(struct dspdtest *t, const char *args)
+{
+	unsigned int ms;
+	int err = control_arg_ms(args, &ms);
+
+	(void)t;
+	if (err < 0)
+		return err;
+	device_set_slow_prepare(ms);
+	return 0;
+}
+
 /* vanish MS: unplugged for MS ms (0: until "return"). */
 static int control_vanish(struct dspdtest *t, const char *args)
 {
@@ -194,6 +219,8 @@ static const struct control_command {
 	{ "return", control_return },
 	{ "suspend", control_suspend },
 	{ "jump", control_jump },
+	{ "hang", control_hang },
+	{ "slowprepare", control_slow_prepare },
 	{ "ppm", control_ppm },
 	{ "source", control_source },
 	{ "cset", control_cset },

@@ -18,6 +18,10 @@
  *            clock of a suspended PCM stands still at the suspend moment,
  *            and resume() continues the run from there (the counter jumps
  *            by the time spent suspended: one gap).
+ *   hang     every PCM open at that moment stops moving for good, with
+ *            no error, like a JACK PCM whose server died: its clock
+ *            stands still (no xrun, never ready), prepare and start
+ *            succeed and nothing moves; PCMs opened later work.
  *   jump     device time leaps ahead (dspdtest_timebase.c), so the
  *            positions of running runs and G leap, and xruns follow as
  *            after a stall; a suspended PCM's clock stands still.
@@ -55,7 +59,8 @@ bool device_event_pending(const struct dspdtest *t)
 {
 	const struct device_state *d = &shared.device;
 
-	return device_disconnected(t) || d->stats.suspends != t->suspends_seen;
+	return device_disconnected(t) || d->stats.suspends != t->suspends_seen ||
+	       d->stats.hangs != t->hangs_seen;
 }
 
 /* ---- open and close ---------------------------------------------------- */
@@ -72,6 +77,7 @@ int device_attach(struct dspdtest *t)
 	} else {
 		t->vanishes_seen = d->stats.vanishes;
 		t->suspends_seen = d->stats.suspends;
+		t->hangs_seen = d->stats.hangs;
 	}
 	pthread_mutex_unlock(&shared.lock);
 	return err;
@@ -136,6 +142,39 @@ void device_suspend(void)
 	pthread_mutex_unlock(&shared.lock);
 }
 
+void device_hang(void)
+{
+	struct clock_reading now;
+
+	clock_read(&now);
+	pthread_mutex_lock(&shared.lock);
+	shared.device.stats.hangs++;
+	shared.device.hang_at = now;
+	device_wake_all();
+	pthread_mutex_unlock(&shared.lock);
+}
+
+void device_set_slow_prepare(unsigned int ms)
+{
+	pthread_mutex_lock(&shared.lock);
+	shared.device.slow_prepare_ms = ms;
+	pthread_mutex_unlock(&shared.lock);
+}
+
+void device_slow_prepare(void)
+{
+	unsigned int ms;
+
+	pthread_mutex_lock(&shared.lock);
+	ms = shared.device.slow_prepare_ms;
+	shared.device.slow_prepare_ms = 0;
+	if (ms)
+		shared.device.stats.slow_prepares++;
+	pthread_mutex_unlock(&shared.lock);
+	if (ms)
+		device_sleep_ms(ms);
+}
+
 void device_jump(unsigned int ms)
 {
 	uint64_t jump_ns = (uint64_t)ms * NSEC_PER_MSEC;
@@ -193,6 +232,13 @@ int device_check(struct dspdtest *t)
 
 	pthread_mutex_lock(&shared.lock);
 	disconnected = device_disconnected(t);
+	if (!disconnected && shared.device.stats.hangs != t->hangs_seen) {
+		t->hangs_seen = shared.device.stats.hangs;
+		if (!t->hung) {
+			t->hung = true;
+			t->hung_ns = shared.device.hang_at.stream_ns[stream_dir(t)];
+		}
+	}
 	if (!disconnected && shared.device.stats.suspends != t->suspends_seen) {
 		t->suspends_seen = shared.device.stats.suspends;
 		suspend_ns = shared.device.suspend_at.stream_ns[stream_dir(t)];

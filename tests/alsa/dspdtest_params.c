@@ -171,6 +171,14 @@ static int param_apply(struct dspdtest_params *p, const char *id, snd_config_t *
 	}
 	if (!strcmp(id, "signal"))
 		return param_signal(n, &p->signal);
+	if (!strcmp(id, "mmap")) {
+		int on = snd_config_get_bool(n);
+
+		if (on < 0)
+			return on;
+		p->mmap = on;
+		return 0;
+	}
 	if (!strcmp(id, "sine_freq"))
 		return snd_config_get_ireal(n, &p->sine_freq);
 	if (!strcmp(id, "sine_dbfs"))

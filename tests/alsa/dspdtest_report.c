@@ -101,8 +101,9 @@ static void report_write_body(FILE *f, const struct dspdtest *t)
 		p->mismatches, p->latency_min, p->latency_max, p->latency_last,
 		p->first_counter, p->last_counter);
 	fprintf(f, ",\n\"device\":{\"vanishes\":%" PRIu64 ",\"opens_refused\":%" PRIu64
-		",\"suspends\":%" PRIu64 ",\"resumes\":%" PRIu64 ",\"jumps\":%" PRIu64 "},\n",
-		d->vanishes, d->opens_refused, d->suspends, d->resumes, d->jumps);
+		",\"suspends\":%" PRIu64 ",\"resumes\":%" PRIu64 ",\"jumps\":%" PRIu64 ",\"hangs\":%" PRIu64 ",\"slow_prepares\":%" PRIu64 "},\n",
+		d->vanishes, d->opens_refused, d->suspends, d->resumes, d->jumps, d->hangs,
+		d->slow_prepares);
 	source_report(f);
 	report_write_clock(f);
 }

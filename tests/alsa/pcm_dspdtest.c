@@ -75,6 +75,8 @@ static int dspdtest_prepare(snd_pcm_ioplug_t *io)
 	if (device_check(t) == -ENODEV)
 		return -ENODEV;
 	run_end(t);
+	if (is_capture(t))
+		device_slow_prepare();
 	t->suspended = false;
 	t->halted = false;
 	t->last_pointer = 0;    /* ioplug resets its hardware pointer too */
@@ -251,13 +253,15 @@ static const snd_pcm_ioplug_callback_t dspdtest_callback = {
 
 static int set_constraints(struct dspdtest *t)
 {
-	static const unsigned int access[] = { SND_PCM_ACCESS_RW_INTERLEAVED };
+	static const unsigned int access[] = { SND_PCM_ACCESS_RW_INTERLEAVED,
+					       SND_PCM_ACCESS_MMAP_INTERLEAVED };
 	snd_pcm_ioplug_t *io = &t->io;
 	const struct dspdtest_params *p = &t->params;
 	unsigned int rate_min, rate_max;
 	int err;
 
-	err = snd_pcm_ioplug_set_param_list(io, SND_PCM_IOPLUG_HW_ACCESS, 1, access);
+	err = snd_pcm_ioplug_set_param_list(io, SND_PCM_IOPLUG_HW_ACCESS,
+					    t->params.mmap ? 2 : 1, access);
 	if (err < 0)
 		return err;
 	err = snd_pcm_ioplug_set_param_list(io, SND_PCM_IOPLUG_HW_FORMAT,
@@ -310,7 +314,7 @@ static int dspdtest_open(struct dspdtest *t, const char *name,
 	t->io.flags = SND_PCM_IOPLUG_FLAG_BOUNDARY_WA | SND_PCM_IOPLUG_FLAG_MONOTONIC;
 	t->io.poll_fd = t->timer_fd;
 	t->io.poll_events = POLLIN;
-	t->io.mmap_rw = 0;
+	t->io.mmap_rw = t->params.mmap;
 	t->io.callback = &dspdtest_callback;
 	t->io.private_data = t;
 	err = snd_pcm_ioplug_create(&t->io, name, stream, mode);

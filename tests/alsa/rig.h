@@ -24,8 +24,8 @@
 
 enum phase {
 	PHASE_NEGOTIATION, PHASE_CLEAN, PHASE_STALL, PHASE_BLOCKING, PHASE_FAULTS,
-	PHASE_VANISH, PHASE_SUSPEND, PHASE_JUMP,
-	PHASE_LAST = PHASE_JUMP,        /* the last phase run per format */
+	PHASE_VANISH, PHASE_SUSPEND, PHASE_JUMP, PHASE_HANG,
+	PHASE_LAST = PHASE_HANG,        /* the last phase run per format */
 	/* the clock jobs, run once (one format) */
 	PHASE_SPEED, PHASE_DRIFT, PHASE_PPM, PHASE_MISMATCH,
 	PHASE_CLOCK_FIRST = PHASE_SPEED,

@@ -16,6 +16,11 @@
  *            a second suspend is recovered by snd_pcm_prepare();
  *   jump     "jump 300": an xrun at once, without the application
  *            sleeping, and one gap of about 300 ms.
+ *   hang     "hang": no error and no movement for good (both RUNNING,
+ *            the capture never ready), a re-sync of the hung handles
+ *            succeeds and nothing moves; new handles (their start
+ *            made 200 ms slow by "slowprepare 200") run, one gap of
+ *            the time hung.
  * The stall and faults runs are rig_selftest.c's loop-back; this file checks
  * their reports.  Each job runs on its own thread, vanish adds a waiter.
  * The clock jobs are in rig_clock.c. */
@@ -495,6 +500,90 @@ static void run_jump_job(struct job *job, struct loop *lp)
 	free(r);
 }
 
+/* The capture's position now, and that nothing failed: avail of both. */
+static bool frozen_for(struct loop *lp, double seconds, snd_pcm_sframes_t *cap_avail,
+		       snd_pcm_sframes_t *play_avail)
+{
+	snd_pcm_sframes_t c0 = snd_pcm_avail(lp->cap), p0 = snd_pcm_avail(lp->play);
+	int w = snd_pcm_wait(lp->cap, (int)(seconds * 1000));
+
+	*cap_avail = snd_pcm_avail(lp->cap);
+	*play_avail = snd_pcm_avail(lp->play);
+	return w == 0 && c0 >= 0 && p0 >= 0 && *cap_avail == c0 && *play_avail == p0 &&
+	       snd_pcm_state(lp->cap) == SND_PCM_STATE_RUNNING &&
+	       snd_pcm_state(lp->play) == SND_PCM_STATE_RUNNING;
+}
+
+/* "hang": both handles stop moving for good with no error (a JACK PCM
+ * whose server died); a re-sync (drop, prepare, prefill, start) succeeds
+ * and still nothing moves; closed and opened again, the loop-back runs,
+ * with one gap of the time hung. */
+static void run_hang_job(struct job *job, struct loop *lp)
+{
+	snd_pcm_sframes_t cap_avail = -1, play_avail = -1;
+	double slow_from, slow;
+	bool frozen;
+	double requested, errored, restarted, hung_frames, missing;
+	int err;
+	char *r;
+
+	if (!inject_after_a_second(job, lp, "hang", &requested))
+		return;
+	err = loop_until_error(lp, 0.3, &errored);
+	check(job, err == -ETIMEDOUT, "\"hang\": no error for 300 ms (%s)",
+	      err == -ETIMEDOUT ? "none" : snd_strerror(err));
+	frozen = frozen_for(lp, 0.3, &cap_avail, &play_avail);
+	check(job, frozen,
+	      "both RUNNING, nothing moves for 300 ms more, the capture never ready "
+	      "(avail %ld, %ld)", (long)cap_avail, (long)play_avail);
+	err = recover(lp->cap, lp->play, lp->buf, lp->format);
+	check(job, err == 0, "the re-sync of the hung handles succeeds: %s",
+	      err ? snd_strerror(err) : "ok");
+	frozen = frozen_for(lp, 0.3, &cap_avail, &play_avail);
+	check(job, frozen && cap_avail == 0,
+	      "and after it nothing moves either (avail %ld, %ld)",
+	      (long)cap_avail, (long)play_avail);
+	loop_close(lp);
+	/* "slowprepare 200", read when the new capture opens: its first
+	 * prepare (in hw_params) takes that long */
+	request(job, "slowprepare 200");
+	slow_from = now_seconds();
+	err = loop_open(job, lp);
+	restarted = now_seconds();
+	slow = restarted - slow_from;
+	check(job, err == 0 && slow >= 0.2 && slow < 0.2 + SLACK + 0.05,
+	      "\"slowprepare 200\": the new handles took %.1f ms to start", slow * 1000);
+	if (err == 0)
+		err = loop_run(lp, 0.7);
+	check(job, err == 0 && lp->recoveries == 0,
+	      "new handles: loop-back for 0.7 s (%u recoveries): %s", lp->recoveries,
+	      err ? snd_strerror(err) : "ok");
+	loop_close(lp);
+	r = read_file(job->report);
+	check(job, r != NULL, "report %s written at close", job->report);
+	if (!r)
+		return;
+	check_setup(job, r);
+	check(job, report_number(r, "device", "slow_prepares") == 1,
+	      "one slow prepare (%.0f)", report_number(r, "device", "slow_prepares"));
+	check(job, report_number(r, "device", "hangs") == 1 &&
+	      report_number(r, "capture", "overruns") == 0 &&
+	      report_number(r, "playback", "underruns") == 0,
+	      "one hang, no xrun (%.0f overruns, %.0f underruns)",
+	      report_number(r, "capture", "overruns"), report_number(r, "playback", "underruns"));
+	/* the hang came when the capture read the command, within a period
+	 * of the request; the new capture starts at restarted */
+	hung_frames = (restarted - requested) * RATE;
+	missing = report_number(r, "gap_list", "missing");
+	check(job, report_number(r, "playback", "gaps") == 1 &&
+	      missing >= hung_frames - PERIOD - SLACK * RATE &&
+	      missing <= hung_frames + SLACK * RATE,
+	      "one gap of the time hung (%.0f missing, hung %.0f)", missing, hung_frames);
+	check(job, report_number(r, "playback", "mismatches") == 0,
+	      "no mismatch (%.0f)", report_number(r, "playback", "mismatches"));
+	free(r);
+}
+
 void run_device_job(struct job *job)
 {
 	size_t frame_bytes = (size_t)snd_pcm_format_physical_width(job->format) / 8 * CHANNELS;
@@ -510,6 +599,8 @@ void run_device_job(struct job *job)
 		run_vanish_job(job, &lp);
 	else if (job->phase == PHASE_SUSPEND)
 		run_suspend_job(job, &lp);
+	else if (job->phase == PHASE_HANG)
+		run_hang_job(job, &lp);
 	else
 		run_jump_job(job, &lp);
 	loop_close(&lp);

@@ -42,7 +42,7 @@
 
 #include "rig.h"
 
-#define MAX_JOBS 64
+#define MAX_JOBS 80
 
 static const char *const phase_names[] = {
 	[PHASE_NEGOTIATION] = "negotiation",
@@ -53,6 +53,7 @@ static const char *const phase_names[] = {
 	[PHASE_VANISH] = "vanish",
 	[PHASE_SUSPEND] = "suspend",
 	[PHASE_JUMP] = "jump",
+	[PHASE_HANG] = "hang",
 	[PHASE_SPEED] = "speed",
 	[PHASE_DRIFT] = "drift",
 	[PHASE_PPM] = "ppm",

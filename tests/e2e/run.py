@@ -23,7 +23,7 @@ def main():
     ap.add_argument("--dspd", default=harness.Paths.dspd)
     ap.add_argument("--dspctl", default=harness.Paths.dspctl)
     ap.add_argument("--quick", action="store_true", help="short runs, for sanitizer builds")
-    ap.add_argument("names", nargs="*", help="run only tests whose name contains one of these")
+    ap.add_argument("names", nargs="*", help="run only tests whose name (module.function) contains one of these")
     args = ap.parse_args()
     harness.Paths.dspd = os.path.abspath(args.dspd)
     harness.Paths.dspctl = os.path.abspath(args.dspctl)
@@ -34,7 +34,7 @@ def main():
         mod = importlib.import_module(m)
         for name in sorted(dir(mod)):
             if name.startswith("test_") and callable(getattr(mod, name)):
-                if not args.names or any(n in name for n in args.names):
+                if not args.names or any(n in m + "." + name for n in args.names):
                     tests.append((m, name, getattr(mod, name)))
     passed = failed = skipped = 0
     for m, name, fn in tests:

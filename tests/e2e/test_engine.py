@@ -79,6 +79,79 @@ def test_gapless_other_formats():
     run_parallel(lambda f: gapless(f, 4), ["S24_LE", "FLOAT64_LE", "U8"])
 
 
+def test_plug_layer_converts():
+    """A plug layer the user names converts: playback S32_LE through
+    "dspdtest_plug_s16" (type plug on a device that takes only S16_LE)
+    runs, status says what the slave runs (S16_LE, 48000, 2), and the
+    counter arrives exact (S16 capture -> float -> S32 -> plug -> S16).
+    The same device without the plug layer still refuses S32_LE: no
+    conversion is ever an accident.  Before, the plug was opened with
+    SND_PCM_NO_AUTO_FORMAT and refused S32_LE too."""
+    d = Daemon("plug", fmt="S16_LE", playback_format="S32_LE")
+    d.cfg["playback"]["device"] = device("dspdtest_plug_s16", report=d.report_path)
+    d.write_config(d.cfg)
+    try:
+        d.start()
+        st = d.ctl("status")
+        pb = st["playback"]
+        print("    playback %s" % pb)
+        check(pb["format"] == "S32_LE", "playback format %s" % pb["format"])
+        check(pb.get("slave") == {"format": "S16_LE", "rate": 48000, "channels": 2},
+              "playback.slave %s" % pb.get("slave"))
+        check("slave" not in st["capture"], "capture is no plug: %s" % st["capture"])
+        time.sleep(1.5)
+        d.stop()
+        rep = d.report()
+        check(rep["format"] == "S16_LE", "the device ran %s" % rep["format"])
+        check(rep["playback"]["counter_frames"] > 24000 and rep["playback"]["mismatches"] == 0
+              and rep["playback"]["gaps"] == 0, "device report %s" % rep["playback"])
+    finally:
+        d.cleanup()
+    d = Daemon("noplug", fmt="S16_LE", playback_format="S32_LE")
+    d.cfg["playback"]["device"] = device("dspdtest_s16only_mmap")
+    d.write_config(d.cfg)
+    try:
+        d.start(wait=False)
+        rc = d.proc.wait(timeout=20)
+        log = d.read_log()
+        check(rc != 0 and "S32_LE" in log, "without plug, S32_LE must be refused: rc %d %s"
+              % (rc, log[-300:]))
+    finally:
+        d.cleanup()
+
+
+def test_frames_lost_across_a_slow_restart():
+    """frames_lost counts from the capture's old start to its new one: a
+    restart made 250 ms slow by the device (its capture prepare sleeps)
+    must be in it, so a loss measured from any timestamp taken before the
+    restart (the error's, the re-sync's start) is off by 12000 frames, not
+    by the 2 a normal restart takes.  The device's gap is the truth."""
+    d = Daemon("slowprep")
+    try:
+        d.start()
+        time.sleep(1.5)
+        d.device_command("slowprepare 250\nstall 300")
+        deadline = time.monotonic() + 5
+        while not d.ctl("xruns")["recent"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        xr = d.ctl("xruns")
+        d.stop()
+        rep = d.report()
+        check(rep["device"]["slow_prepares"] == 1 and rep["capture"]["stalls_injected"] == 1,
+              "device %s" % rep["device"])
+        check(len(xr["recent"]) == 1 and rep["playback"]["gaps"] == 1,
+              "xruns %s, gaps %s" % (xr["recent"], rep["playback"]["gap_list"]))
+        lost, gap = xr["recent"][0]["frames_lost"], rep["playback"]["gap_list"][0]["missing"]
+        print("    frames_lost %d, device gap %d" % (lost, gap))
+        # the stall (300 ms) and the slow prepare (250 ms) are both lost
+        check(gap >= 0.55 * 48000 - 1024, "device gap %d" % gap)
+        tolerance = 32 if Paths.quick else 4
+        check(abs(lost - gap) <= tolerance, "frames_lost %d vs device gap %d" % (lost, gap))
+    finally:
+        d.cleanup()
+
+
 def test_injected_stalls_recover():
     """Two stalls of the audio thread longer than the buffer: each is one
     xrun per direction, matched one to one by the device, one gap per

@@ -103,3 +103,64 @@ def test_live_plugin_and_errors():
         d.stop()
     finally:
         d.cleanup()
+
+
+def test_latency_port_compensated():
+    """swh's fast lookahead limiter reports its lookahead on its output
+    control port "latency" (240 frames at 48 kHz).  dspd reads it: an
+    impulse through 4 channels with the limiter on [0, 1] only leaves all
+    four channels at the same frame, 240 after it went in (the other two
+    are delayed to match); a running dspd counts it in the block's, the
+    pipeline's and status's latency and lists the alignment.  Before, the
+    limiter's channels came out 240 frames behind the others and every
+    latency said 0."""
+    limiter = {"type": "ladspa", "name": "lim", "label": "fastLookaheadLimiter",
+               "library": "fast_lookahead_limiter_1913.so", "channels": [0, 1]}
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out.wav")
+        frames = [(0, 0, 0, 0)] * 4800
+        frames[1000] = (16000, 16000, 16000, 16000)
+        write_wav(src, RATE, 4, frames)
+        conf = config(tmp, capture={"device": "null", "channels": 4, "format": "S16_LE"},
+                      playback={"device": "null", "channels": 4, "format": "S16_LE"},
+                      pipeline=[limiter])
+        p = subprocess.run([Paths.dspd, "--render", "-c", conf, src, out],
+                           capture_output=True, text=True)
+        check(p.returncode == 0, "render: %s" % p.stderr)
+        chans = read_wav(out)[0]
+        peaks = [max(range(len(c)), key=lambda i: abs(c[i])) for c in chans]
+        print("    impulse at 1000 comes out at %s" % peaks)
+        check(peaks == [1240] * 4, "channels not aligned at 1000 + 240: %s" % peaks)
+        check(all(abs(c[1240] - 16000) <= 2 for c in chans),
+              "impulse altered: %s" % [c[1240] for c in chans])
+
+    d = Daemon("ladspalat", fmt="FLOAT_LE", period=256, periods=8, channels=4)
+    d.cfg["capture"]["device"] = device("dspdtest_sine")
+    d.cfg["pipeline"] = [limiter]
+    d.write_config(d.cfg)
+    try:
+        d.start()
+        st = d.ctl("status")
+        pl = d.ctl("pipeline")
+        blocks = pl["blocks"]
+        print("    status latency %d (pipeline %d); blocks %s"
+              % (st["latency_frames"], st["pipeline_latency_frames"],
+                 [(b["name"], b["latency_frames"], b.get("delay_frames")) for b in blocks]))
+        check(blocks[0]["name"] == "lim" and blocks[0]["latency_frames"] == 240,
+              "limiter block %s" % blocks[0])
+        check(len(blocks) == 2 and blocks[1]["type"] == "align" and
+              blocks[1]["delay_frames"] == [0, 0, 240, 240], "alignment %s" % blocks[1:])
+        check(pl["latency_frames"] == 240 and st["pipeline_latency_frames"] == 240,
+              "pipeline latency %d, status %d" % (pl["latency_frames"], st["pipeline_latency_frames"]))
+        d.ctl("effect", "remove", "lim")
+        deadline = time.monotonic() + 5
+        while d.ctl("pipeline")["blocks"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        without = d.ctl("status")
+        check(st["latency_frames"] - without["latency_frames"] == 240 and
+              without["pipeline_latency_frames"] == 0 and d.ctl("pipeline")["blocks"] == [],
+              "status latency %d with the plugin, %d without"
+              % (st["latency_frames"], without["latency_frames"]))
+        d.stop()
+    finally:
+        d.cleanup()

@@ -224,8 +224,10 @@ static void test_reset_after_nan(void **state)
 	fx->ops->destroy(fx);
 }
 
-/* A plugin with a "latency" output port runs; nothing is compensated. */
-static void test_latency_port_reports_zero(void **state)
+/* A plugin with a "latency" output port: what it reports (swh's
+ * artificialLatency reports its "Delay (ms)" and adds none) is the block's
+ * latency, for the pipeline to count and align to. */
+static void test_latency_port_is_the_latency(void **state)
 {
 	struct fx *fx;
 
@@ -233,7 +235,7 @@ static void test_latency_port_reports_zero(void **state)
 		skip();
 	fx = create(1, "{\"type\": \"ladspa\", \"name\": \"l\", \"label\": "
 	            "\"artificialLatency\", \"controls\": {\"Delay (ms)\": 10}}");
-	assert_int_equal(fx->latency_frames, 0);
+	assert_int_equal(fx->latency_frames, RATE / 100);
 	fx->ops->process(fx, bufs, MAX_FRAMES);
 	fx->ops->destroy(fx);
 }
@@ -501,7 +503,7 @@ int main(void)
 		cmocka_unit_test_setup(test_amp_default_gain_is_unity, point_rows),
 		cmocka_unit_test_setup(test_butterworth_lowpass, point_rows),
 		cmocka_unit_test_setup(test_reset_after_nan, point_rows),
-		cmocka_unit_test_setup(test_latency_port_reports_zero, point_rows),
+		cmocka_unit_test_setup(test_latency_port_is_the_latency, point_rows),
 		cmocka_unit_test_setup(test_unknown_label, point_rows),
 		cmocka_unit_test_setup(test_library_errors, point_rows),
 		cmocka_unit_test_setup(test_unknown_control, point_rows),

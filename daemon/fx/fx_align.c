@@ -1,0 +1,105 @@
+/* fx_align.c - per-channel delays that bring the pipeline's channels back
+ * in step (see fx_align.h).  One ring of delay frames per delayed channel:
+ * each sample out is the one that went in delay frames before. */
+#include "fx_align.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fx_align {
+	struct fx fx;
+	unsigned delay[FX_MAX_CHANNELS];
+	unsigned pos[FX_MAX_CHANNELS];
+	float *ring[FX_MAX_CHANNELS];   /* delay[ch] samples, NULL when 0 */
+};
+
+static void align_process(struct fx *fx, float *const *bufs, uint32_t frames)
+{
+	struct fx_align *a = (struct fx_align *)fx;
+
+	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
+		float *x = bufs[ch], *ring = a->ring[ch];
+		unsigned d = a->delay[ch], pos = a->pos[ch];
+
+		if (!d)
+			continue;
+		for (uint32_t i = 0; i < frames; i++) {
+			float out = ring[pos];
+
+			ring[pos] = x[i];
+			x[i] = out;
+			if (++pos == d)
+				pos = 0;
+		}
+		a->pos[ch] = pos;
+	}
+}
+
+static void align_reset(struct fx *fx)
+{
+	struct fx_align *a = (struct fx_align *)fx;
+
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		if (a->ring[ch])
+			memset(a->ring[ch], 0, a->delay[ch] * sizeof(float));
+}
+
+static void align_destroy(struct fx *fx)
+{
+	struct fx_align *a = (struct fx_align *)fx;
+
+	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
+		free(a->ring[ch]);
+	free(a);
+}
+
+static const struct fx_ops align_ops = {
+	.type = "align",
+	.process = align_process,
+	.reset = align_reset,
+	.destroy = align_destroy,
+};
+
+bool fx_is_align(const struct fx *fx)
+{
+	return fx->ops == &align_ops;
+}
+
+unsigned fx_align_delay(const struct fx *fx, unsigned ch)
+{
+	return ch < fx->channels_in ? ((const struct fx_align *)fx)->delay[ch] : 0;
+}
+
+int fx_align_create(const unsigned *delays, unsigned channels, struct fx **ret)
+{
+	struct fx_align *a;
+	struct cfg_block cfg;
+	struct fx_env env = { .channels = channels };
+	unsigned most = 0;
+
+	*ret = NULL;
+	if (channels == 0 || channels > FX_MAX_CHANNELS)
+		return -EINVAL;
+	for (unsigned ch = 0; ch < channels; ch++)
+		if (delays[ch] > FX_ALIGN_MAX_FRAMES)
+			return -EINVAL;
+	if (!(a = calloc(1, sizeof(*a))))
+		return -ENOMEM;
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.name, FX_ALIGN_NAME);
+	cfg.channel_mask = UINT32_MAX;
+	fx_init(&a->fx, &align_ops, &cfg, &env);
+	for (unsigned ch = 0; ch < channels; ch++) {
+		a->delay[ch] = delays[ch];
+		most = delays[ch] > most ? delays[ch] : most;
+		if (delays[ch] && !(a->ring[ch] = calloc(delays[ch], sizeof(float)))) {
+			align_destroy(&a->fx);
+			return -ENOMEM;
+		}
+	}
+	/* from silence its output is right once the longest ring is full */
+	a->fx.warmup_frames = most;
+	*ret = &a->fx;
+	return 0;
+}
