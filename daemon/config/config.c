@@ -65,6 +65,10 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->monitor_socket_path[0] = '\0';  /* none */
 	snprintf(cfg->socket_group, sizeof(cfg->socket_group), "audio");
 	cfg->max_clients = 1024;
+	cfg->max_clients_per_uid = 64;
+	cfg->output_budget = 16u << 20;
+	cfg->max_client_output = 1u << 20;
+	cfg->monitor_record = false;
 	cfg->realtime.enabled = true;
 	cfg->realtime.priority = 70;
 	cfg->realtime.mlock = true;

@@ -140,6 +140,16 @@ struct dspd_config {
 	char socket_group[CFG_NAME_MAX];  /* control.group: group of the sockets,
 	                                   default "audio"; "" = do not change */
 	unsigned max_clients;           /* control.max_clients 1..4096, default 1024 */
+	unsigned max_clients_per_uid;   /* control.max_clients_per_uid 1..8192,
+	                                   default 64: both sockets together */
+	unsigned output_budget;         /* control.output_budget, bytes held for
+	                                   all clients at once (unread output,
+	                                   unfinished request lines): 1 MiB..1 GiB,
+	                                   default 16 MiB */
+	unsigned max_client_output;     /* control.max_client_output, one client's
+	                                   unread bytes: 64 KiB..64 MiB, default 1 MiB */
+	bool monitor_record;            /* control.monitor_record: `record` allowed
+	                                   on the monitor socket, default false */
 	struct {
 		bool enabled;           /* realtime.enabled, default true */
 		int priority;           /* realtime.priority 1..99, default 70 */

@@ -61,6 +61,12 @@ void config_socket_keys(const struct dspd_config *old,
 		append(out, size, &len, "control.group");
 	if (!SAME(max_clients))
 		append(out, size, &len, "control.max_clients");
+	if (!SAME(max_clients_per_uid))
+		append(out, size, &len, "control.max_clients_per_uid");
+	if (!SAME(output_budget))
+		append(out, size, &len, "control.output_budget");
+	if (!SAME(max_client_output))
+		append(out, size, &len, "control.max_client_output");
 }
 
 /* Same blocks in the same places: only their values may differ. */
@@ -85,7 +91,7 @@ static bool same_topology(const struct dspd_config *old,
 unsigned config_diff(const struct dspd_config *old, const struct dspd_config *next)
 {
 	unsigned changes = 0;
-	char keys[200];
+	char keys[256];
 
 	config_restart_keys(old, next, keys, sizeof(keys));
 	if (keys[0])
@@ -99,7 +105,7 @@ unsigned config_diff(const struct dspd_config *old, const struct dspd_config *ne
 		changes |= CFG_CHANGE_VOLUME;
 	config_socket_keys(old, next, keys, sizeof(keys));
 	if (keys[0] || !SAME(loudness) || !SAME(transition) || !SAME(state_file) ||
-	    !SAME(fftw_wisdom))
+	    !SAME(fftw_wisdom) || !SAME(monitor_record))
 		changes |= CFG_CHANGE_SETTINGS;
 	return changes;
 }

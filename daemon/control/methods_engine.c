@@ -139,6 +139,15 @@ static json_object *status_clocks(struct ctl_context *ctx, const struct eng_stat
 	return o;
 }
 
+/* What the daemon allows clients at most, and what they use now. */
+static json_object *status_limits(struct ctl_context *ctx)
+{
+	json_object *o = json_object_new_object();
+
+	limits_json_add(ctx, o);
+	return o;
+}
+
 int handle_status(struct ctl_context *ctx, struct ctl_session *session,
                   const struct rpc_request *req, json_object **ret,
                   struct rpc_error *err)
@@ -177,6 +186,7 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	if (ctl_silence_idle(ctx) && st.state == ENG_RUNNING)
 		json_object_object_add(o, "state", json_object_new_string("idle"));
 	json_object_object_add(o, "volume_link", volume_link_json(ctx));
+	json_object_object_add(o, "limits", status_limits(ctx));
 	*ret = o;
 	return 0;
 }
