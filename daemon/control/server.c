@@ -48,7 +48,7 @@
 #define ACCEPT_PAUSE_FIRST_MS 100
 #define ACCEPT_PAUSE_MAX_MS 1000
 #define LOG_EVERY_MS 10000       /* a repeating complaint, at most this often */
-#define SWEEP_EVERY_NS 1000000u  /* a fruitless budget sweep, at most this often */
+#define SWEEP_EVERY_NS 1000000u  /* a budget sweep, at most this often */
 #define TRIM_MARK (4u << 20)     /* held this much: give memory back after */
 
 /* One log line per LOG_EVERY_MS for a thing that can repeat fast; the
@@ -133,6 +133,12 @@ void ctl_limits_init(struct ctl_limits *l, const struct dspd_config *cfg,
 	            sockets == 1 ? "" : "s");
 }
 
+size_t ctl_limits_memory_bound(const struct ctl_limits *l)
+{
+	return 2 * l->output_budget + (size_t)l->max_clients_total * CTL_CLIENT_MEMORY +
+	       CTL_REQUEST_MEMORY;
+}
+
 /* ---- what the clients hold ---- */
 
 static void on_buffer_change(struct evbuffer *buf, const struct evbuffer_cb_info *info,
@@ -160,13 +166,26 @@ static size_t fair_share(const struct ctl_limits *l)
 	return l->output_budget / (l->clients ? l->clients : 1);
 }
 
+/* What c holds after writing now what its client's socket takes: a client
+ * that reads is not judged by a line queued a moment ago.  Never for a
+ * closing client (its end comes from the write callback). */
+static size_t client_held(struct ctl_client *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (!c->closing && evbuffer_get_length(out) > 0)
+		evbuffer_write(out, bufferevent_getfd(c->bev));
+	return c->held;
+}
+
 /* The budget would be passed by add more bytes and c holds more than its
  * share: c is one of those that spent it. */
-static bool over_share(const struct ctl_client *c, size_t add)
+static bool over_share(struct ctl_client *c, size_t add)
 {
 	const struct ctl_limits *l = c->server->limits;
 
-	return l->buffered + add > l->output_budget && c->held > fair_share(l);
+	return l->buffered + add > l->output_budget && c->held > fair_share(l) &&
+	       client_held(c) > fair_share(l);
 }
 
 static void client_free(struct ctl_client *c);
@@ -235,7 +254,8 @@ static struct ctl_client *largest_holder(struct ctl_limits *l, size_t above)
 	for (int i = 0; i < 2; i++)
 		for (struct ctl_client *c = l->servers[i] ? l->servers[i]->clients : NULL;
 		     c; c = c->next)
-			if (!c->closing && c->held > above && (!best || c->held > best->held))
+			if (!c->closing && c->held > above && client_held(c) > above &&
+			    (!best || c->held > best->held))
 				best = c;
 	return best;
 }
@@ -253,6 +273,7 @@ static void enforce_budget(struct ctl_limits *l)
 	now = monotonic_ns();
 	if (now - l->sweep_ns < SWEEP_EVERY_NS)
 		return;
+	l->sweep_ns = now;
 	while (l->buffered > l->output_budget && (c = largest_holder(l, fair_share(l)))) {
 		snprintf(reason, sizeof(reason), "the output budget of all clients (%zu "
 		         "bytes) is spent and this client holds %zu (its share: %zu)",
@@ -261,8 +282,6 @@ static void enforce_budget(struct ctl_limits *l)
 		client_disconnect(c, reason);
 		l->disconnected_budget++;
 	}
-	if (l->buffered > l->output_budget)
-		l->sweep_ns = now;   /* nobody over their share: look again later */
 }
 
 static void client_queue(struct ctl_client *c, char *line, size_t len)

@@ -16,6 +16,8 @@
 #define CTL_LEVELS_BACKLOG (64u << 10)  /* unread bytes that pause level updates */
 #define CTL_RECORD_BACKLOG (256u << 10) /* unread bytes that pause record.data */
 #define CTL_FD_RESERVE 32               /* descriptors kept for devices, files */
+#define CTL_CLIENT_MEMORY (4u << 10)    /* a connection's own structures */
+#define CTL_REQUEST_MEMORY (8u << 20)   /* the parse and answer of one request */
 
 struct ctl_listen {
 	const char *path;                  /* for bind, and for messages */
@@ -42,6 +44,13 @@ struct ctl_server_handler {
  * max_clients clamped to what RLIMIT_NOFILE allows (logged). */
 void ctl_limits_init(struct ctl_limits *l, const struct dspd_config *cfg,
                      unsigned sockets);
+
+/* The resident memory clients can make dspd hold at most, allocator
+ * overhead included: twice the output budget (buffers come in chains
+ * sized up to powers of two; a budget sweep may come a little late),
+ * CTL_CLIENT_MEMORY per connection allowed, and CTL_REQUEST_MEMORY for
+ * the request being handled (status.limits.output.memory_bound_bytes). */
+size_t ctl_limits_memory_bound(const struct ctl_limits *l);
 
 /* Bind (replacing a stale socket file, refusing a live one) or adopt an
  * inherited socket, and listen.  Returns 0 or -errno with a message in err;

@@ -168,6 +168,13 @@ int handle_record(struct ctl_context *ctx, struct ctl_session *session,
 	enum meter_tap tap;
 	int r;
 
+	if (session->read_only && !ctx->running->monitor_record) {
+		rpc_error_set(err, RPC_PERMISSION_DENIED, "method",
+		              "record is refused on the monitor socket: it would let any "
+		              "local user listen to the capture (use the control socket, "
+		              "or set control.monitor_record to true)");
+		return -EPERM;
+	}
 	if (!req->params || !json_object_object_get_ex(req->params, "tap", &tap_obj) ||
 	    !json_object_is_type(tap_obj, json_type_string)) {
 		rpc_error_set(err, RPC_INVALID_PARAMS, "tap", "required: \"capture\" or \"playback\"");
@@ -186,13 +193,6 @@ int handle_record(struct ctl_context *ctx, struct ctl_session *session,
 	if (!req->has_id) {
 		rpc_error_set(err, RPC_INVALID_REQUEST, "id", "record needs an id");
 		return -EINVAL;
-	}
-	if (session->read_only && !cfg->monitor_record) {
-		rpc_error_set(err, RPC_PERMISSION_DENIED, "method",
-		              "record is refused on the monitor socket: it would let any "
-		              "local user listen to the capture (use the control socket, "
-		              "or set control.monitor_record to true)");
-		return -EPERM;
 	}
 	if (session->record) {
 		rpc_error_set(err, RPC_SERVER_ERROR, NULL, "a recording is already running on this connection");

@@ -33,6 +33,7 @@ static json_object *output_json(const struct ctl_context *ctx)
 	json_object *o = json_object_new_object();
 
 	add_u64(o, "budget_bytes", l->output_budget);
+	add_u64(o, "memory_bound_bytes", ctl_limits_memory_bound(l));
 	add_u64(o, "in_use_bytes", l->buffered);
 	add_u64(o, "peak_bytes", l->buffered_peak);
 	add_u64(o, "max_per_client_bytes", l->max_client_output);
