@@ -13,8 +13,9 @@
  *   unfinished request lines, counted through evbuffer callbacks) have a
  *   budget.  Once it is spent, a client holding more than its share
  *   (budget / clients) gets nothing that may be left out, is closed if
- *   something must be sent to it, and the largest such holders are closed
- *   until the total is back under the budget (enforce_budget()).  Clients
+ *   something must be sent to it, and the largest such holders whose
+ *   output has not drained for STUCK_NS are closed until the total is back
+ *   under the budget (enforce_budget()).  Clients
  *   that read what they get hold next to nothing and are never touched.
  * - connections: max_clients per socket, max_clients_per_uid across both
  *   sockets, and no more in all than the descriptor limit allows.  When
@@ -49,6 +50,7 @@
 #define ACCEPT_PAUSE_MAX_MS 1000
 #define LOG_EVERY_MS 10000       /* a repeating complaint, at most this often */
 #define SWEEP_EVERY_NS 1000000u  /* a budget sweep, at most this often */
+#define STUCK_NS 500000000u      /* output not drained this long: not reading */
 #define TRIM_MARK (4u << 20)     /* held this much: give memory back after */
 
 /* One log line per LOG_EVERY_MS for a thing that can repeat fast; the
@@ -83,6 +85,7 @@ struct ctl_client {
 	struct ctl_session session;
 	struct ctl_client *next;
 	size_t held;             /* its bytes in limits->buffered */
+	uint64_t drained_ns;     /* its output was last empty (or it connected) */
 	bool closing;            /* close once the output is flushed */
 	bool eof;                /* it shut its writing side: finish, then close */
 };
@@ -135,7 +138,7 @@ void ctl_limits_init(struct ctl_limits *l, const struct dspd_config *cfg,
 
 size_t ctl_limits_memory_bound(const struct ctl_limits *l)
 {
-	return 2 * l->output_budget + (size_t)l->max_clients_total * CTL_CLIENT_MEMORY +
+	return 3 * l->output_budget + (size_t)l->max_clients_total * CTL_CLIENT_MEMORY +
 	       CTL_REQUEST_MEMORY;
 }
 
@@ -148,6 +151,8 @@ static void on_buffer_change(struct evbuffer *buf, const struct evbuffer_cb_info
 	struct ctl_limits *l = c->server->limits;
 
 	c->held = c->held + info->n_added - info->n_deleted;
+	if (buf == bufferevent_get_output(c->bev) && evbuffer_get_length(buf) == 0)
+		c->drained_ns = monotonic_ns();
 	l->buffered = l->buffered + info->n_added - info->n_deleted;
 	if (l->buffered > l->buffered_peak)
 		l->buffered_peak = l->buffered;
@@ -247,15 +252,19 @@ static void log_slow(struct ctl_client *c, const char *reason)
 		            (int)c->session.pid, (unsigned)c->session.uid, reason, note);
 }
 
-static struct ctl_client *largest_holder(struct ctl_limits *l, size_t above)
+/* The largest holder of more than above bytes whose output has not been
+ * drained for STUCK_NS: a client that reads but fell behind for a moment
+ * (its bytes skipped meanwhile) is not one. */
+static struct ctl_client *largest_holder(struct ctl_limits *l, size_t above,
+                                         uint64_t now)
 {
 	struct ctl_client *best = NULL;
 
 	for (int i = 0; i < 2; i++)
 		for (struct ctl_client *c = l->servers[i] ? l->servers[i]->clients : NULL;
 		     c; c = c->next)
-			if (!c->closing && c->held > above && client_held(c) > above &&
-			    (!best || c->held > best->held))
+			if (!c->closing && c->held > above && now - c->drained_ns >= STUCK_NS &&
+			    client_held(c) > above && (!best || c->held > best->held))
 				best = c;
 	return best;
 }
@@ -274,7 +283,7 @@ static void enforce_budget(struct ctl_limits *l)
 	if (now - l->sweep_ns < SWEEP_EVERY_NS)
 		return;
 	l->sweep_ns = now;
-	while (l->buffered > l->output_budget && (c = largest_holder(l, fair_share(l)))) {
+	while (l->buffered > l->output_budget && (c = largest_holder(l, fair_share(l), now))) {
 		snprintf(reason, sizeof(reason), "the output budget of all clients (%zu "
 		         "bytes) is spent and this client holds %zu (its share: %zu)",
 		         l->output_budget, c->held, fair_share(l));
@@ -349,9 +358,12 @@ int ctl_session_offer(struct ctl_session *session, char *line, size_t backlog)
 	return 0;
 }
 
-size_t ctl_session_unread(const struct ctl_session *session)
+bool ctl_session_paused(struct ctl_session *session, size_t backlog)
 {
-	return evbuffer_get_length(bufferevent_get_output(session->client->bev));
+	struct ctl_client *c = session->client;
+
+	return c->closing || evbuffer_get_length(bufferevent_get_output(c->bev)) > backlog ||
+	       over_share(c, 0);
 }
 
 void ctl_server_foreach(struct ctl_server *srv,
@@ -572,6 +584,7 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
 		return;
 	}
 	c->server = s;
+	c->drained_ns = monotonic_ns();
 	c->session.client = c;
 	c->session.read_only = s->read_only;
 	c->session.pid = cred.pid;

@@ -46,8 +46,9 @@ void ctl_limits_init(struct ctl_limits *l, const struct dspd_config *cfg,
                      unsigned sockets);
 
 /* The resident memory clients can make dspd hold at most, allocator
- * overhead included: twice the output budget (buffers come in chains
- * sized up to powers of two; a budget sweep may come a little late),
+ * overhead included: three times the output budget (buffers come in
+ * chains sized up to powers of two; the clients over their share are
+ * closed only once their output has not drained for half a second),
  * CTL_CLIENT_MEMORY per connection allowed, and CTL_REQUEST_MEMORY for
  * the request being handled (status.limits.output.memory_bound_bytes). */
 size_t ctl_limits_memory_bound(const struct ctl_limits *l);
@@ -72,8 +73,9 @@ void ctl_session_send(struct ctl_session *s, char *line);
  * than backlog bytes unread, or the output budget is spent and it holds
  * more than its share. */
 int ctl_session_offer(struct ctl_session *s, char *line, size_t backlog);
-/* Bytes the session's client has not read yet. */
-size_t ctl_session_unread(const struct ctl_session *s);
+/* Whether ctl_session_offer() would leave a line out now (checked before
+ * building one). */
+bool ctl_session_paused(struct ctl_session *s, size_t backlog);
 void ctl_server_foreach(struct ctl_server *srv,
                         void (*fn)(struct ctl_session *s, void *data), void *data);
 unsigned ctl_server_clients(const struct ctl_server *s);

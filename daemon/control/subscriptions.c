@@ -304,7 +304,7 @@ static void record_feed(struct ctl_session *s, void *data)
 	if (frames > c->frames)
 		frames = c->frames;
 	if (frames > 0) {
-		if (ctl_session_unread(s) <= CTL_RECORD_BACKLOG &&
+		if (!ctl_session_paused(s, CTL_RECORD_BACKLOG) &&
 		    ctl_session_offer(s, record_data_line(c, rec, frames), CTL_RECORD_BACKLOG) == 0) {
 			rec->seq++;
 			rec->gap = 0;
@@ -352,7 +352,7 @@ static void levels_due(struct ctl_session *s, void *data)
 	s->levels_due_ns += (uint64_t)s->levels_interval_ms * 1000000u;
 	if (s->levels_due_ns < now)
 		s->levels_due_ns = now + (uint64_t)s->levels_interval_ms * 1000000u;
-	if (ctl_session_unread(s) > CTL_LEVELS_BACKLOG) {
+	if (ctl_session_paused(s, CTL_LEVELS_BACKLOG)) {
 		ctx->levels_skipped++;
 		return;
 	}

@@ -111,7 +111,7 @@ class Siege:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         s.connect(path)     # blocking: waits for dspd to accept (backlog 64)
-        s.settimeout(5)
+        s.settimeout(0.5)   # dspd may stop reading it: that is allowed
         if payload:
             try:
                 s.sendall(payload)
@@ -296,7 +296,7 @@ def test_hostile_memory_budget():
         check(len(steps) >= seconds - 3 and min(steps) > 0,
               "playback did not advance every second: %s" % steps)
         # the attackers were throttled or sent away, with counts
-        check(out["levels_skipped"] > 0 and
+        check(out["levels_skipped"] + out["record_frames_skipped"] > 0 and
               out["disconnected_budget"] + out["disconnected_slow"] > 0,
               "no attacker throttled or disconnected: %s" % out)
         # ... and the well-behaved noticed nothing
