@@ -183,14 +183,16 @@ static size_t client_held(struct ctl_client *c)
 	return c->held;
 }
 
-/* The budget would be passed by add more bytes and c holds more than its
- * share: c is one of those that spent it. */
-static bool over_share(struct ctl_client *c, size_t add)
+/* The budget would be passed by add more bytes and c would hold more than
+ * its share (already does, for a line that must go out): c is one of
+ * those that spent it. */
+static bool over_share(struct ctl_client *c, size_t add, bool must)
 {
 	const struct ctl_limits *l = c->server->limits;
+	size_t mine = must ? 0 : add;
 
-	return l->buffered + add > l->output_budget && c->held > fair_share(l) &&
-	       client_held(c) > fair_share(l);
+	return l->buffered + add > l->output_budget && c->held + mine > fair_share(l) &&
+	       client_held(c) + mine > fair_share(l);
 }
 
 static void client_free(struct ctl_client *c);
@@ -324,7 +326,7 @@ void ctl_session_send(struct ctl_session *session, char *line)
 		snprintf(reason, sizeof(reason), "more than %zu bytes unread",
 		         l->max_client_output);
 		l->disconnected_slow++;
-	} else if (over_share(c, len)) {
+	} else if (over_share(c, len, true)) {
 		snprintf(reason, sizeof(reason), "the output budget of all clients "
 		         "(%zu bytes) is spent and this client holds %zu (its share: %zu)",
 		         l->output_budget, c->held, fair_share(l));
@@ -350,7 +352,7 @@ int ctl_session_offer(struct ctl_session *session, char *line, size_t backlog)
 	}
 	len = strlen(line);
 	if (unread > backlog || unread + len > c->server->limits->max_client_output ||
-	    over_share(c, len)) {
+	    over_share(c, len, false)) {
 		free(line);
 		return -EAGAIN;
 	}
@@ -363,7 +365,7 @@ bool ctl_session_paused(struct ctl_session *session, size_t backlog)
 	struct ctl_client *c = session->client;
 
 	return c->closing || evbuffer_get_length(bufferevent_get_output(c->bev)) > backlog ||
-	       over_share(c, 0);
+	       over_share(c, 0, false);
 }
 
 void ctl_server_foreach(struct ctl_server *srv,
