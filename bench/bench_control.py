@@ -260,6 +260,7 @@ def main():
     # period; at 1024 frames (21 ms) back-to-back gain.set outruns it
     d = harness.Daemon("bench-control", period=256, periods=8)
     d.cfg["control"]["max_clients"] = 1024
+    d.cfg["control"]["max_clients_per_uid"] = 1024   # all of them are root
     d.write_config(d.cfg)
     anchor = None
     try:

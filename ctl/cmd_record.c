@@ -209,6 +209,10 @@ static void warn_about_gaps(const struct recording *rec, json_object *result)
 	    strcmp(overflows, "0") != 0)
 		fprintf(stderr, "dspctl: record: warning: %s overflows: dspd could "
 			"not keep up and the recording has gaps\n", overflows);
+	if (jv_count(jv_field(result, "skipped_frames"), overflows, sizeof(overflows)) &&
+	    strcmp(overflows, "0") != 0)
+		fprintf(stderr, "dspctl: record: warning: %s frames skipped: dspctl "
+			"read too slowly and the recording has gaps\n", overflows);
 	if (rec->seq_gaps)
 		fprintf(stderr, "dspctl: record: warning: %llu record.data "
 			"notifications out of sequence\n",

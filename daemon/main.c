@@ -265,11 +265,11 @@ static int open_servers(struct daemon *d)
 {
 	struct ctl_listen control = {
 		.path = d->cfg.socket_path, .mode = 0660, .group = d->cfg.socket_group,
-		.max_clients = d->cfg.max_clients,
+		.limits = &d->ctx.limits,
 	};
 	struct ctl_listen monitor = {
 		.path = d->cfg.monitor_socket_path, .read_only = true, .mode = 0666,
-		.group = "", .max_clients = d->cfg.max_clients,
+		.group = "", .limits = &d->ctx.limits,
 	};
 	struct ctl_server_handler handler = dispatch_handler(&d->ctx);
 	char err[256];
@@ -277,6 +277,8 @@ static int open_servers(struct daemon *d)
 
 	if (inherited_sockets(&control.fd, &monitor.fd) > 0)
 		log_info("using sockets passed by systemd");
+	ctl_limits_init(&d->ctx.limits, &d->cfg,
+	                monitor.fd >= 0 || monitor.path[0] ? 2 : 1);
 	if (control.fd >= 0)
 		control.path = "(socket activation)";
 	if ((r = ctl_server_open(&d->ctx.servers[0], d->base, &control, &handler,

@@ -69,6 +69,10 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->n_ir_dirs = 0;             /* the defaults: config_ir_dirs() */
 	cfg->limits.max_taps_total = CFG_DEFAULT_MAX_TAPS_TOTAL;
 	cfg->limits.filter_memory_mb = CFG_DEFAULT_FILTER_MEMORY_MB;
+	cfg->max_clients_per_uid = 64;
+	cfg->output_budget = 16u << 20;
+	cfg->max_client_output = 1u << 20;
+	cfg->monitor_record = false;
 	cfg->realtime.enabled = true;
 	cfg->realtime.priority = 70;
 	cfg->realtime.mlock = true;

@@ -158,6 +158,16 @@ struct dspd_config {
 		                             blocks' spectra and states, MiB,
 		                             default CFG_DEFAULT_FILTER_MEMORY_MB */
 	} limits;
+	unsigned max_clients_per_uid;   /* control.max_clients_per_uid 1..8192,
+	                                   default 64: both sockets together */
+	unsigned output_budget;         /* control.output_budget, bytes held for
+	                                   all clients at once (unread output,
+	                                   unfinished request lines): 1 MiB..1 GiB,
+	                                   default 16 MiB */
+	unsigned max_client_output;     /* control.max_client_output, one client's
+	                                   unread bytes: 64 KiB..64 MiB, default 1 MiB */
+	bool monitor_record;            /* control.monitor_record: `record` allowed
+	                                   on the monitor socket, default false */
 	struct {
 		bool enabled;           /* realtime.enabled, default true */
 		int priority;           /* realtime.priority 1..99, default 70 */

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #define SAME(field) (memcmp(&old->field, &next->field, sizeof(old->field)) == 0)
@@ -62,28 +63,59 @@ void config_socket_keys(const struct dspd_config *old,
 		append(out, size, &len, "control.group");
 	if (!SAME(max_clients))
 		append(out, size, &len, "control.max_clients");
+	if (!SAME(max_clients_per_uid))
+		append(out, size, &len, "control.max_clients_per_uid");
+	if (!SAME(output_budget))
+		append(out, size, &len, "control.output_budget");
+	if (!SAME(max_client_output))
+		append(out, size, &len, "control.max_client_output");
 }
 
+/* The keys only the configuration file sets: who may connect and what
+ * they may do (control.*), the files dspd writes or opens (state_file,
+ * fftw_wisdom, the PCM devices: an alsa-lib name can write files), and the
+ * budgets (limits.*).  Each lives in one or two members of the struct. */
+#define MEMBER(m) offsetof(struct dspd_config, m), sizeof(((struct dspd_config *)0)->m)
+static const struct file_only {
+	size_t off, size;               /* the value */
+	size_t off2, size2;             /* a count that goes with it, if any */
+	bool string;                    /* compared up to its NUL */
+} file_only[] = {
+	{ MEMBER(capture.device), 0, 0, true },
+	{ MEMBER(playback.device), 0, 0, true },
+	{ MEMBER(socket_path), 0, 0, true },
+	{ MEMBER(monitor_socket_path), 0, 0, true },
+	{ MEMBER(socket_group), 0, 0, true },
+	{ MEMBER(max_clients), 0, 0, false },
+	{ MEMBER(max_clients_per_uid), 0, 0, false },
+	{ MEMBER(output_budget), 0, 0, false },
+	{ MEMBER(max_client_output), 0, 0, false },
+	{ MEMBER(monitor_record), 0, 0, false },
+	{ MEMBER(ir_dirs), MEMBER(n_ir_dirs), false },
+	{ MEMBER(limits), 0, 0, false },
+	{ MEMBER(state_file), 0, 0, true },
+	{ MEMBER(fftw_wisdom), 0, 0, true },
+};
 const char *const config_file_only_pointers[] = {
 	"/capture/device", "/playback/device", "/control/socket",
 	"/control/monitor_socket", "/control/group", "/control/max_clients",
-	"/state_file", "/fftw_wisdom", NULL
+	"/control/max_clients_per_uid", "/control/output_budget",
+	"/control/max_client_output", "/control/monitor_record",
+	"/control/ir_dirs", "/limits", "/state_file", "/fftw_wisdom", NULL
 };
+_Static_assert(sizeof(file_only) / sizeof(file_only[0]) ==
+               sizeof(config_file_only_pointers) / sizeof(config_file_only_pointers[0]) - 1,
+               "one member for each file-only pointer");
 
-/* Where each of config_file_only_pointers lives in the struct. */
-static void *file_only_member(struct dspd_config *c, int i, size_t *size)
+static bool same_member(const struct dspd_config *a, const struct dspd_config *b,
+                        const struct file_only *f)
 {
-	switch (i) {
-	case 0: *size = sizeof(c->capture.device); return c->capture.device;
-	case 1: *size = sizeof(c->playback.device); return c->playback.device;
-	case 2: *size = sizeof(c->socket_path); return c->socket_path;
-	case 3: *size = sizeof(c->monitor_socket_path); return c->monitor_socket_path;
-	case 4: *size = sizeof(c->socket_group); return c->socket_group;
-	case 5: *size = sizeof(c->max_clients); return &c->max_clients;
-	case 6: *size = sizeof(c->state_file); return c->state_file;
-	case 7: *size = sizeof(c->fftw_wisdom); return c->fftw_wisdom;
-	default: *size = 0; return NULL;
-	}
+	const char *x = (const char *)a + f->off, *y = (const char *)b + f->off;
+
+	if (f->string ? strncmp(x, y, f->size) != 0 : memcmp(x, y, f->size) != 0)
+		return false;
+	return f->size2 == 0 || memcmp((const char *)a + f->off2,
+	                               (const char *)b + f->off2, f->size2) == 0;
 }
 
 void config_file_only_keys(const struct dspd_config *old,
@@ -92,30 +124,22 @@ void config_file_only_keys(const struct dspd_config *old,
 	size_t len = 0;
 
 	out[0] = '\0';
-	for (int i = 0; config_file_only_pointers[i]; i++) {
-		size_t n;
-		const void *a = file_only_member((struct dspd_config *)old, i, &n);
-		const void *b = file_only_member((struct dspd_config *)next, i, &n);
-		/* all are strings but max_clients */
-		bool same = i == 5 ? memcmp(a, b, n) == 0
-		                   : strncmp(a, b, n) == 0;
-
-		if (!same)
+	for (int i = 0; config_file_only_pointers[i]; i++)
+		if (!same_member(old, next, &file_only[i]))
 			append(out, size, &len, config_file_only_pointers[i]);
-	}
 }
 
 void config_copy_file_only(struct dspd_config *dst, const struct dspd_config *src,
                            const char *pointer)
 {
 	for (int i = 0; config_file_only_pointers[i]; i++) {
-		size_t n = 0;
-		void *to;
+		const struct file_only *f = &file_only[i];
 
 		if (strcmp(config_file_only_pointers[i], pointer) != 0)
 			continue;
-		to = file_only_member(dst, i, &n);
-		memcpy(to, file_only_member((struct dspd_config *)src, i, &n), n);
+		memcpy((char *)dst + f->off, (const char *)src + f->off, f->size);
+		if (f->size2)
+			memcpy((char *)dst + f->off2, (const char *)src + f->off2, f->size2);
 	}
 }
 
@@ -141,7 +165,7 @@ static bool same_topology(const struct dspd_config *old,
 unsigned config_diff(const struct dspd_config *old, const struct dspd_config *next)
 {
 	unsigned changes = 0;
-	char keys[200];
+	char keys[256];
 
 	config_restart_keys(old, next, keys, sizeof(keys));
 	if (keys[0])
@@ -156,7 +180,7 @@ unsigned config_diff(const struct dspd_config *old, const struct dspd_config *ne
 	config_socket_keys(old, next, keys, sizeof(keys));
 	if (keys[0] || !SAME(loudness) || !SAME(transition) || !SAME(state_file) ||
 	    !SAME(fftw_wisdom) || !SAME(limits) || !SAME(n_ir_dirs) ||
-	    !SAME(ir_dirs))
+	    !SAME(ir_dirs) || !SAME(monitor_record))
 		changes |= CFG_CHANGE_SETTINGS;
 	return changes;
 }

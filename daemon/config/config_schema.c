@@ -197,6 +197,14 @@ static const struct field control_fields[] = {
 	  .offset = CFG_OFFSET(max_clients), .min = 1, .max = CFG_MAX_CLIENTS },
 	{ .key = "ir_dirs", .parse = parse_ir_dirs,
 	  .offset = CFG_OFFSET(ir_dirs) },
+	{ .key = "max_clients_per_uid", .parse = cfg_parse_unsigned,
+	  .offset = CFG_OFFSET(max_clients_per_uid), .min = 1, .max = 2 * CFG_MAX_CLIENTS },
+	{ .key = "output_budget", .parse = cfg_parse_unsigned,
+	  .offset = CFG_OFFSET(output_budget), .min = 1 << 20, .max = 1 << 30 },
+	{ .key = "max_client_output", .parse = cfg_parse_unsigned,
+	  .offset = CFG_OFFSET(max_client_output), .min = 64 << 10, .max = 64 << 20 },
+	{ .key = "monitor_record", .parse = cfg_parse_bool,
+	  .offset = CFG_OFFSET(monitor_record) },
 	{ 0 }
 };
 

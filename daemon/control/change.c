@@ -171,7 +171,7 @@ static void apply_volume(struct ctl_context *ctx, const struct dspd_config *old,
 static void apply_settings(struct ctl_context *ctx, const struct dspd_config *old,
                            const struct dspd_config *next)
 {
-	char keys[160];
+	char keys[256];
 
 	config_socket_keys(old, next, keys, sizeof(keys));
 	if (keys[0])

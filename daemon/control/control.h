@@ -28,6 +28,8 @@ struct ctl_record {
 	json_object *id;                  /* request id, answered at the end */
 	enum meter_tap tap;
 	uint64_t frames_wanted, frames_sent, seq;
+	uint64_t frames_skipped;          /* left out: the client read too slowly */
+	uint64_t gap;                     /* skipped since the last record.data sent */
 	uint64_t dropped_at_start;        /* engine_tap_dropped() when started */
 };
 
@@ -96,6 +98,33 @@ struct ctl_device_wait {
 	uint64_t stall_losses_before;     /* st.stall_losses when last running */
 };
 
+/* The budgets of the control sockets, shared by the control and the
+ * monitor server: set up once at startup (ctl_limits_init(), server.h),
+ * kept by server.c, shown as status.limits (view_limits.c). */
+struct ctl_limits {
+	unsigned max_clients;             /* per socket, after the fd clamp */
+	unsigned max_clients_configured;  /* control.max_clients */
+	unsigned max_clients_total;       /* both sockets together */
+	unsigned max_clients_per_uid;     /* both sockets together */
+	uint64_t fd_limit;                /* RLIMIT_NOFILE at startup, 0: none */
+	unsigned fd_reserve;              /* descriptors kept for devices, files */
+	bool clamped;                     /* max_clients lowered to fit fd_limit */
+	size_t output_budget;             /* bytes held for all clients at once */
+	size_t max_client_output;         /* one client's unread output */
+	/* readings */
+	unsigned clients;                 /* connected now, both sockets */
+	size_t buffered, buffered_peak;   /* bytes held now (unread output and
+	                                     unfinished request lines), highest */
+	size_t trim_mark;                 /* buffered high-water since the last
+	                                     malloc_trim() */
+	uint64_t refused;                 /* connections refused over a limit */
+	uint64_t accept_errors;           /* accept() failures (EMFILE...) */
+	uint64_t disconnected_slow;       /* over max_client_output */
+	uint64_t disconnected_budget;     /* over their share of a spent budget */
+	uint64_t sweep_ns;                /* last look for clients over budget */
+	struct ctl_server *servers[2];    /* registered by ctl_server_open() */
+};
+
 /* What only the daemon can do, handed down by it (lifecycle.c) so that the
  * control plane never calls up into the layer that wires it. */
 struct ctl_daemon_ops {
@@ -123,6 +152,8 @@ struct ctl_context {
 	uint64_t active_generation;       /* last seen by ctl_tick */
 	struct ctl_device_wait device_wait;
 	uint64_t levels_skipped;
+	uint64_t record_frames_skipped;   /* record frames left out, slow readers */
+	struct ctl_limits limits;         /* budgets of both sockets (server.c) */
 	struct loudness *loudness;        /* NULL unless loudness.tap is set */
 	struct ctl_source *source;        /* source.c: following the source */
 	struct ctl_silence *silence;      /* silence.c: idle, output released */

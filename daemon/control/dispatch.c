@@ -166,6 +166,9 @@ static char *answer_one(struct ctl_context *ctx, struct ctl_session *session,
 	return line;
 }
 
+/* A batch array's answers stop growing here: the rest are not run. */
+#define BATCH_MAX_ANSWERS (1u << 20)
+
 /* "[a,b,...]\n" from the answer lines (each ends with '\n'), appended as
  * they come; out grows by doubling. */
 struct joined {
@@ -222,14 +225,14 @@ static char *not_run(json_object *value)
 		return NULL;            /* a notification: no answer */
 	}
 	rpc_error_set(&err, RPC_SERVER_ERROR, NULL, "not run: the batch's answers "
-	              "passed %u bytes", CTL_MAX_OUTPUT);
+	              "passed %u bytes", BATCH_MAX_ANSWERS);
 	line = proto_error_line(req.has_id ? req.id : NULL, &err);
 	json_object_put(req.root);
 	return line;
 }
 
 /* A batch: every element answered in order within one array.  Once the
- * answers pass CTL_MAX_OUTPUT, the rest are not run: each gets an error
+ * answers pass BATCH_MAX_ANSWERS, the rest are not run: each gets an error
  * (the client could not read them anyway). */
 static char *answer_batch(struct ctl_context *ctx, struct ctl_session *session,
                           json_object *arr)
@@ -243,7 +246,7 @@ static char *answer_batch(struct ctl_context *ctx, struct ctl_session *session,
 		json_object *value = json_object_array_get_idx(arr, i);
 		char *line;
 
-		line = j.len > CTL_MAX_OUTPUT ? not_run(value)
+		line = j.len > BATCH_MAX_ANSWERS ? not_run(value)
 		                              : answer_one(ctx, session, value, true);
 		if (line && join(&j, line) < 0)
 			break;

@@ -169,14 +169,12 @@ static json_object *filters_json(struct ctl_context *ctx)
 
 static void add_limits(struct ctl_context *ctx, json_object *status)
 {
-	json_object *limits;
+	json_object *limits = json_object_new_object();
 
-	/* one object, which other parts fill too */
-	if (!json_object_object_get_ex(status, "limits", &limits)) {
-		limits = json_object_new_object();
-		json_object_object_add(status, "limits", limits);
-	}
+	/* what the daemon allows clients at most, and what they use now */
+	limits_json_add(ctx, limits);
 	json_object_object_add(limits, "filters", filters_json(ctx));
+	json_object_object_add(status, "limits", limits);
 }
 
 int handle_status(struct ctl_context *ctx, struct ctl_session *session,

@@ -13,8 +13,11 @@
 #include "control.h"
 #include "jsonrpc.h"
 
-#define CTL_MAX_OUTPUT (1u << 20)      /* unread bytes before a client is closed */
-#define CTL_LEVELS_BACKLOG (64u << 10) /* unread bytes that pause level updates */
+#define CTL_LEVELS_BACKLOG (64u << 10)  /* unread bytes that pause level updates */
+#define CTL_RECORD_BACKLOG (256u << 10) /* unread bytes that pause record.data */
+#define CTL_FD_RESERVE 32               /* descriptors kept for devices, files */
+#define CTL_CLIENT_MEMORY (4u << 10)    /* a connection's own structures */
+#define CTL_REQUEST_MEMORY (8u << 20)   /* the parse and answer of one request */
 
 struct ctl_listen {
 	const char *path;                  /* for bind, and for messages */
@@ -22,7 +25,7 @@ struct ctl_listen {
 	bool read_only;
 	unsigned mode;                     /* file mode when binding, e.g. 0660 */
 	const char *group;                 /* "" = leave it */
-	unsigned max_clients;
+	struct ctl_limits *limits;         /* shared by the servers, see control.h */
 };
 
 /* What a server hands to its owner. */
@@ -37,6 +40,19 @@ struct ctl_server_handler {
 	void *data;
 };
 
+/* The budgets from the configuration, for `sockets` servers, with
+ * max_clients clamped to what RLIMIT_NOFILE allows (logged). */
+void ctl_limits_init(struct ctl_limits *l, const struct dspd_config *cfg,
+                     unsigned sockets);
+
+/* The resident memory clients can make dspd hold at most, allocator
+ * overhead included: three times the output budget (buffers come in
+ * chains sized up to powers of two; the clients over their share are
+ * closed only once their output has not drained for half a second),
+ * CTL_CLIENT_MEMORY per connection allowed, and CTL_REQUEST_MEMORY for
+ * the request being handled (status.limits.output.memory_bound_bytes). */
+size_t ctl_limits_memory_bound(const struct ctl_limits *l);
+
 /* Bind (replacing a stale socket file, refusing a live one) or adopt an
  * inherited socket, and listen.  Returns 0 or -errno with a message in err;
  * a group that cannot be applied is a warning, not an error. */
@@ -46,12 +62,20 @@ int ctl_server_open(struct ctl_server **ret, struct event_base *base,
                     char *err, size_t err_len);
 void ctl_server_close(struct ctl_server *s);
 
-/* Queue a line for the session's client; takes ownership of line.  A client
- * whose unread output passes CTL_MAX_OUTPUT gets a final RPC_CLIENT_TOO_SLOW
- * error and is closed. */
+/* Queue a line that must not be lost (an answer, an event); takes
+ * ownership of line.  The client gets a final RPC_CLIENT_TOO_SLOW error and
+ * is closed instead when its unread output would pass max_client_output,
+ * or when the output budget is spent and it holds more than its share
+ * (output_budget / clients). */
 void ctl_session_send(struct ctl_session *s, char *line);
-/* More than CTL_LEVELS_BACKLOG bytes unread: skip level notifications. */
-bool ctl_session_congested(const struct ctl_session *s);
+/* Queue a line that may be left out (levels, record.data); takes ownership
+ * of line.  Returns 0, or -EAGAIN when it was left out: the client has more
+ * than backlog bytes unread, or the output budget is spent and it holds
+ * more than its share. */
+int ctl_session_offer(struct ctl_session *s, char *line, size_t backlog);
+/* Whether ctl_session_offer() would leave a line out now (checked before
+ * building one). */
+bool ctl_session_paused(struct ctl_session *s, size_t backlog);
 void ctl_server_foreach(struct ctl_server *srv,
                         void (*fn)(struct ctl_session *s, void *data), void *data);
 unsigned ctl_server_clients(const struct ctl_server *s);

@@ -2,9 +2,12 @@
  * notifications (levels at each subscriber's interval, xrun, state, gain,
  * config) and the sample stream of a `record`.  Control thread only: the
  * 10 ms tick feeds levels and recordings, the changing methods notify at
- * once.  Never blocks: a congested client skips level updates
- * (the next one is fresh), and one that lets important events pile up is
- * closed by the transport with a final error. */
+ * once.  Never blocks: a congested client skips level updates (the next
+ * one is fresh) and record chunks (the next record.data says how many
+ * frames it skipped, the answer how many in all), and one that lets
+ * important events pile up is closed by the transport with a final error.
+ * `record` hears the capture: on the read-only monitor socket, which any
+ * local user may reach, only with control.monitor_record. */
 #include "subscriptions.h"
 #include "methods.h"
 #include "server.h"
@@ -165,6 +168,13 @@ int handle_record(struct ctl_context *ctx, struct ctl_session *session,
 	enum meter_tap tap;
 	int r;
 
+	if (session->read_only && !ctx->running->monitor_record) {
+		rpc_error_set(err, RPC_PERMISSION_DENIED, "method",
+		              "record is refused on the monitor socket: it would let any "
+		              "local user listen to the capture (use the control socket, "
+		              "or set control.monitor_record to true)");
+		return -EPERM;
+	}
 	if (!req->params || !json_object_object_get_ex(req->params, "tap", &tap_obj) ||
 	    !json_object_is_type(tap_obj, json_type_string)) {
 		rpc_error_set(err, RPC_INVALID_PARAMS, "tap", "required: \"capture\" or \"playback\"");
@@ -234,11 +244,14 @@ static void base64(const unsigned char *in, size_t len, char *out)
 	*out = '\0';
 }
 
+/* The answer; the recording is over before it is sent (a client that shut
+ * its writing side is closed once it has it). */
 static void record_finish(struct ctl_context *ctx, struct ctl_session *s)
 {
 	const struct dspd_config *cfg = engine_config(ctx->engine);
 	struct ctl_record *rec = s->record;
 	json_object *o = json_object_new_object();
+	char *line;
 
 	json_object_object_add(o, "tap", json_object_new_string(
 		rec->tap == METER_TAP_CAPTURE ? "capture" : "playback"));
@@ -249,8 +262,10 @@ static void record_finish(struct ctl_context *ctx, struct ctl_session *s)
 	json_object_object_add(o, "frames", json_object_new_int64((int64_t)rec->frames_sent));
 	json_object_object_add(o, "overflows", json_object_new_int64((int64_t)
 		(engine_tap_dropped(ctx->engine, rec->tap) - rec->dropped_at_start)));
-	ctl_session_send(s, proto_result_line(rec->id, o));
+	json_object_object_add(o, "skipped_frames", json_object_new_int64((int64_t)rec->frames_skipped));
+	line = proto_result_line(rec->id, o);
 	ctl_session_release(ctx, s);
+	ctl_session_send(s, line);
 }
 
 struct record_chunk {
@@ -261,36 +276,53 @@ struct record_chunk {
 	unsigned channels;
 };
 
+static char *record_data_line(const struct record_chunk *c, struct ctl_record *rec,
+                              uint64_t frames)
+{
+	size_t bytes = frames * c->channels * sizeof(float);
+	char *b64 = malloc(bytes / 3 * 4 + 8);
+	json_object *params;
+
+	if (!b64)
+		return NULL;
+	base64((const unsigned char *)c->samples, bytes, b64);
+	params = json_object_new_object();
+	json_object_object_add(params, "id", json_object_get(rec->id));
+	json_object_object_add(params, "seq", json_object_new_int64((int64_t)rec->seq));
+	json_object_object_add(params, "frames", json_object_new_int64((int64_t)frames));
+	if (rec->gap)
+		json_object_object_add(params, "skipped_frames", json_object_new_int64((int64_t)rec->gap));
+	json_object_object_add(params, "data", json_object_new_string(b64));
+	free(b64);
+	return notification_line("record.data", params);
+}
+
+/* A chunk to one recorder, or a gap in its recording when it reads too
+ * slowly: it stays paused until it has read what it has. */
 static void record_feed(struct ctl_session *s, void *data)
 {
 	const struct record_chunk *c = data;
 	struct ctl_record *rec = s->record;
 	uint64_t frames;
-	size_t bytes;
-	char *b64;
-	json_object *params;
 
 	if (!rec || rec->tap != c->tap)
 		return;
-	frames = rec->frames_wanted - rec->frames_sent;
+	frames = rec->frames_wanted - rec->frames_sent - rec->frames_skipped;
 	if (frames > c->frames)
 		frames = c->frames;
 	if (frames > 0) {
-		bytes = frames * c->channels * sizeof(float);
-		b64 = malloc(bytes / 3 * 4 + 8);
-		if (!b64)
-			return;
-		base64((const unsigned char *)c->samples, bytes, b64);
-		params = json_object_new_object();
-		json_object_object_add(params, "id", json_object_get(rec->id));
-		json_object_object_add(params, "seq", json_object_new_int64((int64_t)rec->seq++));
-		json_object_object_add(params, "frames", json_object_new_int64((int64_t)frames));
-		json_object_object_add(params, "data", json_object_new_string(b64));
-		free(b64);
-		ctl_session_send(s, notification_line("record.data", params));
-		rec->frames_sent += frames;
+		if (!ctl_session_paused(s, CTL_RECORD_BACKLOG) &&
+		    ctl_session_offer(s, record_data_line(c, rec, frames), CTL_RECORD_BACKLOG) == 0) {
+			rec->seq++;
+			rec->gap = 0;
+			rec->frames_sent += frames;
+		} else {
+			rec->gap += frames;
+			rec->frames_skipped += frames;
+			c->ctx->record_frames_skipped += frames;
+		}
 	}
-	if (rec->frames_sent >= rec->frames_wanted)
+	if (rec->frames_sent + rec->frames_skipped >= rec->frames_wanted)
 		record_finish(c->ctx, s);
 }
 
@@ -327,13 +359,16 @@ static void levels_due(struct ctl_session *s, void *data)
 	s->levels_due_ns += (uint64_t)s->levels_interval_ms * 1000000u;
 	if (s->levels_due_ns < now)
 		s->levels_due_ns = now + (uint64_t)s->levels_interval_ms * 1000000u;
-	if (ctl_session_congested(s)) {
+	if (ctl_session_paused(s, CTL_LEVELS_BACKLOG)) {
 		ctx->levels_skipped++;
 		return;
 	}
 	params = levels_json(ctx, &s->levels_notify_since, s->levels_interval_ms);
-	json_object_object_add(params, "seq", json_object_new_int64((int64_t)s->levels_seq++));
-	ctl_session_send(s, notification_line("levels", params));
+	json_object_object_add(params, "seq", json_object_new_int64((int64_t)s->levels_seq));
+	if (ctl_session_offer(s, notification_line("levels", params), CTL_LEVELS_BACKLOG) == 0)
+		s->levels_seq++;
+	else
+		ctx->levels_skipped++;
 }
 
 static void any_recording(struct ctl_session *s, void *data)
@@ -412,13 +447,15 @@ static void abort_recording(struct ctl_session *s, void *data)
 {
 	const struct abort_reason *a = data;
 	struct rpc_error err;
+	char *line;
 
 	if (!s->record)
 		return;
 	rpc_error_set(&err, RPC_SERVER_ERROR, NULL, "recording stopped after %llu frames: %s",
 	              (unsigned long long)s->record->frames_sent, a->reason);
-	ctl_session_send(s, proto_error_line(s->record->id, &err));
+	line = proto_error_line(s->record->id, &err);
 	ctl_session_release(a->ctx, s);
+	ctl_session_send(s, line);
 }
 
 void ctl_abort_recordings(struct ctl_context *ctx, const char *reason)

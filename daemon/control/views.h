@@ -1,7 +1,8 @@
 /* views.h - the JSON the control plane shows (views.c, view_levels.c,
- * view_plugins.c): pure builders from what the engine, the configuration
- * and the plugin host report.  They read, never change, and call nothing
- * else of the control plane, so every other file may use them.
+ * view_plugins.c, view_limits.c): pure builders from what the engine, the
+ * configuration, the plugin host and the control sockets report.  They
+ * read, never change, and call nothing else of the control plane, so
+ * every other file may use them.
  * Control thread only. */
 #ifndef DSPD_VIEWS_H
 #define DSPD_VIEWS_H
@@ -28,6 +29,9 @@ json_object *meter_tap_json(const struct fx *fx);
 /* {"tap","momentary_lufs","short_term_lufs","integrated_lufs","range_lu",
  *  "sample_peak_dbfs":[...], "seconds"}; silence is the finite floor. */
 json_object *loudness_json(const struct loudness_reading *m);
+
+/* status.limits.clients and .output into limits (view_limits.c). */
+void limits_json_add(const struct ctl_context *ctx, json_object *limits);
 
 /* path, sha256, loaded_at, changed_at, source, edits, generations */
 void config_identity_add(struct ctl_context *ctx, json_object *o);

@@ -489,7 +489,7 @@ def envelope_and_torture(conn):
         (b"42", -32600, None, None),
         (b"null", -32600, None, None),
         (b"[]", -32600, None, None),
-        # batches ([{...}]) are answered with arrays: test_hostile.py
+        # batches ([{...}]) are answered with arrays: test_hostile_requests.py
         (b'{"id":6,"method":"hello"}', -32600, 6, "jsonrpc"),
         (b'{"jsonrpc":"1.0","id":7,"method":"hello"}', -32600, 7, "jsonrpc"),
         (b'{"jsonrpc":2.0,"id":8,"method":"hello"}', -32600, 8, "jsonrpc"),
@@ -631,7 +631,8 @@ def line_limits(d):
     """A line of exactly 65536 bytes is served; on the control socket one
     client at a time may send a longer one (a whole configuration for
     config.load), up to 8 MiB + 64 KiB; one byte more is an error and the
-    connection is closed; half a line then EOF is just dropped."""
+    connection is closed; half a line then EOF gets its parse error (the
+    last line counts without its newline), then the close."""
     body = b'{"jsonrpc":"2.0","id":40,"method":"mute.get"}'
     c = Conn(d.socket)
     c.send(body + b" " * (65536 - len(body)) + b"\n")
@@ -650,11 +651,12 @@ def line_limits(d):
     check("too long" in msg["error"]["data"]["reason"], "reason: %s" % msg)
     check(closed_by_peer(c), "connection not closed after a too long line")
     c.close()
-    # half a line, then EOF: no answer, connection closed, daemon fine
+    # half a line, then EOF: its parse error, then the close; daemon fine
     c = Conn(d.socket)
     c.send(b'{"jsonrpc":"2.0","id":41,"meth')
     c.sock.shutdown(socket.SHUT_WR)
-    check(closed_by_peer(c), "an unterminated line was answered")
+    verify(c.read(), Err(-32700), "an unterminated half line")
+    check(closed_by_peer(c), "connection not closed after the last line")
     c.close()
     c = Conn(d.socket)
     c.send(b'{"jsonrpc":"2.0","id":42,"method":"mute.get"}')
@@ -783,7 +785,7 @@ def recording(d, conn):
     check(list(answers) == [busy, other, rid], "answer order %s" % list(answers))
     verify(answers[rid], Ok(Exact({"tap": Eq("playback"), "rate": Eq(48000), "channels": Eq(2),
                                    "format": Eq("FLOAT_LE"), "frames": Eq(24000),
-                                   "overflows": Eq(0)})), "record result")
+                                   "overflows": Eq(0), "skipped_frames": Eq(0)})), "record result")
     check(frames == 24000 and seqs == list(range(len(seqs))), "record.data frames %d seqs %s" % (frames, seqs))
     # after it ended, a new one is accepted on the same connection
     msg = conn.call("record", {"tap": "capture", "seconds": 0.01})

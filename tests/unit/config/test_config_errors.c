@@ -366,6 +366,17 @@ static const struct error_case error_cases[] = {
 	    "got 4097" } },
 	{ "max_clients_negative", "{\"control\": {\"max_clients\": -1}}", 0,
 	  { "/control/max_clients: must be an integer between", "got -1" } },
+	{ "max_clients_per_uid_zero", "{\"control\": {\"max_clients_per_uid\": 0}}", 0,
+	  { "/control/max_clients_per_uid: must be an integer between 1 and 8192, "
+	    "got 0" } },
+	{ "output_budget_small", "{\"control\": {\"output_budget\": 1000}}", 0,
+	  { "/control/output_budget: must be an integer between 1048576 and "
+	    "1073741824, got 1000" } },
+	{ "max_client_output_high", "{\"control\": {\"max_client_output\": 67108865}}", 0,
+	  { "/control/max_client_output: must be an integer between 65536 and "
+	    "67108864, got 67108865" } },
+	{ "monitor_record_string", "{\"control\": {\"monitor_record\": \"yes\"}}", 0,
+	  { "/control/monitor_record: must be true or false, got string" } },
 	{ "max_clients_type", "{\"control\": {\"max_clients\": \"1024\"}}", 0,
 	  { "/control/max_clients: must be an integer, got string" } },
 	{ "max_clients_fraction", "{\"control\": {\"max_clients\": 1.5}}", 0,
