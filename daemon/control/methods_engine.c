@@ -151,29 +151,11 @@ static json_object *status_clocks(struct ctl_context *ctx, const struct eng_stat
 	return o;
 }
 
-/* status.limits.filters: the newest pipeline's FIR taps and memory
- * against limits.* (pipeline.c checks them before a filter is loaded). */
-static json_object *filters_json(struct ctl_context *ctx)
-{
-	const struct pipeline *p = ctx->engine ? engine_pipeline(ctx->engine) : NULL;
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "taps_in_use", json_object_new_int64(p ? (int64_t)p->filter_taps : 0));
-	json_object_object_add(o, "taps_budget",
-	                       json_object_new_int64((int64_t)ctx->running->limits.max_taps_total));
-	json_object_object_add(o, "memory_bytes", json_object_new_int64(p ? (int64_t)p->filter_bytes : 0));
-	json_object_object_add(o, "memory_budget",
-	                       json_object_new_int64((int64_t)ctx->running->limits.filter_memory_mb << 20));
-	return o;
-}
-
 static void add_limits(struct ctl_context *ctx, json_object *status)
 {
 	json_object *limits = json_object_new_object();
 
-	/* what the daemon allows clients at most, and what they use now */
 	limits_json_add(ctx, limits);
-	json_object_object_add(limits, "filters", filters_json(ctx));
 	json_object_object_add(status, "limits", limits);
 }
 

@@ -17,7 +17,10 @@
 #define CTL_RECORD_BACKLOG (256u << 10) /* unread bytes that pause record.data */
 #define CTL_FD_RESERVE 32               /* descriptors kept for devices, files */
 #define CTL_CLIENT_MEMORY (4u << 10)    /* a connection's own structures */
-#define CTL_REQUEST_MEMORY (8u << 20)   /* the parse and answer of one request */
+/* the parse and answer of one request: the worst, a 4 MiB config.load or
+ * a config.patch refused at the size limit, raised the high-water mark by
+ * 10-12 MiB when measured; twice that */
+#define CTL_REQUEST_MEMORY (24u << 20)
 
 struct ctl_listen {
 	const char *path;                  /* for bind, and for messages */

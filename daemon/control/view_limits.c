@@ -1,8 +1,12 @@
-/* view_limits.c - status.limits.clients and status.limits.output: the
- * budgets of the control sockets (connections, bytes held for clients)
- * and what they hold now.  A pure builder from struct ctl_limits and the
- * skip counters.  Control thread only. */
+/* view_limits.c - status.limits: the budgets of the control sockets
+ * (connections, bytes held for clients: clients, output), of the FIR
+ * filters (taps, memory: filters), the memory bound they add up to, and
+ * what is in use now.  A pure builder from struct ctl_limits, the skip
+ * counters, the running configuration and the newest pipeline.  Control
+ * thread only. */
 #include "views.h"
+#include "engine.h"
+#include "pipeline.h"
 #include "server.h"
 
 static void add_u64(json_object *o, const char *key, uint64_t v)
@@ -46,8 +50,29 @@ static json_object *output_json(const struct ctl_context *ctx)
 	return o;
 }
 
+/* The newest pipeline's FIR taps and memory against limits.* (pipeline.c
+ * checks them before a filter is loaded). */
+static json_object *filters_json(const struct ctl_context *ctx)
+{
+	const struct pipeline *p = ctx->engine ? engine_pipeline(ctx->engine) : NULL;
+	json_object *o = json_object_new_object();
+
+	add_u64(o, "taps_in_use", p ? p->filter_taps : 0);
+	add_u64(o, "taps_budget", ctx->running->limits.max_taps_total);
+	add_u64(o, "memory_bytes", p ? p->filter_bytes : 0);
+	add_u64(o, "memory_budget", (uint64_t)ctx->running->limits.filter_memory_mb << 20);
+	return o;
+}
+
 void limits_json_add(const struct ctl_context *ctx, json_object *limits)
 {
+	/* all clients together, plus the filters twice (old and new
+	 * pipeline during a crossfade) */
+	uint64_t bound = ctl_limits_memory_bound(&ctx->limits) +
+	                 2 * ((uint64_t)ctx->running->limits.filter_memory_mb << 20);
+
+	add_u64(limits, "memory_bound_bytes", bound);
 	json_object_object_add(limits, "clients", clients_json(&ctx->limits));
 	json_object_object_add(limits, "output", output_json(ctx));
+	json_object_object_add(limits, "filters", filters_json(ctx));
 }

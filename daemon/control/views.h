@@ -30,7 +30,7 @@ json_object *meter_tap_json(const struct fx *fx);
  *  "sample_peak_dbfs":[...], "seconds"}; silence is the finite floor. */
 json_object *loudness_json(const struct loudness_reading *m);
 
-/* status.limits.clients and .output into limits (view_limits.c). */
+/* status.limits: memory_bound_bytes, clients, output, filters. */
 void limits_json_add(const struct ctl_context *ctx, json_object *limits);
 
 /* path, sha256, loaded_at, changed_at, source, edits, generations */
