@@ -1,6 +1,7 @@
 /* fuzz_dispatch.c - libFuzzer target for the control plane's request path:
  * input bytes -> lines (split at '\n' as server.c does) ->
- * proto_parse_request() -> methods_dispatch(), against a real engine opened
+ * proto_parse_request() -> methods_dispatch(), or dispatch_line() for a
+ * JSON-RPC batch array (one that names no file), against a real engine opened
  * on ALSA's "null" PCM (created once, never started: no RT thread).
  *
  * Every input runs twice, on a fresh control session and on a fresh
@@ -185,26 +186,21 @@ static bool valid_utf8(const char *text, size_t len)
 	return true;
 }
 
-/* One newline-terminated JSON-RPC 2.0 response with result xor error,
- * answering id (NULL: the id of a request too broken to have one). */
-static void check_answer(const char *answer, json_object *id)
+/* One JSON-RPC 2.0 response object with result xor error and finite
+ * numbers; answering id unless any_id (an element of a batch's array). */
+static void check_response(json_object *msg, json_object *id, bool any_id,
+                           const char *answer)
 {
-	size_t len = strlen(answer);
-	json_object *msg, *v;
+	json_object *v;
 	bool has_result, has_error;
 
-	if (len == 0 || answer[len - 1] != '\n' || memchr(answer, '\n', len - 1))
-		die("answer is not one line", answer);
-	if (!valid_utf8(answer, len))
-		die("answer is not valid UTF-8", answer);
-	msg = json_tokener_parse(answer);
 	if (!msg || !json_object_is_type(msg, json_type_object))
 		die("answer is not a JSON object", answer);
 	if (!json_object_object_get_ex(msg, "jsonrpc", &v) ||
 	    strcmp(json_object_get_string(v), "2.0") != 0 ||
 	    !json_object_object_get_ex(msg, "id", &v))
 		die("answer lacks jsonrpc 2.0 or id", answer);
-	if (!json_object_equal(v, id))
+	if (!any_id && !json_object_equal(v, id))
 		die("answer does not echo the request's id", answer);
 	has_result = json_object_object_get_ex(msg, "result", NULL);
 	has_error = json_object_object_get_ex(msg, "error", &v);
@@ -214,7 +210,70 @@ static void check_answer(const char *answer, json_object *id)
 		die("error without an integer code", answer);
 	if (!all_finite(msg))
 		die("answer has a non-finite number", answer);
+}
+
+/* One line of valid UTF-8, parsed (the caller puts it). */
+static json_object *parse_answer(const char *answer)
+{
+	size_t len = strlen(answer);
+
+	if (len == 0 || answer[len - 1] != '\n' || memchr(answer, '\n', len - 1))
+		die("answer is not one line", answer);
+	if (!valid_utf8(answer, len))
+		die("answer is not valid UTF-8", answer);
+	return json_tokener_parse(answer);
+}
+
+/* One newline-terminated JSON-RPC 2.0 response with result xor error,
+ * answering id (NULL: the id of a request too broken to have one). */
+static void check_answer(const char *answer, json_object *id)
+{
+	json_object *msg = parse_answer(answer);
+
+	check_response(msg, id, false, answer);
 	json_object_put(msg);
+}
+
+/* A batch array's answer: an array of 1..n responses, or one error
+ * object (an empty or oversized batch). */
+static void check_batch_answer(const char *answer, size_t n)
+{
+	json_object *msg = parse_answer(answer);
+
+	if (msg && json_object_is_type(msg, json_type_array)) {
+		size_t got = json_object_array_length(msg);
+
+		if (got == 0 || got > n)
+			die("a batch answered with the wrong number of responses", answer);
+		for (size_t i = 0; i < got; i++)
+			check_response(json_object_array_get_idx(msg, i), NULL, true, answer);
+	} else {
+		check_response(msg, NULL, true, answer);
+	}
+	json_object_put(msg);
+}
+
+/* A batch array, through dispatch_line() as the server runs it.  Not one
+ * that names a file (its paths could not be confined). */
+static void run_batch(struct ctl_session *s, const char *line, size_t len)
+{
+	char *text = strndup(line, len);       /* lines are not terminated */
+	json_object *arr = text ? json_tokener_parse(text) : NULL;
+	char *answer;
+
+	free(text);
+
+	if (!arr || !json_object_is_type(arr, json_type_array) ||
+	    memmem(line, len, "path", 4) || memmem(line, len, "text", 4)) {
+		json_object_put(arr);
+		return;
+	}
+	answer = dispatch_line(&ctx, s, line, len);
+	if (answer)
+		check_batch_answer(answer, json_object_array_length(arr) ?
+		                   json_object_array_length(arr) : 1);
+	free(answer);
+	json_object_put(arr);
 }
 
 static void run_line(struct ctl_session *s, const char *line, size_t len)
@@ -222,6 +281,11 @@ static void run_line(struct ctl_session *s, const char *line, size_t len)
 	struct rpc_request req;
 	struct rpc_error err;
 	char *answer;
+
+	if (len > 0 && line[0] == '[') {
+		run_batch(s, line, len);
+		return;
+	}
 
 	if (proto_parse_request(line, len, &req, &err) < 0) {
 		answer = proto_error_line(req.has_id ? req.id : NULL, &err);
