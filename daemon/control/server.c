@@ -27,12 +27,12 @@
  * even without a newline, and a `record` it started runs to its end; then
  * it is closed. */
 #include "server.h"
+#include "socket_path.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
-#include <grp.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -683,70 +683,6 @@ static void on_accept_error(struct evconnlistener *listener, void *arg)
 	event_add(s->resume, &tv);
 }
 
-/* A socket file nobody answers on is stale and may go; a live one means
- * another dspd owns it. */
-static int claim_path(const char *path, char *err, size_t err_len)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, r;
-
-	if (lstat(path, &st) != 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, err_len, "%s exists and is not a socket; refusing to "
-		         "replace it (check control.socket)", path);
-		return -EEXIST;
-	}
-	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	if (r == 0) {
-		snprintf(err, err_len, "another dspd is already listening on %s", path);
-		return -EADDRINUSE;
-	}
-	if (unlink(path) < 0) {
-		r = -errno;
-		snprintf(err, err_len, "cannot remove stale socket %s: %s", path, strerror(-r));
-		return r;
-	}
-	return 0;
-}
-
-/* The directory of the socket, created 0755 if missing (one level). */
-static void ensure_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = '\0';
-	if (mkdir(dir, 0755) == 0)
-		log_info("created %s", dir);
-}
-
-static void apply_owner(const char *path, unsigned mode, const char *group)
-{
-	struct group *g;
-
-	if (group && group[0]) {
-		g = getgrnam(group);
-		if (!g)
-			log_warning("group \"%s\" does not exist; %s keeps the daemon's group",
-			            group, path);
-		else if (chown(path, (uid_t)-1, g->gr_gid) < 0)
-			log_warning("cannot give %s to group %s: %s", path, group, strerror(errno));
-	}
-	if (chmod(path, mode) < 0)
-		log_warning("cannot chmod %s: %s", path, strerror(errno));
-}
-
 static struct evconnlistener *bind_path(struct ctl_server *s,
                                         const struct ctl_listen *how,
                                         char *err, size_t err_len)
@@ -760,9 +696,9 @@ static struct evconnlistener *bind_path(struct ctl_server *s,
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	if ((errno = -claim_path(how->path, err, err_len)) != 0)
+	if ((errno = -ctl_socket_claim(how->path, err, err_len)) != 0)
 		return NULL;
-	ensure_parent(how->path);
+	ctl_socket_make_parent(how->path);
 	memcpy(sa.sun_path, how->path, strlen(how->path) + 1);
 	/* never let the socket exist with looser permissions than asked */
 	old_mask = umask(0777 & ~how->mode);
@@ -774,7 +710,7 @@ static struct evconnlistener *bind_path(struct ctl_server *s,
 		snprintf(err, err_len, "cannot listen on %s: %s", how->path, strerror(errno));
 		return NULL;
 	}
-	apply_owner(how->path, how->mode, how->group);
+	ctl_socket_set_owner(how->path, how->mode, how->group);
 	s->owns_path = true;
 	return l;
 }
