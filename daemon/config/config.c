@@ -76,6 +76,7 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->realtime.enabled = true;
 	cfg->realtime.priority = 70;
 	cfg->realtime.mlock = true;
+	cfg->realtime.threads = 1;
 	cfg->volume.db = 0.0;
 	cfg->volume.mute = false;
 	cfg->volume.ramp_ms = 20.0;

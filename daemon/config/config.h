@@ -22,6 +22,8 @@
 #define CFG_ELEMENT_NAME_MAX 44        /* an ALSA control element's name, with
                                           its NUL (SNDRV_CTL_ELEM_ID_NAME_MAXLEN) */
 #define CFG_MAX_IR_DIRS 8               /* control.ir_dirs */
+#define CFG_MAX_THREADS 16              /* threads: the RT thread and workers */
+#define CFG_MAX_CPU 1023                /* realtime.cpus: highest CPU number */
 #define CFG_DEFAULT_MAX_TAPS_TOTAL (1u << 23)  /* limits.max_taps_total */
 #define CFG_MAX_TAPS_TOTAL_LIMIT (1u << 28)
 #define CFG_DEFAULT_FILTER_MEMORY_MB 256u      /* limits.filter_memory_mb */
@@ -172,6 +174,13 @@ struct dspd_config {
 		bool enabled;           /* realtime.enabled, default true */
 		int priority;           /* realtime.priority 1..99, default 70 */
 		bool mlock;             /* realtime.mlock, default true */
+		/* threads (top level) 1..CFG_MAX_THREADS, or 0 = "auto": the
+		 * online CPUs; default 1 (the RT thread alone) */
+		unsigned threads;
+		/* realtime.cpus: CPU of the RT thread, then of each worker in
+		 * turn (cycling); n_cpus 0 = no pinning (default) */
+		unsigned short cpus[CFG_MAX_THREADS];
+		unsigned n_cpus;
 	} realtime;
 	struct {
 		double db;              /* volume.db, -150..+40, default 0 */

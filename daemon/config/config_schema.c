@@ -208,6 +208,65 @@ static const struct field control_fields[] = {
 	{ 0 }
 };
 
+/* threads: a count 1..CFG_MAX_THREADS, or "auto" (stored as 0): the
+ * CPUs online when the engine starts. */
+static int parse_threads(struct parser *p, struct json_object *val,
+                         const struct field *f, void *dst)
+{
+	int64_t v;
+
+	(void)f;
+	if (json_object_is_type(val, json_type_string)) {
+		if (strcasecmp(json_object_get_string(val), "auto") == 0) {
+			*(unsigned *)dst = 0;
+			return 0;
+		}
+		cfg_error_here(p, "must be a thread count 1..%d or \"auto\" (the "
+		               "online CPUs)", CFG_MAX_THREADS);
+		return -EINVAL;
+	}
+	if (cfg_get_integer(p, val, 1, CFG_MAX_THREADS, &v) < 0)
+		return -EINVAL;
+	*(unsigned *)dst = (unsigned)v;
+	return 0;
+}
+
+/* realtime.cpus: the CPUs to pin the RT thread and the workers to. */
+static int parse_cpus(struct parser *p, struct json_object *val,
+                      const struct field *f, void *dst)
+{
+	struct dspd_config *cfg = (struct dspd_config *)((char *)dst - f->offset);
+	size_t n;
+	int r = 0;
+
+	if (!json_object_is_type(val, json_type_array)) {
+		cfg_error_here(p, "must be an array of CPU numbers (the RT thread's, "
+		               "then each worker's), got %s", cfg_kind_name(val));
+		return -EINVAL;
+	}
+	n = json_object_array_length(val);
+	if (n > CFG_MAX_THREADS) {
+		cfg_error_here(p, "has %zu CPUs, at most %d are used", n,
+		               CFG_MAX_THREADS);
+		return -EINVAL;
+	}
+	cfg->realtime.n_cpus = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t mark = cfg_pointer_push_index(p, i);
+		int64_t cpu;
+
+		if (cfg_get_integer(p, json_object_array_get_idx(val, i), 0,
+		                    CFG_MAX_CPU, &cpu) < 0)
+			r = -EINVAL;
+		else
+			cfg->realtime.cpus[cfg->realtime.n_cpus++] = (unsigned short)cpu;
+		cfg_pointer_pop(p, mark);
+	}
+	if (r < 0)
+		cfg->realtime.n_cpus = 0;
+	return r;
+}
+
 static const struct field realtime_fields[] = {
 	{ .key = "enabled", .parse = cfg_parse_bool,
 	  .offset = CFG_OFFSET(realtime.enabled) },
@@ -215,6 +274,8 @@ static const struct field realtime_fields[] = {
 	  .offset = CFG_OFFSET(realtime.priority), .min = 1, .max = 99 },
 	{ .key = "mlock", .parse = cfg_parse_bool,
 	  .offset = CFG_OFFSET(realtime.mlock) },
+	{ .key = "cpus", .parse = parse_cpus,
+	  .offset = CFG_OFFSET(realtime.cpus) },
 	{ 0 }
 };
 
@@ -272,6 +333,8 @@ static const struct field top_fields[] = {
 	{ .key = "periods", .parse = cfg_parse_unsigned,
 	  .offset = CFG_OFFSET(periods), .min = 2, .max = 64,
 	  .flags = TAINTS_PERIOD },
+	{ .key = "threads", .parse = parse_threads,
+	  .offset = CFG_OFFSET(realtime.threads) },
 	{ .key = "capture", .parse = parse_object,
 	  .offset = CFG_OFFSET(capture), .fields = capture_fields },
 	{ .key = "playback", .parse = parse_object,
