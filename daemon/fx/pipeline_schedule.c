@@ -188,6 +188,10 @@ int pipeline_schedule_plan(struct pipeline_schedule *s, struct fx *const *fx,
 	}
 	memset(last_task, 0xff, sizeof(last_task));
 	for (unsigned i = 0; i < n_fx; i++) {
+		unsigned rows = fx[i]->channels_in > fx[i]->channels_out
+		                ? fx[i]->channels_in : fx[i]->channels_out;
+
+		s->n_rows = rows > s->n_rows ? rows : s->n_rows;
 		if (fx[i]->bypass)
 			continue;
 		if (!splits(fx[i])) {
@@ -400,10 +404,21 @@ int pipeline_schedule_run(struct pipeline_schedule *s, struct workers *w,
 		reset_unsane(s);
 		return 0;
 	}
+	/* the workers' own copy of the row pointers: a late run must not
+	 * follow the caller's array to its next rows */
+	memcpy(s->rows, bufs, s->n_rows * sizeof(s->rows[0]));
+	s->bufs = s->rows;
 	s->deadline_ns = deadline_ns;
-	/* 0 is every task's "never done": runs are numbered from 1 */
-	if (++s->run == 0)
+	/* 0 is every task's "never done": runs are numbered from 1.  When
+	 * the numbers come round (the pool is idle), the old ones are
+	 * forgotten: a task done, or a run given up, 2^32 runs ago must not
+	 * pass for this run's */
+	if (++s->run == 0) {
+		for (uint32_t t = 0; t < s->n_tasks; t++)
+			atomic_store_explicit(&s->done[t], 0, memory_order_relaxed);
+		atomic_store_explicit(&s->abandoned, 0, memory_order_relaxed);
 		s->run = 1;
+	}
 	r = workers_run(w, worker_job, s, deadline_ns);
 	if (r == 0 && given_up(s))
 		r = -ETIMEDOUT;        /* worker 0 gave up; the helpers followed */

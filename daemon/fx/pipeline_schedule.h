@@ -60,7 +60,11 @@ struct pipeline_schedule {
 	_Atomic uint32_t waiters;     /* workers sleeping on progress */
 	_Atomic uint32_t abandoned;   /* a run the caller gave up on */
 	uint32_t run;
-	float *const *bufs;
+	float *const *bufs;           /* the rows of this run: the caller's, or */
+	float *rows[FX_MAX_CHANNELS]; /* a copy of them for the workers (a late
+	                                 run keeps its rows when the caller
+	                                 points its array at others) */
+	unsigned n_rows;              /* rows the blocks touch */
 	uint32_t frames;
 	uint64_t deadline_ns;
 	int late_fx;                  /* block of the first unfinished task of
@@ -83,7 +87,10 @@ void pipeline_schedule_deal(struct pipeline_schedule *s);
  * are silenced on those channels and reset once the run is complete.
  * Returns 0, -ETIMEDOUT (late: a worker is still at it, the output in
  * bufs is not whole; late_fx says which block) or -EBUSY (the pool is
- * still running an earlier late run: nothing done). */
+ * still running an earlier late run: nothing done).  A late run goes on
+ * in the rows bufs pointed at when it started: the caller may point bufs
+ * at other rows at once, but must not touch those until the pool is
+ * idle. */
 int pipeline_schedule_run(struct pipeline_schedule *s, struct workers *w,
                           float *const *bufs, uint32_t frames,
                           uint64_t deadline_ns);

@@ -352,19 +352,16 @@ static void fill_late(unsigned k)
 	}
 }
 
-static void test_late_worker(void **state)
+/* Four FIR lanes, one per channel, planned for 2 workers, and the pool. */
+static void lanes_pipeline(struct pipeline **p, struct workers **pool)
 {
 	static char text[1 << 14];
 	static struct dspd_config cfg;
 	struct workers_config wc = { .threads = 2 };
-	struct workers *pool;
-	struct pipeline *p;
-	uint64_t t0, took;
 	size_t len = 0;
 	char err[256];
-	int rt_err, r;
+	int rt_err;
 
-	(void)state;
 	append(text, sizeof(text), &len, "{\"capture\": {\"channels\": 4}, "
 	       "\"playback\": {\"channels\": 4}, \"pipeline\": [");
 	for (unsigned ch = 0; ch < 4; ch++) {
@@ -377,9 +374,28 @@ static void test_late_worker(void **state)
 	}
 	append(text, sizeof(text), &len, "]}");
 	load(text, 2, &cfg);
-	assert_int_equal(pipeline_build(&cfg, 4, LATE_PERIOD, NULL, &p, err, sizeof(err)), 0);
-	assert_true(p->sched.parallel);
-	assert_int_equal(workers_create(&wc, &pool, &rt_err, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_build(&cfg, 4, LATE_PERIOD, NULL, p, err, sizeof(err)), 0);
+	assert_true((*p)->sched.parallel);
+	assert_int_equal(workers_create(&wc, pool, &rt_err, err, sizeof(err)), 0);
+}
+
+static void wait_idle(struct workers *pool)
+{
+	uint64_t t0 = monotonic_ns();
+
+	while (!workers_idle(pool))
+		assert_true(monotonic_ns() - t0 < 5000000000u);
+}
+
+static void test_late_worker(void **state)
+{
+	struct workers *pool;
+	struct pipeline *p;
+	uint64_t t0, took;
+	int r;
+
+	(void)state;
+	lanes_pipeline(&p, &pool);
 	fill_late(0);
 	assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD, 0), 0);
 
@@ -393,9 +409,7 @@ static void test_late_worker(void **state)
 	assert_false(workers_idle(pool));
 	assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD, monotonic_ns() + 1000000u),
 	                 -EBUSY);
-	t0 = monotonic_ns();
-	while (!workers_idle(pool))
-		assert_true(monotonic_ns() - t0 < 5000000000u);
+	wait_idle(pool);
 	for (unsigned k = 0; k < 4; k++) {
 		fill_late(k);
 		assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD,
@@ -403,6 +417,72 @@ static void test_late_worker(void **state)
 		for (unsigned ch = 0; ch < 4; ch++)
 			for (unsigned i = 0; i < LATE_PERIOD; i++)
 				assert_true(isfinite(late_rows[ch][i]));
+	}
+	workers_destroy(pool);
+	pipeline_free(p);
+}
+
+/* What the engine does after a late run (engine_rt.c, choose_work_rows):
+ * it points the same array of rows at its second set and reads the next
+ * period's input into it while the late worker goes on.  The late run
+ * must finish on the rows it was given: the new ones stay untouched
+ * (they were processed a second time by the late worker, and written to
+ * while the RT thread filled them). */
+static float spare_rows[4][LATE_PERIOD];
+
+static void test_late_run_keeps_its_rows(void **state)
+{
+	struct workers *pool;
+	struct pipeline *p;
+
+	(void)state;
+	lanes_pipeline(&p, &pool);
+	fill_late(0);
+	assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD, 0), 0);
+	workers_stall(pool, 1, 300000000u, 1);
+	assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD,
+	                              monotonic_ns() + 20000000u), -ETIMEDOUT);
+	/* the next period's input, in the other set */
+	for (unsigned ch = 0; ch < 4; ch++) {
+		bufs[ch] = spare_rows[ch];
+		for (unsigned i = 0; i < LATE_PERIOD; i++)
+			spare_rows[ch][i] = 0.25f;
+	}
+	wait_idle(pool);
+	for (unsigned ch = 0; ch < 4; ch++)
+		for (unsigned i = 0; i < LATE_PERIOD; i++)
+			if (spare_rows[ch][i] != 0.25f)
+				fail_msg("the late run wrote channel %u of the caller's "
+				         "new rows (frame %u: %g)", ch, i, spare_rows[ch][i]);
+	workers_destroy(pool);
+	pipeline_free(p);
+}
+
+/* Runs are numbered (a task's done[] holds the number of the run that did
+ * it; a run given up is remembered by its number).  After 2^32 - 1 runs the
+ * numbers come round: the run that has the number of an old late run must
+ * not take itself for given up. */
+static void test_run_numbers_wrap(void **state)
+{
+	struct workers *pool;
+	struct pipeline *p;
+
+	(void)state;
+	lanes_pipeline(&p, &pool);
+	fill_late(0);
+	assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD, 0), 0);
+	workers_stall(pool, 1, 100000000u, 1);
+	assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD,
+	                              monotonic_ns() + 10000000u), -ETIMEDOUT);
+	wait_idle(pool);
+	assert_in_range(p->sched.run, 1, 8);
+	/* 2^32 - 8 whole runs later */
+	p->sched.run = UINT32_MAX - 4;
+	for (unsigned k = 0; k < 16; k++) {
+		fill_late(k);
+		if (pipeline_run(p, pool, bufs, LATE_PERIOD, monotonic_ns() + 2000000000u) != 0)
+			fail_msg("whole run %u after the wrap (number %u) was taken for late",
+			         k, p->sched.run);
 	}
 	workers_destroy(pool);
 	pipeline_free(p);
@@ -447,6 +527,8 @@ int main(void)
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_random_graphs_bit_exact),
 		cmocka_unit_test(test_late_worker),
+		cmocka_unit_test(test_late_run_keeps_its_rows),
+		cmocka_unit_test(test_run_numbers_wrap),
 	};
 
 	char cmd[96];
