@@ -396,6 +396,8 @@ int pipeline_schedule_run(struct pipeline_schedule *s, struct workers *w,
 
 	if (w && !workers_idle(w))
 		return -EBUSY;
+	/* what a late run found not sane (it ended since: the pool is idle) */
+	reset_unsane(s);
 	s->bufs = bufs;
 	s->frames = frames;
 	if (!s->parallel || !w || workers_count(w) < s->n_workers) {

@@ -84,7 +84,8 @@ void pipeline_schedule_deal(struct pipeline_schedule *s);
 /* Run the period: on the pool when it has the planned workers (else every
  * task on the calling thread, in graph order), waiting for the workers at
  * most until deadline_ns (0: no limit).  Blocks whose output was not sane
- * are silenced on those channels and reset once the run is complete.
+ * are silenced on those channels and reset once the run is complete
+ * (after a late run: when the next one starts).
  * Returns 0, -ETIMEDOUT (late: a worker is still at it, the output in
  * bufs is not whole; late_fx says which block) or -EBUSY (the pool is
  * still running an earlier late run: nothing done).  A late run goes on

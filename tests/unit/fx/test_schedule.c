@@ -458,6 +458,43 @@ static void test_late_run_keeps_its_rows(void **state)
 	pipeline_free(p);
 }
 
+/* A block whose output was not sane in a late run (its input was NaN) is
+ * reset before the next run, as after a whole one: the next whole period
+ * is heard on every lane, not silenced a second time by the state the
+ * late run left. */
+static void test_late_run_resets_unsane_blocks(void **state)
+{
+	struct workers *pool;
+	struct pipeline *p;
+
+	(void)state;
+	lanes_pipeline(&p, &pool);
+	fill_late(0);
+	assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD, 0), 0);
+	for (unsigned ch = 0; ch < 4; ch++)
+		late_rows[ch][100] = NAN;
+	workers_stall(pool, 1, 100000000u, 1);
+	assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD,
+	                              monotonic_ns() + 10000000u), -ETIMEDOUT);
+	wait_idle(pool);
+	fill_late(1);
+	assert_int_equal(pipeline_run(p, pool, bufs, LATE_PERIOD,
+	                              monotonic_ns() + 2000000000u), 0);
+	for (unsigned ch = 0; ch < 4; ch++) {
+		bool heard = false;
+
+		for (unsigned i = 0; i < LATE_PERIOD; i++) {
+			assert_true(isfinite(late_rows[ch][i]));
+			heard |= late_rows[ch][i] != 0.0f;
+		}
+		if (!heard)
+			fail_msg("lane %u silent in the whole period after the late one", ch);
+	}
+	assert_int_equal(pipeline_resets(p), 4);
+	workers_destroy(pool);
+	pipeline_free(p);
+}
+
 /* Runs are numbered (a task's done[] holds the number of the run that did
  * it; a run given up is remembered by its number).  After 2^32 - 1 runs the
  * numbers come round: the run that has the number of an old late run must
@@ -529,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_late_worker),
 		cmocka_unit_test(test_late_run_keeps_its_rows),
 		cmocka_unit_test(test_run_numbers_wrap),
+		cmocka_unit_test(test_late_run_resets_unsane_blocks),
 	};
 
 	char cmd[96];
