@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "config.h"
@@ -525,6 +526,89 @@ static void test_run_numbers_wrap(void **state)
 	pipeline_free(p);
 }
 
+/* Random graphs, their tasks dealt so that every step crosses workers
+ * (joins wait on other workers' tasks), 3 workers, 5 ms deadlines and a
+ * random helper stalled 1-20 ms now and then: every run returns by its
+ * deadline (0, -ETIMEDOUT or -EBUSY), never a hang of the caller or of a
+ * worker (the pool is idle again soon after each stall; destroy joins
+ * it), and a whole run's output is finite.  Like the engine, the caller
+ * reads the next input into a second set of rows while a late run holds
+ * the first, and waits a little (a period) after a refused one. */
+static float rows2[FX_MAX_CHANNELS][PERIOD];
+
+static void test_late_runs_never_hang(void **state)
+{
+	static char text[1 << 17];
+	static struct dspd_config cfg;
+	struct workers_config wc = { .threads = 3 };
+	const struct timespec period = { 0, 1000000 };
+	unsigned late = 0, whole = 0;
+
+	(void)state;
+	rng_state = 0x2545f491u;
+	for (unsigned g = 0; g < 12; g++) {
+		float (*set[2])[PERIOD] = { rows, rows2 };
+		unsigned cur = 0;
+		int held = -1;
+		struct workers *pool;
+		struct pipeline *p;
+		unsigned in;
+		char err[256];
+		int rt_err;
+
+		random_graph(text, sizeof(text), &in);
+		load(text, 3, &cfg);
+		if (pipeline_build(&cfg, cfg.capture.channels, PERIOD, NULL, &p, err,
+		                   sizeof(err)) != 0)
+			fail_msg("build: %s\n%s", err, text);
+		pipeline_schedule_deal(&p->sched);
+		assert_int_equal(workers_create(&wc, &pool, &rt_err, err, sizeof(err)), 0);
+		for (unsigned k = 0; k < 40; k++) {
+			uint64_t deadline;
+			int r;
+
+			if (held >= 0 && workers_idle(pool))
+				held = -1;
+			if (held == (int)cur)
+				cur ^= 1;
+			for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++) {
+				bufs[ch] = set[cur][ch];
+				for (unsigned i = 0; i < PERIOD; i++)
+					set[cur][ch][i] = ch < cfg.capture.channels
+					                  ? (float)sin((k * PERIOD + i) * 0.01 * (ch + 1)) * 0.8f
+					                  : 0.0f;
+			}
+			if (rnd_below(12) == 0)
+				workers_stall(pool, 1 + rnd_below(2), 1000000u * (1 + rnd_below(20)), 1);
+			deadline = monotonic_ns() + 5000000u;
+			r = pipeline_run(p, pool, bufs, PERIOD, deadline);
+			/* the deadline, plus what the caller's own last task takes */
+			if (monotonic_ns() > deadline + 200000000u)
+				fail_msg("graph %u run %u returned %.1f ms after its deadline",
+				         g, k, (monotonic_ns() - deadline) / 1e6);
+			if (r == 0) {
+				whole++;
+				for (unsigned ch = 0; ch < p->channels_out; ch++)
+					for (unsigned i = 0; i < PERIOD; i++)
+						assert_true(isfinite(set[cur][ch][i]));
+				continue;
+			}
+			assert_true(r == -ETIMEDOUT || r == -EBUSY);
+			late++;
+			if (r == -ETIMEDOUT)
+				held = (int)cur;
+			nanosleep(&period, NULL);
+		}
+		wait_idle(pool);
+		workers_destroy(pool);
+		pipeline_free(p);
+	}
+	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
+		bufs[ch] = rows[ch];
+	print_message("%u whole runs, %u late or refused\n", whole, late);
+	assert_true(late > 0 && whole > 0);
+}
+
 /* The pool alone: every worker runs the job once per run; busy time adds
  * up; an idle pool takes a job at once. */
 static _Atomic unsigned calls[WORKERS_MAX];
@@ -567,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_late_run_keeps_its_rows),
 		cmocka_unit_test(test_run_numbers_wrap),
 		cmocka_unit_test(test_late_run_resets_unsane_blocks),
+		cmocka_unit_test(test_late_runs_never_hang),
 	};
 
 	char cmd[96];
