@@ -21,6 +21,7 @@ but the test device may allocate on the RT thread."""
 import json
 import math
 import os
+import struct
 import subprocess
 import time
 
@@ -226,7 +227,26 @@ def test_rt_thread_allocation_free_resampled():
                            capture_rate=44100)
 
 
-def run_alloc_check(name, extra, capture_rate=None):
+def test_rt_thread_allocation_free_threads():
+    """The same on 2 threads, with two long FIR lanes so that the plan
+    puts work on the second worker: the workers (dspd-work*) are counted
+    as RT threads too, and worker 1 must have worked."""
+    return run_alloc_check("rt-alloc-threads", {"threads": 2}, lanes=True)
+
+
+def fir_lanes(d, taps=32768):
+    blocks = []
+    for ch in range(2):
+        path = os.path.join(d.dir, "lane%d.f32" % ch)
+        with open(path, "wb") as f:
+            f.write(b"".join(struct.pack("<f", 0.5 ** (i + 1)) for i in range(taps)))
+        os.chmod(path, 0o644)
+        blocks.append({"type": "fir", "name": "lane%d" % ch, "path": path,
+                       "format": "f32le", "channels": [ch]})
+    return blocks
+
+
+def run_alloc_check(name, extra, capture_rate=None, lanes=False):
     if sanitizer_build(Paths.dspd):
         return "skipped: the sanitizer runtimes own malloc"
     check(os.path.exists(INTERPOSER), "%s missing: make %s"
@@ -237,7 +257,7 @@ def run_alloc_check(name, extra, capture_rate=None):
         d.cfg["capture"]["rate"] = capture_rate
     d.cfg.update(extra)
     d.cfg["loudness"] = {"tap": "playback"}
-    d.cfg["pipeline"] = PIPELINE
+    d.cfg["pipeline"] = PIPELINE[:1] + (fir_lanes(d) if lanes else []) + PIPELINE[1:]
     d.write_config(d.cfg)
     try:
         d.start(wait=False)
@@ -247,6 +267,10 @@ def run_alloc_check(name, extra, capture_rate=None):
                     "half a second played")
         d.phase("steady")
         run_steady(c)
+        if lanes:
+            st = c.call("status")
+            check(st["threads"] == 2 and st["workers"][1]["max"] > 0,
+                  "worker 1 did no work: %s" % st.get("workers"))
         d.phase("stall")
         run_stall(d, c)
         d.phase("shutdown")

@@ -3,8 +3,9 @@
  *
  * Owns the process's malloc, calloc, realloc, free, posix_memalign,
  * aligned_alloc, memalign, valloc and pvalloc: each is forwarded to the next definition
- * (glibc's), and a call made on a thread named RT_THREAD_NAME
- * (prctl PR_GET_NAME) is counted first.  Any thread may call them.
+ * (glibc's), and a call made on a thread named RT_THREAD_NAME, or on one
+ * of the pipeline's workers (WORKER_THREAD_PREFIX), (prctl PR_GET_NAME) is
+ * counted first.  Any thread may call them.
  *
  * A counted call is filed under
  *   - a phase: the first line of the file $MALLOC_COUNT_PHASE, read at the
@@ -46,6 +47,7 @@
 #include <unistd.h>
 
 #define RT_THREAD_NAME "dspd-rt"
+#define WORKER_THREAD_PREFIX "dspd-work"   /* the pipeline's workers: RT too */
 #define PLUGIN_OBJECT "libasound_module_pcm_dspdtest"
 #define MAX_PHASES 8
 #define PHASE_NAME_MAX 32
@@ -356,7 +358,8 @@ static bool on_rt_thread(void)
 		return true;
 	if (prctl(PR_GET_NAME, name) != 0)
 		return false;
-	tls_is_rt = !strcmp(name, RT_THREAD_NAME);
+	tls_is_rt = !strcmp(name, RT_THREAD_NAME) ||
+	            !strncmp(name, WORKER_THREAD_PREFIX, strlen(WORKER_THREAD_PREFIX));
 	return tls_is_rt;
 }
 
