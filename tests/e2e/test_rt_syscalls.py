@@ -20,7 +20,7 @@ import subprocess
 import time
 
 from harness import Daemon, Failure, check, device
-from test_rt_alloc import PIPELINE, run_stall, run_steady, sanitizer_build, wait_status
+from test_rt_alloc import PIPELINE, fir_lanes, run_stall, run_steady, sanitizer_build, wait_status
 from test_subscriptions import RpcClient, wait_running
 from harness import Paths
 
@@ -87,42 +87,85 @@ def summary(counts):
     return ", ".join("%s %d" % kv for kv in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
 
 
+def thread_tids(pid, prefix):
+    tids = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if f.read().strip().startswith(prefix):
+                    tids.append(int(tid))
+        except FileNotFoundError:
+            continue
+    return tids
+
+
 def test_rt_thread_makes_no_syscall_of_its_own():
+    return run_syscall_check("rt-sys", {}, ())
+
+
+def test_rt_threads_make_only_futex_calls():
+    """On 2 threads, with two long FIR lanes so that worker 1 works: the
+    RT thread and the worker (dspd-work*) make no call of their own but
+    futex (the wake and join of the pool, issue 19)."""
+    return run_syscall_check("rt-sys-threads", {"threads": 2}, ("futex",), lanes=True)
+
+
+def run_syscall_check(name, extra, allowed, lanes=False):
     if sanitizer_build(Paths.dspd):
         return "skipped: the sanitizer runtimes make calls of their own"
     strace = shutil.which("strace")
     check(strace is not None, "strace missing: tests/install-deps.sh installs it")
-    d = Daemon("rt-sys", rate=RATE, period=PERIOD, periods=4)
+    d = Daemon(name, rate=RATE, period=PERIOD, periods=4)
     d.cfg["capture"]["device"] = device("dspdtest", control=d.control_path, signal="sine")
     d.cfg["loudness"] = {"tap": "playback"}
-    d.cfg["pipeline"] = PIPELINE
+    d.cfg.update(extra)
+    d.cfg["pipeline"] = PIPELINE[:1] + (fir_lanes(d) if lanes else []) + PIPELINE[1:]
     d.write_config(d.cfg)
     trace_path = os.path.join(d.dir, "rt.strace")
     tracer = None
+    worker_tracers = []
     try:
         d.start(wait=False)
         wait_running(d)
         c = RpcClient(d.socket)
         wait_status(c, lambda st: st["frames"]["played"] >= RATE // 2, "half a second played")
+        rt = rt_tid(d.proc.pid)
+        tids = [rt] + (thread_tids(d.proc.pid, "dspd-work") if lanes else [])
+        check(len(tids) == (2 if lanes else 1), "threads to trace: %s" % tids)
         tracer = subprocess.Popen([strace, "-qq", "-ttt", "-k", "-o", trace_path,
-                                   "-p", str(rt_tid(d.proc.pid))],
-                                  stderr=subprocess.PIPE, text=True)
+                                   "-p", str(rt)], stderr=subprocess.PIPE, text=True)
+        # a worker never calls into alsa-lib: every call it makes is its
+        # own, no stack needed (-k on it too slows the period past its
+        # deadline)
+        worker_tracers = [subprocess.Popen([strace, "-qq", "-ttt", "-o",
+                                            "%s.%d" % (trace_path, tid), "-p", str(tid)],
+                                           stderr=subprocess.PIPE, text=True)
+                          for tid in tids[1:]]
         time.sleep(0.5)             # attached; the first calls are seen
         played0 = c.call("status")["frames"]["played"]
         t_steady = time.time()
         run_steady(c)
         t_stall = time.time()
-        played1 = c.call("status")["frames"]["played"]
+        st = c.call("status")
+        played1 = st["frames"]["played"]
+        if lanes:
+            check(st["threads"] == 2 and st["workers"][1]["max"] > 0,
+                  "worker 1 did no work: %s" % st.get("workers"))
         run_stall(d, c)
         t_shutdown = time.time()
         c.close()
         d.stop()
-        try:
-            tracer.wait(timeout=10)     # ends when the traced thread exits
-        except subprocess.TimeoutExpired:
-            tracer.send_signal(signal.SIGINT)
-            tracer.wait(timeout=5)
+        for t in [tracer] + worker_tracers:
+            try:
+                t.wait(timeout=10)      # ends when the traced thread exits
+            except subprocess.TimeoutExpired:
+                t.send_signal(signal.SIGINT)
+                t.wait(timeout=5)
         calls = parse_trace(trace_path)
+        worker_calls = []
+        for tid in tids[1:]:
+            worker_calls += [(t, name, ["worker"]) for t, name, _ in
+                             parse_trace("%s.%d" % (trace_path, tid))]
         steady = tally(calls, t_steady, t_stall)
         stall = tally(calls, t_stall, t_shutdown)
         shutdown = tally(calls, t_shutdown, float("inf"))
@@ -140,14 +183,26 @@ def test_rt_thread_makes_no_syscall_of_its_own():
               "is the thread traced?" % (pcm_calls, periods))
         check(shutdown["dspd"], "the thread's exit showed no call outside alsa-lib: "
               "the classifier cannot see dspd's own calls")
-        for phase, (start, end), counts in (("steady", (t_steady, t_stall), steady),
-                                            ("stall", (t_stall, t_shutdown), stall)):
+        phases = [("steady", (t_steady, t_stall), steady, calls),
+                  ("stall", (t_stall, t_shutdown), stall, calls)]
+        if lanes:
+            w_steady = tally(worker_calls, t_steady, t_stall)
+            w_stall = tally(worker_calls, t_stall, t_shutdown)
+            print("    worker: steady %s; stall %s" % (summary(w_steady["dspd"]),
+                                                      summary(w_stall["dspd"])))
+            check(w_steady["dspd"].get("futex", 0) > 0,
+                  "the worker made no futex call in steady state: is it traced?")
+            phases += [("steady, worker", (t_steady, t_stall), w_steady, worker_calls),
+                       ("stall, worker", (t_stall, t_shutdown), w_stall, worker_calls)]
+        for phase, (start, end), counts, where in phases:
             for who in ("dspd", "unknown"):
-                if counts[who]:
+                bad = {k: v for k, v in counts[who].items() if k not in allowed}
+                if bad:
                     raise Failure("system calls of dspd's own on the RT thread in phase %s "
-                                  "(%s): %s\n%s" % (phase, who, summary(counts[who]),
-                                                    show(calls, start, end, who)))
+                                  "(%s): %s\n%s" % (phase, who, summary(bad),
+                                                    show(where, start, end, who)))
     finally:
-        if tracer and tracer.poll() is None:
-            tracer.kill()
+        for t in [tracer] + worker_tracers:
+            if t and t.poll() is None:
+                t.kill()
         d.cleanup()
