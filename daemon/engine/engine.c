@@ -170,6 +170,10 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	if (!e)
 		return -ENOMEM;
 	e->cfg = *cfg;
+	/* "auto" counted once: the rows allocated here and the workers every
+	 * engine_start() makes (after a reopen too) must agree, whatever
+	 * CPUs come online meanwhile */
+	e->cfg.realtime.threads = config_threads(cfg);
 	atomic_init(&e->state, ENG_STARTING);
 	meter_history_init(&e->history);
 	load_hist_init(&e->busy_hist);

@@ -7,9 +7,11 @@ completes once the pool is back, and the restart waits for the late run.
 Needs DSPD_TEST_HOOKS=1 (test.stall_worker)."""
 
 import json
+import os
+import subprocess
 import time
 
-from harness import check
+from harness import Paths, check
 from test_hostile import sanitized
 from test_methods import Conn
 from test_parallel import parallel_daemon
@@ -111,3 +113,91 @@ def test_restart_waits_for_a_late_run():
         d.stop()
     finally:
         d.cleanup()
+
+
+# sysconf(_SC_NPROCESSORS_ONLN) from a file: CPUs coming online while dspd
+# runs (hotplug, a VM given more vCPUs)
+CPUS_SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+long sysconf(int name)
+{
+	static long (*next)(int);
+	const char *path = getenv("DSPD_TEST_CPUS_FILE");
+	FILE *f;
+	long n = 0;
+
+	if (!next)
+		next = (long (*)(int))dlsym(RTLD_NEXT, "sysconf");
+	if (name == _SC_NPROCESSORS_ONLN && path && (f = fopen(path, "r"))) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = 0;
+		fclose(f);
+		if (n > 0)
+			return n;
+	}
+	return next(name);
+}
+"""
+
+
+def test_cpus_coming_online_with_threads_auto():
+    """threads "auto" starts on 1 online CPU (no second set of rows, no
+    pool); a second CPU comes online, the card vanishes and returns (the
+    engine reopens and starts its workers again), a graph change plans
+    for the pool, and a worker is late: the engine must not go on with a
+    pool whose rows it never allocated (it crashed on the late period)."""
+    d = parallel_daemon("parallel-late-cpus", threads="auto", hooks=True)
+    cpus = os.path.join(d.dir, "cpus")
+    shim = os.path.join(d.dir, "cpus_shim.so")
+    try:
+        src = os.path.join(d.dir, "cpus_shim.c")
+        with open(src, "w") as f:
+            f.write(CPUS_SHIM)
+        p = subprocess.run(["cc", "-shared", "-fPIC", "-O1", src, "-o", shim, "-ldl"],
+                           capture_output=True, text=True)
+        check(p.returncode == 0, "shim: %s" % p.stderr)
+        with open(cpus, "w") as f:
+            f.write("1\n")
+        d.extra_env = dict(d.extra_env, DSPD_TEST_CPUS_FILE=cpus, LD_PRELOAD=shim)
+        if sanitized_paths():
+            return "skipped: LD_PRELOAD before a sanitizer runtime"
+        d.start()
+        time.sleep(0.5)
+        st = d.ctl("status")
+        check(st["threads"] == 1, "threads on one CPU: %s" % st["threads"])
+        with open(cpus, "w") as f:
+            f.write("2\n")
+        d.device_command("vanish 1000")
+        wait_for(lambda: d.ctl("status")["state"] == "waiting", 5, "waiting")
+        wait_for(lambda: d.ctl("status")["state"] == "running", 10, "running again")
+        conn = Conn(d.socket, timeout=10)
+        msg = conn.call("effect.set", {"name": "trim", "values": {"db": -2}})
+        check("result" in msg, "effect.set: %s" % msg)
+        wait_for(lambda: (lambda t: t["state"] == "idle" and not t["pending"])(
+            d.ctl("status")["transition"]), 10, "the hand-over")
+        conn.call("test.stall_worker", {"worker": 1, "ms": 100, "periods": 2})
+        time.sleep(1.0)
+        check(d.proc.poll() is None, "dspd died (rc %s):\n%s"
+              % (d.proc.returncode, d.read_log()[-3000:]))
+        st = d.ctl("status")
+        check(st["state"] == "running", "state %s" % st["state"])
+        processed = st["frames"]["processed"]
+        time.sleep(1.0)
+        st2 = d.ctl("status")
+        check(st2["frames"]["processed"] - processed > 24000,
+              "frames: %d" % (st2["frames"]["processed"] - processed))
+        print("    threads %d after the CPU came online; late periods %d"
+              % (st2["threads"], st2["late_periods"]))
+        conn.close()
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+def sanitized_paths():
+    return any(part in Paths.dspd for part in ("/asan/", "/tsan/"))
