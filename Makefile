@@ -145,8 +145,8 @@ unit: $(call UNIT_BINS,rel)
 	tests/run-unit.sh build/rel
 unit-asan: $(call UNIT_BINS,asan)
 	tests/run-unit.sh build/asan
-unit-tsan: build/tsan/tests/test_ring
-	tests/run-unit.sh build/tsan test_ring
+unit-tsan: build/tsan/tests/test_ring build/tsan/tests/test_schedule
+	tests/run-unit.sh build/tsan test_ring test_schedule
 
 rig: plugin
 	ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$(abspath build/alsa/tests.conf) build/alsa/rig_selftest
