@@ -171,7 +171,7 @@ def test_crossover_irs_are_what_the_script_makes():
 
 # (way, Hz, lowest dB, highest dB) relative to the channel's headroom and
 # trim, at frequencies where neither side's room correction moves the level
-# by more than a few tenths: the passbands near 0 dB, -6 dB at the
+# by more than 1 dB: the passbands near 0 dB, -6 dB at the
 # crossovers, stopbands below 24 dB per octave.
 LEVELS = [
     ("woofer", 25, -1.0, 0.1), ("woofer", 100, -7.5, -5.0),
