@@ -202,7 +202,7 @@ install: all
 	install -m 0644 man/dspctl.1 $(DESTDIR)$(MANDIR)/man1/dspctl.1
 	install -m 0644 man/dspd.conf.5 $(DESTDIR)$(MANDIR)/man5/dspd.conf.5
 	install -d $(DESTDIR)$(DOCDIR)/examples
-	install -m 0644 etc/examples/*.conf etc/examples/*.wav etc/examples/make-room-ir.py \
+	install -m 0644 etc/examples/*.conf etc/examples/*.wav etc/examples/*.py \
 		$(DESTDIR)$(DOCDIR)/examples/
 	@test -n "$(DESTDIR)" || echo "installed; to run it: systemd-sysusers && " \
 		"systemd-tmpfiles --create && systemctl daemon-reload && systemctl enable --now dspd"
