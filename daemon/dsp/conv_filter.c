@@ -198,7 +198,7 @@ void conv_filter_free(struct conv_filter *f)
 	}
 	conv_planner_unlock();
 	for (unsigned l = 0; l < f->n_levels; l++)
-		free(f->level[l].spectra);
+		conv_free(f->level[l].spectra);
 	free(f);
 }
 
