@@ -26,10 +26,43 @@ static void remember(void)
 	conv_planner_unlock();
 }
 
+/* Whether a file written at path can be renamed into place: measuring a
+ * plan that cannot be kept would make every run differ. */
+static bool can_keep(const char *path)
+{
+	char dir[CFG_PATH_MAX * 2];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return access(".", W_OK) == 0;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return access(dir, W_OK) == 0;
+}
+
+static void choose_planning(const char *path)
+{
+	static char warned[CFG_PATH_MAX * 2];
+	bool keep = path[0] && can_keep(path);
+
+	if (path[0] && !keep && strcmp(path, warned) != 0) {
+		log_warning("fftw_wisdom %s: its directory is not writable (%s); FFT "
+		            "sizes the file lacks are estimated, not measured",
+		            path, strerror(errno));
+		snprintf(warned, sizeof(warned), "%s", path);
+	}
+	conv_set_planning(keep ? CONV_PLAN_MEASURE : CONV_PLAN_ESTIMATE);
+}
+
 bool fftw_wisdom_use(const char *path)
 {
 	bool read = false;
 
+	choose_planning(path);
 	if (!path[0] || strcmp(path, used_path) == 0)
 		return false;
 	snprintf(used_path, sizeof(used_path), "%s", path);
@@ -101,4 +134,14 @@ int fftw_wisdom_save(const char *path)
 	free(known);
 	known = now;
 	return 0;
+}
+
+void fftw_wisdom_describe(char *buf, size_t size)
+{
+	struct conv_plan_stats st;
+
+	conv_get_plan_stats(&st);
+	snprintf(buf, size, "FFT plans: %u from wisdom, %u measured, %u estimated, "
+	         "%.3f s planning", st.from_wisdom, st.measured, st.estimated,
+	         (double)st.planning_ns / 1e9);
 }
