@@ -19,6 +19,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* For a process that plans once and exits (--render, --check-config),
+ * before the first fftw_wisdom_use(): from reading the file to writing it
+ * (fftw_wisdom_save), it holds an exclusive lock on PATH.lock, so that runs
+ * started together plan one after another and each later one takes the
+ * plans the first measured, instead of measuring its own. */
+void fftw_wisdom_one_shot(void);
 /* Set the planning mode for path (measure when path is set and its
  * directory writable, else estimate; a file that cannot be kept is logged)
  * and import path's wisdom once (again only when path changes); "" reads
@@ -28,7 +34,8 @@ bool fftw_wisdom_use(const char *path);
 /* One line on the plans made so far, for the log: how many came from the
  * wisdom, were measured or estimated, and the time spent planning. */
 void fftw_wisdom_describe(char *buf, size_t size);
-/* Write the wisdom to path if it grew since it was read or last written.
+/* Write the wisdom to path if it grew since it was read or last written
+ * (one-shot: and release the planning lock).
  * 0, -EBUSY when the pipeline builder holds FFTW's planner (nothing done:
  * try again later), or -errno (logged once per path). */
 int fftw_wisdom_save(const char *path);

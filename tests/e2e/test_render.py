@@ -277,3 +277,30 @@ def test_render_twice_is_bit_identical():
         check(os.stat(wisdom).st_mtime_ns == saved, "a warm run rewrote the wisdom")
         counts = plan_counts(cold)
         check(counts["measured"] > 0 and counts["estimated"] == 0, "cold wisdom: %s" % counts)
+
+
+def test_concurrent_cold_renders_take_turns_planning():
+    """Two renders started together on a wisdom file that lacks their FFT
+    sizes: the first to lock PATH.lock measures and writes the file, the
+    other waits and takes those plans, so both outputs (raw, no header)
+    are the same bit for bit and later runs give them again.  Before:
+    both measured, each its own plans, and the last to write set the file
+    (the outputs differed about two times in three)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wisdom = os.path.join(tmp, "wisdom")
+        conf = fir_render_config(tmp, wisdom)
+        rnd = random.Random(11)
+        raw = array.array("f", [rnd.uniform(-0.5, 0.5) for _ in range(2 * 48000)]).tobytes()
+        procs = [subprocess.Popen([Paths.dspd, "--render", "-c", conf, "-", "-"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for _ in range(2)]
+        results = [p.communicate(raw) for p in procs]
+        for p, (out, err) in zip(procs, results):
+            check(p.returncode == 0 and len(out) == len(raw), "render: %s" % err.decode())
+        check(results[0][0] == results[1][0], "the two concurrent renders differ")
+        measured = sorted(plan_counts(err.decode())["measured"] for _, err in results)
+        check(measured[0] == 0 and measured[1] > 0,
+              "measured %s: both planned on their own" % measured)
+        p = subprocess.run([Paths.dspd, "--render", "-c", conf, "-", "-"], input=raw, capture_output=True)
+        check(p.returncode == 0 and p.stdout == results[0][0], "a later run differs")
+        check(plan_counts(p.stderr.decode())["measured"] == 0, "the later run measured")
