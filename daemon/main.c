@@ -493,6 +493,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	/* results are rounded to a resolution; print them without binary noise */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
+	/* plans once and exits: concurrent runs take turns planning */
+	if (check_only || render)
+		fftw_wisdom_one_shot();
 	if ((r = daemon_load_config(config_path, &d.cfg, &d.ctx.config, &errs,
 	                            !render)) < 0) {
 		ctl_log_config_errors(&errs, r, config_path);
