@@ -23,7 +23,11 @@ but the test device may allocate on the RT thread.
 With "threads": 2 (test_rt_and_worker_allocation_free) the pipeline gets a
 long FIR of its own on each channel, so that the schedule gives worker 1
 tasks (proven by its busy time in status); then nothing at all may
-allocate on a worker, in any phase past startup.  Positive control for the
+allocate on a worker, in any phase past startup.  An extra phase, "late",
+has worker 1 sleep 100 ms in each of 2 periods (the test hook
+test.stall_worker, DSPD_TEST_HOOKS=1): late periods, which the RT thread
+gives up waiting for, plays as silence and reports; the RT thread's rules
+hold there too.  Positive control for the
 workers: the interposer also counts the calls through syscall() on each
 kind of thread, and the worker's futex calls (lib/futex.h: at least one a
 period, its wake of the join) must be seen - so a worker is recognised,
@@ -208,6 +212,18 @@ def run_stall(d, c):
     time.sleep(0.5)
 
 
+def run_late(c):
+    """Worker 1 sleeps 100 ms in each of 2 periods (test.stall_worker):
+    late periods, which the RT thread gives up waiting for, plays as
+    silence and reports.  The number of late periods."""
+    late0 = c.call("status")["late_periods"]
+    r = c.call("test.stall_worker", {"worker": 1, "ms": 100, "periods": 2})
+    check(r == {}, "test.stall_worker: %s" % r)
+    wait_status(c, lambda st: st["late_periods"] > late0, "late periods")
+    time.sleep(0.5)                 # the episode ends, is reported
+    return c.call("status")["late_periods"] - late0
+
+
 def category_total(report, phase, cat, thread=RT_THREAD):
     for ph in report["phases"]:
         if ph["name"] == phase:
@@ -266,7 +282,7 @@ def check_report(report, workers=False, steady_periods=0):
     check(category_total(report, "steady", "plugin") > 0,
           "no call on dspd-rt seen in steady state, not even the test device's "
           "report writing: is the RT thread still named dspd-rt?")
-    for phase in CHECKED_PHASES:
+    for phase in CHECKED_PHASES + (("late",) if workers else ()):
         bad = {cat: category_total(report, phase, cat) for cat in FORBIDDEN}
         if any(bad.values()):
             raise Failure("heap calls on the RT thread in phase %s: %s\n%s"
@@ -279,7 +295,7 @@ def check_report(report, workers=False, steady_periods=0):
           "%d calls through syscall() on the workers in all, fewer than the %d periods "
           "of steady state: is a worker still named dspd-workN?"
           % (report["syscalls"][WORKERS], steady_periods))
-    for phase in CHECKED_PHASES + ("shutdown",):
+    for phase in CHECKED_PHASES + ("late", "shutdown"):
         bad = {cat: category_total(report, phase, cat, WORKERS) for cat in CATEGORIES}
         if any(bad.values()):
             raise Failure("heap calls on a worker in phase %s: %s\n%s"
@@ -317,6 +333,8 @@ def run_alloc_check(name, extra, capture_rate=None, workers=False):
     d.cfg["loudness"] = {"tap": "playback"}
     d.cfg["pipeline"] = parallel_pipeline(d) if workers else PIPELINE
     d.write_config(d.cfg)
+    if workers:
+        d.extra_env = {"DSPD_TEST_HOOKS": "1"}     # test.stall_worker: "late"
     try:
         d.start(wait=False)
         wait_running(d)
@@ -334,6 +352,10 @@ def run_alloc_check(name, extra, capture_rate=None, workers=False):
                                        st["late_periods"]))
         d.phase("stall")
         run_stall(d, c)
+        if workers:
+            d.phase("late")
+            late = run_late(c)
+            print("    late: %d late periods" % late)
         d.phase("shutdown")
         c.close()
         d.stop()
