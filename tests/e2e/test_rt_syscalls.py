@@ -15,8 +15,9 @@ them there.
 With "threads": 2 (test_rt_and_workers_make_only_futex_calls) the
 pipeline has PIPELINE's per-channel blocks in one chain per channel, each
 behind a long FIR (chain_pipeline), so that worker 1 has tasks (proven by
-its busy time in status), and the worker "dspd-work1" is traced too.  The RT thread's own calls may then be the join's futex calls
-and nothing else; the worker's, in every phase until shutdown, only those.
+its busy time in status), and the worker "dspd-work1" is traced too.  The
+RT thread's own calls may then be the join's futex calls and nothing else;
+the worker's, in steady state and stall, only those.
 A join futex call is one made through glibc's syscall() (lib/futex.h), as
 FUTEX_WAKE_PRIVATE or FUTEX_WAIT_BITSET_PRIVATE: a lock's or a condition
 variable's futex (from pthread_mutex_*, pthread_cond_*) is not one.
