@@ -257,7 +257,8 @@ def run_syscall_check(name, threads):
                 check_worker(n, calls, phases, counts, periods)
         if workers:
             print("    worker 1 busy p50 %.1f us, max %.1f us; late periods %d in steady "
-                  "state, %d in control" % (w["p50_us"], w["max_us"], st["late_periods"], late))
+                  "state, %d in control"
+                  % (w["p50_us"], w["max_us"], st["late_periods"], late))
     finally:
         for tracer in tracers.values():
             if tracer.poll() is None:
