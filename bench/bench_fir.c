@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conv_filter.h"
 #include "conv_kernel.h"
 #include "fx.h"
 #include "bench_util.h"
@@ -196,6 +197,9 @@ static unsigned arg_unsigned(const char *s, unsigned max)
 
 int main(int argc, char **argv)
 {
+	/* the plans of a daemon with an fftw_wisdom file (the packaged
+	 * configuration), as before the estimate default (#19) */
+	conv_set_planning(CONV_PLAN_MEASURE);
 	if (argc == 5 && strcmp(argv[1], "noise") == 0)
 		return write_noise(argv[2], arg_unsigned(argv[3], UINT32_MAX),
 		                   arg_unsigned(argv[4], 64), 1.0, 1.0) < 0;

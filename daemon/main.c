@@ -66,7 +66,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: dspd [OPTIONS]\n"
-		"       dspd --render [-c FILE] IN OUT\n"
+		"       dspd --render [-c FILE] [--threads N|auto] IN OUT\n"
 		"Realtime ALSA DSP daemon: capture -> DSP pipeline -> playback, gaplessly.\n\n"
 		"  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
 		"      --socket PATH    control socket (overrides control.socket)\n"
@@ -74,6 +74,8 @@ static void usage(FILE *out)
 		"      --render IN OUT  process the audio file IN into OUT with the\n"
 		"                       configured pipeline, as fast as possible; \"-\" is\n"
 		"                       raw samples on stdin/stdout in capture/playback.format\n"
+		"      --threads N|auto with --render: the pipeline's threads (overrides\n"
+		"                       threads; the output is the same bit for bit)\n"
 		"  -v, --verbose        debug logging\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n\n"
@@ -405,6 +407,26 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* --threads: "auto" (0) or 1..CFG_MAX_THREADS. */
+static int parse_threads_option(const char *s, int *ret)
+{
+	char *end;
+	long n;
+
+	if (strcmp(s, "auto") == 0) {
+		*ret = 0;
+		return 0;
+	}
+	n = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || n < 1 || n > CFG_MAX_THREADS) {
+		fprintf(stderr, "dspd: --threads %s: give 1 to %d, or auto\n", s,
+		        CFG_MAX_THREADS);
+		return -EINVAL;
+	}
+	*ret = (int)n;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -412,6 +434,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "render", no_argument, NULL, 'R' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -423,6 +446,7 @@ int main(int argc, char **argv)
 	static struct cfg_errors errs;
 	const char *config_path = DEFAULT_CONFIG;
 	bool check_only = false, render = false;
+	int threads = -1;                 /* --threads: 0 auto, -1 not given */
 	int verbosity = 0, c, r, status = 0;
 	sigset_t signals;
 
@@ -432,6 +456,10 @@ int main(int argc, char **argv)
 		case 's': d.ctx.socket_override = optarg; break;
 		case 'C': check_only = true; break;
 		case 'R': render = true; break;
+		case 'T':
+			if (parse_threads_option(optarg, &threads) < 0)
+				return 2;
+			break;
 		case 'v': verbosity++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("dspd %s\n", DSPD_VERSION); return 0;
@@ -441,6 +469,11 @@ int main(int argc, char **argv)
 	if (render && argc - optind != 2) {
 		fprintf(stderr, "dspd: --render needs IN and OUT\n");
 		usage(stderr);
+		return 2;
+	}
+	if (threads >= 0 && !render) {
+		fprintf(stderr, "dspd: --threads goes with --render (the daemon takes "
+		        "\"threads\" from its configuration)\n");
 		return 2;
 	}
 	if (!render && optind < argc) {
@@ -460,6 +493,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	/* results are rounded to a resolution; print them without binary noise */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
+	/* plans once and exits: concurrent runs take turns planning */
+	if (check_only || render)
+		fftw_wisdom_one_shot();
 	if ((r = daemon_load_config(config_path, &d.cfg, &d.ctx.config, &errs,
 	                            !render)) < 0) {
 		ctl_log_config_errors(&errs, r, config_path);
@@ -477,6 +513,8 @@ int main(int argc, char **argv)
 		}
 		snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s", d.ctx.socket_override);
 	}
+	if (threads >= 0)
+		d.cfg.realtime.threads = (unsigned)threads;
 	if (check_only || render) {
 		pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
 		if (check_only)

@@ -5,7 +5,12 @@
  * uses the configured formats and dspd's own converters, so it is
  * bit-identical to what the live engine would play.  The input must have
  * the configured rate and capture channel count: nothing is resampled or
- * remixed behind the user's back. */
+ * remixed behind the user's back.
+ *
+ * Two renders of the same configuration and input give the same file, byte
+ * for byte: the FFT plans are fixed by the machine and the fftw_wisdom
+ * file (fftw_wisdom.h), and no time stamp is written (libsndfile's PEAK
+ * chunk carries one). */
 #include "clock.h"
 #include "render.h"
 
@@ -23,6 +28,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "fftw_wisdom.h"
 #include "format.h"
 #include "gain.h"
 #include "log.h"
@@ -113,6 +119,9 @@ static int open_output(const struct dspd_config *cfg, const char *path,
 	}
 	/* saturate, never wrap, when converting to integers */
 	sf_command(io->file, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	/* the PEAK chunk of float files holds the time of writing: the same
+	 * render a second later would not be the same file */
+	sf_command(io->file, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
 	(void)in_path;
 	return 0;
 }
@@ -215,6 +224,26 @@ static void close_io(struct render_io *io)
 	free(io->interleaved);
 }
 
+/* Before the pipeline is built: the planning mode is set and the configured
+ * wisdom read (once: daemon_load_config already read it). */
+static void plans_prepare(const struct dspd_config *cfg)
+{
+	fftw_wisdom_use(cfg->fftw_wisdom);
+}
+
+/* The plans are made: what was measured is written to the wisdom file now,
+ * before the audio, so that a long render stopped half-way keeps it and
+ * a render started meanwhile finds it; the log says where the plans came
+ * from and what planning cost (main.c saves again at the end). */
+static void plans_made(const struct dspd_config *cfg)
+{
+	char line[160];
+
+	fftw_wisdom_save(cfg->fftw_wisdom);
+	fftw_wisdom_describe(line, sizeof(line));
+	log_info("%s%s", line, cfg->fftw_wisdom[0] ? "" : " (no fftw_wisdom)");
+}
+
 static void flush_denormals(void)
 {
 #if defined(__SSE__)
@@ -287,10 +316,12 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 		goto out;
 	atomic_init(&master_gain, cfg->volume.mute ? 0.0f
 	            : (float)gain_db_to_linear(cfg->volume.db));
+	plans_prepare(cfg);
 	if ((r = pipeline_build_for(cfg, &master_gain, &p, err, sizeof(err))) < 0) {
 		log_err("%s", err);
 		goto out;
 	}
+	plans_made(cfg);
 	if ((r = open_output(cfg, out_path, in_path, &in, &out, cfg->playback.channels)) < 0)
 		goto out;
 	in.bytes = malloc((size_t)cfg->period_frames * FX_MAX_CHANNELS * 8);

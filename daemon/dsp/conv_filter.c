@@ -1,6 +1,7 @@
 /* conv_filter.c - the impulse response side of the convolver: choosing the
  * partition layout, transforming each partition, planning the FFTs.
- * Control thread only (FFTW planning is not thread-safe).
+ * Control thread or the pipeline builder, under conv_planner_lock() (FFTW
+ * planning is not thread-safe); how sizes are planned: plan_one().
  *
  * Layout.  Level 0 has blocks of `partition` frames (the period by default)
  * and starts at tap 0; it is what makes the convolver latency-free.  In a
@@ -23,6 +24,7 @@
  * (conv_process.c).  Larger blocks cost less per sample, so long filters
  * run at small periods. */
 #include "conv_filter.h"
+#include "clock.h"
 #include "conv_kernel.h"
 
 #include <errno.h>
@@ -83,8 +85,11 @@ static void plan_layout(struct conv_filter *f, size_t n_taps,
 /* FFTW's planner (plans made and destroyed, wisdom read and written) is
  * not thread-safe: the control thread and the pipeline builder
  * (control/build.c) take turns through this lock.  Executing a plan (the
- * RT thread) needs no lock. */
+ * RT thread) needs no lock.  The planning mode and the counts are the
+ * planner's too: read and written under the lock. */
 static pthread_mutex_t planner = PTHREAD_MUTEX_INITIALIZER;
+static enum conv_planning planning = CONV_PLAN_ESTIMATE;
+static struct conv_plan_stats stats;
 
 void conv_planner_lock(void)
 {
@@ -101,6 +106,55 @@ void conv_planner_unlock(void)
 	pthread_mutex_unlock(&planner);
 }
 
+void conv_set_planning(enum conv_planning p)
+{
+	conv_planner_lock();
+	planning = p;
+	conv_planner_unlock();
+}
+
+void conv_get_plan_stats(struct conv_plan_stats *ret)
+{
+	conv_planner_lock();
+	*ret = stats;
+	conv_planner_unlock();
+}
+
+/* One plan of size n, forward (r2c) or inverse (c2r), under the lock.
+ *
+ * Determinism.  The plan decides the last bits of the output.  A size the
+ * wisdom holds (imported from the fftw_wisdom file, or planned earlier in
+ * this process) takes the wisdom's plan: asked first with
+ * FFTW_WISDOM_ONLY, it is the same plan whatever the mode (FFTW uses the
+ * wisdom of a more patient mode for a less patient one).  A size it lacks
+ * is planned by the mode: FFTW_ESTIMATE is a fixed heuristic, the same
+ * plan on every run; FFTW_MEASURE times candidates and may pick another
+ * one on the next run, so the daemon asks for it only when the result is
+ * kept in a wisdom file (daemon/fftw_wisdom.c).  Either way the plan
+ * enters the in-memory wisdom, so every later plan of that size in this
+ * process (another block, another channel, a reload) is the same. */
+static fftwf_plan plan_one(bool forward, int n, float *t, fftwf_complex *c)
+{
+	unsigned flags = planning == CONV_PLAN_MEASURE ? FFTW_MEASURE : FFTW_ESTIMATE;
+	uint64_t t0 = monotonic_ns();
+	fftwf_plan p;
+
+	p = forward ? fftwf_plan_dft_r2c_1d(n, t, c, flags | FFTW_WISDOM_ONLY)
+	            : fftwf_plan_dft_c2r_1d(n, c, t, flags | FFTW_WISDOM_ONLY);
+	if (p) {
+		stats.from_wisdom++;
+	} else {
+		p = forward ? fftwf_plan_dft_r2c_1d(n, t, c, flags)
+		            : fftwf_plan_dft_c2r_1d(n, c, t, flags);
+		if (p && planning == CONV_PLAN_MEASURE)
+			stats.measured++;
+		else if (p)
+			stats.estimated++;
+	}
+	stats.planning_ns += monotonic_ns() - t0;
+	return p;
+}
+
 static int make_plans(struct conv_level *lv)
 {
 	size_t n = 2 * (size_t)lv->block;
@@ -113,8 +167,8 @@ static int make_plans(struct conv_level *lv)
 		goto out;
 	}
 	conv_planner_lock();
-	lv->r2c = fftwf_plan_dft_r2c_1d((int)n, t, c, FFTW_MEASURE);
-	lv->c2r = fftwf_plan_dft_c2r_1d((int)n, c, t, FFTW_MEASURE);
+	lv->r2c = plan_one(true, (int)n, t, c);
+	lv->c2r = plan_one(false, (int)n, t, c);
 	conv_planner_unlock();
 	if (!lv->r2c || !lv->c2r)
 		r = -ENOMEM;
@@ -198,7 +252,7 @@ void conv_filter_free(struct conv_filter *f)
 	}
 	conv_planner_unlock();
 	for (unsigned l = 0; l < f->n_levels; l++)
-		free(f->level[l].spectra);
+		conv_free(f->level[l].spectra);
 	free(f);
 }
 

@@ -77,6 +77,24 @@ void conv_planner_lock(void);
 bool conv_planner_trylock(void);
 void conv_planner_unlock(void);
 
+/* How an FFT size the wisdom does not hold is planned (a size it holds
+ * always takes the wisdom's plan; conv_filter.c, plan_one()):
+ * ESTIMATE, FFTW's fixed heuristic, the same plan on every run (the
+ * default); MEASURE, timed, faster plans that may differ from run to run:
+ * for a process that keeps its wisdom in a file. */
+enum conv_planning { CONV_PLAN_ESTIMATE, CONV_PLAN_MEASURE };
+/* Control thread, before the filters are made (takes the planner lock). */
+void conv_set_planning(enum conv_planning p);
+
+/* Plans made in this process, counted one per r2c or c2r plan. */
+struct conv_plan_stats {
+	unsigned from_wisdom;       /* the wisdom's plan (file or earlier) */
+	unsigned measured;          /* new sizes timed (FFTW_MEASURE) */
+	unsigned estimated;         /* new sizes by heuristic (FFTW_ESTIMATE) */
+	uint64_t planning_ns;       /* time in the planner, all of them */
+};
+void conv_get_plan_stats(struct conv_plan_stats *ret);
+
 /* What conv_filter_create(n_taps, partition, uniform) and one
  * conv_state_create() of it would allocate, in bytes, without allocating
  * or planning anything (a budget is checked before a filter is made).

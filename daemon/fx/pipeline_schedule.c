@@ -48,11 +48,13 @@ static float unit_cost(const struct fx *fx, int ch, unsigned max_frames)
 
 /* Unit (block i, channel ch or -1) at the end of the graph so far: a new
  * task depending on the last tasks of its channels, or the continuation
- * of the last task when that is the only one and has the same channels.
+ * of a task when that is the only one it depends on and has the same
+ * channels (no task since touched them: the chain of one channel through
+ * blocks that each span several).
  * last_task[c]: the last task touching channel c (UINT32_MAX: none). */
 static void add_unit(struct pipeline_schedule *s, uint32_t *last_task,
-                     uint32_t *task_channels, unsigned i, int ch,
-                     unsigned max_frames)
+                     uint32_t *task_channels, uint32_t *unit_task, unsigned i,
+                     int ch, unsigned max_frames)
 {
 	const struct fx *fx = s->fx[i];
 	uint32_t chans = unit_channels(fx, ch), deps[FX_MAX_CHANNELS];
@@ -72,15 +74,15 @@ static void add_unit(struct pipeline_schedule *s, uint32_t *last_task,
 	}
 	s->units[s->n_units] = (struct sched_unit){ (uint16_t)i, (int16_t)ch };
 	/* the same channels as the task before them: the chain goes on */
-	if (n_deps == 1 && deps[0] == s->n_tasks - 1 && task_channels[deps[0]] == chans) {
+	if (n_deps == 1 && task_channels[deps[0]] == chans) {
 		t = &s->tasks[deps[0]];
 		t->n_units++;
 		t->cost_ns += unit_cost(fx, ch, max_frames);
-		s->n_units++;
+		unit_task[s->n_units++] = deps[0];
 		return;
 	}
 	t = &s->tasks[s->n_tasks];
-	*t = (struct sched_task){ .first_unit = s->n_units, .n_units = 1,
+	*t = (struct sched_task){ .n_units = 1,
 	                          .first_dep = s->n_deps, .n_deps = n_deps,
 	                          .cost_ns = unit_cost(fx, ch, max_frames) };
 	memcpy(s->deps + s->n_deps, deps, n_deps * sizeof(deps[0]));
@@ -89,8 +91,31 @@ static void add_unit(struct pipeline_schedule *s, uint32_t *last_task,
 	for (unsigned c = 0; c < FX_MAX_CHANNELS; c++)
 		if (chans & (1u << c))
 			last_task[c] = s->n_tasks;
-	s->n_tasks++;
-	s->n_units++;
+	unit_task[s->n_units++] = s->n_tasks++;
+}
+
+/* Each task's units side by side, in graph order (a chain's units were
+ * added among other tasks'). */
+static int group_units(struct pipeline_schedule *s, const uint32_t *unit_task)
+{
+	struct sched_unit *grouped = calloc(s->n_units + 1, sizeof(*grouped));
+	uint32_t next = 0;
+
+	if (!grouped)
+		return -ENOMEM;
+	for (uint32_t t = 0; t < s->n_tasks; t++) {
+		s->tasks[t].first_unit = next;
+		next += s->tasks[t].n_units;
+		s->tasks[t].n_units = 0;
+	}
+	for (uint32_t u = 0; u < s->n_units; u++) {
+		struct sched_task *t = &s->tasks[unit_task[u]];
+
+		grouped[t->first_unit + t->n_units++] = s->units[u];
+	}
+	free(s->units);
+	s->units = grouped;
+	return 0;
 }
 
 /* Each worker's list, in graph order, from the tasks' workers. */
@@ -163,8 +188,9 @@ static void assign(struct pipeline_schedule *s)
 int pipeline_schedule_plan(struct pipeline_schedule *s, struct fx *const *fx,
                            unsigned n_fx, unsigned n_workers, unsigned max_frames)
 {
-	uint32_t last_task[FX_MAX_CHANNELS], *task_channels;
+	uint32_t last_task[FX_MAX_CHANNELS], *task_channels, *unit_task;
 	size_t max_units = 0;
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->fx = fx;
@@ -180,9 +206,11 @@ int pipeline_schedule_plan(struct pipeline_schedule *s, struct fx *const *fx,
 	s->done = calloc(max_units + 1, sizeof(*s->done));
 	s->unsane = calloc(n_fx + 1, sizeof(*s->unsane));
 	task_channels = calloc(max_units + 1, sizeof(*task_channels));
+	unit_task = calloc(max_units + 1, sizeof(*unit_task));
 	if (!s->units || !s->tasks || !s->deps || !s->order || !s->done ||
-	    !s->unsane || !task_channels) {
+	    !s->unsane || !task_channels || !unit_task) {
 		free(task_channels);
+		free(unit_task);
 		pipeline_schedule_free(s);
 		return -ENOMEM;
 	}
@@ -196,14 +224,22 @@ int pipeline_schedule_plan(struct pipeline_schedule *s, struct fx *const *fx,
 			continue;
 		if (!splits(fx[i])) {
 			if (unit_channels(fx[i], -1))
-				add_unit(s, last_task, task_channels, i, -1, max_frames);
+				add_unit(s, last_task, task_channels, unit_task, i, -1,
+				         max_frames);
 			continue;
 		}
 		for (unsigned ch = 0; ch < fx[i]->channels_in; ch++)
 			if (fx[i]->channel_mask & (1u << ch))
-				add_unit(s, last_task, task_channels, i, (int)ch, max_frames);
+				add_unit(s, last_task, task_channels, unit_task, i,
+				         (int)ch, max_frames);
 	}
+	r = group_units(s, unit_task);
 	free(task_channels);
+	free(unit_task);
+	if (r < 0) {
+		pipeline_schedule_free(s);
+		return r;
+	}
 	assign(s);
 	return 0;
 }

@@ -173,3 +173,134 @@ def test_fftw_wisdom_kept_across_restarts():
         check("FFTW wisdom" not in d.log, "wisdom warnings:\n" + d.log)
     finally:
         d.cleanup()
+
+
+def fir_render_config(tmp, wisdom=None):
+    """Two FIR blocks (one a channel) of 20000 random taps, non-uniform
+    from a 256-frame partition (FFTs of 512, 2048 and 8192 points); float
+    output, so a WAV gets libsndfile's PEAK chunk."""
+    rnd = random.Random(19)
+    for c in range(2):
+        a = array.array("f", [rnd.gauss(0, 0.05) * math.exp(-i / 4000) for i in range(20000)])
+        a[0] = 0.5
+        with open(os.path.join(tmp, "ir%d.f32" % c), "wb") as f:
+            a.tofile(f)
+    over = {"period_frames": 1000,
+            "capture": {"device": "null", "channels": 2, "format": "FLOAT_LE"},
+            "playback": {"device": "null", "channels": 2, "format": "FLOAT_LE"},
+            "pipeline": [{"type": "fir", "name": "f%d" % c, "path": os.path.join(tmp, "ir%d.f32" % c),
+                          "format": "f32le", "partition": 256, "channels": [c]} for c in range(2)]}
+    if wisdom:
+        over["fftw_wisdom"] = wisdom
+    return config(tmp, **over)
+
+
+def plan_counts(stderr):
+    """{"from wisdom": n, "measured": n, "estimated": n} of the render's
+    "FFT plans:" line."""
+    line = [l for l in stderr.splitlines() if "FFT plans:" in l]
+    check(len(line) == 1, "no FFT plans line:\n%s" % stderr)
+    counts = {}
+    for part in line[0].split("FFT plans:")[1].split(","):
+        words = part.split()
+        if words[0].isdigit():
+            counts[" ".join(words[1:])] = int(words[0])
+    return counts
+
+
+def render_file(conf, src, dst):
+    p = subprocess.run([Paths.dspd, "--render", "-c", conf, src, dst], capture_output=True, text=True)
+    check(p.returncode == 0, "render failed: %s" % p.stderr)
+    with open(dst, "rb") as f:
+        return f.read(), p.stderr
+
+
+def next_second():
+    """Sleep into the next second of the wall clock: a time stamp written
+    by a render would differ from the last one's."""
+    time.sleep(1.0 - time.time() % 1.0 + 0.02)
+
+
+def test_render_twice_is_bit_identical():
+    """Two renders of the same FIR configuration and input give the same
+    file byte for byte, whatever second they run in (issue 19).  Without
+    fftw_wisdom every FFT size is estimated (the same plan every run); in
+    a directory dspd cannot write the same.  With fftw_wisdom, run 1
+    measures the new sizes and writes them to the file before the audio;
+    run 2 takes every plan from it and has nothing to write.  Before: each
+    run without a wisdom file measured its own plans (the last bits
+    differed between runs most of the time), and a float WAV carried the
+    time of writing in its PEAK chunk."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "in.wav")
+        rnd = random.Random(5)
+        write_wav(src, 48000, 2, [(rnd.randrange(-8000, 8000), rnd.randrange(-8000, 8000))
+                                  for _ in range(48000)])
+        dst = os.path.join(tmp, "out.wav")
+        conf = fir_render_config(tmp)
+        first, err = render_file(conf, src, dst)
+        for run in range(3):
+            next_second()
+            again, _ = render_file(conf, src, dst)
+            check(again == first, "run %d without fftw_wisdom differs from run 1" % (run + 2))
+        counts = plan_counts(err)
+        check(counts["measured"] == 0 and counts["estimated"] > 0,
+              "without fftw_wisdom: %s" % counts)
+        raw = array.array("f", [rnd.uniform(-0.5, 0.5) for _ in range(2 * 30011)]).tobytes()
+        outs = set()
+        for run in range(4):
+            p = subprocess.run([Paths.dspd, "--render", "-c", conf, "-", "-"], input=raw,
+                               capture_output=True)
+            check(p.returncode == 0 and len(p.stdout) == len(raw), "raw render: %s" % p.stderr)
+            outs.add(p.stdout)
+        check(len(outs) == 1, "4 raw renders gave %d different outputs" % len(outs))
+
+        # a wisdom file that cannot be written: estimated, as without one
+        lost = os.path.join(tmp, "no-such-dir", "wisdom")
+        out, err = render_file(fir_render_config(tmp, lost), src, dst)
+        check(lost in err and "not writable" in err, "no warning about %s:\n%s" % (lost, err))
+        check(plan_counts(err)["measured"] == 0, "measured a plan it cannot keep:\n%s" % err)
+        check(out == first, "an unwritable fftw_wisdom changed the estimated output")
+
+        wisdom = os.path.join(tmp, "wisdom")
+        conf = fir_render_config(tmp, wisdom)
+        first, cold = render_file(conf, src, dst)
+        check(os.path.exists(wisdom), "run 1 wrote no wisdom")
+        saved = os.stat(wisdom).st_mtime_ns
+        for run in range(2):
+            next_second()
+            again, err = render_file(conf, src, dst)
+            check(again == first, "run %d with the wisdom differs from run 1" % (run + 2))
+            counts = plan_counts(err)
+            check(counts["measured"] == 0 and counts["estimated"] == 0 and counts["from wisdom"] > 0,
+                  "warm wisdom, run %d: %s" % (run + 2, counts))
+        check(os.stat(wisdom).st_mtime_ns == saved, "a warm run rewrote the wisdom")
+        counts = plan_counts(cold)
+        check(counts["measured"] > 0 and counts["estimated"] == 0, "cold wisdom: %s" % counts)
+
+
+def test_concurrent_cold_renders_take_turns_planning():
+    """Two renders started together on a wisdom file that lacks their FFT
+    sizes: the first to lock PATH.lock measures and writes the file, the
+    other waits and takes those plans, so both outputs (raw, no header)
+    are the same bit for bit and later runs give them again.  Before:
+    both measured, each its own plans, and the last to write set the file
+    (the outputs differed about two times in three)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wisdom = os.path.join(tmp, "wisdom")
+        conf = fir_render_config(tmp, wisdom)
+        rnd = random.Random(11)
+        raw = array.array("f", [rnd.uniform(-0.5, 0.5) for _ in range(2 * 48000)]).tobytes()
+        procs = [subprocess.Popen([Paths.dspd, "--render", "-c", conf, "-", "-"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for _ in range(2)]
+        results = [p.communicate(raw) for p in procs]
+        for p, (out, err) in zip(procs, results):
+            check(p.returncode == 0 and len(out) == len(raw), "render: %s" % err.decode())
+        check(results[0][0] == results[1][0], "the two concurrent renders differ")
+        measured = sorted(plan_counts(err.decode())["measured"] for _, err in results)
+        check(measured[0] == 0 and measured[1] > 0,
+              "measured %s: both planned on their own" % measured)
+        p = subprocess.run([Paths.dspd, "--render", "-c", conf, "-", "-"], input=raw, capture_output=True)
+        check(p.returncode == 0 and p.stdout == results[0][0], "a later run differs")
+        check(plan_counts(p.stderr.decode())["measured"] == 0, "the later run measured")

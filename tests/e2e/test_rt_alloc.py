@@ -1,8 +1,10 @@
-"""The RT thread is allocation-free, proven by counting.
+"""The RT thread and the pipeline's workers are allocation-free, proven by
+counting.
 
 dspd runs with build/malloc/libmalloc_count.so preloaded (tests/malloc/
 malloc_count.c): every malloc/calloc/realloc/free/posix_memalign/
-aligned_alloc/memalign call made on the thread named "dspd-rt" is counted
+aligned_alloc/memalign call made on the thread named "dspd-rt" or on a
+worker ("dspd-work1".."dspd-workN") is counted under that thread's kind,
 under the phase the test has written to the phase file at that moment, and
 under who made it, from the call's stack: "daemon" (dspd's own code),
 "alsa_lib", "libc", "other", or "plugin" when the dspdtest test device is on
@@ -16,12 +18,26 @@ while the pipeline holds every block type and levels are subscribed, the
 playback tap is recorded, the master gain ramps and loudness is read;
 "stall" around an injected 300 ms stall and its recovery (drop, prepare,
 prefill, start); "shutdown" for SIGTERM.  In "steady" and "stall" nothing
-but the test device may allocate on the RT thread."""
+but the test device may allocate on the RT thread.
 
+With "threads": 2 (test_rt_and_worker_allocation_free) the pipeline gets a
+long FIR of its own on each channel, so that the schedule gives worker 1
+tasks (proven by its busy time in status); then nothing at all may
+allocate on a worker, in any phase past startup.  An extra phase, "late",
+has worker 1 sleep 100 ms in each of 2 periods (the test hook
+test.stall_worker, DSPD_TEST_HOOKS=1): late periods, which the RT thread
+gives up waiting for, plays as silence and reports; the RT thread's rules
+hold there too.  Positive control for the
+workers: the interposer also counts the calls through syscall() on each
+kind of thread, and the worker's futex calls (lib/futex.h: at least one a
+period, its wake of the join) must be seen - so a worker is recognised,
+by its name, as one."""
+
+import array
 import json
 import math
 import os
-import struct
+import random
 import subprocess
 import time
 
@@ -31,9 +47,14 @@ from test_subscriptions import RpcClient, record, wait_running
 INTERPOSER = os.path.join(ROOT, "build", "malloc", "libmalloc_count.so")
 PLUGIN = os.path.join(ROOT, "build", "alsa", "libasound_module_pcm_dspdtest.so")
 RATE = 48000
+PERIOD = 256
 # phases in which only the test device may allocate on the RT thread
 CHECKED_PHASES = ("steady", "stall")
 FORBIDDEN = ("daemon", "alsa_lib", "libc", "other")
+RT_THREAD = "dspd-rt"
+WORKERS = "dspd-work"           # the interposer's name for the workers' kind
+CATEGORIES = ("daemon", "alsa_lib", "plugin", "libc", "other")
+LANE_TAPS = 4096
 
 # one block of every type; the mixers widen to 4 channels and fold back
 PIPELINE = [
@@ -62,6 +83,37 @@ PIPELINE = [
     {"type": "gate", "name": "hush", "threshold_db": -70},
     {"type": "dither", "name": "tpdf", "bits": 24},
 ]
+
+
+def parallel_pipeline(d, taps=LANE_TAPS):
+    """PIPELINE with a FIR of `taps` of its own (an IR file in d.dir) on
+    each of the two channels after "trim": per-channel work heavy enough
+    that the schedule puts some of it on worker 1; the filters after it
+    split per channel too."""
+    lanes = []
+    for ch in range(2):
+        rnd = random.Random(ch)
+        path = os.path.join(d.dir, "lane%d.f32" % ch)
+        with open(path, "wb") as f:
+            array.array("f", [rnd.uniform(-1, 1) * 0.02 * (1 - i / taps)
+                              for i in range(taps)]).tofile(f)
+        os.chmod(path, 0o644)
+        lanes.append({"type": "fir", "name": "lane%d" % ch, "path": path,
+                      "format": "f32le", "channels": [ch]})
+    return PIPELINE[:1] + lanes + PIPELINE[1:]
+
+
+def worker_ran(st, k=1):
+    """Worker k's entry in status, checked to have run pipeline tasks: its
+    busy time is only counted in parallel runs, and a parallel schedule
+    has work on every worker."""
+    workers = st.get("workers", [])
+    check(st.get("threads") == 2 and len(workers) == 2, "status threads %s, workers %s"
+          % (st.get("threads"), workers))
+    w = workers[k]
+    check(w["worker"] == k and w["periods"] > 0 and w["p50_us"] > 0 and w["max_us"] > 0,
+          "worker %d ran no pipeline task: %s" % (k, w))
+    return w
 
 
 class CountedDaemon(Daemon):
@@ -160,10 +212,22 @@ def run_stall(d, c):
     time.sleep(0.5)
 
 
-def category_total(report, phase, cat):
+def run_late(c):
+    """Worker 1 sleeps 100 ms in each of 2 periods (test.stall_worker):
+    late periods, which the RT thread gives up waiting for, plays as
+    silence and reports.  The number of late periods."""
+    late0 = c.call("status")["late_periods"]
+    r = c.call("test.stall_worker", {"worker": 1, "ms": 100, "periods": 2})
+    check(r == {}, "test.stall_worker: %s" % r)
+    wait_status(c, lambda st: st["late_periods"] > late0, "late periods")
+    time.sleep(0.5)                 # the episode ends, is reported
+    return c.call("status")["late_periods"] - late0
+
+
+def category_total(report, phase, cat, thread=RT_THREAD):
     for ph in report["phases"]:
         if ph["name"] == phase:
-            return ph["categories"][cat]["total"]
+            return ph["threads"][thread]["categories"][cat]["total"]
     return 0
 
 
@@ -183,24 +247,34 @@ def decode_frame(frame):
     return "%s (%s)" % (frame, text) if p.returncode == 0 and text else frame
 
 
-def format_traces(report, phase=None, cats=None):
+def format_traces(report, phase=None, cats=None, thread=RT_THREAD):
     lines = []
     for t in report["traces"]:
-        if (phase and t["phase"] != phase) or (cats and t["category"] not in cats):
+        if (t["thread"] != thread or (phase and t["phase"] != phase)
+                or (cats and t["category"] not in cats)):
             continue
-        lines.append("  %s/%s: %s(%d)" % (t["phase"], t["category"], t["function"], t["size"]))
+        lines.append("  %s on %s/%s: %s(%d)" % (t["phase"], t["thread"], t["category"],
+                                                t["function"], t["size"]))
         lines += ["      " + decode_frame(f) for f in t["frames"]]
     return "\n".join(lines)
 
 
-def summarize(report):
+def summarize(report, threads=(RT_THREAD,)):
     for ph in report["phases"]:
-        counts = ", ".join("%s %d" % (cat, v["total"]) for cat, v in ph["categories"].items()
-                           if v["total"])
-        print("    %-8s %d on dspd-rt: %s" % (ph["name"], ph["total"], counts or "none"))
+        for thread in threads:
+            t = ph["threads"][thread]
+            counts = ", ".join("%s %d" % (cat, v["total"])
+                               for cat, v in t["categories"].items() if v["total"])
+            print("    %-8s %d on %s: %s" % (ph["name"], t["total"], thread, counts or "none"))
+    print("    calls through syscall(): %s" % ", ".join(
+        "%s %d" % kv for kv in sorted(report["syscalls"].items())))
 
 
-def check_report(report):
+def check_report(report, workers=False, steady_periods=0):
+    """The RT thread: nothing but the test device allocates in steady state
+    and stall.  With workers: nothing at all allocates on them after
+    startup, and their futex calls (at least one a period of steady state)
+    are seen."""
     check(report["calls_all_threads"] > 0, "the interposer counted nothing: not loaded?")
     check(not report["phases_overflowed"], "more phases than the interposer keeps")
     # positive control: the test device's report writing, from inside
@@ -208,11 +282,24 @@ def check_report(report):
     check(category_total(report, "steady", "plugin") > 0,
           "no call on dspd-rt seen in steady state, not even the test device's "
           "report writing: is the RT thread still named dspd-rt?")
-    for phase in CHECKED_PHASES:
+    for phase in CHECKED_PHASES + (("late",) if workers else ()):
         bad = {cat: category_total(report, phase, cat) for cat in FORBIDDEN}
         if any(bad.values()):
             raise Failure("heap calls on the RT thread in phase %s: %s\n%s"
                           % (phase, bad, format_traces(report, phase, FORBIDDEN)))
+    if not workers:
+        check(report["syscalls"][WORKERS] == 0, "calls on workers with threads 1: %s"
+              % report["syscalls"])
+        return
+    check(report["syscalls"][WORKERS] >= steady_periods > 0,
+          "%d calls through syscall() on the workers in all, fewer than the %d periods "
+          "of steady state: is a worker still named dspd-workN?"
+          % (report["syscalls"][WORKERS], steady_periods))
+    for phase in CHECKED_PHASES + ("late", "shutdown"):
+        bad = {cat: category_total(report, phase, cat, WORKERS) for cat in CATEGORIES}
+        if any(bad.values()):
+            raise Failure("heap calls on a worker in phase %s: %s\n%s"
+                          % (phase, bad, format_traces(report, phase, thread=WORKERS)))
 
 
 def test_rt_thread_allocation_free():
@@ -227,57 +314,53 @@ def test_rt_thread_allocation_free_resampled():
                            capture_rate=44100)
 
 
-def test_rt_thread_allocation_free_threads():
-    """The same on 2 threads, with two long FIR lanes so that the plan
-    puts work on the second worker: the workers (dspd-work*) are counted
-    as RT threads too, and worker 1 must have worked."""
-    return run_alloc_check("rt-alloc-threads", {"threads": 2}, lanes=True)
+def test_rt_and_worker_allocation_free():
+    """threads 2, the pipeline split between the RT thread and worker 1:
+    neither allocates (the RT thread but for the test device)."""
+    return run_alloc_check("rt-alloc-par", {"threads": 2}, workers=True)
 
 
-def fir_lanes(d, taps=32768):
-    blocks = []
-    for ch in range(2):
-        path = os.path.join(d.dir, "lane%d.f32" % ch)
-        with open(path, "wb") as f:
-            f.write(b"".join(struct.pack("<f", 0.5 ** (i + 1)) for i in range(taps)))
-        os.chmod(path, 0o644)
-        blocks.append({"type": "fir", "name": "lane%d" % ch, "path": path,
-                       "format": "f32le", "channels": [ch]})
-    return blocks
-
-
-def run_alloc_check(name, extra, capture_rate=None, lanes=False):
+def run_alloc_check(name, extra, capture_rate=None, workers=False):
     if sanitizer_build(Paths.dspd):
         return "skipped: the sanitizer runtimes own malloc"
     check(os.path.exists(INTERPOSER), "%s missing: make %s"
           % (INTERPOSER, os.path.relpath(INTERPOSER, ROOT)))
-    d = CountedDaemon(name, rate=RATE, period=256, periods=8)
+    d = CountedDaemon(name, rate=RATE, period=PERIOD, periods=8)
     d.cfg["capture"]["device"] = device("dspdtest", control=d.control_path, signal="sine")
     if capture_rate:
         d.cfg["capture"]["rate"] = capture_rate
     d.cfg.update(extra)
     d.cfg["loudness"] = {"tap": "playback"}
-    d.cfg["pipeline"] = PIPELINE[:1] + (fir_lanes(d) if lanes else []) + PIPELINE[1:]
+    d.cfg["pipeline"] = parallel_pipeline(d) if workers else PIPELINE
     d.write_config(d.cfg)
+    if workers:
+        d.extra_env = {"DSPD_TEST_HOOKS": "1"}     # test.stall_worker: "late"
     try:
         d.start(wait=False)
         wait_running(d)
         c = RpcClient(d.socket)
-        wait_status(c, lambda st: st["frames"]["played"] >= RATE // 2,
-                    "half a second played")
+        played0 = wait_status(c, lambda st: st["frames"]["played"] >= RATE // 2,
+                              "half a second played")["frames"]["played"]
         d.phase("steady")
         run_steady(c)
-        if lanes:
-            st = c.call("status")
-            check(st["threads"] == 2 and st["workers"][1]["max"] > 0,
-                  "worker 1 did no work: %s" % st.get("workers"))
+        st = c.call("status")
+        steady_periods = (st["frames"]["played"] - played0) // PERIOD
+        if workers:
+            w = worker_ran(st)
+            print("    steady: %d periods of %d; worker 1 busy p50 %.1f us, max %.1f us; "
+                  "late periods %d" % (steady_periods, PERIOD, w["p50_us"], w["max_us"],
+                                       st["late_periods"]))
         d.phase("stall")
         run_stall(d, c)
+        if workers:
+            d.phase("late")
+            late = run_late(c)
+            print("    late: %d late periods" % late)
         d.phase("shutdown")
         c.close()
         d.stop()
         report = d.alloc_report()
-        summarize(report)
-        check_report(report)
+        summarize(report, (RT_THREAD, WORKERS) if workers else (RT_THREAD,))
+        check_report(report, workers, steady_periods)
     finally:
         d.cleanup()

@@ -1,11 +1,19 @@
 /* malloc_count.c - LD_PRELOAD interposer that counts heap calls made on
- * dspd's RT thread, to prove its steady state allocation-free.
+ * dspd's RT thread and on the pipeline's workers, to prove their steady
+ * state allocation-free.
  *
  * Owns the process's malloc, calloc, realloc, free, posix_memalign,
  * aligned_alloc, memalign, valloc and pvalloc: each is forwarded to the next definition
- * (glibc's), and a call made on a thread named RT_THREAD_NAME, or on one
- * of the pipeline's workers (WORKER_THREAD_PREFIX), (prctl PR_GET_NAME) is
- * counted first.  Any thread may call them.
+ * (glibc's), and a call made on a watched thread (prctl PR_GET_NAME): the
+ * RT thread, named RT_THREAD_NAME, or a worker, named WORKER_PREFIX and a
+ * number) is counted first, under that thread's kind.  Any thread may
+ * call them.
+ *
+ * Also owns syscall(), forwarded likewise: the calls made through it on
+ * each kind of watched thread are counted (no phase, no stack).  The
+ * workers make no heap call at all when things are right, but they do
+ * make their futex calls through syscall() (lib/futex.h): that count is
+ * the positive control that a worker is recognised, by name, as one.
  *
  * A counted call is filed under
  *   - a phase: the first line of the file $MALLOC_COUNT_PHASE, read at the
@@ -27,8 +35,9 @@
  * Recursion: dlsym() may allocate while the next definitions are looked up;
  * those calls are served from a static arena and never freed.  Calls made
  * while this file records a call (backtrace, dladdr1, snprintf) are
- * forwarded uncounted: a thread-local flag.  Only RT threads record, under a
- * spin lock, so other threads pay one prctl() per call and no lock. */
+ * forwarded uncounted: a thread-local flag.  Only watched threads record,
+ * under a spin lock, so other threads pay one prctl() per call and no
+ * lock. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
@@ -47,7 +56,7 @@
 #include <unistd.h>
 
 #define RT_THREAD_NAME "dspd-rt"
-#define WORKER_THREAD_PREFIX "dspd-work"   /* the pipeline's workers: RT too */
+#define WORKER_PREFIX "dspd-work"
 #define PLUGIN_OBJECT "libasound_module_pcm_dspdtest"
 #define MAX_PHASES 8
 #define PHASE_NAME_MAX 32
@@ -73,16 +82,22 @@ static const char *const category_names[CAT_COUNT] = {
 	"daemon", "alsa_lib", "plugin", "libc", "other",
 };
 
+/* the kinds of watched thread; THREAD_NONE: not (yet) a watched one */
+enum thread_kind { THREAD_NONE = -1, THREAD_RT, THREAD_WORKER, THREAD_KINDS };
+
+static const char *const thread_names[THREAD_KINDS] = { RT_THREAD_NAME, WORKER_PREFIX };
+
 enum object_kind { OBJ_SELF, OBJ_LIBC, OBJ_MAIN, OBJ_ALSA, OBJ_PLUGIN, OBJ_OTHER };
 
 struct phase {
 	char name[PHASE_NAME_MAX];
-	uint64_t calls[CAT_COUNT][FN_COUNT];
-	unsigned traced[CAT_COUNT];
+	uint64_t calls[THREAD_KINDS][CAT_COUNT][FN_COUNT];
+	unsigned traced[THREAD_KINDS][CAT_COUNT];
 };
 
 struct trace {
 	unsigned phase;
+	enum thread_kind thread;
 	enum category category;
 	enum heap_fn fn;
 	size_t size;
@@ -101,12 +116,13 @@ static void *(*next_aligned_alloc)(size_t, size_t);
 static void *(*next_memalign)(size_t, size_t);
 static void *(*next_valloc)(size_t);
 static void *(*next_pvalloc)(size_t);
+static long (*next_syscall)(long, ...);
 static atomic_bool resolved;
 
 #define TLS __thread __attribute__((tls_model("initial-exec")))
 static TLS bool tls_resolving;
 static TLS bool tls_recording;
-static TLS bool tls_is_rt;
+static TLS int tls_thread = THREAD_NONE;
 
 /* only the thread resolving the next definitions uses it */
 static _Alignas(64) unsigned char bootstrap_arena[BOOTSTRAP_ARENA_BYTES];
@@ -120,6 +136,7 @@ static struct trace traces[MAX_TRACES];
 static unsigned trace_count;
 static uint64_t traces_dropped;
 static atomic_uint_fast64_t calls_all_threads;
+static atomic_uint_fast64_t syscalls[THREAD_KINDS];
 
 static char report_path[4096];
 static char phase_path[4096];
@@ -159,6 +176,7 @@ static void resolve_next(void)
 	next_memalign = lookup("memalign");
 	next_valloc = lookup("valloc");
 	next_pvalloc = lookup("pvalloc");
+	next_syscall = lookup("syscall");
 	tls_resolving = false;
 	atomic_store(&resolved, true);
 }
@@ -350,21 +368,26 @@ static unsigned current_phase(void)
 
 /* ---- counting -------------------------------------------------------------- */
 
-static bool on_rt_thread(void)
+/* The kind of this thread, by its name; kept once it is a watched one
+ * (threads are named after they start: not kept before). */
+static enum thread_kind this_thread(void)
 {
 	char name[17] = "";
 
-	if (tls_is_rt)
-		return true;
+	if (tls_thread != THREAD_NONE)
+		return (enum thread_kind)tls_thread;
 	if (prctl(PR_GET_NAME, name) != 0)
-		return false;
-	tls_is_rt = !strcmp(name, RT_THREAD_NAME) ||
-	            !strncmp(name, WORKER_THREAD_PREFIX, strlen(WORKER_THREAD_PREFIX));
-	return tls_is_rt;
+		return THREAD_NONE;
+	if (!strcmp(name, RT_THREAD_NAME))
+		tls_thread = THREAD_RT;
+	else if (starts_with(name, WORKER_PREFIX) && name[strlen(WORKER_PREFIX)] >= '0' &&
+	         name[strlen(WORKER_PREFIX)] <= '9')
+		tls_thread = THREAD_WORKER;
+	return (enum thread_kind)tls_thread;
 }
 
-static void keep_trace(unsigned phase, enum category cat, enum heap_fn fn,
-                       size_t size, void *const *frames, int count)
+static void keep_trace(unsigned phase, enum thread_kind thread, enum category cat,
+                       enum heap_fn fn, size_t size, void *const *frames, int count)
 {
 	struct trace *t;
 
@@ -374,6 +397,7 @@ static void keep_trace(unsigned phase, enum category cat, enum heap_fn fn,
 	}
 	t = &traces[trace_count++];
 	t->phase = phase;
+	t->thread = thread;
 	t->category = cat;
 	t->fn = fn;
 	t->size = size;
@@ -388,7 +412,7 @@ static void keep_trace(unsigned phase, enum category cat, enum heap_fn fn,
 	}
 }
 
-static void record_rt_call(enum heap_fn fn, size_t size)
+static void record_call(enum thread_kind thread, enum heap_fn fn, size_t size)
 {
 	void *frames[MAX_FRAMES];
 	int count = backtrace(frames, MAX_FRAMES);
@@ -400,21 +424,23 @@ static void record_rt_call(enum heap_fn fn, size_t size)
 		;
 	p = current_phase();
 	ph = &phases[p];
-	ph->calls[cat][fn]++;
-	if (ph->traced[cat] < TRACES_PER_CLASS) {
-		ph->traced[cat]++;
-		keep_trace(p, cat, fn, size, frames, count);
+	ph->calls[thread][cat][fn]++;
+	if (ph->traced[thread][cat] < TRACES_PER_CLASS) {
+		ph->traced[thread][cat]++;
+		keep_trace(p, thread, cat, fn, size, frames, count);
 	}
 	atomic_flag_clear_explicit(&record_lock, memory_order_release);
 }
 
 static void note_call(enum heap_fn fn, size_t size)
 {
+	enum thread_kind thread;
+
 	atomic_fetch_add_explicit(&calls_all_threads, 1, memory_order_relaxed);
-	if (tls_recording || !on_rt_thread())
+	if (tls_recording || (thread = this_thread()) == THREAD_NONE)
 		return;
 	tls_recording = true;
-	record_rt_call(fn, size);
+	record_call(thread, fn, size);
 	tls_recording = false;
 }
 
@@ -513,6 +539,27 @@ void *pvalloc(size_t size)
 	return next_pvalloc(size);
 }
 
+/* glibc's syscall() passes six argument registers on whatever the caller
+ * gave: so does this one. */
+long syscall(long number, ...)
+{
+	enum thread_kind thread;
+	long a[6];
+	va_list ap;
+
+	va_start(ap, number);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (!next_ready()) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!tls_recording && (thread = this_thread()) != THREAD_NONE)
+		atomic_fetch_add_explicit(&syscalls[thread], 1, memory_order_relaxed);
+	return next_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
 /* ---- the JSON report ------------------------------------------------------------ */
 
 struct out {
@@ -572,37 +619,45 @@ static void out_json_string(struct out *o, const char *s)
 	out_printf(o, "\"%s\"", clean);
 }
 
-static uint64_t category_total(const struct phase *ph, enum category cat)
+static uint64_t category_total(const struct phase *ph, enum thread_kind thread,
+                               enum category cat)
 {
 	uint64_t total = 0;
 
 	for (int fn = 0; fn < FN_COUNT; fn++)
-		total += ph->calls[cat][fn];
+		total += ph->calls[thread][cat][fn];
 	return total;
 }
 
+/* {"name": .., "threads": {"dspd-rt": {"total": .., "categories": {..}}, ..}} */
 static void write_phase(struct out *o, const struct phase *ph)
 {
-	uint64_t total = 0;
+	out_printf(o, "{\"name\": \"%s\", \"threads\": {", ph->name);
+	for (int thread = 0; thread < THREAD_KINDS; thread++) {
+		uint64_t total = 0;
 
-	for (int cat = 0; cat < CAT_COUNT; cat++)
-		total += category_total(ph, cat);
-	out_printf(o, "{\"name\": \"%s\", \"total\": %" PRIu64 ", \"categories\": {",
-	           ph->name, total);
-	for (int cat = 0; cat < CAT_COUNT; cat++) {
-		out_printf(o, "%s\"%s\": {\"total\": %" PRIu64, cat ? ", " : "",
-		           category_names[cat], category_total(ph, cat));
-		for (int fn = 0; fn < FN_COUNT; fn++)
-			out_printf(o, ", \"%s\": %" PRIu64, fn_names[fn], ph->calls[cat][fn]);
-		out_printf(o, "}");
+		for (int cat = 0; cat < CAT_COUNT; cat++)
+			total += category_total(ph, thread, cat);
+		out_printf(o, "%s\"%s\": {\"total\": %" PRIu64 ", \"categories\": {",
+		           thread ? ", " : "", thread_names[thread], total);
+		for (int cat = 0; cat < CAT_COUNT; cat++) {
+			out_printf(o, "%s\"%s\": {\"total\": %" PRIu64, cat ? ", " : "",
+			           category_names[cat], category_total(ph, thread, cat));
+			for (int fn = 0; fn < FN_COUNT; fn++)
+				out_printf(o, ", \"%s\": %" PRIu64, fn_names[fn],
+				           ph->calls[thread][cat][fn]);
+			out_printf(o, "}");
+		}
+		out_printf(o, "}}");
 	}
 	out_printf(o, "}}");
 }
 
 static void write_trace(struct out *o, const struct trace *t)
 {
-	out_printf(o, "{\"phase\": \"%s\", \"category\": \"%s\", \"function\": \"%s\", "
-	           "\"size\": %zu, \"frames\": [", phases[t->phase].name,
+	out_printf(o, "{\"phase\": \"%s\", \"thread\": \"%s\", \"category\": \"%s\", "
+	           "\"function\": \"%s\", \"size\": %zu, \"frames\": [",
+	           phases[t->phase].name, thread_names[t->thread],
 	           category_names[t->category], fn_names[t->fn], t->size);
 	for (int i = 0; i < t->frame_count; i++) {
 		if (i)
@@ -619,8 +674,12 @@ static void write_report(int fd)
 	o.fd = fd;
 	o.failed = false;
 	o.len = 0;
-	out_printf(&o, "{\"thread_name\": \"%s\", \"calls_all_threads\": %" PRIu64 ",\n",
-	           RT_THREAD_NAME, (uint64_t)atomic_load(&calls_all_threads));
+	out_printf(&o, "{\"calls_all_threads\": %" PRIu64 ",\n \"syscalls\": {",
+	           (uint64_t)atomic_load(&calls_all_threads));
+	for (int thread = 0; thread < THREAD_KINDS; thread++)
+		out_printf(&o, "%s\"%s\": %" PRIu64, thread ? ", " : "", thread_names[thread],
+		           (uint64_t)atomic_load(&syscalls[thread]));
+	out_printf(&o, "},\n");
 	out_printf(&o, " \"phases_overflowed\": %s,\n \"phases\": [",
 	           phases_overflowed ? "true" : "false");
 	for (unsigned i = 0; i < phase_count; i++) {

@@ -335,6 +335,24 @@ static void test_plan(void **state)
 	assert_int_equal(pipeline_build(&cfg, 2, 256, NULL, &p, err, sizeof(err)), 0);
 	assert_false(p->sched.parallel);
 	pipeline_free(p);
+
+	/* blocks that each span both channels: one chain per channel, each
+	 * a task of its own (not a hand-off between workers per block) */
+	len = 0;
+	append(text, sizeof(text), &len, "{\"capture\": {\"channels\": 2}, "
+	       "\"playback\": {\"channels\": 2}, \"pipeline\": [");
+	for (unsigned b = 0; b < 6; b++)
+		append(text, sizeof(text), &len, "%s{\"type\": \"biquad\", \"name\": "
+		       "\"p%u\", \"kind\": \"peaking\", \"freq\": %u, \"q\": 1, "
+		       "\"gain_db\": 3}", b ? ", " : "", b, 100 + 300 * b);
+	append(text, sizeof(text), &len, "]}");
+	load(text, 2, &cfg);
+	assert_int_equal(pipeline_build(&cfg, 2, 256, NULL, &p, err, sizeof(err)), 0);
+	assert_int_equal(p->sched.n_tasks, 2);
+	assert_int_equal(p->sched.tasks[0].n_units, 6);
+	for (unsigned u = 0; u < 6; u++)
+		assert_int_equal(p->sched.units[p->sched.tasks[1].first_unit + u].ch, 1);
+	pipeline_free(p);
 }
 
 /* Worker 1 sleeps 300 ms in a period with a 20 ms deadline: the run is
