@@ -31,8 +31,9 @@ Printed per rate, for each program's best run: wall seconds; multiple of
 real time; the ratio to BruteFIR (the anchor, measured in the same
 invocation) and to BruteFIR uniform 8192; dspd's kernel-only multiple of
 real time from its own "rendered ... in X s" line (processing alone,
-beside the whole-command figure, never instead of it) and the rest of its
-wall time (start-up: loading, planning; exit); the CPU seconds of the
+beside the whole-command figure, never instead of it); the whole command
+on an input of 8192 frames (start-up and exit: loading, planning, writing
+the wisdom; best of --runs too); the CPU seconds of the
 command's whole process tree (BruteFIR's forked filter processes
 included: this script is their subreaper); and the other load on the
 machine meanwhile, in CPUs (/proc/stat minus the command's own), to show
@@ -60,6 +61,7 @@ CHANNELS = 8
 TAPS = 262144
 GOAL_VS_BRUTEFIR = 2.0
 GOAL_SCALING = 1.8
+TINY_FRAMES = 8192          # the start-up run: one block of the largest partition
 RENDERED = re.compile(r"rendered (\d+) frames \(([0-9.]+) s of audio\) in ([0-9.]+) s")
 
 
@@ -83,14 +85,14 @@ def write_irs(work):
     return paths
 
 
-def write_input(work, rate, seconds):
-    """seconds of 8-channel noise at rate: one second of noise, repeated
-    (the cost of a convolution does not depend on the signal)."""
+def write_input(work, rate, frames, name):
+    """frames of 8-channel noise: one second of noise, repeated (the cost
+    of a convolution does not depend on the signal)."""
     r = random.Random(rate).random
     block = array.array("f", [r() - 0.5 for _ in range(rate * CHANNELS)]).tobytes()
-    path = os.path.join(work, "in-%d.raw" % rate)
+    path = os.path.join(work, "%s-%d.raw" % (name, rate))
     with open(path, "wb") as f:
-        whole, part = divmod(int(round(seconds * rate)), rate)
+        whole, part = divmod(frames, rate)
         for _ in range(whole):
             f.write(block)
         f.write(block[:part * CHANNELS * 4])
@@ -119,7 +121,7 @@ def brutefir_cmd(work, irs, inp, rate, partition):
              'channels: %d; };\n' % (ports, CHANNELS))
     for c in range(CHANNELS):
         text += "filter %d { from_inputs: %d; to_outputs: %d; coeff: %d; };\n" % (c, c, c, c)
-    path = os.path.join(work, "bf-%d-%d.conf" % (rate, partition))
+    path = os.path.join(work, "bf-%d-%d-%s.conf" % (rate, partition, os.path.basename(inp)))
     with open(path, "w") as f:
         f.write(text)
     return ["brutefir", path], None
@@ -230,15 +232,22 @@ def parse_cases(text):
 
 
 def bench_rate(args, work, irs, rate, env):
-    inp = write_input(work, rate, args.seconds)
+    inp = write_input(work, rate, int(round(args.seconds * rate)), "in")
+    tiny = write_input(work, rate, TINY_FRAMES, "tiny")
     audio = args.seconds
     partitions = sorted({p for _, p in args.cases})
-    programs = [(("bf", p), brutefir_cmd(work, irs, inp, rate, p)) for p in partitions]
+    programs = []
+    for p in partitions:
+        programs.append((("bf", p), brutefir_cmd(work, irs, inp, rate, p)))
+        programs.append((("bf", p, "tiny"), brutefir_cmd(work, irs, tiny, rate, p)))
     for kind, p in args.cases:
         for t in args.threads:
-            programs.append((("dspd", kind, p, t),
-                             dspd_cmd(args.dspd, work, irs, inp, rate, kind, p, t)))
+            cmd, _ = dspd_cmd(args.dspd, work, irs, inp, rate, kind, p, t)
+            programs.append((("dspd", kind, p, t), (cmd, inp)))
+            programs.append((("dspd", kind, p, t, "tiny"), (cmd, tiny)))
     best = measure(programs, args.runs, env)
+    for path in (inp, tiny):
+        os.unlink(path)
 
     print("\n%d channels x %d taps (8 different IRs), %g s of %d Hz float audio, raw file "
           "to /dev/null; whole command, best of %d after one untimed run each"
@@ -247,6 +256,7 @@ def bench_rate(args, work, irs, rate, env):
     print(head % ("case", "program", "wall", "x rt", "vs BF", "vs BF", "kernel", "start", "CPU",
                   "other"))
     print(head % ("", "", "s", "", "(anchor)", "u8192", "x rt", "+exit", "s", "load"))
+    print(head % ("", "", "", "", "", "", "", "s", "", "CPUs"))
     row = "%-17s %-26s %6.3f %6.2f %7.2fx %6s %7s %6s %6.2f %6.2f"
     bf8192 = best.get(("bf", 8192))
     figures = {}
@@ -255,14 +265,15 @@ def bench_rate(args, work, irs, rate, env):
         bf = best["bf", p]
         label = "BruteFIR (anchor)" if kind == "uniform" else "BruteFIR uniform (anchor)"
         print(row % (case, label, bf[0], audio / bf[0], 1.0,
-                     "%5.2fx" % (bf8192[0] / bf[0]) if bf8192 else "-", "-", "-", bf[1], bf[2]))
+                     "%5.2fx" % (bf8192[0] / bf[0]) if bf8192 else "-", "-",
+                     "%6.3f" % best["bf", p, "tiny"][0], bf[1], bf[2]))
         for t in args.threads:
             d = best["dspd", kind, p, t]
             figures[kind, p, t] = d
             print(row % (case, "dspd --render, threads %d" % t, d[0], audio / d[0],
                          bf[0] / d[0], "%5.2fx" % (bf8192[0] / d[0]) if bf8192 else "-",
                          "%7.2f" % (audio / d[3]) if d[3] else "?",
-                         "%6.3f" % (d[0] - d[3]) if d[3] else "?", d[1], d[2]))
+                         "%6.3f" % best["dspd", kind, p, t, "tiny"][0], d[1], d[2]))
     if 1 in args.threads and 2 in args.threads:
         print("scaling 1 -> 2 threads (goal >= %.1fx on the whole command):" % GOAL_SCALING)
         for kind, p in args.cases:
@@ -321,7 +332,6 @@ def main():
         results = []
         for rate in rates:
             results.append((rate, bench_rate(args, work, irs, rate, env)))
-            os.unlink(os.path.join(work, "in-%d.raw" % rate))
         goals(args, results)
     finally:
         shutil.rmtree(work)
