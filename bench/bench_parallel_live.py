@@ -192,6 +192,9 @@ def soak(args):
               % (len(windows), statistics.median(p99), max(p99), max(mx)))
         for line in extras(windows[-1]):
             print("  " + line)
+    if args.speed != 1:
+        print("(busy fractions are of the nominal period: at speed %g the wall-clock period "
+              "is %.2f ms)" % (args.speed, 1000.0 * PERIOD / RATE / args.speed))
     xr = xrun_count(st)
     ok = failure is None and xr == 0 and dev == 0
     print("xruns: dspd %s, device %s%s" % (xr, dev, "; %s" % failure if failure else ""))
