@@ -146,8 +146,8 @@ unit: $(call UNIT_BINS,rel)
 	tests/run-unit.sh build/rel
 unit-asan: $(call UNIT_BINS,asan)
 	tests/run-unit.sh build/asan
-unit-tsan: build/tsan/tests/test_ring
-	tests/run-unit.sh build/tsan test_ring
+unit-tsan: build/tsan/tests/test_ring build/tsan/tests/test_schedule
+	tests/run-unit.sh build/tsan test_ring test_schedule
 
 rig: plugin
 	ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$(abspath build/alsa/tests.conf) build/alsa/rig_selftest
@@ -212,7 +212,7 @@ install: all
 	install -m 0644 man/dspctl.1 $(DESTDIR)$(MANDIR)/man1/dspctl.1
 	install -m 0644 man/dspd.conf.5 $(DESTDIR)$(MANDIR)/man5/dspd.conf.5
 	install -d $(DESTDIR)$(DOCDIR)/examples
-	install -m 0644 etc/examples/*.conf etc/examples/*.wav etc/examples/make-room-ir.py \
+	install -m 0644 etc/examples/*.conf etc/examples/*.wav etc/examples/*.py \
 		$(DESTDIR)$(DOCDIR)/examples/
 	@test -n "$(DESTDIR)" || echo "installed; to run it: systemd-sysusers && " \
 		"systemd-tmpfiles --create && systemctl daemon-reload && systemctl enable --now dspd"

@@ -94,6 +94,35 @@ static void put_state(json_object *stats)
 		       strcmp(state, states[i]) == 0);
 }
 
+/* stats.workers: each worker's busy time per period, labelled by worker
+ * (worker 0 is the RT thread's share of the pipeline). */
+static void put_workers(json_object *workers)
+{
+	static const struct { const char *key, *name, *help; } q[] = {
+		{ "p50_us", "dspd_worker_busy_p50_seconds",
+		  "Median time a pipeline worker spent per period over the last 10 s." },
+		{ "p99_us", "dspd_worker_busy_p99_seconds",
+		  "99th percentile of a pipeline worker's time per period over the last 10 s." },
+		{ "max_us", "dspd_worker_busy_max_seconds",
+		  "Longest time a pipeline worker spent in a period over the last 10 s." },
+	};
+	size_t n = json_object_is_type(workers, json_type_array)
+	           ? json_object_array_length(workers) : 0;
+
+	if (n == 0)
+		return;
+	for (size_t k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
+		family(q[k].name, "gauge", q[k].help);
+		for (size_t i = 0; i < n; i++) {
+			json_object *w = json_object_array_get_idx(workers, i);
+			double us;
+
+			if (jv_number(jv_field(w, q[k].key), &us))
+				printf("%s{worker=\"%zu\"} %.9g\n", q[k].name, i, us / 1e6);
+		}
+	}
+}
+
 static void put_stats(json_object *st)
 {
 	static const char *const stages[] = { "captured", "processed", "played",
@@ -138,6 +167,11 @@ static void put_stats(json_object *st)
 			"99th percentile of the processing time per period over the last 10 s.");
 	seconds_from_us(jv_field(st, "busy"), "max_us", "dspd_period_busy_max_seconds",
 			"Longest processing time of a period over the last 10 s.");
+	scalar(st, "threads", "dspd_threads", "gauge",
+	       "Threads the pipeline runs on (the RT thread and its workers).");
+	scalar(st, "late_periods", "dspd_late_periods_total", "counter",
+	       "Periods played as silence because a pipeline worker was late.");
+	put_workers(jv_field(st, "workers"));
 	/* null unless the capture is resampled: then the two clocks */
 	scalar(jv_field(st, "clocks"), "drift_ppm", "dspd_clock_drift_ppm", "gauge",
 	       "How much faster the capture clock runs than playback, as rate_adjust measures it.");

@@ -265,6 +265,30 @@ static void put_busy(FILE *out, json_object *busy)
 		  p99 * 100, max_us, max * 100);
 }
 
+/* threads > 1: the workers' busy p99 in one line, and the late periods. */
+static void put_workers(FILE *out, json_object *st)
+{
+	json_object *workers = jv_field(st, "workers");
+	size_t n = jv_length(workers);
+	char line[256];
+	int len = 0;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n && len >= 0 && (size_t)len < sizeof(line); i++) {
+		double p99;
+
+		if (!jv_number(jv_field(json_object_array_get_idx(workers, i), "p99"), &p99))
+			return;
+		len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%zu: %.1f%%",
+		                i ? ", " : "", i, p99 * 100);
+	}
+	key_value(out, "threads", "%zu (%s), busy p99 per worker %s", n,
+		  json_object_get_boolean(jv_field(st, "workers_rt")) ? "SCHED_FIFO"
+		  : "not realtime", line);
+	put_count(out, "late periods", jv_field(st, "late_periods"));
+}
+
 static bool gain_text(json_object *gain, char *buf, size_t size)
 {
 	char db[16];
@@ -311,6 +335,7 @@ void render_status(FILE *out, json_object *st)
 	put_yes_no(out, "memory locked", jv_field(st, "mlock"));
 	put_load(out, jv_field(st, "load"));
 	put_busy(out, jv_field(st, "busy"));
+	put_workers(out, st);
 	if (gain_text(jv_field(st, "gain"), gain, sizeof(gain)))
 		key_value(out, "gain", "%s", gain);
 	put_string(out, "config", jv_field(jv_field(st, "config"), "path"));
@@ -459,10 +484,15 @@ static void put_xrun_event(FILE *out, json_object *event)
 
 	if (!jv_count(jv_field(event, "frames_lost"), lost, sizeof(lost)))
 		snprintf(lost, sizeof(lost), "?");
-	fprintf(out, "  %-24s  %-9s  %11s", time ? time : "?",
-		direction ? direction : "?", lost);
+	const char *cause = jv_string(jv_field(event, "cause"));
+	const char *block = jv_string(jv_field(event, "block"));
+
+	fprintf(out, "  %-24s  %-9s  %-11s  %11s", time ? time : "?",
+		direction ? direction : "?", cause ? cause : "?", lost);
 	if (jv_number(jv_field(event, "monotonic_s"), &mono))
 		fprintf(out, "  %12.3f", mono);
+	if (block)
+		fprintf(out, "  (in block \"%s\")", block);
 	fputc('\n', out);
 }
 
@@ -473,13 +503,14 @@ void render_xruns(FILE *out, json_object *xruns)
 
 	put_count(out, "capture", jv_field(xruns, "capture"));
 	put_count(out, "playback", jv_field(xruns, "playback"));
+	put_count(out, "late periods", jv_field(xruns, "late_periods"));
 	if (n == 0) {
 		key_value(out, "recent", "none");
 		return;
 	}
 	key_value(out, "recent", "%zu (oldest first)", n);
-	fprintf(out, "  %-24s  %-9s  %11s  %12s\n", "time", "direction",
-		"frames lost", "monotonic s");
+	fprintf(out, "  %-24s  %-9s  %-11s  %11s  %12s\n", "time", "direction",
+		"cause", "frames lost", "monotonic s");
 	for (size_t i = 0; i < n; i++)
 		put_xrun_event(out, json_object_array_get_idx(recent, i));
 }

@@ -24,9 +24,13 @@ struct daemon {
 };
 
 /* Read, hash and validate path into *cfg and *id (the identity's json is
- * replaced).  Returns 0 or -errno with every error in errs. */
+ * replaced).  check_blocks: also build every block at every rate the
+ * source may have (files, filter budget); --render leaves it to its own
+ * build, which loads each IR once.  Returns 0 or -errno with every error
+ * in errs. */
 int daemon_load_config(const char *path, struct dspd_config *cfg,
-                       struct ctl_config_identity *id, struct cfg_errors *errs);
+                       struct ctl_config_identity *id, struct cfg_errors *errs,
+                       bool check_blocks);
 /* Create and start an engine for cfg, logging what was negotiated. */
 int daemon_start_engine(const struct dspd_config *cfg, struct engine **ret);
 /* ctx->ops.reload (see struct ctl_daemon_ops). */

@@ -56,7 +56,8 @@ static char *read_text(const char *path, size_t *ret_len)
 }
 
 int daemon_load_config(const char *path, struct dspd_config *cfg,
-                       struct ctl_config_identity *id, struct cfg_errors *errs)
+                       struct ctl_config_identity *id, struct cfg_errors *errs,
+                       bool check_blocks)
 {
 	char dir[CFG_FIR_PATH_MAX];
 	size_t len = 0;
@@ -76,7 +77,8 @@ int daemon_load_config(const char *path, struct dspd_config *cfg,
 	if (r == 0) {
 		/* before the first FFT plan: the FIRs below are built to check */
 		fftw_wisdom_use(cfg->fftw_wisdom);
-		r = ctl_check_pipeline(cfg, path, errs);
+		if (check_blocks)
+			r = ctl_check_pipeline(cfg, path, errs);
 	}
 	if (r == 0) {
 		if (!realpath(path, id->path))

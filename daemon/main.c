@@ -100,14 +100,19 @@ static void on_xrun(const struct eng_xrun *x, void *data)
 {
 	static const char *const names[] = { "?", "capture", "playback", "capture+playback" };
 	static const char *const causes[] = { "xrun", "suspend", "device timeout", "I/O error",
-	                                      "device lost" };
+	                                      "device lost", "late period" };
 	struct ctl_context *ctx = data;
 	const char *dir = names[x->directions & 3];
-	const char *cause = causes[x->cause >= 0 && x->cause <= ENG_XRUN_LOST ? x->cause : 3];
+	const char *cause = causes[x->cause >= 0 && x->cause <= ENG_XRUN_LATE ? x->cause : 3];
 	unsigned long long lost = (unsigned long long)x->frames_lost;
 	char msg[256];
 
-	if (x->cause == ENG_XRUN_LOST)
+	if (x->cause == ENG_XRUN_LATE)
+		snprintf(msg, sizeof(msg), "late period: a pipeline worker %s block \"%s\"; "
+		         "%llu frames played as silence, streams kept running",
+		         x->error == -EBUSY ? "was still in" : "did not finish",
+		         x->block[0] ? x->block : "?", lost);
+	else if (x->cause == ENG_XRUN_LOST)
 		snprintf(msg, sizeof(msg), "%s %s (%s): output stopped, waiting for the device",
 		         dir, cause, strerror(-x->error));
 	else
@@ -455,7 +460,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	/* results are rounded to a resolution; print them without binary noise */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
-	if ((r = daemon_load_config(config_path, &d.cfg, &d.ctx.config, &errs)) < 0) {
+	if ((r = daemon_load_config(config_path, &d.cfg, &d.ctx.config, &errs,
+	                            !render)) < 0) {
 		ctl_log_config_errors(&errs, r, config_path);
 		return EXIT_CONFIG;
 	}

@@ -27,6 +27,7 @@
 #include "gain.h"
 #include "log.h"
 #include "pipeline.h"
+#include "workers.h"
 
 struct render_io {
 	SNDFILE *file;                     /* NULL for raw */
@@ -214,9 +215,35 @@ static void close_io(struct render_io *io)
 	free(io->interleaved);
 }
 
+static void flush_denormals(void)
+{
+#if defined(__SSE__)
+	_mm_setcsr(_mm_getcsr() | 0x8040);      /* FTZ | DAZ, as on the RT thread */
+#endif
+}
+
+/* The pipeline's workers for threads > 1 (*ret NULL for one): render runs
+ * the same tasks as the live engine, without a deadline. */
+static int start_workers(const struct dspd_config *cfg, struct workers **ret)
+{
+	const struct workers_config wc = {
+		.threads = config_threads(cfg),
+		.on_start = flush_denormals,
+	};
+	char err[128];
+	int rt_err, r;
+
+	*ret = NULL;
+	if (wc.threads <= 1)
+		return 0;
+	if ((r = workers_create(&wc, ret, &rt_err, err, sizeof(err))) < 0)
+		log_err("%s", err);
+	return r;
+}
+
 static int run(const struct dspd_config *cfg, struct pipeline *p,
-               struct render_io *in, struct render_io *out, uint64_t *ret_frames,
-               uint64_t *clips)
+               struct workers *pool, struct render_io *in, struct render_io *out,
+               uint64_t *ret_frames, uint64_t *clips)
 {
 	const size_t period = cfg->period_frames;
 	static float rows[FX_MAX_CHANNELS][65536];
@@ -232,7 +259,7 @@ static int run(const struct dspd_config *cfg, struct pipeline *p,
 	while (r == 0 && (got = read_period(in, bufs, period)) > 0) {
 		for (unsigned ch = in->channels; ch < p->channels_in; ch++)
 			memset(bufs[ch], 0, got * sizeof(float));
-		pipeline_process(p, bufs, (uint32_t)got);
+		pipeline_run(p, pool, bufs, (uint32_t)got, 0);
 		gain_ramp_process(&master, bufs, out->channels, UINT32_MAX, (uint32_t)got);
 		r = write_period(out, bufs, got, clips);
 		*ret_frames += got;
@@ -245,15 +272,15 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 {
 	struct render_io in, out;
 	struct pipeline *p = NULL;
+	struct workers *pool = NULL;
+	unsigned threads;
 	uint64_t frames = 0, clips[FX_MAX_CHANNELS] = { 0 }, clipped = 0;
 	static _Atomic float master_gain;
 	char err[512];
 	double t0;
 	int r;
 
-#if defined(__SSE__)
-	_mm_setcsr(_mm_getcsr() | 0x8040);      /* FTZ | DAZ, as on the RT thread */
-#endif
+	flush_denormals();
 	if (cfg->period_frames > 65536)
 		return -EINVAL;
 	if ((r = open_input(cfg, in_path, &in)) < 0)
@@ -274,17 +301,22 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 		r = -ENOMEM;
 		goto out_both;
 	}
+	if ((r = start_workers(cfg, &pool)) < 0)
+		goto out_both;
 	t0 = (monotonic_ns() / 1e9);
-	r = run(cfg, p, &in, &out, &frames, clips);
+	r = run(cfg, p, pool, &in, &out, &frames, clips);
+	threads = workers_count(pool);
+	workers_destroy(pool);
 	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
 		clipped += clips[ch];
 	if (r < 0)
 		log_err("%s: write failed", out_path);
 	else
-		log_info("rendered %llu frames (%.2f s of audio) in %.3f s; %llu samples "
-		         "clipped; %llu non-finite block resets",
+		log_info("rendered %llu frames (%.2f s of audio) in %.3f s on %u "
+		         "thread(s); %llu samples clipped; %llu non-finite block resets",
 		         (unsigned long long)frames, (double)frames / cfg->rate,
-		         (monotonic_ns() / 1e9) - t0, (unsigned long long)clipped,
+		         (monotonic_ns() / 1e9) - t0, threads,
+		         (unsigned long long)clipped,
 		         (unsigned long long)pipeline_resets(p));
 out_both:
 	close_io(&out);

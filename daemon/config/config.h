@@ -287,6 +287,9 @@ bool config_source_has_rate(const struct dspd_config *cfg, unsigned rate);
  * (inline values); -ENAMETOOLONG when out is too small. */
 int config_fir_path(const struct cfg_fir *fir, unsigned rate, char *out,
                     size_t size);
+/* The threads the pipeline runs on: realtime.threads, "auto" (0) being
+ * the CPUs online now (at most CFG_MAX_THREADS).  Any thread. */
+unsigned config_threads(const struct dspd_config *cfg);
 /* The capture period: period_frames at the capture rate, rounded. */
 unsigned config_capture_period(const struct dspd_config *cfg);
 /* rate_adjust.target_level, or its automatic value. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 unsigned config_capture_rate(const struct dspd_config *cfg)
 {
@@ -103,4 +104,14 @@ int config_fir_path(const struct cfg_fir *fir, unsigned rate, char *out,
 		return 0;
 	}
 	return -ENOENT;
+}
+
+unsigned config_threads(const struct dspd_config *cfg)
+{
+	long online;
+
+	if (cfg->realtime.threads)
+		return cfg->realtime.threads;
+	online = sysconf(_SC_NPROCESSORS_ONLN);
+	return online < 1 ? 1 : online > CFG_MAX_THREADS ? CFG_MAX_THREADS : (unsigned)online;
 }

@@ -25,6 +25,7 @@ int handle_levels(struct ctl_context *, struct ctl_session *, const struct rpc_r
 int handle_xruns(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 int handle_loudness(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 int handle_loudness_reset(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+int handle_test_stall(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 int handle_pipeline_list(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 
 /* methods_config.c */

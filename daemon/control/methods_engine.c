@@ -79,10 +79,10 @@ static json_object *load_json(const struct eng_status *st)
 
 /* The distribution of the per-period processing time over the last
  * LOAD_HIST_WINDOW seconds: as shares of the period and in microseconds. */
-static json_object *busy_json(const struct eng_status *st)
+static json_object *percentiles_json(const struct eng_status *st,
+                                     const struct load_percentiles *b)
 {
 	double period_ns = 1e9 * st->period_frames / st->rate;
-	const struct load_percentiles *b = &st->busy;
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "window_s", json_object_new_int(LOAD_HIST_WINDOW));
@@ -94,6 +94,34 @@ static json_object *busy_json(const struct eng_status *st)
 	json_object_object_add(o, "p99_us", json_number(b->p99_ns / 1000.0, 0.01));
 	json_object_object_add(o, "max_us", json_number(b->max_ns / 1000.0, 0.01));
 	return o;
+}
+
+static json_object *busy_json(const struct eng_status *st)
+{
+	return percentiles_json(st, &st->busy);
+}
+
+/* The pipeline's workers: worker 0 is the RT thread's share of the
+ * pipeline (its busy above also counts I/O and conversions). */
+static json_object *workers_json(const struct eng_status *st)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned k = 0; st->threads > 1 && k < st->threads && k < CFG_MAX_THREADS; k++) {
+		json_object *o = percentiles_json(st, &st->worker_busy[k]);
+
+		json_object_object_add(o, "worker", json_object_new_int((int)k));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static void add_workers(json_object *o, const struct eng_status *st)
+{
+	json_object_object_add(o, "threads", json_object_new_int((int)st->threads));
+	json_object_object_add(o, "workers_rt", json_object_new_boolean(st->workers_rt));
+	json_object_object_add(o, "workers", workers_json(st));
+	json_object_object_add(o, "late_periods", json_object_new_int64((int64_t)st->late_periods));
 }
 
 static double uptime_s(const struct ctl_context *ctx)
@@ -191,6 +219,7 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	json_object_object_add(o, "mlock", json_object_new_boolean(st.mlock));
 	json_object_object_add(o, "load", load_json(&st));
 	json_object_object_add(o, "busy", busy_json(&st));
+	add_workers(o, &st);
 	json_object_object_add(o, "gain", gain_json(&st));
 	config_identity_add(ctx, cfg);
 	json_object_object_add(o, "config", cfg);
@@ -235,6 +264,7 @@ int handle_stats(struct ctl_context *ctx, struct ctl_session *session,
 	                                               "playback", st.clipped_playback));
 	json_object_object_add(o, "load", load_json(&st));
 	json_object_object_add(o, "busy", busy_json(&st));
+	add_workers(o, &st);
 	json_object_object_add(o, "clients", json_object_new_int((int)clients));
 	json_object_object_add(o, "events_lost", json_object_new_int64((int64_t)st.events_lost));
 	json_object_object_add(o, "levels_skipped", json_object_new_int64((int64_t)ctx->levels_skipped));
@@ -416,6 +446,7 @@ int handle_xruns(struct ctl_context *ctx, struct ctl_session *session,
 	o = pair_json("capture", st.xruns_capture, "playback", st.xruns_playback);
 	json_object_object_add(o, "resyncs", json_object_new_int64((int64_t)st.resyncs));
 	json_object_object_add(o, "frames_dropped", json_object_new_int64((int64_t)st.dropped));
+	json_object_object_add(o, "late_periods", json_object_new_int64((int64_t)st.late_periods));
 	for (unsigned i = 0; i < n; i++)
 		json_object_array_add(recent, xrun_json(&log[i]));
 	json_object_object_add(o, "recent", recent);
@@ -534,4 +565,30 @@ int handle_loudness_reset(struct ctl_context *ctx, struct ctl_session *session,
 	if (r == 0)
 		*ret = loudness_now(ctx->loudness);
 	return r;
+}
+
+/* test.stall_worker (DSPD_TEST_HOOKS only): worker `worker` sleeps `ms`
+ * before each of its next `periods` periods, as a descheduled thread
+ * would; the engine must count late periods and carry on. */
+int handle_test_stall(struct ctl_context *ctx, struct ctl_session *session,
+                      const struct rpc_request *req, json_object **ret,
+                      struct rpc_error *err)
+{
+	double worker = 1, ms = 100, periods = 1;
+	int r;
+
+	if ((r = proto_param_double(req->params, "worker", false, 1, CFG_MAX_THREADS - 1,
+	                            &worker, err)) < 0 ||
+	    (r = proto_param_double(req->params, "ms", false, 0, 10000, &ms, err)) < 0 ||
+	    (r = proto_param_double(req->params, "periods", false, 0, 100000, &periods, err)) < 0)
+		return r;
+	if (engine_stall_worker(ctx->engine, (unsigned)worker, (unsigned)ms,
+	                        (unsigned)periods) < 0) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "worker", "no worker %u: the "
+		              "pipeline runs on %u thread(s)", (unsigned)worker,
+		              config_threads(engine_config(ctx->engine)));
+		return -EINVAL;
+	}
+	*ret = json_object_new_object();
+	return 0;
 }

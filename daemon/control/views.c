@@ -58,6 +58,7 @@ static const char *cause_name(int cause)
 	case ENG_XRUN_SUSPEND: return "suspend";
 	case ENG_XRUN_TIMEOUT: return "timeout";
 	case ENG_XRUN_LOST: return "device_lost";
+	case ENG_XRUN_LATE: return "late";
 	default: return "error";
 	}
 }
@@ -74,6 +75,8 @@ json_object *xrun_json(const struct eng_xrun *x)
 	json_object_object_add(o, "time", json_object_new_string(when));
 	json_object_object_add(o, "monotonic_s", json_number(x->monotonic_ns / 1e9, 0.001));
 	json_object_object_add(o, "frames_lost", json_object_new_int64((int64_t)x->frames_lost));
+	if (x->cause == ENG_XRUN_LATE)
+		json_object_object_add(o, "block", json_object_new_string(x->block));
 	return o;
 }
 

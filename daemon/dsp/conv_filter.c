@@ -198,7 +198,7 @@ void conv_filter_free(struct conv_filter *f)
 	}
 	conv_planner_unlock();
 	for (unsigned l = 0; l < f->n_levels; l++)
-		free(f->level[l].spectra);
+		conv_free(f->level[l].spectra);
 	free(f);
 }
 
@@ -238,4 +238,18 @@ size_t conv_filter_bytes(const struct conv_filter *f)
 		bytes += (size_t)f->level[l].parts * 2 * f->level[l].bins *
 		         sizeof(float);
 	return bytes;
+}
+
+float conv_work_per_frame(const struct conv_filter *f)
+{
+	float work = 1.0f;
+
+	for (unsigned l = 0; l < f->n_levels; l++) {
+		unsigned log2n = 0;
+
+		while ((2u << log2n) < 2 * f->level[l].block)
+			log2n++;
+		work += 1.0f * (float)(log2n + 1) + 0.5f * (float)f->level[l].parts;
+	}
+	return work;
 }

@@ -83,6 +83,10 @@ void conv_planner_unlock(void);
  * 0 or -EINVAL (the sizes conv_filter_create refuses).  Any thread. */
 int conv_filter_estimate(size_t n_taps, unsigned partition, bool uniform,
                          size_t *ret_filter_bytes, size_t *ret_state_bytes);
+/* About the ns one channel's frame costs on a current x86 core: the FFT
+ * pair of each level spread over its block, plus its multiply-adds (the
+ * pipeline's scheduler balances workers with it).  Any thread. */
+float conv_work_per_frame(const struct conv_filter *f);
 /* Bytes of the spectra and plans (filter) and of one channel's state. */
 size_t conv_filter_bytes(const struct conv_filter *f);
 size_t conv_state_bytes(const struct conv_filter *f);

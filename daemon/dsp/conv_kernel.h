@@ -44,8 +44,10 @@ void conv_to_split(float *split, const fftwf_complex *c, size_t n_bins,
 void conv_from_split(fftwf_complex *c, const float *split, size_t n_bins,
                      size_t bins);
 
-/* Zeroed memory aligned to CONV_ALIGN (free() it); control thread. */
+/* Zeroed memory aligned to CONV_ALIGN, released with conv_free();
+ * control thread. */
 void *conv_alloc(size_t bytes);
+void conv_free(void *p);
 
 /* Round n complex bins up to the padded count. */
 static inline size_t conv_padded_bins(size_t n)

@@ -101,10 +101,13 @@ int conv_state_create(const struct conv_filter *f, struct conv_state **ret)
 	s->y = conv_alloc(spectrum_floats(&f->level[0]) * sizeof(float));
 	if (!s->cplx || !s->tout || !s->y)
 		goto fail;
-	for (unsigned l = 0; l < f->n_levels; l++)
+	for (unsigned l = 0; l < f->n_levels; l++) {
 		if (level_state_alloc(&f->level[l], &s->lv[l], l > 0) < 0)
 			goto fail;
-	conv_state_reset(f, s);
+		/* the rest comes zeroed from conv_alloc (megabytes for a long
+		 * filter: not written twice) */
+		memset(s->lv[l].in, 0, 2 * (size_t)f->level[l].block * sizeof(float));
+	}
 	*ret = s;
 	return 0;
 fail:
@@ -118,14 +121,14 @@ void conv_state_free(struct conv_state *s)
 		return;
 	for (unsigned l = 0; l < CONV_MAX_LEVELS; l++) {
 		fftwf_free(s->lv[l].in);
-		free(s->lv[l].fdl);
-		free(s->lv[l].acc);
-		free(s->lv[l].out_cur);
-		free(s->lv[l].out_next);
+		conv_free(s->lv[l].fdl);
+		conv_free(s->lv[l].acc);
+		conv_free(s->lv[l].out_cur);
+		conv_free(s->lv[l].out_next);
 	}
 	fftwf_free(s->cplx);
 	fftwf_free(s->tout);
-	free(s->y);
+	conv_free(s->y);
 	free(s);
 }
 

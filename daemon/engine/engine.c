@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "pipeline.h"
+#include "workers.h"
 
 #define LOAD_HISTORY 128
 
@@ -99,7 +100,19 @@ static int allocate_buffers(struct engine *e)
 	e->playback_raw = malloc(period * e->playback.frame_bytes);
 	e->prefill = malloc(e->prefill_frames * e->playback.frame_bytes);
 	/* every row a mixer might write, whatever the channel counts */
-	e->work_mem = alloc_planes(e->work, FX_MAX_CHANNELS, period);
+	e->work_mem = alloc_planes(e->work_set[0], FX_MAX_CHANNELS, period);
+	memcpy(e->work, e->work_set[0], sizeof(e->work_set[0]));
+	e->work_cur = 0;
+	e->work_held = -1;
+	if (config_threads(&e->cfg) > 1) {
+		/* a late worker's rows, and the silence played meanwhile */
+		e->work_mem2 = alloc_planes(e->work_set[1], FX_MAX_CHANNELS, period);
+		e->zero_mem = calloc(period, sizeof(float));
+		for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
+			e->zero_rows[ch] = e->zero_mem;
+		if (!e->work_mem2 || !e->zero_mem)
+			return -ENOMEM;
+	}
 	if (!e->capture_raw || !e->playback_raw || !e->prefill || !e->work_mem)
 		return -ENOMEM;
 	snd_pcm_format_set_silence(e->playback.codec->format, e->prefill,
@@ -160,6 +173,8 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	atomic_init(&e->state, ENG_STARTING);
 	meter_history_init(&e->history);
 	load_hist_init(&e->busy_hist);
+	for (unsigned k = 0; k < CFG_MAX_THREADS; k++)
+		load_hist_init(&e->worker_hist[k]);
 	e->busy_hist_sampled_ns = clock_ns(CLOCK_MONOTONIC);
 	e->max_db = cfg->volume.max_db;
 	e->gain_db = fmin(cfg->volume.db, e->max_db);
@@ -201,6 +216,29 @@ int engine_create(struct engine **ret, const struct dspd_config *cfg,
 	return 0;
 }
 
+/* The pipeline's other workers (threads > 1), before the RT thread that
+ * runs jobs on them; SCHED_FIFO at the RT thread's priority. */
+static int start_workers(struct engine *e, int *sched_error)
+{
+	const struct workers_config wc = {
+		.threads = config_threads(&e->cfg),
+		.rt_priority = e->cfg.realtime.enabled ? e->cfg.realtime.priority : 0,
+		.cpus = e->cfg.realtime.cpus,
+		.n_cpus = e->cfg.realtime.n_cpus,
+		.on_start = engine_flush_denormals,
+	};
+	char err[128];
+	int r;
+
+	if (wc.threads <= 1)
+		return 0;
+	if ((r = workers_create(&wc, &e->pool, sched_error, err, sizeof(err))) < 0)
+		return r;
+	memset(e->worker_seen_ns, 0, sizeof(e->worker_seen_ns));
+	e->work_held = -1;
+	return 0;
+}
+
 int engine_start(struct engine *e, int *sched_error, int *mlock_error)
 {
 	int r;
@@ -212,6 +250,8 @@ int engine_start(struct engine *e, int *sched_error, int *mlock_error)
 		else
 			e->mlocked = true;
 	}
+	if ((r = start_workers(e, sched_error)) < 0)
+		return r;
 	atomic_store(&e->keep_going, true);
 	r = pthread_create(&e->thread, NULL, engine_rt_main, e);
 	if (r != 0)
@@ -227,6 +267,15 @@ int engine_start(struct engine *e, int *sched_error, int *mlock_error)
 		else
 			e->rt = true;
 	}
+	if (e->cfg.realtime.n_cpus > 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(e->cfg.realtime.cpus[0], &set);
+		if ((r = pthread_setaffinity_np(e->thread, sizeof(set), &set)) != 0 &&
+		    *sched_error == 0)
+			*sched_error = -r;
+	}
 	return 0;
 }
 
@@ -237,6 +286,9 @@ void engine_stop(struct engine *e)
 	atomic_store(&e->keep_going, false);
 	pthread_join(e->thread, NULL);
 	e->thread_started = false;
+	/* after the RT thread: waits for a late run to end */
+	workers_destroy(e->pool);
+	e->pool = NULL;
 }
 
 void engine_destroy(struct engine *e)
@@ -256,6 +308,8 @@ void engine_destroy(struct engine *e)
 	free(e->playback_raw);
 	free(e->prefill);
 	free(e->work_mem);
+	free(e->work_mem2);
+	free(e->zero_mem);
 	free(e->capture_mem);
 	resampler_free(e->rs);
 	free(e);
@@ -287,6 +341,8 @@ void engine_poll(struct engine *e,
 	transition_collect(&e->graph);
 	if (now - e->busy_hist_sampled_ns >= 1000000000u) {
 		load_hist_sample(&e->busy_hist);
+		for (unsigned k = 0; k < CFG_MAX_THREADS; k++)
+			load_hist_sample(&e->worker_hist[k]);
 		e->busy_hist_sampled_ns = now;
 	}
 	while (ring_pop(&e->events, &ev)) {
@@ -341,6 +397,11 @@ void engine_status(struct engine *e, struct eng_status *out)
 	out->load_avg = e->load_avg;
 	out->load_max = load_max;
 	load_hist_read(&e->busy_hist, &out->busy);
+	out->threads = config_threads(&e->cfg);
+	out->workers_rt = workers_realtime(e->pool);
+	out->late_periods = atomic_load_explicit(&e->late_periods, memory_order_relaxed);
+	for (unsigned k = 0; k < out->threads && k < CFG_MAX_THREADS; k++)
+		load_hist_read(&e->worker_hist[k], &out->worker_busy[k]);
 	out->gain_db = e->gain_db;
 	out->mute = e->mute;
 	out->ramp_ms = e->default_ramp_ms;
@@ -530,4 +591,13 @@ int engine_reopen(struct engine *e, char *err, size_t err_len)
 	atomic_store_explicit(&e->stall_timeouts, 0, memory_order_relaxed);
 	e->reopens++;
 	return engine_start(e, &sched_err, &mlock_err);
+}
+
+int engine_stall_worker(struct engine *e, unsigned worker, unsigned ms,
+                        unsigned periods)
+{
+	if (!e->pool || worker < 1 || worker >= workers_count(e->pool))
+		return -EINVAL;
+	workers_stall(e->pool, worker, (uint64_t)ms * 1000000u, periods);
+	return 0;
 }

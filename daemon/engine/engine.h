@@ -48,6 +48,8 @@ enum eng_xrun_cause {
 	ENG_XRUN_ERROR,      /* any other I/O error */
 	ENG_XRUN_LOST,       /* the device is gone (or recovery kept failing):
 	                        the engine waits for it (ENG_WAITING) */
+	ENG_XRUN_LATE,       /* a pipeline worker was late: the period was
+	                        played as silence, the streams kept going */
 };
 
 struct eng_xrun {
@@ -57,6 +59,7 @@ struct eng_xrun {
 	uint64_t frames_lost;     /* estimated from the clock */
 	uint64_t monotonic_ns;    /* CLOCK_MONOTONIC when detected */
 	int64_t realtime_ns;      /* CLOCK_REALTIME when detected */
+	char block[CFG_NAME_MAX]; /* ENG_XRUN_LATE: the block it waited for */
 };
 
 /* The clocks' state (rate_ctl.h), as the RT thread last published it. */
@@ -93,6 +96,11 @@ struct eng_status {
 	bool mlock;
 	double load_last, load_avg, load_max;    /* busy time / period time */
 	struct load_percentiles busy;  /* per-period busy time, last 10 s */
+	unsigned threads;         /* the pipeline's workers, the RT thread included */
+	bool workers_rt;          /* the other workers run SCHED_FIFO */
+	uint64_t late_periods;    /* periods played as silence: a worker was late */
+	/* each worker's share of the periods' work, last 10 s */
+	struct load_percentiles worker_busy[CFG_MAX_THREADS];
 	double gain_db;
 	bool mute;
 	double ramp_ms;
@@ -169,6 +177,10 @@ int engine_set_gain(struct engine *e, double db, bool mute, double ramp_ms);
 /* Meters since *since (0 = the last window_ms); updates *since. */
 void engine_levels(struct engine *e, uint64_t *since, double window_ms,
                    struct meter_reading *out);
+/* Test hook (DSPD_TEST_HOOKS): worker 1.. sleeps ms before each of its
+ * next `periods` periods.  0, or -EINVAL (no such worker). */
+int engine_stall_worker(struct engine *e, unsigned worker, unsigned ms,
+                        unsigned periods);
 /* The most recent xruns, oldest first; returns how many were copied. */
 unsigned engine_xrun_log(struct engine *e, struct eng_xrun *out, unsigned max);
 

@@ -86,6 +86,19 @@ struct engine {
 	snd_pcm_uframes_t prefill_frames;
 	float *work_mem;
 	float *work[METER_MAX_CHANNELS];
+	/* the pipeline's workers (threads > 1: engine_start..engine_stop).  A
+	 * late run keeps its rows: the RT thread goes on with the other set
+	 * of work rows (work_set), and plays silence (zero_rows) meanwhile */
+	struct workers *pool;
+	float *work_mem2, *zero_mem;
+	float *work_set[2][FX_MAX_CHANNELS];
+	float *zero_rows[FX_MAX_CHANNELS];
+	unsigned work_cur;               /* RT: the set work[] points at */
+	int work_held;                   /* RT: the set a late run holds, -1: none */
+	uint64_t worker_seen_ns[CFG_MAX_THREADS];   /* RT: busy totals read */
+	struct load_hist worker_hist[CFG_MAX_THREADS]; /* RT adds, control samples */
+	_Atomic uint64_t late_periods;
+	struct eng_xrun late;            /* RT: the late periods in a row so far */
 	/* capture through the resampler (NULL: straight into work) */
 	struct resampler *rs;
 	double resampler_delay;          /* its look-ahead, output frames */
@@ -165,6 +178,9 @@ struct engine {
 	struct eng_positions positions_last;  /* the newest valid one */
 	uint32_t positions_epoch;        /* the newest epoch, valid or not */
 };
+
+/* FTZ and DAZ on the calling thread: the RT thread and every worker. */
+void engine_flush_denormals(void);
 
 static inline int io_timeout_ms(const struct engine *e)
 {

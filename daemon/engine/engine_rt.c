@@ -33,8 +33,9 @@
 #endif
 
 #include "pipeline.h"
+#include "workers.h"
 
-static void flush_denormals_to_zero(void)
+void engine_flush_denormals(void)
 {
 #if defined(__SSE__)
 	_mm_setcsr(_mm_getcsr() | 0x8040);      /* FTZ | DAZ */
@@ -219,6 +220,104 @@ static void stamp_first_period(struct engine *e, int dir)
 	}
 }
 
+/* The rows to work in this period: while a late run still holds the
+ * current set, the other one. */
+static void choose_work_rows(struct engine *e)
+{
+	if (e->work_held >= 0 && workers_idle(e->pool))
+		e->work_held = -1;
+	if (e->work_held != (int)e->work_cur)
+		return;
+	e->work_cur ^= 1;
+	memcpy(e->work, e->work_set[e->work_cur], sizeof(e->work_set[0]));
+}
+
+/* How long the workers may take: until the playback would run dry, less
+ * a millisecond to encode and write (one period if the delay is unknown). */
+static uint64_t workers_deadline(struct engine *e, uint64_t now)
+{
+	uint64_t period_ns = (uint64_t)e->playback.period_frames * 1000000000u / e->cfg.rate;
+	snd_pcm_sframes_t queued;
+	uint64_t left;
+
+	if (!engine_live(e, 1) || snd_pcm_delay(e->playback.handle, &queued) < 0 ||
+	    queued <= 0)
+		return now + period_ns;
+	left = (uint64_t)queued * 1000000000u / e->cfg.rate;
+	left = left > 1000000u ? left - 1000000u : 0;
+	return now + (left > period_ns / 4 ? left : period_ns / 4);
+}
+
+/* A period whose pipeline run was late (-ETIMEDOUT) or could not start
+ * (-EBUSY: an earlier late run still holds the pool): counted and played
+ * as silence.  Late periods in a row are one episode, reported (like an
+ * xrun, with the block waited for) when it ends. */
+static void note_late_period(struct engine *e, int r)
+{
+	struct eng_xrun *x = &e->late;
+
+	if (r == -ETIMEDOUT)
+		e->work_held = (int)e->work_cur;
+	if (x->frames_lost == 0) {
+		memset(x, 0, sizeof(*x));
+		x->directions = 2;      /* the output is what suffers */
+		x->cause = ENG_XRUN_LATE;
+		x->error = r;
+		x->monotonic_ns = clock_ns(CLOCK_MONOTONIC);
+		x->realtime_ns = (int64_t)clock_ns(CLOCK_REALTIME);
+		snprintf(x->block, sizeof(x->block), "%s", transition_late_block(&e->graph));
+	}
+	x->frames_lost += e->playback.period_frames;
+	atomic_fetch_add_explicit(&e->late_periods, 1, memory_order_relaxed);
+}
+
+/* The first whole period after late ones: the episode's report. */
+static void end_late_episode(struct engine *e)
+{
+	struct eng_event ev = { .type = ENG_EVENT_XRUN };
+
+	ev.u.xrun = e->late;
+	publish(e, &ev);
+	e->late.frames_lost = 0;
+}
+
+/* Each worker's share of the period that just ran (after a whole run). */
+static void add_worker_busy(struct engine *e)
+{
+	unsigned n = workers_count(e->pool);
+
+	for (unsigned k = 0; k < n && k < CFG_MAX_THREADS; k++) {
+		uint64_t total = workers_busy_total_ns(e->pool, k);
+
+		load_hist_add(&e->worker_hist[k], total - e->worker_seen_ns[k]);
+		e->worker_seen_ns[k] = total;
+	}
+}
+
+/* The pipeline over e->work: on the workers if any.  The rows to play:
+ * e->work, or silence when the run was late. */
+static float *const *run_pipeline(struct engine *e, uint32_t frames, uint64_t now)
+{
+	int r;
+
+	if (!e->pool) {
+		transition_process(&e->graph, NULL, e->work, frames, 0);
+		return e->work;
+	}
+	r = workers_idle(e->pool)
+	    ? transition_process(&e->graph, e->pool, e->work, frames,
+	                         workers_deadline(e, now))
+	    : -EBUSY;
+	if (r < 0) {
+		note_late_period(e, r);
+		return e->zero_rows;
+	}
+	add_worker_busy(e);
+	if (e->late.frames_lost)
+		end_late_episode(e);
+	return e->work;
+}
+
 static int run_period(struct engine *e, int *failed_dir)
 {
 	const uint32_t frames = (uint32_t)e->playback.period_frames;
@@ -227,7 +326,11 @@ static int run_period(struct engine *e, int *failed_dir)
 	uint64_t start;
 	int r;
 
+	float *const *out;
+
 	engine_park_service(e);
+	if (e->pool)
+		choose_work_rows(e);
 	capture_live = engine_live(e, 0);
 	playback_live = engine_live(e, 1);
 	if (capture_live) {
@@ -246,17 +349,18 @@ static int run_period(struct engine *e, int *failed_dir)
 	                (const float *const *)e->work, frames,
 	                capture_live ? e->capture.codec->clip_level : 0.0f);
 	tap_write(e, METER_TAP_CAPTURE, e->work, e->capture_channels, frames);
-	transition_process(&e->graph, e->work, frames);
-	gain_ramp_process(&e->master, e->work, e->work_channels, all, frames);
-	tap_write(e, METER_TAP_PLAYBACK, e->work, e->playback.channels, frames);
+	out = run_pipeline(e, frames, start);
+	if (out == e->work)
+		gain_ramp_process(&e->master, e->work, e->work_channels, all, frames);
+	tap_write(e, METER_TAP_PLAYBACK, out, e->playback.channels, frames);
 	atomic_fetch_add_explicit(&e->processed, frames, memory_order_relaxed);
 	if (playback_live) {
 		memset(e->clips, 0, sizeof(e->clips));
-		e->playback.codec->encode((const float *const *)e->work, e->playback_raw,
+		e->playback.codec->encode((const float *const *)out, e->playback_raw,
 		                          e->playback.channels, frames, e->clips);
 	}
 	meter_block_add(&e->meter_acc, METER_TAP_PLAYBACK,
-	                (const float *const *)e->work, frames, 0.0f);
+	                (const float *const *)out, frames, 0.0f);
 	if (playback_live) {
 		meter_block_add_clips(&e->meter_acc, METER_TAP_PLAYBACK, e->clips);
 		r = pcm_write(&e->playback, e->playback_raw, frames, io_timeout_ms(e),
@@ -291,7 +395,7 @@ void *engine_rt_main(void *arg)
 	struct engine *e = arg;
 	int r, dir = 0;
 
-	flush_denormals_to_zero();
+	engine_flush_denormals();
 	meter_block_reset(&e->meter_acc, e->capture_channels, e->playback.channels);
 	e->capture_started_ns = clock_ns(CLOCK_MONOTONIC);
 	e->frames_since_start = 0;

@@ -45,6 +45,7 @@ struct transition {
 	float *shadow[FX_MAX_CHANNELS];  /* the incoming graph's buffers */
 	float *shadow_mem;
 	unsigned channels_out;         /* rows crossfaded: the playback channels */
+	const struct pipeline *late;   /* the graph of the last late run */
 	unsigned max_frames;
 
 	/* shared */
@@ -88,8 +89,13 @@ void transition_free(struct transition *t);
 uint32_t transition_plan_warmup(const struct pipeline *old, struct pipeline *p,
                                 bool adopt);
 
-/* RT thread: run the active graph (and the incoming one) over bufs. */
-void transition_process(struct transition *t, float *const *bufs,
-                        uint32_t frames);
+/* RT thread: run the active graph (and the incoming one) over bufs, on
+ * the pool w (NULL: on this thread), which must be idle.  Returns 0, or
+ * pipeline_run()'s -ETIMEDOUT when a worker was late (bufs are not whole;
+ * nothing of the hand-over moved on): transition_late_block() names the
+ * block it waited for. */
+int transition_process(struct transition *t, struct workers *w,
+                       float *const *bufs, uint32_t frames, uint64_t deadline_ns);
+const char *transition_late_block(const struct transition *t);
 
 #endif

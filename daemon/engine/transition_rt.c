@@ -135,30 +135,47 @@ static void finish(struct transition *t)
 	atomic_store_explicit(&t->phase, TRANSITION_IDLE, memory_order_relaxed);
 }
 
-void transition_process(struct transition *t, float *const *bufs,
-                        uint32_t frames)
+/* One graph's run; a late one is remembered for its block's name. */
+static int run(struct transition *t, struct pipeline *p, struct workers *w,
+               float *const *bufs, uint32_t frames, uint64_t deadline_ns)
+{
+	int r = pipeline_run(p, w, bufs, frames, deadline_ns);
+
+	if (r < 0)
+		t->late = p;
+	return r;
+}
+
+const char *transition_late_block(const struct transition *t)
+{
+	return t->late ? pipeline_late_block(t->late) : "";
+}
+
+int transition_process(struct transition *t, struct workers *w,
+                       float *const *bufs, uint32_t frames, uint64_t deadline_ns)
 {
 	struct pipeline *in;
+	int r;
 
 	take_pending(t);
 	in = t->incoming;
-	if (!in) {
-		pipeline_process(t->active, bufs, frames);
-		return;
-	}
+	if (!in)
+		return run(t, t->active, w, bufs, frames, deadline_ns);
 	for (unsigned ch = 0; ch < in->channels_in; ch++)
 		memcpy(t->shadow[ch], bufs[ch], frames * sizeof(float));
-	pipeline_process(t->active, bufs, frames);
-	pipeline_process(in, t->shadow, frames);
+	if ((r = run(t, t->active, w, bufs, frames, deadline_ns)) < 0 ||
+	    (r = run(t, in, w, t->shadow, frames, deadline_ns)) < 0)
+		return r;
 	if (t->warmup_left > 0) {
 		t->warmup_left -= t->warmup_left < frames ? t->warmup_left : frames;
 		if (t->warmup_left == 0)
 			atomic_store_explicit(&t->phase, TRANSITION_CROSSFADE,
 			                      memory_order_relaxed);
-		return;
+		return 0;
 	}
 	crossfade(t, bufs, frames);
 	/* (the old graph needs the retiring slot free: wait a period if not) */
 	if (t->fade_pos >= in->plan.fade_frames && !t->retiring)
 		finish(t);
+	return 0;
 }

@@ -27,6 +27,7 @@ void fx_init(struct fx *fx, const struct fx_ops *ops,
 	for (size_t i = 0; i < sizeof(*cfg); i++)
 		fx->config_hash = (fx->config_hash ^ ((const unsigned char *)cfg)[i]) *
 		                  1099511628211ull;
+	fx->work_per_frame = 1.0f;
 	atomic_init(&fx->resets, 0);
 }
 

@@ -39,6 +39,14 @@ struct fx_ops {
 	const char *type;
 	/* RT thread: process `frames` frames in place. */
 	void (*process)(struct fx *fx, float *const *bufs, uint32_t frames);
+	/* RT thread, optional: process channel ch alone.  A block that has
+	 * it keeps nothing shared between its channels that changes while it
+	 * runs (each channel's state and scratch are its own), so channels
+	 * may run on different workers at once (pipeline_schedule.h); the
+	 * result is bit for bit that of process(), which calls it for each
+	 * channel in channel_mask. */
+	void (*process_channel)(struct fx *fx, unsigned ch, float *buf,
+	                        uint32_t frames);
 	/* RT thread: forget all state (after non-finite output was caught). */
 	void (*reset)(struct fx *fx);
 	/* Control thread: free the block. */
@@ -66,6 +74,9 @@ struct fx {
 	 * had it always run: FIR length, delay, IIR decay (capped) */
 	uint32_t warmup_frames;
 	bool bypass;                 /* configured "bypass": kept, not applied */
+	/* cost of a frame of one channel, in about ns on a current x86 core:
+	 * what the scheduler balances the workers with (fx_init: 1) */
+	float work_per_frame;
 	uint32_t name_hash;          /* of name, to match blocks across graphs */
 	uint64_t config_hash;        /* of its configuration: unchanged block */
 	_Atomic uint64_t resets;     /* non-finite output caught and cleared */

@@ -14,26 +14,29 @@ struct fx_align {
 	float *ring[FX_MAX_CHANNELS];   /* delay[ch] samples, NULL when 0 */
 };
 
-static void align_process(struct fx *fx, float *const *bufs, uint32_t frames)
+static void align_channel(struct fx *fx, unsigned ch, float *x, uint32_t frames)
 {
 	struct fx_align *a = (struct fx_align *)fx;
+	float *ring = a->ring[ch];
+	unsigned d = a->delay[ch], pos = a->pos[ch];
 
-	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
-		float *x = bufs[ch], *ring = a->ring[ch];
-		unsigned d = a->delay[ch], pos = a->pos[ch];
+	if (!d)
+		return;
+	for (uint32_t i = 0; i < frames; i++) {
+		float out = ring[pos];
 
-		if (!d)
-			continue;
-		for (uint32_t i = 0; i < frames; i++) {
-			float out = ring[pos];
-
-			ring[pos] = x[i];
-			x[i] = out;
-			if (++pos == d)
-				pos = 0;
-		}
-		a->pos[ch] = pos;
+		ring[pos] = x[i];
+		x[i] = out;
+		if (++pos == d)
+			pos = 0;
 	}
+	a->pos[ch] = pos;
+}
+
+static void align_process(struct fx *fx, float *const *bufs, uint32_t frames)
+{
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		align_channel(fx, ch, bufs[ch], frames);
 }
 
 static void align_reset(struct fx *fx)
@@ -57,6 +60,7 @@ static void align_destroy(struct fx *fx)
 static const struct fx_ops align_ops = {
 	.type = "align",
 	.process = align_process,
+	.process_channel = align_channel,
 	.reset = align_reset,
 	.destroy = align_destroy,
 };

@@ -105,21 +105,23 @@ static void delay_fraction(const float *taps_reversed, float *history,
 	memmove(history, history + frames, HISTORY * sizeof(float));
 }
 
-static void delay_process(struct fx *fx, float *const *bufs, uint32_t frames)
+/* Each channel has its own line. */
+static void delay_channel(struct fx *fx, unsigned ch, float *buf, uint32_t frames)
 {
 	struct fx_delay *d = (struct fx_delay *)fx;
+	struct delay_line *l = &d->lines[ch];
 
-	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
-		struct delay_line *l = &d->lines[ch];
+	if (d->ring_len)
+		delay_ring(l, d->ring_len, buf, frames);
+	if (d->fractional)
+		delay_fraction(d->taps_reversed, l->history, buf, frames);
+}
 
-		if (!(fx->channel_mask & (1u << ch)))
-			continue;
-		if (d->ring_len)
-			delay_ring(l, d->ring_len, bufs[ch], frames);
-		if (d->fractional)
-			delay_fraction(d->taps_reversed, l->history, bufs[ch],
-			               frames);
-	}
+static void delay_process(struct fx *fx, float *const *bufs, uint32_t frames)
+{
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		if (fx->channel_mask & (1u << ch))
+			delay_channel(fx, ch, bufs[ch], frames);
 }
 
 static void delay_reset(struct fx *fx)
@@ -192,6 +194,7 @@ static void delay_adopt(struct fx *fx, const struct fx *old_fx)
 static const struct fx_ops delay_ops = {
 	.type = "delay",
 	.process = delay_process,
+	.process_channel = delay_channel,
 	.reset = delay_reset,
 	.destroy = delay_destroy,
 	.adopt = delay_adopt,

@@ -88,13 +88,19 @@ static void dither_channel(struct fx_dither *d, struct dither_channel *c,
 	}
 }
 
-static void dither_process(struct fx *fx, float *const *bufs, uint32_t frames)
+/* Each channel has its own noise generator and error history. */
+static void dither_one(struct fx *fx, unsigned ch, float *buf, uint32_t frames)
 {
 	struct fx_dither *d = (struct fx_dither *)fx;
 
+	dither_channel(d, &d->ch[ch], buf, frames);
+}
+
+static void dither_process(struct fx *fx, float *const *bufs, uint32_t frames)
+{
 	for (unsigned ch = 0; ch < fx->channels_in; ch++)
 		if (fx->channel_mask & (1u << ch))
-			dither_channel(d, &d->ch[ch], bufs[ch], frames);
+			dither_one(fx, ch, bufs[ch], frames);
 }
 
 static void dither_reset(struct fx *fx)
@@ -119,6 +125,7 @@ static void dither_destroy(struct fx *fx)
 static const struct fx_ops dither_ops = {
 	.type = "dither",
 	.process = dither_process,
+	.process_channel = dither_one,
 	.reset = dither_reset,
 	.destroy = dither_destroy,
 };

@@ -21,17 +21,25 @@ struct fx_filter {
 	 * replaces coef between periods and keeps the state. */
 	struct biquad_coef *coef;
 	struct biquad_state *state;     /* n_sections per channel */
-	double *scratch;                /* max_frames */
+	double *scratch;                /* max_frames per channel */
+	unsigned max_frames;
 };
 
-static void filter_process(struct fx *fx, float *const *bufs, uint32_t frames)
+/* Each channel has its own state and scratch: channels may run on
+ * different workers at once. */
+static void filter_channel(struct fx *fx, unsigned ch, float *buf, uint32_t frames)
 {
 	struct fx_filter *f = (struct fx_filter *)fx;
 
+	biquad_run(f->coef, f->state + ch * f->n_sections, f->n_sections, buf,
+	           f->scratch + (size_t)ch * f->max_frames, frames);
+}
+
+static void filter_process(struct fx *fx, float *const *bufs, uint32_t frames)
+{
 	for (unsigned ch = 0; ch < fx->channels_in; ch++)
 		if (fx->channel_mask & (1u << ch))
-			biquad_run(f->coef, f->state + ch * f->n_sections,
-			              f->n_sections, bufs[ch], f->scratch, frames);
+			filter_channel(fx, ch, bufs[ch], frames);
 }
 
 static void filter_reset(struct fx *fx)
@@ -71,7 +79,8 @@ static void filter_adopt(struct fx *fx, const struct fx *old_fx)
 	       (size_t)f->n_sections * fx->channels_in * sizeof(*f->state));
 }
 
-#define FILTER_OPS(name_) { .type = name_, .process = filter_process,         \
+#define FILTER_OPS(name_) { .type = name_, .process = filter_process,\
+                            .process_channel = filter_channel,         \
                             .reset = filter_reset, .destroy = filter_destroy, \
                             .adopt = filter_adopt,                     \
                             .can_adopt = filter_can_adopt }
@@ -95,8 +104,8 @@ static int filter_new(const struct cfg_block *cfg, const struct fx_env *env,
 	f->n_sections = n;
 	f->coef = calloc(n ? n : 1, sizeof(*f->coef));
 	f->state = calloc((size_t)(n ? n : 1) * channels, sizeof(*f->state));
-	f->scratch = calloc(env->max_frames ? env->max_frames : 1,
-	                    sizeof(*f->scratch));
+	f->max_frames = env->max_frames ? env->max_frames : 1;
+	f->scratch = calloc((size_t)f->max_frames * channels, sizeof(*f->scratch));
 	if (!f->coef || !f->state || !f->scratch) {
 		filter_destroy(&f->fx);
 		return -ENOMEM;
@@ -104,6 +113,7 @@ static int filter_new(const struct cfg_block *cfg, const struct fx_env *env,
 	memcpy(f->coef, coef, n * sizeof(*coef));
 	fx_init(&f->fx, ops, cfg, env);
 	f->fx.warmup_frames = biquad_decay_frames(coef, n, 1e-4);
+	f->fx.work_per_frame = 1.0f + 2.0f * (float)n;
 	*ret = &f->fx;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conv_filter.h"
 #include "ir_load.h"
@@ -20,13 +21,19 @@ struct fx_fir {
 	struct conv_state *state[FX_MAX_CHANNELS];  /* NULL: not processed */
 };
 
-static void fir_process(struct fx *fx, float *const *bufs, uint32_t frames)
+/* The filter is read-only; each channel's state is its own. */
+static void fir_channel(struct fx *fx, unsigned ch, float *buf, uint32_t frames)
 {
 	struct fx_fir *b = (struct fx_fir *)fx;
 
+	if (b->state[ch])
+		conv_process(b->filter, b->state[ch], buf, frames);
+}
+
+static void fir_process(struct fx *fx, float *const *bufs, uint32_t frames)
+{
 	for (unsigned ch = 0; ch < fx->channels_in; ch++)
-		if (b->state[ch])
-			conv_process(b->filter, b->state[ch], bufs[ch], frames);
+		fir_channel(fx, ch, bufs[ch], frames);
 }
 
 static void fir_reset(struct fx *fx)
@@ -77,21 +84,28 @@ static void fir_adopt(struct fx *fx, const struct fx *old_fx)
 static const struct fx_ops fir_ops = {
 	.type = "fir",
 	.process = fir_process,
+	.process_channel = fir_channel,
 	.reset = fir_reset,
 	.destroy = fir_destroy,
 	.adopt = fir_adopt,
 	.can_adopt = fir_can_adopt,
 };
 
-/* FNV-1a of the taps' bits: the same filter across a reload. */
+/* The taps' bits, hashed 32 bits at a time (FNV-1a over words, with a
+ * final mix): the same filter across a reload.  Never stored. */
 static uint64_t hash_taps(const float *taps, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)taps;
 	uint64_t h = 14695981039346656037ull ^ n;
 
-	for (size_t i = 0; i < n * sizeof(float); i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t bits;
+
+		memcpy(&bits, &taps[i], sizeof(bits));
+		h = (h ^ bits) * 1099511628211ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
 }
 
 static unsigned block_channels(const struct cfg_block *cfg,
@@ -181,6 +195,7 @@ static int fx_fir_create(const struct cfg_block *cfg, const struct fx_env *env,
 	/* a new or changed filter runs unheard until it has seen its length
 	 * of input */
 	b->fx.warmup_frames = b->filter->taps;
+	b->fx.work_per_frame = conv_work_per_frame(b->filter);
 	for (unsigned ch = 0; ch < b->fx.channels_in; ch++) {
 		if (!(b->fx.channel_mask & (1u << ch)))
 			continue;

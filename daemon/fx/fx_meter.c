@@ -19,29 +19,29 @@ struct fx_meter {
 	_Atomic float ms_out[FX_MAX_CHANNELS];
 };
 
-static void meter_process(struct fx *fx, float *const *bufs, uint32_t frames)
+static void meter_channel(struct fx *fx, unsigned ch, float *x, uint32_t frames)
 {
 	struct fx_meter *m = (struct fx_meter *)fx;
-	double fall = pow(m->peak_fall, frames);
+	double peak = m->peak[ch] * pow(m->peak_fall, frames), ms = m->ms[ch];
 
-	for (unsigned ch = 0; ch < fx->channels_in; ch++) {
-		const float *x = bufs[ch];
-		double peak = m->peak[ch] * fall, ms = m->ms[ch];
+	for (uint32_t i = 0; i < frames; i++) {
+		double a = fabs(x[i]);
 
-		if (!(fx->channel_mask & (1u << ch)))
-			continue;
-		for (uint32_t i = 0; i < frames; i++) {
-			double a = fabs(x[i]);
-
-			peak = a > peak ? a : peak;
-			ms += m->rms_coef * (a * a - ms);
-		}
-		/* non-finite input would stick forever: the pipeline resets us */
-		m->peak[ch] = isfinite(peak) ? peak : 0.0;
-		m->ms[ch] = isfinite(ms) ? ms : 0.0;
-		atomic_store_explicit(&m->peak_out[ch], (float)m->peak[ch], memory_order_relaxed);
-		atomic_store_explicit(&m->ms_out[ch], (float)m->ms[ch], memory_order_relaxed);
+		peak = a > peak ? a : peak;
+		ms += m->rms_coef * (a * a - ms);
 	}
+	/* non-finite input would stick forever: the pipeline resets us */
+	m->peak[ch] = isfinite(peak) ? peak : 0.0;
+	m->ms[ch] = isfinite(ms) ? ms : 0.0;
+	atomic_store_explicit(&m->peak_out[ch], (float)m->peak[ch], memory_order_relaxed);
+	atomic_store_explicit(&m->ms_out[ch], (float)m->ms[ch], memory_order_relaxed);
+}
+
+static void meter_process(struct fx *fx, float *const *bufs, uint32_t frames)
+{
+	for (unsigned ch = 0; ch < fx->channels_in; ch++)
+		if (fx->channel_mask & (1u << ch))
+			meter_channel(fx, ch, bufs[ch], frames);
 }
 
 static void meter_reset(struct fx *fx)
@@ -70,6 +70,7 @@ static void meter_adopt(struct fx *fx, const struct fx *old_fx)
 static const struct fx_ops meter_ops = {
 	.type = "meter",
 	.process = meter_process,
+	.process_channel = meter_channel,
 	.reset = meter_reset,
 	.destroy = meter_destroy,
 	.adopt = meter_adopt,

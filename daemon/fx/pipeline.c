@@ -155,6 +155,12 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 		pipeline_free(p);
 		return r;
 	}
+	if ((r = pipeline_schedule_plan(&p->sched, p->fx, p->n_fx, config_threads(cfg),
+	                                max_frames)) < 0) {
+		snprintf(err, err_len, "out of memory planning the pipeline's tasks");
+		pipeline_free(p);
+		return r;
+	}
 	p->latency_frames = lat[0];
 	p->channels_out = env.channels;
 	p->filter_taps = budget.taps;
@@ -255,69 +261,26 @@ void pipeline_free(struct pipeline *p)
 {
 	if (!p)
 		return;
+	pipeline_schedule_free(&p->sched);
 	for (unsigned i = 0; i < p->n_fx; i++)
 		p->fx[i]->ops->destroy(p->fx[i]);
 	free(p);
 }
 
-/* Is every sample of the masked channels a sane number?  NaN, Inf and
- * magnitudes of 2^64 (+385 dBFS) or more are not: such a value is garbage
- * from a blown-up state, and would become Inf a block later.  Tested on
- * the bits, so there is no floating-point reduction to keep in order:
- * |x| >= 2^64 is (bits & 0x7fffffff) >= 0x5f800000, and adding
- * 0x80000000 - 0x5f800000 carries into bit 31 exactly then (no overflow:
- * 0x7fffffff + 0x20800000 < 2^32).  Eight lanes of fixed count, so -O2's
- * cheap vectoriser turns them into two SSE (one AVX) operations. */
-#define GUARD_LANES 8
-
-static inline uint32_t guard_bits(float x)
+int pipeline_run(struct pipeline *p, struct workers *w, float *const *bufs,
+                 uint32_t frames, uint64_t deadline_ns)
 {
-	uint32_t bits;
-
-	memcpy(&bits, &x, sizeof(bits));
-	return (bits & 0x7fffffffu) + 0x20800000u;
-}
-
-static bool sane_channels(float *const *bufs, uint32_t mask, unsigned channels,
-                          uint32_t frames)
-{
-	const size_t whole = frames - frames % GUARD_LANES;
-	uint32_t lanes[GUARD_LANES] = { 0 }, flags = 0;
-
-	for (unsigned ch = 0; ch < channels; ch++) {
-		const float *x = bufs[ch];
-
-		if (!(mask & (1u << ch)))
-			continue;
-		for (size_t i = 0; i < whole; i += GUARD_LANES)
-			for (size_t l = 0; l < GUARD_LANES; l++)
-				lanes[l] |= guard_bits(x[i + l]);
-		for (size_t i = whole; i < frames; i++)
-			flags |= guard_bits(x[i]);
-	}
-	for (unsigned l = 0; l < GUARD_LANES; l++)
-		flags |= lanes[l];
-	return !(flags & 0x80000000u);
+	return pipeline_schedule_run(&p->sched, w, bufs, frames, deadline_ns);
 }
 
 void pipeline_process(struct pipeline *p, float *const *bufs, uint32_t frames)
 {
-	for (unsigned i = 0; i < p->n_fx; i++) {
-		struct fx *fx = p->fx[i];
-		uint32_t mask = fx->channels_out != fx->channels_in ? UINT32_MAX
-		                                                    : fx->channel_mask;
+	pipeline_schedule_run(&p->sched, NULL, bufs, frames, 0);
+}
 
-		if (fx->bypass)
-			continue;
-		fx->ops->process(fx, bufs, frames);
-		if (sane_channels(bufs, mask, fx->channels_out, frames))
-			continue;
-		fx->ops->reset(fx);
-		for (unsigned ch = 0; ch < fx->channels_out; ch++)
-			if (mask & (1u << ch))
-				memset(bufs[ch], 0, frames * sizeof(float));
-		atomic_fetch_add_explicit(&fx->resets, 1, memory_order_relaxed);
-	}
+const char *pipeline_late_block(const struct pipeline *p)
+{
+	return p->sched.late_fx >= 0 ? p->fx[p->sched.late_fx]->name : "";
 }
 
 uint64_t pipeline_resets(const struct pipeline *p)

@@ -12,6 +12,8 @@
 
 #include "config.h"
 #include "fx.h"
+#include "pipeline_schedule.h"
+#include "workers.h"
 
 /* How a graph replaces the one before it (transition.h). */
 struct pipeline_plan {
@@ -29,12 +31,14 @@ struct pipeline {
 	                                 aligned to the most delayed (fx_align.h) */
 	uint64_t filter_taps;         /* fir blocks: taps x channels convolved */
 	uint64_t filter_bytes;        /* fir blocks: spectra and states */
+	struct pipeline_schedule sched;   /* the blocks' work for the workers */
 	unsigned n_fx;
 	struct fx *fx[];
 };
 
 /* Build the graph of cfg->blocks for channels_in channels at rate, with
- * periods of at most max_frames; master_gain (may be NULL: 0 dB) is the
+ * periods of at most max_frames, its work planned for config_threads(cfg)
+ * workers; master_gain (may be NULL: 0 dB) is the
  * linear master volume for blocks that follow it.  The fir blocks' taps
  * and memory are counted from their files' headers against cfg->limits
  * before each is loaded (-E2BIG naming the block and the numbers).
@@ -64,11 +68,20 @@ unsigned pipeline_check_blocks(const struct dspd_config *cfg, uint64_t skip,
 /* The plan cfg->transition asks for (frames at cfg->rate). */
 void pipeline_plan_from_config(struct pipeline_plan *plan,
                                const struct dspd_config *cfg);
-/* Run every block that is not bypassed.  A block whose output is not sane
- * (NaN, Inf or a magnitude of 2^64 or more, from its input or its own
- * state) is reset and its output silenced for this period; fx->resets
- * counts it.  bufs has FX_MAX_CHANNELS rows of max_frames. */
+/* Run every block that is not bypassed, on the pool w (NULL: all on the
+ * calling thread; the output is the same bit for bit), waiting for late
+ * workers at most until deadline_ns (0: no limit).  A block whose output
+ * is not sane (NaN, Inf or a magnitude of 2^64 or more, from its input or
+ * its own state) has those channels silenced for this period and is reset
+ * after it; fx->resets counts it.  bufs has FX_MAX_CHANNELS rows of
+ * max_frames.  Returns 0, or -ETIMEDOUT / -EBUSY when a worker was late
+ * (pipeline_schedule_run(); pipeline_late_block() names the block). */
+int pipeline_run(struct pipeline *p, struct workers *w, float *const *bufs,
+                 uint32_t frames, uint64_t deadline_ns);
+/* pipeline_run on the calling thread alone. */
 void pipeline_process(struct pipeline *p, float *const *bufs, uint32_t frames);
+/* The block a late run was waiting for ("" if none known). */
+const char *pipeline_late_block(const struct pipeline *p);
 /* Non-finite recoveries of all blocks together. */
 uint64_t pipeline_resets(const struct pipeline *p);
 

@@ -81,6 +81,7 @@ class Daemon:
         env["ALSA_CONFIG_PATH"] = "/usr/share/alsa/alsa.conf:" + ALSA_CONF
         env["DSPD_SOCKET"] = self.socket
         env.pop("JOURNAL_STREAM", None)
+        env.update(getattr(self, "extra_env", {}))
         return env
 
     def command(self, *args):

@@ -262,7 +262,8 @@ def engine_rows(d, version, config_real, sha):
         "frames": frames_spec(), "xruns": Exact({"capture": Eq(0), "playback": Eq(0)}),
         "latency_frames": Eq(3 * PERIOD), "latency_ms": Eq(64.0, 0.001),
         "rt": bool, "rt_priority": Num(0, 99, integer=True), "mlock": Eq(False), "load": LOAD,
-        "busy": BUSY, "gain": {"db": Eq(0.0), "mute": Eq(False)},
+        "busy": BUSY, "threads": Eq(1), "workers_rt": Eq(False), "workers": Eq([]),
+        "late_periods": Eq(0), "gain": {"db": Eq(0.0), "mute": Eq(False)},
         "config": {"path": Eq(config_real), "sha256": Eq(sha)},
     }
     stats = Exact({
@@ -271,9 +272,10 @@ def engine_rows(d, version, config_real, sha):
         "reopens": Eq(0), "device_losses": Eq(0), "clipped": Exact({"capture": Eq(0), "playback": Eq(0)}),
         "load": LOAD, "busy": BUSY, "clients": Num(1, 64, integer=True), "events_lost": Eq(0),
         "levels_skipped": COUNT, "rate": Eq(48000), "latency_frames": Eq(3 * PERIOD),
-        "clocks": Eq(None)})
+        "clocks": Eq(None), "threads": Eq(1), "workers_rt": Eq(False), "workers": Eq([]),
+        "late_periods": Eq(0)})
     xruns = Exact({"capture": Eq(0), "playback": Eq(0), "resyncs": Eq(0),
-                   "frames_dropped": Eq(0), "recent": Eq([])})
+                   "frames_dropped": Eq(0), "late_periods": Eq(0), "recent": Eq([])})
     # each block as configured, plus what the running block reports
     running = {"channels_in": 2, "channels_out": 2, "latency_frames": 0, "resets": 0}
     blocks = Ok(Exact({"blocks": Eq([

@@ -69,7 +69,7 @@ static void run(struct transition *t, float *out, unsigned from, unsigned to)
 		bufs[ch] = rows[ch];
 	for (unsigned i = from; i < to; i += PERIOD) {
 		memcpy(rows[0], input + i, PERIOD * sizeof(float));
-		transition_process(t, bufs, PERIOD);
+		transition_process(t, NULL, bufs, PERIOD, 0);
 		memcpy(out + i, rows[0], PERIOD * sizeof(float));
 		transition_collect(t);   /* the control thread's part */
 	}

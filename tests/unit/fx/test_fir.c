@@ -681,8 +681,9 @@ static void test_nan_resets_block(void **state)
 	rows[0][10] = NAN;
 	pipeline_process(p, bufs, period);
 	assert_int_equal(pipeline_resets(p), 1);
+	/* the bad channel is silenced; the other one, sound, is heard */
 	for (unsigned i = 0; i < period; i++)
-		assert_true(rows[0][i] == 0.0f && rows[1][i] == 0.0f);
+		assert_true(rows[0][i] == 0.0f && isfinite(rows[1][i]));
 	/* the block forgot everything: the next period starts from silence */
 	memcpy(rows[0], x, period * sizeof(float));
 	memcpy(rows[1], x, period * sizeof(float));
