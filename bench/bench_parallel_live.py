@@ -14,15 +14,17 @@ Default (make bench): for each thread count, --seconds of audio (default
 30); status is read every 10 s (status.busy covers the last 10 s) after a
 5 s settle.  Printed per thread count: busy p50/p99/max in microseconds
 and as a fraction of the period, from the window with the median p99 and
-the worst window's p99 and max; the per-worker figures (status.workers)
-and late periods (status.late_periods) when the daemon reports them; and
+the worst window's p99 and max; the threads the daemon runs, whether its
+workers got SCHED_FIFO, late periods and each worker's busy figures (from
+the median window's status); and
 the xruns seen by dspd and by the device.  The 1-thread run is the anchor:
 the 2-thread p99 is printed as a ratio to it.
 
 --soak S (make soak-parallel, default 600 s): one run of S seconds of
 device time with --threads (default 2), status every 10 s; fails (exit 1)
 at the end if dspd or the device saw any xrun, if the daemon left the
-running state or exited, and prints the busy figures of every window.
+running state or exited, or if a worker was late (status.late_periods),
+and prints the busy figures of every window.
 --speed N runs the device N times faster than real time (device time; the
 period shrinks to 1024/N frames of wall time, a harder test of the host).
 
@@ -113,9 +115,9 @@ def run(name, threads, periods, seconds, speed=1, verbose=False):
             if verbose:
                 b = st["busy"]
                 print("  %5.0f s: busy p99 %6.0f us (%.3f), max %6.0f us (%.3f); xruns %s; "
-                      "device xruns %s" % (time.monotonic() - start, b["p99_us"], b["p99"],
-                                           b["max_us"], b["max"], st["xruns"],
-                                           device_xruns(d)), flush=True)
+                      "late periods %s; device xruns %s"
+                      % (time.monotonic() - start, b["p99_us"], b["p99"], b["max_us"], b["max"],
+                         xrun_count(st), st.get("late_periods"), device_xruns(d)), flush=True)
             if st["state"] != "running":
                 failure = "state %s" % st["state"]
         dev = device_xruns(d)
@@ -140,12 +142,14 @@ def median_window(windows):
 def extras(st):
     """Per-worker busy and late periods, once the daemon reports them."""
     out = []
-    for i, w in enumerate(st.get("workers") or []):
-        b = w.get("busy", w)
-        out.append("worker %d p50 %.0f us, p99 %.0f us, max %.0f us"
-                   % (i, b.get("p50_us", 0), b.get("p99_us", 0), b.get("max_us", 0)))
-    if "late_periods" in st:
-        out.append("late periods %s" % st["late_periods"])
+    if "threads" in st:
+        out.append("status: threads %s, workers_rt %s, late periods %s"
+                   % (st["threads"], st.get("workers_rt"), st.get("late_periods")))
+    for w in st.get("workers") or []:
+        out.append("worker %s%s: p50 %5.0f us (%.3f), p99 %5.0f us (%.3f), max %5.0f us (%.3f)"
+                   % (w.get("worker"), " (the audio thread's share)" if w.get("worker") == 0
+                      else "", w["p50_us"], w["p50"], w["p99_us"], w["p99"], w["max_us"],
+                      w["max"]))
     return out
 
 
@@ -171,7 +175,7 @@ def live(args):
               % (threads, " (anchor)" if threads == 1 else "", b["p50_us"], b["p50"],
                  b["p99_us"], b["p99"], b["max_us"], b["max"], worst["p99"], worst["max"],
                  ratio))
-        for line in extras(windows[-1]):
+        for line in extras(median_window(windows)):
             print("    " + line)
         print("    xruns: dspd %s, device %s%s" % (xrun_count(st), dev,
                                                    "; FAILED: %s" % failure if failure else ""),
@@ -196,8 +200,10 @@ def soak(args):
         print("(busy fractions are of the nominal period: at speed %g the wall-clock period "
               "is %.2f ms)" % (args.speed, 1000.0 * PERIOD / RATE / args.speed))
     xr = xrun_count(st)
-    ok = failure is None and xr == 0 and dev == 0
-    print("xruns: dspd %s, device %s%s" % (xr, dev, "; %s" % failure if failure else ""))
+    late = st.get("late_periods", 0) if st else None
+    ok = failure is None and xr == 0 and dev == 0 and late == 0
+    print("xruns: dspd %s, device %s; late periods %s%s"
+          % (xr, dev, late, "; %s" % failure if failure else ""))
     print("soak-parallel: %s" % ("PASS" if ok else "FAIL"))
     return 0 if ok else 1
 
