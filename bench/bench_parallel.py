@@ -61,6 +61,7 @@ CHANNELS = 8
 TAPS = 262144
 GOAL_VS_BRUTEFIR = 2.0
 GOAL_SCALING = 1.8
+BUSY_MACHINE = 0.25         # other load (CPUs) above which the figures are flagged
 TINY_FRAMES = 8192          # the start-up run: one block of the largest partition
 RENDERED = re.compile(r"rendered (\d+) frames \(([0-9.]+) s of audio\) in ([0-9.]+) s")
 
@@ -274,6 +275,11 @@ def bench_rate(args, work, irs, rate, env):
                          bf[0] / d[0], "%5.2fx" % (bf8192[0] / d[0]) if bf8192 else "-",
                          "%7.2f" % (audio / d[3]) if d[3] else "?",
                          "%6.3f" % best["dspd", kind, p, t, "tiny"][0], d[1], d[2]))
+    others = max(v[2] for k, v in best.items() if k[-1] != "tiny")
+    if others > BUSY_MACHINE:
+        print("WARNING: other processes kept up to %.2f CPUs busy during these runs: the "
+              "figures (above all the scaling and BruteFIR's) are not those of an idle machine"
+              % others)
     if 1 in args.threads and 2 in args.threads:
         print("scaling 1 -> 2 threads (goal >= %.1fx on the whole command):" % GOAL_SCALING)
         for kind, p in args.cases:
