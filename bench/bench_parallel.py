@@ -37,8 +37,8 @@ the wisdom; best of --runs too); the CPU seconds of the
 command's whole process tree (BruteFIR's forked filter processes
 included: this script is their subreaper); and the other load on the
 machine meanwhile, in CPUs (/proc/stat minus the command's own), to show
-when a figure was taken on a busy machine.  Then the scaling from 1 to 2
-threads and the issue's goals (>= 2x BruteFIR's wall-time multiple with 2
+when a figure was taken on a busy machine (a warning when it exceeds 0.25
+CPUs in any best run).  Then the scaling from 1 to 2 threads and the issue's goals (>= 2x BruteFIR's wall-time multiple with 2
 threads, scaling >= 1.8x), met or not.
 
 usage: bench/bench_parallel.py [--seconds S] [--runs N] [--rates R,R]
