@@ -18,7 +18,10 @@ the worst window's p99 and max; the threads the daemon runs, whether its
 workers got SCHED_FIFO, late periods and each worker's busy figures (from
 the median window's status); and
 the xruns seen by dspd and by the device.  The 1-thread run is the anchor:
-the 2-thread p99 is printed as a ratio to it.
+the 2-thread p99 is printed as a ratio to it.  A first run with an empty
+pipeline shows the share of busy that is the rig's own (the test device's
+signal and checker run in the audio thread's reads and writes, and the
+format conversion), which no thread count removes.
 
 --soak S (make soak-parallel, default 600 s): one run of S seconds of
 device time with --threads (default 2), status every 10 s; fails (exit 1)
@@ -70,13 +73,13 @@ def write_irs(work):
     return paths
 
 
-def make_daemon(name, threads, periods, speed):
+def make_daemon(name, threads, periods, speed, fir=True):
     args = {"speed": speed} if speed != 1 else {}
     d = Daemon(name, fmt="S32_LE", period=PERIOD, periods=periods, channels=CHANNELS,
                capture=device("dspdtest", signal="sine", **args))
     if speed != 1:
         d.cfg["playback"]["device"] = device("dspdtest", report=d.report_path, **args)
-    irs = write_irs(d.dir)
+    irs = write_irs(d.dir) if fir else []
     d.cfg["threads"] = threads
     d.cfg["realtime"] = {"enabled": True, "mlock": True}
     d.cfg["pipeline"] = [{"type": "fir", "name": "ch%d" % c, "channels": [c], "path": ir,
@@ -94,11 +97,11 @@ def device_xruns(d):
     return rep["capture"]["overruns"] + rep["playback"]["underruns"]
 
 
-def run(name, threads, periods, seconds, speed=1, verbose=False):
+def run(name, threads, periods, seconds, speed=1, verbose=False, fir=True):
     """One daemon for `seconds` (wall); returns (windows, status, device
     xruns, failure text or None).  windows: status.busy of each 10 s
     window after the settle."""
-    d = make_daemon(name, threads, periods, speed)
+    d = make_daemon(name, threads, periods, speed, fir)
     windows, failure, st = [], None, None
     try:
         d.start()
@@ -156,25 +159,27 @@ def extras(st):
 def live(args):
     period_us = 1e6 * PERIOD / RATE
     print("%d channels x %d taps (8 IRs, non_uniform, partition = period), %d Hz, period %d "
-          "(%.1f ms) x %d, SCHED_FIFO; %d s per thread count, status.busy per %d s window"
+          "(%.1f ms) x %d, SCHED_FIFO; %d s per run, status.busy per %d s window"
           % (CHANNELS, TAPS, RATE, PERIOD, period_us / 1000, args.periods, args.seconds,
              WINDOW_S), flush=True)
     anchor = None
-    for threads in (1, 2):
-        windows, st, dev, failure = run("par%d" % threads, threads, args.periods, args.seconds)
+    for label, threads, fir in (("empty pipeline (the rig's I/O alone)", 1, False),
+                                ("threads 1 (anchor)", 1, True), ("threads 2", 2, True)):
+        windows, st, dev, failure = run("par%d" % threads, threads, args.periods, args.seconds,
+                                        fir=fir)
         if not windows:
-            print("  threads %d: no figures: %s" % (threads, failure))
+            print("  %s: no figures: %s" % (label, failure))
             continue
         b = median_window(windows)["busy"]
         worst = max(windows, key=lambda s: s["busy"]["p99"])["busy"]
-        if threads == 1:
+        if fir and threads == 1:
             anchor = b["p99_us"]
-        ratio = ("%.2f of the 1-thread p99" % (b["p99_us"] / anchor)) if anchor else ""
-        print("  threads %d%s: busy p50 %5.0f us (%.3f of the period), p99 %5.0f us (%.3f), "
-              "max %5.0f us (%.3f); worst window p99 %.3f, max %.3f; %s"
-              % (threads, " (anchor)" if threads == 1 else "", b["p50_us"], b["p50"],
-                 b["p99_us"], b["p99"], b["max_us"], b["max"], worst["p99"], worst["max"],
-                 ratio))
+        ratio = ("; p99 %.2f of the 1-thread p99" % (b["p99_us"] / anchor)) \
+            if anchor and fir else ""
+        print("  %s: busy p50 %5.0f us (%.3f of the period), p99 %5.0f us (%.3f), "
+              "max %5.0f us (%.3f); worst window p99 %.3f, max %.3f%s"
+              % (label, b["p50_us"], b["p50"], b["p99_us"], b["p99"], b["max_us"], b["max"],
+                 worst["p99"], worst["max"], ratio))
         for line in extras(median_window(windows)):
             print("    " + line)
         print("    xruns: dspd %s, device %s%s" % (xrun_count(st), dev,
