@@ -3,6 +3,7 @@
 #   make check      install missing test packages, run every test (unit, sanitizers, e2e)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      benchmarks (not part of check)
+#   make soak-parallel  10 minutes of 8 x 65536-tap FIR on 2 threads, 0 xruns
 
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
@@ -56,7 +57,7 @@ UNIT_TESTS     := $(patsubst %.c,%,$(UNIT_SRC))
 PLUGIN         := build/alsa/libasound_module_pcm_dspdtest.so
 
 # `make demo`: dspd on the virtual paced device with live levels (README)
-.PHONY: all clean check check-run check-layers demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench plugin rig valgrind-check soak vec-report
+.PHONY: all clean check check-run check-layers demo deps unit unit-asan unit-tsan e2e e2e-asan e2e-tsan install bench bench-parallel plugin rig valgrind-check soak soak-parallel vec-report
 .SECONDARY:
 
 all: daemon/dspd ctl/dspctl
@@ -161,6 +162,11 @@ e2e-asan: build/asan/dspd build/asan/dspctl plugin
 # SOAK_SECONDS=600 make soak for a shorter one
 soak: all plugin
 	python3 tests/soak/soak.py
+# 8 channels x 65536 taps on 2 threads for 10 minutes of device time on the
+# paced device: 0 xruns (issue 19; not in make check or make bench)
+SOAK_PARALLEL_SECONDS ?= 600
+soak-parallel: all plugin
+	python3 bench/bench_parallel_live.py --soak $(SOAK_PARALLEL_SECONDS)
 # the smoke tour under valgrind memcheck: no error, no definite leak
 valgrind-check: all plugin
 	python3 tests/e2e/run.py --dspd tests/valgrind/dspd-memcheck --quick smoke_tour
@@ -179,6 +185,10 @@ build/rel/bench/passthrough: bench/passthrough.c
 	$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE $< -o $@ $(shell pkg-config --cflags --libs alsa) -pthread
 bench: all plugin $(BENCH_BINS) build/rel/bench/passthrough
 	bench/run.sh
+# the parallel pipeline's figures alone (also part of make bench)
+bench-parallel: all plugin
+	python3 bench/bench_parallel.py
+	python3 bench/bench_parallel_live.py
 
 # ---- install ---------------------------------------------------------------
 # dspd.service names /usr/local/sbin and /etc as installed by default; the
