@@ -258,8 +258,11 @@ int engine_start(struct engine *e, int *sched_error, int *mlock_error)
 		return r;
 	atomic_store(&e->keep_going, true);
 	r = pthread_create(&e->thread, NULL, engine_rt_main, e);
-	if (r != 0)
+	if (r != 0) {
+		workers_destroy(e->pool);
+		e->pool = NULL;
 		return -r;
+	}
 	e->thread_started = true;
 	pthread_setname_np(e->thread, "dspd-rt");
 	if (e->cfg.realtime.enabled) {

@@ -401,6 +401,9 @@ void *engine_rt_main(void *arg)
 	e->frames_since_start = 0;
 	e->await_first[0] = e->await_first[1] = true;   /* stamp resumed_ns */
 	e->timeouts_in_row = 0;
+	/* a late episode the last stop cut short ends here, reported now */
+	if (e->late.frames_lost)
+		end_late_episode(e);
 	atomic_store_explicit(&e->stall_timeouts, 0, memory_order_relaxed);
 	r = engine_restart_streams(e);
 	if (r < 0 && engine_recover(e, r, 0) < 0)

@@ -106,9 +106,125 @@ static void add_latency(const struct fx *fx, unsigned *lat)
 		lat[ch] = most + fx->latency_frames;
 }
 
+/* The fir blocks built side by side on config_threads() threads before
+ * the graph is put together in order: loading a long IR and transforming
+ * its partitions is most of a big graph's start-up, and fir blocks do not
+ * depend on each other.  FFTW's planner stays serialised
+ * (conv_planner_lock()); executing plans needs no lock. */
+struct early_fir {
+	const struct dspd_config *cfg;
+	struct fx_env env[CFG_MAX_BLOCKS];  /* as the ordered build will see it */
+	bool wanted[CFG_MAX_BLOCKS];
+	struct fx *fx[CFG_MAX_BLOCKS];
+	int r[CFG_MAX_BLOCKS];
+	char err[CFG_MAX_BLOCKS][256];
+	_Atomic unsigned next;
+};
+
+static void early_fir_job(void *arg, unsigned worker)
+{
+	struct early_fir *e = arg;
+	unsigned i;
+
+	(void)worker;
+	while ((i = atomic_fetch_add(&e->next, 1)) < e->cfg->n_blocks)
+		if (e->wanted[i])
+			e->r[i] = fx_create(&e->cfg->blocks[i], &e->env[i], &e->fx[i],
+			                    e->err[i], sizeof(e->err[i]));
+}
+
+/* The fir blocks' environments as the ordered build will give them, up to
+ * the first one over the budget (the ordered build reports that one);
+ * then, with two or more and threads to spare, build them. */
+static void build_firs_early(const struct dspd_config *cfg, unsigned channels_in,
+                             unsigned max_frames, const _Atomic float *master_gain,
+                             struct early_fir *e)
+{
+	struct fx_env env = { cfg->rate, max_frames, channels_in, master_gain, 0 };
+	struct workers_config wc = { .threads = config_threads(cfg) };
+	struct budget budget = { 0, 0 };
+	struct workers *w;
+	unsigned n = 0;
+	char err[256];
+	int rt_err;
+
+	e->cfg = cfg;
+	for (unsigned i = 0; i < cfg->n_blocks && wc.threads > 1; i++) {
+		const struct cfg_block *b = &cfg->blocks[i];
+
+		env.max_taps = 0;
+		if (b->type == CFG_BLOCK_FIR) {
+			if (check_budget(cfg, b, &env, &budget, err, sizeof(err)) < 0)
+				break;
+			e->env[i] = env;
+			e->wanted[i] = true;
+			n++;
+		}
+		if (b->type == CFG_BLOCK_MIXER && !b->bypass)
+			env.channels = b->u.mixer.channels_out;
+	}
+	if (n < 2) {
+		memset(e->wanted, 0, sizeof(e->wanted));
+		return;
+	}
+	if (wc.threads > n)
+		wc.threads = n;
+	if (workers_create(&wc, &w, &rt_err, err, sizeof(err)) < 0) {
+		memset(e->wanted, 0, sizeof(e->wanted));
+		return;
+	}
+	workers_run(w, early_fir_job, e, 0);
+	workers_destroy(w);
+}
+
+/* Block i as built early, if it was, for this same environment: 0 or its
+ * error (*ret, err filled); 1: not built early, build it now. */
+static int take_early(struct early_fir *e, unsigned i, const struct fx_env *env,
+                      struct fx **ret, char *err, size_t err_len)
+{
+	if (!e || !e->wanted[i] || e->env[i].channels != env->channels ||
+	    e->env[i].max_taps != env->max_taps)
+		return 1;
+	e->wanted[i] = false;
+	*ret = e->fx[i];
+	e->fx[i] = NULL;
+	if (e->r[i] < 0)
+		snprintf(err, err_len, "%s", e->err[i]);
+	return e->r[i];
+}
+
+static void free_early(struct early_fir *e)
+{
+	for (unsigned i = 0; e && i < CFG_MAX_BLOCKS; i++)
+		if (e->fx[i])
+			e->fx[i]->ops->destroy(e->fx[i]);
+	free(e);
+}
+
+static int build_in_order(const struct dspd_config *cfg, unsigned channels_in,
+                          unsigned max_frames, const _Atomic float *master_gain,
+                          struct early_fir *early, struct pipeline **ret,
+                          char *err, size_t err_len);
+
 int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
                    unsigned max_frames, const _Atomic float *master_gain,
                    struct pipeline **ret, char *err, size_t err_len)
+{
+	struct early_fir *early = calloc(1, sizeof(*early));
+	int r;
+
+	if (early)
+		build_firs_early(cfg, channels_in, max_frames, master_gain, early);
+	r = build_in_order(cfg, channels_in, max_frames, master_gain, early, ret,
+	                   err, err_len);
+	free_early(early);
+	return r;
+}
+
+static int build_in_order(const struct dspd_config *cfg, unsigned channels_in,
+                          unsigned max_frames, const _Atomic float *master_gain,
+                          struct early_fir *early, struct pipeline **ret,
+                          char *err, size_t err_len)
 {
 	struct fx_env env = { cfg->rate, max_frames, channels_in, master_gain, 0 };
 	struct budget budget = { 0, 0 };
@@ -135,7 +251,9 @@ int pipeline_build(const struct dspd_config *cfg, unsigned channels_in,
 			pipeline_free(p);
 			return r;
 		}
-		if ((r = fx_create(&cfg->blocks[i], &env, &fx, err, err_len)) < 0) {
+		if ((r = take_early(early, i, &env, &fx, err, err_len)) == 1)
+			r = fx_create(&cfg->blocks[i], &env, &fx, err, err_len);
+		if (r < 0) {
 			pipeline_free(p);
 			return r;
 		}
