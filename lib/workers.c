@@ -119,7 +119,8 @@ static int start_helper(struct workers *p, unsigned k,
 	if (r != 0)
 		return -r;
 	me->started = true;
-	snprintf(name, sizeof(name), "dspd-work%u", k % 100);
+	snprintf(name, sizeof(name), "%.10s%u", cfg->name ? cfg->name : "dspd-work",
+	         k % 100);
 	name[15] = '\0';             /* the kernel's limit */
 	pthread_setname_np(me->thread, name);
 	if (cfg->rt_priority > 0) {

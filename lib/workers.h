@@ -32,6 +32,9 @@ struct workers_config {
 	unsigned n_cpus;             /* 0: no pinning */
 	/* run first on each helper thread (FTZ/DAZ); may be NULL */
 	void (*on_start)(void);
+	/* the helpers' names: NAME1, NAME2... (NULL: "dspd-work", the
+	 * pipeline's RT workers) */
+	const char *name;
 };
 
 /* The job: called once per worker with its index (0 is the caller). */

@@ -141,7 +141,8 @@ static void build_firs_early(const struct dspd_config *cfg, unsigned channels_in
                              struct early_fir *e)
 {
 	struct fx_env env = { cfg->rate, max_frames, channels_in, master_gain, 0 };
-	struct workers_config wc = { .threads = config_threads(cfg) };
+	/* not RT threads: named apart from the pipeline's workers */
+	struct workers_config wc = { .threads = config_threads(cfg), .name = "dspd-build" };
 	struct budget budget = { 0, 0 };
 	struct workers *w;
 	unsigned n = 0;

@@ -235,3 +235,18 @@ def raw_request(sock_path, payload, read_lines=1, timeout=5.0):
     finally:
         s.close()
     return [json.loads(l) for l in buf.split(b"\n") if l.strip()]
+
+
+def lane_fir(d, ch, taps, scale):
+    """A "fir" block on channel ch alone, with an IR of `taps` random taps
+    fading to 0 (seeded by ch, written to d.dir as raw f32le)."""
+    import array
+    import random
+    rnd = random.Random(ch)
+    path = os.path.join(d.dir, "lane%d.f32" % ch)
+    with open(path, "wb") as f:
+        array.array("f", [rnd.uniform(-1, 1) * scale * (1 - i / taps)
+                          for i in range(taps)]).tofile(f)
+    os.chmod(path, 0o644)
+    return {"type": "fir", "name": "lane%d" % ch, "path": path,
+            "format": "f32le", "channels": [ch]}

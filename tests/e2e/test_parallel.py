@@ -12,7 +12,7 @@ import random
 import subprocess
 import time
 
-from harness import Daemon, Paths, check
+from harness import Daemon, Paths, check, lane_fir
 from test_hostile import sanitized
 from test_methods import Conn
 
@@ -26,15 +26,7 @@ def lane_pipeline(d, taps=TAPS):
     blocks = [{"type": "mixer", "name": "split", "channels_in": CHANNELS,
                "channels_out": CHANNELS,
                "routes": [{"out": o, "in": o % 2} for o in range(CHANNELS)]}]
-    for ch in range(CHANNELS):
-        rnd = random.Random(ch)
-        path = os.path.join(d.dir, "lane%d.f32" % ch)
-        with open(path, "wb") as f:
-            array.array("f", [rnd.uniform(-1, 1) * 0.01 * (1 - i / taps)
-                              for i in range(taps)]).tofile(f)
-        os.chmod(path, 0o644)
-        blocks.append({"type": "fir", "name": "lane%d" % ch, "path": path,
-                       "format": "f32le", "channels": [ch]})
+    blocks += [lane_fir(d, ch, taps, 0.01) for ch in range(CHANNELS)]
     blocks.append({"type": "gain", "name": "trim", "db": -1})
     return blocks
 

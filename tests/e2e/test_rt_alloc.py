@@ -33,15 +33,13 @@ kind of thread, and the worker's futex calls (lib/futex.h: at least one a
 period, its wake of the join) must be seen - so a worker is recognised,
 by its name, as one."""
 
-import array
 import json
 import math
 import os
-import random
 import subprocess
 import time
 
-from harness import ROOT, Daemon, Failure, Paths, check, device
+from harness import ROOT, Daemon, Failure, Paths, check, device, lane_fir
 from test_subscriptions import RpcClient, record, wait_running
 
 INTERPOSER = os.path.join(ROOT, "build", "malloc", "libmalloc_count.so")
@@ -90,16 +88,7 @@ def parallel_pipeline(d, taps=LANE_TAPS):
     each of the two channels after "trim": per-channel work heavy enough
     that the schedule puts some of it on worker 1; the filters after it
     split per channel too."""
-    lanes = []
-    for ch in range(2):
-        rnd = random.Random(ch)
-        path = os.path.join(d.dir, "lane%d.f32" % ch)
-        with open(path, "wb") as f:
-            array.array("f", [rnd.uniform(-1, 1) * 0.02 * (1 - i / taps)
-                              for i in range(taps)]).tofile(f)
-        os.chmod(path, 0o644)
-        lanes.append({"type": "fir", "name": "lane%d" % ch, "path": path,
-                      "format": "f32le", "channels": [ch]})
+    lanes = [lane_fir(d, ch, taps, 0.02) for ch in range(2)]
     return PIPELINE[:1] + lanes + PIPELINE[1:]
 
 
