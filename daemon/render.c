@@ -24,11 +24,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
 
 #include "fftw_wisdom.h"
+#include "cpu.h"
 #include "format.h"
 #include "gain.h"
 #include "log.h"
@@ -244,20 +242,13 @@ static void plans_made(const struct dspd_config *cfg)
 	log_info("%s%s", line, cfg->fftw_wisdom[0] ? "" : " (no fftw_wisdom)");
 }
 
-static void flush_denormals(void)
-{
-#if defined(__SSE__)
-	_mm_setcsr(_mm_getcsr() | 0x8040);      /* FTZ | DAZ, as on the RT thread */
-#endif
-}
-
 /* The pipeline's workers for threads > 1 (*ret NULL for one): render runs
  * the same tasks as the live engine, without a deadline. */
 static int start_workers(const struct dspd_config *cfg, struct workers **ret)
 {
 	const struct workers_config wc = {
 		.threads = config_threads(cfg),
-		.on_start = flush_denormals,
+		.on_start = cpu_flush_denormals,
 	};
 	char err[128];
 	int rt_err, r;
@@ -309,7 +300,7 @@ int render_files(const struct dspd_config *cfg, const char *in_path,
 	double t0;
 	int r;
 
-	flush_denormals();
+	cpu_flush_denormals();            /* as on the RT thread */
 	if (cfg->period_frames > 65536)
 		return -EINVAL;
 	if ((r = open_input(cfg, in_path, &in)) < 0)

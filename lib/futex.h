@@ -34,6 +34,14 @@ static inline void futex_wake(_Atomic uint32_t *word, int n)
 	        NULL, NULL, 0);
 }
 
+/* In a spin before futex_wait: tell the CPU (x86 PAUSE). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 static inline void futex_wake_all(_Atomic uint32_t *word)
 {
 	futex_wake(word, INT_MAX);

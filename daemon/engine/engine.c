@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "cpu.h"
 #include "pipeline.h"
 #include "workers.h"
 
@@ -229,7 +230,7 @@ static int start_workers(struct engine *e, int *sched_error)
 		.rt_priority = e->cfg.realtime.enabled ? e->cfg.realtime.priority : 0,
 		.cpus = e->cfg.realtime.cpus,
 		.n_cpus = e->cfg.realtime.n_cpus,
-		.on_start = engine_flush_denormals,
+		.on_start = cpu_flush_denormals,
 	};
 	char err[128];
 	int r;

@@ -179,9 +179,6 @@ struct engine {
 	uint32_t positions_epoch;        /* the newest epoch, valid or not */
 };
 
-/* FTZ and DAZ on the calling thread: the RT thread and every worker. */
-void engine_flush_denormals(void);
-
 static inline int io_timeout_ms(const struct engine *e)
 {
 	int buffer_ms = (int)(1000u * e->playback.buffer_frames / e->cfg.rate);

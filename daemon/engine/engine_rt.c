@@ -28,24 +28,10 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
 
+#include "cpu.h"
 #include "pipeline.h"
 #include "workers.h"
-
-void engine_flush_denormals(void)
-{
-#if defined(__SSE__)
-	_mm_setcsr(_mm_getcsr() | 0x8040);      /* FTZ | DAZ */
-#elif defined(__aarch64__)
-	uint64_t fpcr;
-
-	__asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
-	__asm__ volatile("msr fpcr, %0" : : "r"(fpcr | (1u << 24)));
-#endif
-}
 
 /* The newest master volume (graph changes come through e->graph). */
 static void apply_master_gain(struct engine *e)
@@ -395,7 +381,7 @@ void *engine_rt_main(void *arg)
 	struct engine *e = arg;
 	int r, dir = 0;
 
-	engine_flush_denormals();
+	cpu_flush_denormals();
 	meter_block_reset(&e->meter_acc, e->capture_channels, e->playback.channels);
 	e->capture_started_ns = clock_ns(CLOCK_MONOTONIC);
 	e->frames_since_start = 0;
