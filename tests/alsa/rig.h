@@ -76,6 +76,8 @@ int prefill_and_start(snd_pcm_t *cap, snd_pcm_t *play, void *buf,
 		      snd_pcm_format_t format);
 int recover(snd_pcm_t *cap, snd_pcm_t *play, void *buf, snd_pcm_format_t format);
 int request(const struct job *job, const char *command);
+snd_pcm_sframes_t write_all(snd_pcm_t *play, const void *buf,
+			    snd_pcm_uframes_t frames, snd_pcm_format_t format);
 int pump_once(snd_pcm_t *cap, snd_pcm_t *play, void *buf, bool blocking,
 	      snd_pcm_format_t format, bool *fault);
 bool near(double value, double target, double tolerance);

@@ -123,11 +123,11 @@ static int counted_pump(struct counted_loop *cl)
 	if (got < 0)
 		return (int)got;
 	cl->read += (uint64_t)got;
-	put = snd_pcm_writei(lp->play, lp->buf, (snd_pcm_uframes_t)got);
+	put = write_all(lp->play, lp->buf, (snd_pcm_uframes_t)got, lp->format);
 	if (put < 0)
 		return (int)put;
 	cl->written += (uint64_t)put;
-	return put == got ? 0 : -ENOSPC;
+	return 0;
 }
 
 /* Run the loop-back until real time until (s). */
@@ -488,7 +488,8 @@ static void run_mismatch_job(struct job *job)
 void run_clock_job(struct job *job)
 {
 	size_t frame_bytes = (size_t)snd_pcm_format_physical_width(job->format) / 8 * CHANNELS;
-	struct counted_loop cl = { .lp.buf = malloc(CLOCK_BUFFER * frame_bytes) };
+	struct counted_loop cl = { .lp.buf = malloc(CLOCK_BUFFER * frame_bytes),
+				   .lp.format = job->format };
 
 	unlink(job->report);
 	unlink(job->control);
