@@ -12,6 +12,11 @@
 field_parse_fn cfg_parse_block_type_key;
 field_parse_fn cfg_parse_block_name;
 field_parse_fn cfg_parse_channels;      /* "channels": [..] -> uint32_t mask */
+/* A file path string of at most size - 1 bytes once made absolute (a
+ * relative one is taken from the config file's directory), into out
+ * (config_fx_fir.c: the fir block's "path", the peq block's "file"). */
+int cfg_get_path(struct parser *p, struct json_object *val, size_t size,
+                 char *out);
 
 #define CFG_BLOCK_COMMON_FIELDS                                               \
 	{ .key = "type", .parse = cfg_parse_block_type_key,                   \

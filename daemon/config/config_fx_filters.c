@@ -281,6 +281,10 @@ static int parse_peq_bands(struct parser *p, struct json_object *val,
 	int r = 0;
 
 	(void)f;
+	if (peq->file[0]) {
+		cfg_error_here(p, "give either \"bands\" or \"file\", not both");
+		return -EINVAL;
+	}
 	if (!json_object_is_type(val, json_type_array)) {
 		cfg_error_here(p, "must be an array of band objects, got %s",
 		               cfg_kind_name(val));
@@ -304,16 +308,42 @@ static int parse_peq_bands(struct parser *p, struct json_object *val,
 	return r;
 }
 
+/* "file": the EQ text file, read when the block is built (fx/eq_file.c);
+ * whether one of "bands" and "file" is given is checked there too. */
+static int parse_peq_file(struct parser *p, struct json_object *val,
+                          const struct field *f, void *dst)
+{
+	struct cfg_peq *peq = dst;
+
+	if (peq->n_bands) {
+		cfg_error_here(p, "give either \"bands\" or \"file\", not both");
+		return -EINVAL;
+	}
+	if (!json_object_is_type(val, json_type_string)) {
+		cfg_error_here(p, "must be a path string (an EqualizerAPO, AutoEq "
+		               "or REW EQ text file), got %s", cfg_kind_name(val));
+		return -EINVAL;
+	}
+	return cfg_get_path(p, val, f->size, peq->file);
+}
+
 static void peq_defaults(struct cfg_block *block)
 {
 	block->channel_mask = UINT32_MAX;
 	block->u.peq.n_bands = 0;
+	block->u.peq.preamp_db = 0.0;
+	block->u.peq.file[0] = '\0';
 }
 
 static const struct field peq_fields[] = {
 	CFG_BLOCK_COMMON_FIELDS,
 	{ .key = "bands", .parse = parse_peq_bands,
-	  .offset = offsetof(struct cfg_block, u.peq), .flags = FIELD_REQUIRED },
+	  .offset = offsetof(struct cfg_block, u.peq) },
+	{ .key = "file", .parse = parse_peq_file,
+	  .offset = offsetof(struct cfg_block, u.peq), .size = CFG_PEQ_FILE_MAX },
+	{ .key = "preamp_db", .parse = cfg_parse_number,
+	  .offset = offsetof(struct cfg_block, u.peq.preamp_db), .min = -150,
+	  .max = 40 },
 	{ 0 }
 };
 

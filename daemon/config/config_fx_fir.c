@@ -44,8 +44,8 @@ static int parse_count(struct parser *p, struct json_object *val,
  * relative one is taken from the config file's directory (p->dir), as in
  * CamillaDSP.  A "{rate}" placeholder is replaced by at most as many
  * digits, so the resolved path fits too. */
-static int get_path(struct parser *p, struct json_object *val, size_t size,
-                    char *out)
+int cfg_get_path(struct parser *p, struct json_object *val, size_t size,
+                 char *out)
 {
 	const char *s;
 
@@ -112,7 +112,7 @@ static int parse_path_map(struct parser *p, struct json_object *val,
 		size_t mark = cfg_pointer_push(p, key, strlen(key));
 		struct cfg_fir_rate_path *e = &fir->rate_paths[fir->n_rate_paths];
 		if (parse_rate_key(p, key, &e->rate) < 0 ||
-		    get_path(p, v, sizeof(e->path), e->path) < 0) {
+		    cfg_get_path(p, v, sizeof(e->path), e->path) < 0) {
 			r = -EINVAL;
 		} else if (strstr(e->path, CFG_FIR_RATE_PLACEHOLDER)) {
 			cfg_error_here(p, "a map's paths name one rate each: "
@@ -145,7 +145,7 @@ static int parse_path(struct parser *p, struct json_object *val,
 		               "got %s", cfg_kind_name(val));
 		return -EINVAL;
 	}
-	return get_path(p, val, f->size, dst);
+	return cfg_get_path(p, val, f->size, dst);
 }
 
 static int parse_values(struct parser *p, struct json_object *val,

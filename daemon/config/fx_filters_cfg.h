@@ -9,6 +9,7 @@
 
 #define CFG_PEQ_MAX_BANDS 32
 #define CFG_GEQ_MAX_BANDS 31            /* ISO 1/3 octave, 20 Hz..20 kHz */
+#define CFG_PEQ_FILE_MAX 256
 
 struct cfg_biquad {
 	int kind;                       /* enum biquad_kind */
@@ -29,9 +30,15 @@ struct cfg_peq_band {
 	double param[BQK_N_SHAPE];
 };
 
+/* "bands", or "file": an EqualizerAPO / AutoEq / REW text file
+ * (lib/eq_text.h) read when the block is built (fx/eq_file.c), after the
+ * socket's file policy allowed it (control/ir_policy.c). */
 struct cfg_peq {
-	unsigned n_bands;
+	unsigned n_bands;               /* 0 with a file */
 	struct cfg_peq_band bands[CFG_PEQ_MAX_BANDS];
+	double preamp_db;               /* folded into the first section; a
+	                                   file's Preamp adds to it */
+	char file[CFG_PEQ_FILE_MAX];    /* absolute (resolved), "" = bands */
 };
 
 struct cfg_geq {

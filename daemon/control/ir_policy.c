@@ -1,4 +1,4 @@
-/* ir_policy.c - the IR files a configuration that did not come from the
+/* ir_policy.c - the IR files (and peq EQ files) a configuration that did not come from the
  * daemon's own file may name (see ir_policy.h).  Control thread only. */
 #include "ir_policy.h"
 
@@ -46,6 +46,9 @@ static bool named_by_file(const struct dspd_config *t, const char *path)
 	for (unsigned i = 0; i < t->n_blocks; i++) {
 		const struct cfg_fir *f = &t->blocks[i].u.fir;
 
+		if (t->blocks[i].type == CFG_BLOCK_PEQ &&
+		    strcmp(t->blocks[i].u.peq.file, path) == 0)
+			return true;
 		if (t->blocks[i].type != CFG_BLOCK_FIR)
 			continue;
 		if (f->path[0] && strcmp(f->path, path) == 0)
@@ -134,6 +137,21 @@ static void check_path(const struct ctl_ir_policy *pol, const struct cfg_block *
 	refuse(errs, origin, where, what);
 }
 
+/* A peq block's EQ text file: the same rule as an IR file. */
+static void check_peq(const struct ctl_ir_policy *pol, const struct cfg_block *b,
+                      unsigned index, const char *origin, struct cfg_errors *errs)
+{
+	char where[48], what[400];
+	const char *file = b->u.peq.file;
+
+	if (named_by_file(&pol->trusted, file) || allowed(pol, file))
+		return;
+	snprintf(where, sizeof(where), "/pipeline/%u/file", index);
+	snprintf(what, sizeof(what), "block \"%s\": EQ file \"%.120s\" is not in a "
+	         "directory allowed over the socket (control.ir_dirs)", b->name, file);
+	refuse(errs, origin, where, what);
+}
+
 static void check_block(const struct ctl_ir_policy *pol, const struct dspd_config *cfg,
                         unsigned index, const char *origin, struct cfg_errors *errs)
 {
@@ -190,5 +208,8 @@ int ctl_ir_policy_check(const struct ctl_context *ctx, const char *file,
 	for (unsigned i = 0; i < cfg->n_blocks; i++)
 		if (cfg->blocks[i].type == CFG_BLOCK_FIR)
 			check_block(pol, cfg, i, origin, errs);
+		else if (cfg->blocks[i].type == CFG_BLOCK_PEQ &&
+		         cfg->blocks[i].u.peq.file[0])
+			check_peq(pol, cfg, i, origin, errs);
 	return errs->count ? -EPERM : 0;
 }

@@ -6,6 +6,7 @@
  * below rate/2, stability of free coefficients).  process and reset: RT
  * thread. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "biquad_design.h"
 #include "fx.h"
 #include "biquad.h"
+#include "eq_file.h"
 
 struct fx_filter {
 	struct fx fx;
@@ -219,18 +221,66 @@ static int create_linkwitz_riley(const struct cfg_block *cfg,
 	return filter_new(cfg, env, &linkwitz_riley_ops, coef, n, ret);
 }
 
+/* The bands of a peq, from its "file" when it has one (into *buf), and
+ * the preamp: the block's, plus the file's. */
+static int peq_bands(const struct cfg_block *cfg, const struct fx_env *env,
+                     struct cfg_peq *buf, const struct cfg_peq **ret,
+                     double *preamp_db, char *err, size_t err_len)
+{
+	const struct cfg_peq *peq = &cfg->u.peq;
+	char why[400];
+	double file_db = 0.0;
+	int r;
+
+	*ret = peq;
+	*preamp_db = peq->preamp_db;
+	if (!peq->file[0]) {
+		if (peq->n_bands >= 1 && peq->n_bands <= CFG_PEQ_MAX_BANDS)
+			return 0;
+		snprintf(err, err_len, "block \"%s\": give \"bands\" (1..%d) or "
+		         "an EQ \"file\"", cfg->name, CFG_PEQ_MAX_BANDS);
+		return -EINVAL;
+	}
+	if ((r = eq_file_load(peq->file, env->rate, buf, &file_db, why,
+	                      sizeof(why))) < 0) {
+		snprintf(err, err_len, "block \"%s\": %s", cfg->name, why);
+		return r;
+	}
+	*ret = buf;
+	*preamp_db += file_db;
+	return 0;
+}
+
+/* The preamp, exactly: the first section's numerator scaled (a file with
+ * a Preamp and no filter: one section that is only that gain). */
+static unsigned fold_preamp(struct biquad_coef *coef, unsigned n,
+                            double preamp_db)
+{
+	double g = pow(10.0, preamp_db / 20.0);
+
+	if (n == 0)
+		coef[n++] = (struct biquad_coef){ 1.0, 0.0, 0.0, 0.0, 0.0 };
+	coef[0].b0 *= g;
+	coef[0].b1 *= g;
+	coef[0].b2 *= g;
+	return n;
+}
+
 static int create_peq(const struct cfg_block *cfg, const struct fx_env *env,
                          struct fx **ret, char *err, size_t err_len)
 {
-	const struct cfg_peq *peq = &cfg->u.peq;
+	struct cfg_peq *file = malloc(sizeof(*file));
+	const struct cfg_peq *peq;
 	struct biquad_coef coef[CFG_PEQ_MAX_BANDS];
 	char why[200], where[32];
+	double preamp_db;
+	int r;
 
-	if (peq->n_bands < 1 || peq->n_bands > CFG_PEQ_MAX_BANDS) {
-		snprintf(err, err_len, "block \"%s\": %u bands, must be 1..%d",
-		         cfg->name, peq->n_bands, CFG_PEQ_MAX_BANDS);
-		return -EINVAL;
-	}
+	if (!file)
+		return -ENOMEM;
+	if ((r = peq_bands(cfg, env, file, &peq, &preamp_db, err, err_len)) < 0)
+		goto out;
+	r = -EINVAL;
 	for (unsigned i = 0; i < peq->n_bands; i++) {
 		const struct cfg_peq_band *b = &peq->bands[i];
 		double param[BQK_N];
@@ -239,20 +289,24 @@ static int create_peq(const struct cfg_block *cfg, const struct fx_env *env,
 		if (b->kind < 0 || b->kind >= BQ_N_SHAPE_KINDS) {
 			snprintf(err, err_len, "block \"%s\"%s: no kind given",
 			         cfg->name, where);
-			return -EINVAL;
+			goto out;
 		}
 		if (missing_keys(cfg->name, where, b->kind, b->given, err,
 		                 err_len) < 0)
-			return -EINVAL;
+			goto out;
 		given_params(b->kind, b->given, b->param, BQK_N_SHAPE, param);
 		if (biquad_design(b->kind, param, env->rate, &coef[i], why,
 		                  sizeof(why)) < 0) {
 			snprintf(err, err_len, "block \"%s\"%s (%s): %s", cfg->name,
 			         where, biquad_kind_names[b->kind], why);
-			return -EINVAL;
+			goto out;
 		}
 	}
-	return filter_new(cfg, env, &peq_ops, coef, peq->n_bands, ret);
+	r = filter_new(cfg, env, &peq_ops, coef,
+	               fold_preamp(coef, peq->n_bands, preamp_db), ret);
+out:
+	free(file);
+	return r;
 }
 
 /* Bands at or above rate/2 with 0 dB are left out (a 20 kHz band at

@@ -1,0 +1,131 @@
+/* eq_file.c - a peq block's EQ text file (see eq_file.h): read whole
+ * (regular files only, non-blocking, bounded), parsed by lib/eq_text.c,
+ * each filter resolved to dspd's band parameters at the block's rate.
+ * Control thread or the builder thread. */
+#include "eq_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "biquad_design.h"
+#include "eq_text.h"
+
+static int read_text(const char *path, char **ret, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	size_t len = 0;
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size > EQ_TEXT_MAX_BYTES) {
+		close(fd);
+		return -E2BIG;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (len < (size_t)st.st_size &&
+	       (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static int kind_index(const char *name)
+{
+	for (int k = 0; k < BQ_N_SHAPE_KINDS; k++)
+		if (strcmp(biquad_kind_names[k], name) == 0)
+			return k;
+	return -1;
+}
+
+static int to_band(const struct eq_band *b, struct cfg_peq_band *out)
+{
+	*out = (struct cfg_peq_band){ .kind = kind_index(b->kind) };
+	if (out->kind < 0)
+		return -EINVAL;
+	out->param[BQK_FREQ] = b->freq;
+	out->given = 1u << BQK_FREQ;
+	if (b->has_gain) {
+		out->param[BQK_GAIN_DB] = b->gain_db;
+		out->given |= 1u << BQK_GAIN_DB;
+	}
+	if (b->slope_db) {
+		out->param[BQK_SLOPE] = b->slope_db;
+		out->given |= 1u << BQK_SLOPE;
+	} else {
+		out->param[BQK_Q] = b->q ? b->q : M_SQRT1_2;
+		out->given |= 1u << BQK_Q;
+	}
+	return 0;
+}
+
+static int convert(const struct eq_text *t, double rate, struct cfg_peq *ret,
+                   char *why, size_t why_len)
+{
+	struct eq_band b;
+
+	if (t->graphic_line) {
+		snprintf(why, why_len, "line %u: a GraphicEQ is not a peq: give "
+		         "this file to a fir block's \"graphic_eq\" key",
+		         t->graphic_line);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < t->n_filters; i++) {
+		if (eq_filter_band(&t->filters[i], rate, &b, why, why_len) < 0)
+			return -EINVAL;
+		if (to_band(&b, &ret->bands[i]) < 0) {
+			snprintf(why, why_len, "line %u: no dspd kind",
+			         t->filters[i].line);
+			return -EINVAL;
+		}
+	}
+	ret->n_bands = t->n_filters;
+	return 0;
+}
+
+int eq_file_load(const char *path, double rate, struct cfg_peq *ret,
+                 double *ret_preamp_db, char *err, size_t err_len)
+{
+	struct eq_text *t = malloc(sizeof(*t));
+	char why[EQ_TEXT_ERR_MAX];
+	size_t len = 0;
+	char *text = NULL;
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	if ((r = read_text(path, &text, &len)) < 0) {
+		snprintf(err, err_len, "EQ file \"%s\": %s", path,
+		         r == -EINVAL ? "not a regular file" :
+		         r == -E2BIG ? "larger than 256 KiB" : strerror(-r));
+		free(t);
+		return r;
+	}
+	r = eq_text_parse(text, len, t, why, sizeof(why));
+	if (r == 0)
+		r = convert(t, rate, ret, why, sizeof(why));
+	if (r == 0)
+		*ret_preamp_db = t->preamp_db;
+	else
+		snprintf(err, err_len, "EQ file \"%s\": %s", path, why);
+	free(text);
+	free(t);
+	return r;
+}
