@@ -210,6 +210,6 @@ int ctl_ir_policy_check(const struct ctl_context *ctx, const char *file,
 			check_block(pol, cfg, i, origin, errs);
 		else if (cfg->blocks[i].type == CFG_BLOCK_PEQ &&
 		         cfg->blocks[i].u.peq.file[0])
-			check_peq(pol, cfg, i, origin, errs);
+			check_peq(pol, &cfg->blocks[i], i, origin, errs);
 	return errs->count ? -EPERM : 0;
 }

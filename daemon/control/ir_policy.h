@@ -1,5 +1,5 @@
-/* ir_policy.h - which IR files (and peq EQ text files) a configuration may name, by who wrote it
- * (ir_policy.c).  The daemon's own config file is the administrator's:
+/* ir_policy.h - which IR files (and peq EQ text files) a configuration
+ * may name, by who wrote it (ir_policy.c).  The daemon's own config file is the administrator's:
  * its IR files and its limits are trusted.  Every other configuration
  * (edits and loads over the socket, a file a client names, the runtime
  * edits of the state file) may name an IR file only when it is one the
