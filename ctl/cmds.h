@@ -54,6 +54,10 @@ int effect_bypass_params(const char *command, int argc, char **argv,
 int effect_set_params(const char *command, int argc, char **argv,
 		      json_object **ret_params);
 
+/* cmd_eq.c */
+int cmd_eq_import(const struct options *o, int argc, char **argv);
+int cmd_eq_export(const struct options *o, int argc, char **argv);
+
 /* cmd_batch.c */
 int cmd_batch(const struct options *o, int argc, char **argv);
 

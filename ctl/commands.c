@@ -35,6 +35,13 @@ const struct command ctl_commands[] = {
 	{ "effect set", "NAME KEY=VALUE...", "change a block's values; KEY: db,\n"
 	  "bands/1/gain_db (a JSON pointer in the block)", "", cmd_effect_set },
 	{ "effect list", "", "the same as pipeline", "", cmd_effect_list },
+	{ "eq import", "FILE [--block NAME]", "an EqualizerAPO, AutoEq or REW EQ "
+	  "file (read\nhere) into the peq block NAME (default eq),\nadded at the "
+	  "end when missing; a GraphicEQ\nbecomes a fir block (minimum-phase)",
+	  "--block=none @file", cmd_eq_import },
+	{ "eq export", "[--block NAME] [-o FILE]", "the peq block (the only one, "
+	  "or NAME) in\nthe EqualizerAPO ParametricEQ form",
+	  "--block=none --output=file -o=file", cmd_eq_export },
 	{ "batch", "[FILE|-]", "apply the changes of FILE (default: stdin),\n"
 	  "one per line (effect add|remove|bypass|set,\nconfig patch), all "
 	  "together or none", "@file", cmd_batch },
