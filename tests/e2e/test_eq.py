@@ -1,0 +1,408 @@
+"""test_eq.py - EQ files (issue 20): `dspctl eq import` of the AutoEq HD 600
+ParametricEQ file into a running dspd, rendered (`dspd --render` of the
+running block) and compared with EqualizerAPO's own definitions computed
+here independently (the RBJ cookbook shelves and peaks, EqualizerAPO's
+slope, corner-frequency and BW Oct forms, from its BiQuad.cpp,
+BiQuadFilter.cpp and BiQuadFilterFactory.cpp) at 200 log-spaced
+frequencies; the preamp; export then import; REW's padded export with
+every kind; the peq "file" key (relative to the config, and the socket's
+directory rule); malformed files refused with their line while the old
+pipeline keeps playing; a GraphicEQ imported as a minimum-phase FIR, its
+error in dB against the GraphicEQ points measured and bounded.
+
+numpy for the responses: /usr/bin/python3 has it (Debian's python3-numpy);
+the tests skip when the python running them has none."""
+
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+from harness import ROOT, Daemon, Paths, check
+
+try:
+    import numpy as np
+except ImportError:         # the pyenv python first on PATH has no numpy
+    np = None
+
+DATA = os.path.join(ROOT, "tests", "data", "eq")
+PARAMETRIC = os.path.join(DATA, "Sennheiser HD 600 ParametricEQ.txt")
+GRAPHIC = os.path.join(DATA, "Sennheiser HD 600 GraphicEQ.txt")
+RATE = 48000
+FREQS = None if np is None else np.geomspace(20.0, 20000.0, 200)
+
+# REW's export with its padded columns, an OFF filter, an empty slot, and
+# every EqualizerAPO kind and form.
+REW_TEXT = """Filter Settings file
+
+Room EQ V5.20.13
+Dated: 08-Dec-2026 00:10:00
+
+Notes:
+
+Equaliser: Generic
+Filter  1: ON  PK       Fc   63.0 Hz  Gain  -5.0 dB  Q  4.000
+Filter  2: OFF PK       Fc   125 Hz  Gain  -3.0 dB  Q  2.000
+Filter  3: ON  None
+Filter  4: ON  LS 6dB   Fc   80.0 Hz  Gain   4.0 dB
+Filter  5: ON  HS 12dB  Fc   8000 Hz  Gain  -3.0 dB
+Filter  6: ON  LSC 9 dB Fc   200 Hz  Gain  -2.0 dB
+Filter  7: ON  HS       Fc   6000 Hz  Gain   2.0 dB  Q  0.900
+Filter  8: ON  LP       Fc  18000 Hz
+Filter  9: ON  HPQ      Fc   25.0 Hz  Q  0.600
+Filter 10: ON  NO       Fc   50.0 Hz
+Filter 11: ON  BP       Fc  1000 Hz  Q  0.3
+Filter 12: ON  AP       Fc   700 Hz  Q  0.707
+Filter 13: ON  PK       Fc  2500 Hz  Gain   3.0 dB  BW Oct 0.5
+Filter 14: ON  LS       Fc   120 Hz  Gain   2.0 dB
+"""
+
+
+def skip_without_numpy():
+    return None if np is not None else "skipped: no numpy in this python"
+
+
+# ---- EqualizerAPO, independently -----------------------------------------
+
+def eapo_parse(text):
+    """(preamp, filters) as EqualizerAPO's regexes read them. The REW
+    header lines have no "Filter"/"Preamp" command and are skipped here
+    (dspd refuses them as not commands; see rew_file())."""
+    preamp, filters = 0.0, []
+    for line in text.splitlines():
+        line = line.replace(",", ".")
+        m = re.match(r"\s*Preamp:\s*([-+0-9.eE]+)\s*dB", line)
+        if m:
+            preamp += float(m.group(1))
+            continue
+        m = re.match(r"\s*Filter\s*\d*:(.*)$", line)
+        if not m:
+            continue
+        m = re.match(r"^\s*ON\s+([A-Za-z]+)(.*)$", m.group(1))
+        if not m or m.group(1) == "None":
+            continue
+        typ, rest = m.group(1), m.group(2)
+        f = {"type": typ}
+        fm = re.search(r"\s+Fc\s*([-+0-9.eE]+)\s*H\s*z", rest)
+        f["freq"] = float(fm.group(1))
+        gm = re.search(r"\s+Gain\s*([-+0-9.eE]+)\s*dB", rest)
+        f["gain"] = float(gm.group(1)) if gm else 0.0
+        qm = re.search(r"\s+Q\s*([-+0-9.eE]+)", rest)
+        bm = re.search(r"\s+BW\s+Oct\s*([-+0-9.eE]+)", rest)
+        sm = re.match(r"^\s*([-+0-9.eE]+)\s*dB", rest)
+        f["q"] = float(qm.group(1)) if qm else None
+        f["bw"] = float(bm.group(1)) if bm else None
+        f["slope"] = float(sm.group(1)) if sm else None
+        filters.append(f)
+    return preamp, filters
+
+
+KINDS = {"PK": "peak", "PEQ": "peak", "Modal": "peak", "LP": "lp", "LPQ": "lp",
+         "HP": "hp", "HPQ": "hp", "BP": "bp", "NO": "no", "AP": "ap",
+         "LS": "ls", "LSC": "ls", "HS": "hs", "HSC": "hs"}
+
+
+def eapo_coef(f, rate):
+    """b, a of one filter: BiQuadFilterFactory's defaults and slope
+    handling, BiQuadFilter's corner frequency, BiQuad's cookbook."""
+    kind = KINDS[f["type"]]
+    gain = f["gain"] if kind in ("peak", "ls", "hs", "bp") else 0.0
+    x, is_bw_or_s, corner = 0.0, False, False
+    if f["q"] is not None:
+        x = f["q"]
+    if f["bw"] is not None and kind not in ("ls", "hs"):
+        x, is_bw_or_s = f["bw"], True
+    if f["slope"] is not None and kind in ("ls", "hs"):
+        x, is_bw_or_s = f["slope"], True
+    if x == 0:
+        if kind in ("lp", "hp", "bp"):
+            x = 1 / math.sqrt(2)
+        elif kind in ("ls", "hs"):
+            x, is_bw_or_s = 0.9, True
+        elif kind == "no":
+            x = 30.0
+    elif kind in ("ls", "hs"):
+        if is_bw_or_s:
+            x /= 12.0
+        corner = not f["type"].endswith("C")
+    freq = f["freq"]
+    if corner:
+        s = x
+        if not is_bw_or_s:
+            a = 10 ** (gain / 40)
+            s = 1.0 / ((1.0 / (x * x) - 2.0) / (a + 1.0 / a) + 1.0)
+        factor = 10 ** (abs(gain) / 80.0 / s)
+        freq = freq * factor if kind == "ls" else freq / factor
+    A = 10 ** (gain / 40) if kind in ("peak", "ls", "hs") else 10 ** (gain / 20)
+    w = 2 * math.pi * freq / rate
+    sn, cs = math.sin(w), math.cos(w)
+    if not is_bw_or_s:
+        alpha = sn / (2 * x)
+    elif kind in ("ls", "hs"):
+        alpha = sn / 2 * math.sqrt((A + 1 / A) * (1 / x - 1) + 2)
+    else:
+        alpha = sn * math.sinh(math.log(2) / 2 * x * w / sn)
+    beta = 2 * math.sqrt(A) * alpha
+    if kind == "lp":
+        b, a = [(1 - cs) / 2, 1 - cs, (1 - cs) / 2], [1 + alpha, -2 * cs, 1 - alpha]
+    elif kind == "hp":
+        b, a = [(1 + cs) / 2, -(1 + cs), (1 + cs) / 2], [1 + alpha, -2 * cs, 1 - alpha]
+    elif kind == "bp":
+        b, a = [alpha, 0, -alpha], [1 + alpha, -2 * cs, 1 - alpha]
+    elif kind == "no":
+        b, a = [1, -2 * cs, 1], [1 + alpha, -2 * cs, 1 - alpha]
+    elif kind == "ap":
+        b, a = [1 - alpha, -2 * cs, 1 + alpha], [1 + alpha, -2 * cs, 1 - alpha]
+    elif kind == "peak":
+        b, a = [1 + alpha * A, -2 * cs, 1 - alpha * A], [1 + alpha / A, -2 * cs, 1 - alpha / A]
+    elif kind == "ls":
+        b = [A * ((A + 1) - (A - 1) * cs + beta), 2 * A * ((A - 1) - (A + 1) * cs),
+             A * ((A + 1) - (A - 1) * cs - beta)]
+        a = [(A + 1) + (A - 1) * cs + beta, -2 * ((A - 1) + (A + 1) * cs),
+             (A + 1) + (A - 1) * cs - beta]
+    else:
+        b = [A * ((A + 1) + (A - 1) * cs + beta), -2 * A * ((A - 1) + (A + 1) * cs),
+             A * ((A + 1) + (A - 1) * cs - beta)]
+        a = [(A + 1) - (A - 1) * cs + beta, 2 * ((A - 1) - (A + 1) * cs),
+             (A + 1) - (A - 1) * cs - beta]
+    return b, a
+
+
+def eapo_db(text, freqs, rate=RATE):
+    """EqualizerAPO's magnitude in dB of an EQ text at freqs."""
+    preamp, filters = eapo_parse(text)
+    z = np.exp(-1j * 2 * np.pi * freqs / rate)
+    h = np.full(len(freqs), 10 ** (preamp / 20), dtype=complex)
+    for f in filters:
+        b, a = eapo_coef(f, rate)
+        h *= (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
+    return 20 * np.log10(np.abs(h))
+
+
+# ---- dspd, rendered ------------------------------------------------------
+
+def render_db(tmp, block, freqs, rate=RATE, frames=1 << 17, conf_dir=None):
+    """The magnitude in dB of block at freqs: an impulse through
+    `dspd --render` (FLOAT_LE, one channel), its DTFT at freqs."""
+    cfg = {"rate": rate, "period_frames": 256,
+           "capture": {"device": "null", "channels": 1, "format": "FLOAT_LE"},
+           "playback": {"device": "null", "channels": 1, "format": "FLOAT_LE"},
+           "pipeline": [block]}
+    conf = os.path.join(conf_dir or tmp, "render.conf")
+    with open(conf, "w") as f:
+        json.dump(cfg, f)
+    x = np.zeros(frames, dtype="<f4")
+    x[0] = 0.25
+    p = subprocess.run([Paths.dspd, "--render", "-c", conf, "-", "-"], input=x.tobytes(),
+                       capture_output=True)
+    check(p.returncode == 0, "render failed: %s" % p.stderr.decode())
+    h = np.frombuffer(p.stdout, dtype="<f4").astype(float) / 0.25
+    check(len(h) == frames, "rendered %d frames of %d" % (len(h), frames))
+    check(np.all(np.abs(h[-256:]) < 1e-6), "the impulse response has not decayed")
+    n = np.arange(frames)
+    out = np.empty(len(freqs))
+    for i, f in enumerate(freqs):
+        out[i] = 20 * np.log10(abs(np.dot(h, np.exp(-2j * np.pi * f * n / rate))))
+    return out
+
+
+def running_block(d, name):
+    cfg = d.ctl("config", "show")["config"]
+    for b in cfg["pipeline"]:
+        if b["name"] == name:
+            return b
+    raise AssertionError("no block %s in %s" % (name, cfg["pipeline"]))
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def rew_file(tmp):
+    """REW's export as dspd reads it: its header lines as comments."""
+    lines = []
+    for line in REW_TEXT.splitlines():
+        keep = not line.strip() or line.startswith("Filter ") and ":" in line[:12]
+        lines.append(line if keep else "# " + line)
+    return write(os.path.join(tmp, "rew.txt"), "\r\n".join(lines) + "\r\n")
+
+
+# ---- tests -----------------------------------------------------------------
+
+def test_eq_import_autoeq_matches_equalizerapo():
+    """The AutoEq HD 600 file imported into a running dspd: a peq block
+    "eq" with the file's 10 filters and its preamp as preamp_db; its
+    rendered magnitude within 0.05 dB of EqualizerAPO's definitions at 200
+    log-spaced frequencies, the -6.3 dB preamp included."""
+    if np is None:
+        return skip_without_numpy()
+    d = Daemon("eq-import")
+    try:
+        d.start()
+        p = d.ctl("eq", "import", PARAMETRIC, json_out=False)
+        check(p.returncode == 0, "import: %s" % p.stderr)
+        b = running_block(d, "eq")
+        check(b["type"] == "peq" and len(b["bands"]) == 10, "block %s" % b)
+        check(b["preamp_db"] == -6.3, "preamp_db %s" % b.get("preamp_db"))
+        check(b["bands"][0] == {"kind": "lowshelf", "freq": 105, "gain_db": 6.5, "q": 0.7},
+              "band 0 %s" % b["bands"][0])
+        with open(PARAMETRIC) as f:
+            want = eapo_db(f.read(), FREQS)
+        got = render_db(d.dir, b, FREQS)
+        err = np.max(np.abs(got - want))
+        print("    AutoEq HD 600 import: max |error| %.5f dB at 200 frequencies" % err)
+        check(err < 0.05, "max error %.4f dB at %.0f Hz" % (err, FREQS[np.argmax(np.abs(got - want))]))
+        # the preamp is applied: without it the response is 6.3 dB higher
+        b0 = dict(b, preamp_db=0)
+        up = render_db(d.dir, b0, FREQS[:5])
+        check(np.all(np.abs(up - got[:5] - 6.3) < 0.01), "preamp not applied: %s vs %s" % (up, got[:5]))
+        check(d.ctl("status")["state"] == "running", "not running")
+    finally:
+        d.cleanup()
+
+
+def test_eq_rew_every_kind_replaces_bands():
+    """REW's padded export (CRLF, OFF filter, empty slot, LS/HS at a
+    corner with and without a slope or Q, LSC with a slope, LP, HPQ, NO,
+    BP, AP, PK with BW Oct) imported over an existing peq block: its bands
+    and preamp_db replaced (a "file" key dropped), the response within
+    0.05 dB of EqualizerAPO's."""
+    if np is None:
+        return skip_without_numpy()
+    d = Daemon("eq-rew")
+    try:
+        shutil.copy(PARAMETRIC, os.path.join(d.dir, "hd600.txt"))
+        d.cfg["pipeline"] = [{"type": "peq", "name": "room", "file": "hd600.txt",
+                              "preamp_db": -1}]
+        d.write_config(d.cfg)
+        d.start()
+        path = rew_file(d.dir)
+        p = d.ctl("eq", "import", path, "--block", "room", json_out=False)
+        check(p.returncode == 0, "import: %s" % p.stderr)
+        b = running_block(d, "room")
+        check("file" not in b and len(b["bands"]) == 12 and b["preamp_db"] == 0,
+              "block %s" % b)
+        got = render_db(d.dir, b, FREQS)
+        want = eapo_db(REW_TEXT, FREQS)
+        err = np.max(np.abs(got - want))
+        print("    REW every kind: max |error| %.5f dB" % err)
+        check(err < 0.05, "max error %.4f dB at %.0f Hz" % (err, FREQS[np.argmax(np.abs(got - want))]))
+    finally:
+        d.cleanup()
+
+
+def test_eq_export_round_trip():
+    """eq export writes the EqualizerAPO form (Preamp, Filter N: ON
+    LSC/PK/HSC ...), which imports back into another block as the same
+    bands and preamp; a kind with no EqualizerAPO form is an error naming
+    the band."""
+    d = Daemon("eq-export")
+    try:
+        d.start()
+        d.ctl("eq", "import", PARAMETRIC, json_out=False)
+        out = os.path.join(d.dir, "export.txt")
+        p = d.ctl("eq", "export", "-o", out, json_out=False)
+        check(p.returncode == 0, "export: %s" % p.stderr)
+        with open(out) as f:
+            text = f.read()
+        check(text.startswith("Preamp: -6.3 dB\nFilter 1: ON LSC Fc 105 Hz Gain 6.5 dB Q 0.7\n"),
+              "export:\n%s" % text)
+        check("Filter 6: ON HSC Fc 10000 Hz Gain -3.1 dB Q 0.7\n" in text, "export:\n%s" % text)
+        p = d.ctl("eq", "export", "--block", "eq", json_out=False)
+        check(p.returncode == 0 and p.stdout == text, "stdout export differs: %s" % p.stdout)
+        p = d.ctl("eq", "import", out, "--block", "eq2", json_out=False)
+        check(p.returncode == 0, "import back: %s" % p.stderr)
+        a, b = running_block(d, "eq"), running_block(d, "eq2")
+        check(a["bands"] == b["bands"] and a["preamp_db"] == b["preamp_db"],
+              "round trip differs:\n%s\n%s" % (a, b))
+        # two peq blocks now: export needs --block
+        p = d.ctl("eq", "export", json_out=False, expect_rc=2)
+        check("several peq blocks" in p.stderr, p.stderr)
+        d.ctl("effect", "add", json.dumps({"type": "peq", "name": "first", "bands": [
+            {"kind": "peaking", "freq": 100, "gain_db": 1, "q": 1},
+            {"kind": "lowshelf1", "freq": 100, "gain_db": 3}]}), json_out=False)
+        p = d.ctl("eq", "export", "--block", "first", json_out=False, expect_rc=2)
+        check("band 1 (lowshelf1): no EqualizerAPO form" in p.stderr, p.stderr)
+    finally:
+        d.cleanup()
+
+
+def test_peq_file_key_in_config():
+    """A peq block's "file" in the config file, relative to its directory:
+    the daemon starts with it and renders it as EqualizerAPO defines it;
+    `dspd --render` of that config file does too.  Over the socket a file
+    outside the allowed directories is refused before it is read; one in
+    the config's directory is taken."""
+    if np is None:
+        return skip_without_numpy()
+    d = Daemon("eq-file")
+    outside = tempfile.mkdtemp(prefix="dspd-e2e-eq-outside-")
+    try:
+        shutil.copy(PARAMETRIC, os.path.join(d.dir, "hd600.txt"))
+        d.cfg["pipeline"] = [{"type": "peq", "name": "eq", "file": "hd600.txt"}]
+        d.write_config(d.cfg)
+        d.start()
+        b = running_block(d, "eq")
+        check(b["file"].endswith("hd600.txt"), "block %s" % b)
+        got = render_db(d.dir, {"type": "peq", "name": "eq", "file": "hd600.txt"}, FREQS)
+        with open(PARAMETRIC) as f:
+            want = eapo_db(f.read(), FREQS)
+        err = np.max(np.abs(got - want))
+        check(err < 0.05, "file key: max error %.4f dB" % err)
+        shutil.copy(PARAMETRIC, os.path.join(outside, "x.txt"))
+        p = d.ctl("effect", "add", json.dumps({"type": "peq", "name": "o",
+                  "file": os.path.join(outside, "x.txt")}), json_out=False, expect_rc=5)
+        check("EQ file" in p.stderr and "not in a directory allowed" in p.stderr, p.stderr)
+        p = d.ctl("effect", "add", json.dumps({"type": "peq", "name": "in",
+                  "file": os.path.join(d.dir, "hd600.txt"), "preamp_db": 1}), json_out=False)
+        check(p.returncode == 0, "in the config's directory: %s" % p.stderr)
+        p = d.ctl("effect", "add", json.dumps({"type": "peq", "name": "both",
+                  "file": os.path.join(d.dir, "hd600.txt"),
+                  "bands": [{"kind": "peaking", "freq": 1000, "gain_db": 1}]}),
+                  json_out=False, expect_rc=5)
+        check("either \"bands\" or \"file\"" in p.stderr, p.stderr)
+    finally:
+        d.cleanup()
+        shutil.rmtree(outside, ignore_errors=True)
+
+
+def test_eq_malformed_files_refused_pipeline_kept():
+    """Malformed files: `eq import` names the file and the line and sends
+    nothing; a config.load whose peq "file" is malformed is refused as a
+    whole naming the file and the line; the running pipeline (and its
+    configuration's sha256) is kept and the audio keeps flowing."""
+    d = Daemon("eq-bad")
+    try:
+        d.cfg["pipeline"] = [{"type": "gain", "name": "g", "db": -1}]
+        d.write_config(d.cfg)
+        d.start()
+        before = d.ctl("config", "show")["sha256"]
+        cases = [("Preamp: -3 dB\nFilter 1: ON PK Fc 100 Hz Gain 1 dB Q 1\n\n"
+                  "Filter 2: ON XY Fc 200 Hz Gain 1 dB Q 1\n", "line 4: unknown filter type 'XY'"),
+                 ("Filter 1: ON PK Fc 100 Hz Gain 1 dB Q 1\r\nFilter 2: ON PK Fc 200 Hz Q 1\r\n",
+                  "line 2: Gain expected"),
+                 ("Channel: L\n", "line 1: unsupported command 'Channel'")]
+        for i, (text, want) in enumerate(cases):
+            path = write(os.path.join(d.dir, "bad%d.txt" % i), text)
+            p = d.ctl("eq", "import", path, json_out=False, expect_rc=2)
+            check(path in p.stderr and want in p.stderr, "import: %s" % p.stderr)
+            cfg = dict(d.cfg, pipeline=[{"type": "peq", "name": "eq", "file": path}])
+            p = subprocess.run([Paths.dspctl, "--socket", d.socket, "call", "config.load",
+                                json.dumps({"config": cfg})], capture_output=True, text=True)
+            check(p.returncode != 0 and path in p.stderr + p.stdout and want in p.stderr + p.stdout,
+                  "config.load: %s %s" % (p.stdout, p.stderr))
+        st0 = d.ctl("status")
+        check(d.ctl("config", "show")["sha256"] == before, "the configuration changed")
+        check(running_block(d, "g")["db"] == -1, "pipeline changed")
+        time.sleep(0.5)
+        st1 = d.ctl("status")
+        check(st1["state"] == "running" and st1["frames"]["played"] > st0["frames"]["played"],
+              "audio stopped: %s" % st1["frames"])
+    finally:
+        d.cleanup()
