@@ -1,6 +1,6 @@
 /* config_fx_fir.c - the key table of the "fir" block (values in
- * fx_fir_cfg.h, keys documented in dspd.conf(5)).  "path" and "values"
- * exclude each other, whichever comes first; "path" is one file (which
+ * fx_fir_cfg.h, keys documented in dspd.conf(5)).  "path", "values" and
+ * "graphic_eq" exclude each other, whichever comes first; "path" is one file (which
  * may hold a "{rate}" placeholder) or an object mapping rates to files
  * (config_fir_path() in config_derived.c resolves either).  That one of
  * them is given, and everything about the file itself (existence, rate,
@@ -133,6 +133,11 @@ static int parse_path(struct parser *p, struct json_object *val,
 {
 	struct cfg_fir *fir = fir_of(dst, offsetof(struct cfg_fir, path));
 
+	if (fir->n_geq_points > 0) {
+		cfg_error_here(p, "give one of \"path\", \"values\" and "
+		               "\"graphic_eq\"");
+		return -EINVAL;
+	}
 	if (fir->n_values > 0) {
 		cfg_error_here(p, "give either \"path\" or \"values\", not both");
 		return -EINVAL;
@@ -168,8 +173,9 @@ static int parse_values(struct parser *p, struct json_object *val,
 		               CFG_FIR_MAX_VALUES);
 		return -EINVAL;
 	}
-	if (fir->path[0] || fir->n_rate_paths) {
-		cfg_error_here(p, "give either \"path\" or \"values\", not both");
+	if (fir->path[0] || fir->n_rate_paths || fir->n_geq_points) {
+		cfg_error_here(p, "give one of \"path\", \"values\" and "
+		               "\"graphic_eq\"");
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -195,6 +201,81 @@ static int parse_values(struct parser *p, struct json_object *val,
 	return r;
 }
 
+/* One [freq, gain_db] point of "graphic_eq", above the previous one. */
+static int parse_geq_point(struct parser *p, struct json_object *v,
+                           const float *prev, float *out)
+{
+	double f, g;
+
+	if (!json_object_is_type(v, json_type_array) ||
+	    json_object_array_length(v) != 2) {
+		cfg_error_here(p, "must be a [frequency in Hz, gain in dB] pair");
+		return -EINVAL;
+	}
+	f = json_object_get_double(json_object_array_get_idx(v, 0));
+	g = json_object_get_double(json_object_array_get_idx(v, 1));
+	for (int k = 0; k < 2; k++) {
+		struct json_object *x = json_object_array_get_idx(v, (size_t)k);
+
+		if (!json_object_is_type(x, json_type_int) &&
+		    !json_object_is_type(x, json_type_double)) {
+			cfg_error_here(p, "must be a [frequency in Hz, gain in dB] "
+			               "pair of numbers");
+			return -EINVAL;
+		}
+	}
+	if (!isfinite(f) || f <= 0 || f > 384000 || (prev && f <= prev[0])) {
+		cfg_error_here(p, "frequency %g Hz must be above 0 and above the "
+		               "previous point's, at most 384000", f);
+		return -EINVAL;
+	}
+	if (!isfinite(g) || g < -100 || g > 40) {
+		cfg_error_here(p, "gain %g dB must be between -100 and 40", g);
+		return -EINVAL;
+	}
+	out[0] = (float)f;
+	out[1] = (float)g;
+	return 0;
+}
+
+static int parse_graphic_eq(struct parser *p, struct json_object *val,
+                            const struct field *f, void *dst)
+{
+	struct cfg_fir *fir = fir_of(dst, offsetof(struct cfg_fir, geq_points));
+	size_t n;
+
+	(void)f;
+	if (fir->path[0] || fir->n_rate_paths || fir->n_values) {
+		cfg_error_here(p, "give one of \"path\", \"values\" and "
+		               "\"graphic_eq\"");
+		return -EINVAL;
+	}
+	if (!json_object_is_type(val, json_type_array)) {
+		cfg_error_here(p, "must be an array of [frequency, gain_db] "
+		               "points (an EqualizerAPO GraphicEQ), got %s",
+		               cfg_kind_name(val));
+		return -EINVAL;
+	}
+	n = json_object_array_length(val);
+	if (n < 2 || n > CFG_FIR_MAX_GEQ_POINTS) {
+		cfg_error_here(p, "has %zu points, 2 to %d are allowed", n,
+		               CFG_FIR_MAX_GEQ_POINTS);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t mark = cfg_pointer_push_index(p, i);
+		int r = parse_geq_point(p, json_object_array_get_idx(val, i),
+		                        i ? fir->geq_points[i - 1] : NULL,
+		                        fir->geq_points[i]);
+
+		cfg_pointer_pop(p, mark);
+		if (r < 0)
+			return r;
+	}
+	fir->n_geq_points = (unsigned)n;
+	return 0;
+}
+
 static void fir_defaults(struct cfg_block *block)
 {
 	memset(&block->u, 0, sizeof(block->u));
@@ -209,6 +290,8 @@ static const struct field fir_fields[] = {
 	{ .key = "path", .parse = parse_path, .offset = FIR_OFFSET(path),
 	  .size = CFG_FIR_PATH_MAX },
 	{ .key = "values", .parse = parse_values, .offset = FIR_OFFSET(values) },
+	{ .key = "graphic_eq", .parse = parse_graphic_eq,
+	  .offset = FIR_OFFSET(geq_points) },
 	{ .key = "format", .parse = cfg_parse_choice,
 	  .offset = FIR_OFFSET(format), .choices = fir_formats },
 	{ .key = "channel", .parse = parse_count, .offset = FIR_OFFSET(channel),

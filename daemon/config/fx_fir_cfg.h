@@ -10,6 +10,7 @@
 #define CFG_FIR_MAX_TAPS_LIMIT (1u << 24)
 #define CFG_FIR_MAX_RATE_PATHS 16       /* entries of a "path" map (rate -> file) */
 #define CFG_FIR_RATE_PLACEHOLDER "{rate}"
+#define CFG_FIR_MAX_GEQ_POINTS 512       /* "graphic_eq" points */
 
 /* "format" of the IR file: auto = any format libsndfile recognises (WAV,
  * FLAC, AIFF, ...); the others are headerless little-endian mono files. */
@@ -48,6 +49,10 @@ struct cfg_fir {
 	unsigned max_taps;              /* longer IRs are refused */
 	unsigned n_values;              /* inline coefficients, 0 = use path */
 	float values[CFG_FIR_MAX_VALUES];
+	/* "graphic_eq": [[freq, gain_db], ...], an EqualizerAPO GraphicEQ
+	 * curve: a minimum-phase FIR designed at the rate (dsp/min_phase.c) */
+	unsigned n_geq_points;
+	float geq_points[CFG_FIR_MAX_GEQ_POINTS][2];
 };
 
 #endif

@@ -4,6 +4,7 @@
  * "path" names for the rate (config_fir_path(): "{rate}" or a map).
  * Control thread only. */
 #include "ir_load.h"
+#include "min_phase.h"
 
 #include "config.h"
 
@@ -304,6 +305,32 @@ static int copy_values(const struct cfg_fir *cfg, float **ret_taps,
 	return 0;
 }
 
+/* "graphic_eq": the minimum-phase FIR of the points at rate. */
+static int design_graphic_eq(const struct cfg_fir *cfg, unsigned rate,
+                             float **ret_taps, size_t *ret_n, char *err,
+                             size_t err_len)
+{
+	struct eq_point pts[CFG_FIR_MAX_GEQ_POINTS];
+	unsigned n = min_phase_taps(rate);
+	float *taps;
+
+	if (n > cfg->max_taps)
+		return fail(-EFBIG, err, err_len, "\"graphic_eq\" needs %u taps at "
+		            "%u Hz, more than max_taps %u", n, rate, cfg->max_taps);
+	for (unsigned i = 0; i < cfg->n_geq_points; i++)
+		pts[i] = (struct eq_point){ cfg->geq_points[i][0],
+		                            cfg->geq_points[i][1] };
+	if (!(taps = malloc(n * sizeof(float))))
+		return -ENOMEM;
+	if (min_phase_design(pts, cfg->n_geq_points, rate, taps, n) < 0) {
+		free(taps);
+		return -ENOMEM;
+	}
+	*ret_taps = taps;
+	*ret_n = n;
+	return 0;
+}
+
 /* Apply the gain; every coefficient must then be finite. */
 static int finish(const struct cfg_fir *cfg, const char *what, float *taps,
                   size_t n, char *err, size_t err_len)
@@ -331,9 +358,13 @@ int ir_probe(const struct cfg_fir *cfg, unsigned rate, size_t *ret_n,
 		*ret_n = cfg->n_values;
 		return 0;
 	}
+	if (cfg->n_geq_points > 0) {
+		*ret_n = min_phase_taps(rate);
+		return 0;
+	}
 	if (!cfg->path[0] && !cfg->n_rate_paths)
-		return fail(-EINVAL, err, err_len, "needs \"path\" (an IR file) "
-		            "or \"values\" (inline coefficients)");
+		return fail(-EINVAL, err, err_len, "needs \"path\" (an IR file), "
+		            "\"values\" (inline coefficients) or \"graphic_eq\"");
 	if (config_fir_path(cfg, rate, path, sizeof(path)) < 0)
 		return fail(-ENOENT, err, err_len, "\"path\" names no IR file "
 		            "for %u Hz (its map has no \"%u\")", rate, rate);
@@ -362,9 +393,12 @@ int ir_load(const struct cfg_fir *cfg, unsigned rate, float **ret_taps,
 	if (cfg->n_values > 0) {
 		r = copy_values(cfg, &taps, &n, err, err_len);
 		snprintf(path, sizeof(path), "values");
+	} else if (cfg->n_geq_points > 0) {
+		r = design_graphic_eq(cfg, rate, &taps, &n, err, err_len);
+		snprintf(path, sizeof(path), "graphic_eq");
 	} else if (!cfg->path[0] && !cfg->n_rate_paths) {
-		return fail(-EINVAL, err, err_len, "needs \"path\" (an IR file) "
-		            "or \"values\" (inline coefficients)");
+		return fail(-EINVAL, err, err_len, "needs \"path\" (an IR file), "
+		            "\"values\" (inline coefficients) or \"graphic_eq\"");
 	} else if ((r = config_fir_path(cfg, rate, path, sizeof(path))) < 0) {
 		return fail(-ENOENT, err, err_len, "\"path\" names no IR file "
 		            "for %u Hz (its map has no \"%u\")", rate, rate);
