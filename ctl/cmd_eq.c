@@ -254,8 +254,8 @@ static int import_change(const struct options *o, const char *path,
 	have = index >= 0 ? jv_string(jv_field(block, "type")) : NULL;
 	if (index >= 0 && (!have || strcmp(have, type) != 0)) {
 		fprintf(stderr, "dspctl: eq import: block \"%s\" is a %s block, "
-		        "not %s %s (give another --block)\n", name,
-		        have ? have : "typeless", graphic ? "a" : "a", type);
+		        "not a %s (give another --block)\n", name,
+		        have ? have : "typeless", type);
 		r = EXIT_USAGE;
 	} else {
 		params = index >= 0

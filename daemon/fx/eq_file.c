@@ -82,8 +82,8 @@ static int convert(const struct eq_text *t, double rate, struct cfg_peq *ret,
 	struct eq_band b;
 
 	if (t->graphic_line) {
-		snprintf(why, why_len, "line %u: a GraphicEQ is not a peq: give "
-		         "this file to a fir block's \"graphic_eq\" key",
+		snprintf(why, why_len, "line %u: a GraphicEQ is not a peq (dspctl "
+		         "eq import makes it a fir block's \"graphic_eq\")",
 		         t->graphic_line);
 		return -EINVAL;
 	}

@@ -406,3 +406,68 @@ def test_eq_malformed_files_refused_pipeline_kept():
               "audio stopped: %s" % st1["frames"])
     finally:
         d.cleanup()
+
+
+def graphic_points(path):
+    with open(path) as f:
+        text = f.read()
+    body = text.split("GraphicEQ:", 1)[1]
+    return [tuple(float(v) for v in p.split()) for p in body.split(";") if p.strip()]
+
+
+def graphic_curve(points, freqs):
+    """EqualizerAPO's GainIterator: linear in dB over log frequency, flat
+    beyond the ends."""
+    f = np.log([p[0] for p in points])
+    g = np.array([p[1] for p in points])
+    return np.interp(np.log(freqs), f, g)
+
+
+def test_eq_import_graphic_as_min_phase_fir():
+    """The AutoEq HD 600 GraphicEQ imported: a fir block "eq" with the 127
+    points inline ("graphic_eq"); the rendered FIR's magnitude against the
+    GraphicEQ (at its points, and along EqualizerAPO's interpolated curve
+    at 200 log-spaced frequencies) within 0.2 dB, on average within
+    0.01 dB; its energy at the start (minimum phase).  Imported again with
+    a Preamp, the preamp is the block's gain_db; a file with a GraphicEQ
+    and filters is refused."""
+    if np is None:
+        return skip_without_numpy()
+    d = Daemon("eq-graphic")
+    try:
+        d.start()
+        p = d.ctl("eq", "import", GRAPHIC, json_out=False)
+        check(p.returncode == 0, "import: %s" % p.stderr)
+        b = running_block(d, "eq")
+        pts = graphic_points(GRAPHIC)
+        check(b["type"] == "fir" and len(b["graphic_eq"]) == 127 and b["gain_db"] == 0,
+              "block %s" % {k: v for k, v in b.items() if k != "graphic_eq"})
+        check([tuple(x) for x in b["graphic_eq"]] == pts, "points differ")
+        pf = np.array([p[0] for p in pts if p[0] < RATE / 2])
+        at_points = render_db(d.dir, b, pf, frames=1 << 15) - np.array(
+            [p[1] for p in pts if p[0] < RATE / 2])
+        curve = render_db(d.dir, b, FREQS, frames=1 << 15) - graphic_curve(pts, FREQS)
+        e1, e2 = np.max(np.abs(at_points)), np.max(np.abs(curve))
+        print("    GraphicEQ FIR (8192 taps at 48 kHz): max |error| %.3f dB at the %d points "
+              "(mean %.4f), %.3f dB along the curve at 200 frequencies (mean %.4f)"
+              % (e1, len(pf), np.mean(np.abs(at_points)), e2, np.mean(np.abs(curve))))
+        check(e1 < 0.2 and e2 < 0.2, "error %.3f / %.3f dB" % (e1, e2))
+        check(np.mean(np.abs(at_points)) < 0.01 and np.mean(np.abs(curve)) < 0.01,
+              "mean error %.4f / %.4f dB" % (np.mean(np.abs(at_points)), np.mean(np.abs(curve))))
+        # with a preamp, over the existing block
+        with open(GRAPHIC) as f:
+            text = f.read()
+        path = write(os.path.join(d.dir, "g.txt"), "Preamp: -4.5 dB\n" + text)
+        p = d.ctl("eq", "import", path, json_out=False)
+        check(p.returncode == 0, "import: %s" % p.stderr)
+        check(running_block(d, "eq")["gain_db"] == -4.5, "preamp not the gain")
+        path = write(os.path.join(d.dir, "both.txt"),
+                     text + "Filter 1: ON PK Fc 100 Hz Gain 1 dB Q 1\n")
+        p = d.ctl("eq", "import", path, json_out=False, expect_rc=2)
+        check("both a GraphicEQ (line 1) and filters" in p.stderr, p.stderr)
+        # a GraphicEQ into the peq block of another name is refused
+        d.ctl("eq", "import", PARAMETRIC, "--block", "p", json_out=False)
+        p = d.ctl("eq", "import", GRAPHIC, "--block", "p", json_out=False, expect_rc=2)
+        check("is a peq block, not a fir" in p.stderr, p.stderr)
+    finally:
+        d.cleanup()
