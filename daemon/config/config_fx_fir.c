@@ -173,7 +173,11 @@ static int parse_values(struct parser *p, struct json_object *val,
 		               CFG_FIR_MAX_VALUES);
 		return -EINVAL;
 	}
-	if (fir->path[0] || fir->n_rate_paths || fir->n_geq_points) {
+	if (fir->path[0] || fir->n_rate_paths) {
+		cfg_error_here(p, "give either \"path\" or \"values\", not both");
+		return -EINVAL;
+	}
+	if (fir->n_geq_points) {
 		cfg_error_here(p, "give one of \"path\", \"values\" and "
 		               "\"graphic_eq\"");
 		return -EINVAL;
