@@ -55,6 +55,19 @@ static void test_accepted(void **state)
 	assert_int_equal(cfg.blocks[0].u.peq.n_bands, 2);
 	assert_int_equal(cfg.blocks[0].u.peq.bands[1].kind, BQ_LOWPASS1);
 	assert_int_equal(cfg.blocks[0].channel_mask, 2);
+	/* an EQ file, relative to the config's directory, and a preamp */
+	assert_int_equal(load_block(
+		"{\"type\": \"peq\", \"name\": \"eq\", \"preamp_db\": -6.3, "
+		"\"file\": \"/etc/dspd/hd600.txt\"}"), 0);
+	assert_string_equal(cfg.blocks[0].u.peq.file, "/etc/dspd/hd600.txt");
+	assert_true(cfg.blocks[0].u.peq.preamp_db == -6.3);
+	assert_int_equal(cfg.blocks[0].u.peq.n_bands, 0);
+	assert_int_equal(load_block(
+		"{\"type\": \"fir\", \"name\": \"g\", \"gain_db\": -2, "
+		"\"graphic_eq\": [[20, -0.2], [1000.5, 3], [19871, -16.6]]}"), 0);
+	assert_int_equal(cfg.blocks[0].u.fir.n_geq_points, 3);
+	assert_true(cfg.blocks[0].u.fir.geq_points[1][0] == 1000.5f);
+	assert_true(cfg.blocks[0].u.fir.geq_points[2][1] == -16.6f);
 	assert_int_equal(load_block(
 		"{\"type\": \"geq\", \"name\": \"g\", \"bands\": "
 		"[1, 2, 3, 4, 5, -5, -4, -3, -2, -1.5]}"), 0);
@@ -125,6 +138,34 @@ static const struct error_case error_cases[] = {
 	  { "/pipeline/0/bands: has 0 bands, must have 1 to 32" } },
 	{ "{\"type\": \"peq\", \"name\": \"e\", \"bands\": {}}",
 	  { "/pipeline/0/bands: must be an array of band objects, got object" } },
+	{ "{\"type\": \"peq\", \"name\": \"e\", \"file\": \"/x.txt\", "
+	  "\"bands\": [{\"kind\": \"notch\", \"freq\": 50}]}",
+	  { "/pipeline/0/bands: give either \"bands\" or \"file\", not both" } },
+	{ "{\"type\": \"peq\", \"name\": \"e\", \"bands\": [{\"kind\": "
+	  "\"notch\", \"freq\": 50}], \"file\": \"/x.txt\"}",
+	  { "/pipeline/0/file: give either \"bands\" or \"file\", not both" } },
+	{ "{\"type\": \"peq\", \"name\": \"e\", \"file\": 3}",
+	  { "/pipeline/0/file: must be a path string" } },
+	{ "{\"type\": \"peq\", \"name\": \"e\", \"file\": \"/x.txt\", "
+	  "\"preamp_db\": 41}",
+	  { "/pipeline/0/preamp_db: must be a number between -150 and 40" } },
+	{ "{\"type\": \"fir\", \"name\": \"f\", \"values\": [1], "
+	  "\"graphic_eq\": [[20, 0], [30, 1]]}",
+	  { "/pipeline/0/graphic_eq: give one of \"path\", \"values\" and "
+	    "\"graphic_eq\"" } },
+	{ "{\"type\": \"fir\", \"name\": \"f\", "
+	  "\"graphic_eq\": [[20, 0], [20, 1]]}",
+	  { "/pipeline/0/graphic_eq/1: frequency 20 Hz must be above 0 and "
+	    "above the previous point's" } },
+	{ "{\"type\": \"fir\", \"name\": \"f\", "
+	  "\"graphic_eq\": [[20, 0], [30]]}",
+	  { "/pipeline/0/graphic_eq/1: must be a [frequency in Hz, gain in dB] "
+	    "pair" } },
+	{ "{\"type\": \"fir\", \"name\": \"f\", "
+	  "\"graphic_eq\": [[20, 0], [30, -101]]}",
+	  { "/pipeline/0/graphic_eq/1: gain -101 dB must be between -100 and 40" } },
+	{ "{\"type\": \"fir\", \"name\": \"f\", \"graphic_eq\": [[20, 0]]}",
+	  { "/pipeline/0/graphic_eq: has 1 points, 2 to 512 are allowed" } },
 	{ "{\"type\": \"geq\", \"name\": \"g\", \"bands\": [0, 0, 0]}",
 	  { "/pipeline/0/bands: has 3 gains, must have 31" } },
 	{ "{\"type\": \"geq\", \"name\": \"g\", \"resolution\": \"octave\", "

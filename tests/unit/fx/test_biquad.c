@@ -14,7 +14,9 @@
 #include <complex.h>
 #include <errno.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,8 +302,17 @@ static void test_geq_from_config(void **state)
 
 /* ---- errors that need the rate, from the constructors ------------------- */
 
+static void expect_create_errno(const char *block_json, unsigned rate,
+                                int want, const char *needle);
+
 static void expect_create_error(const char *block_json, unsigned rate,
                                 const char *needle)
+{
+	expect_create_errno(block_json, rate, -EINVAL, needle);
+}
+
+static void expect_create_errno(const char *block_json, unsigned rate,
+                                int want, const char *needle)
 {
 	struct dspd_config *cfg = calloc(1, sizeof(*cfg));
 	struct cfg_errors errs;
@@ -315,11 +326,87 @@ static void expect_create_error(const char *block_json, unsigned rate,
 	if (config_load_string(text, strlen(text), "t.conf", cfg, &errs) < 0)
 		fail_msg("config rejected: %s", errs.msg[0]);
 	assert_int_equal(fx_create(&cfg->blocks[0], &env, &fx, err, sizeof(err)),
-	                 -EINVAL);
+	                 want);
 	assert_null(fx);
 	if (!strstr(err, needle))
 		fail_msg("error \"%s\" lacks \"%s\"", err, needle);
 	free(cfg);
+}
+
+/* preamp_db scales the cascade exactly; "file" reads the AutoEq HD 600
+ * file (its LSC/PK/HSC filters and its -6.3 dB Preamp) as those bands. */
+static void test_peq_preamp_and_file(void **state)
+{
+	static const struct shape hd600[] = {
+		{ BQ_LOWSHELF, 105, 0.70, 6.5, .rate = 48000 },
+		{ BQ_PEAKING, 125, 0.55, -2.7, .rate = 48000 },
+		{ BQ_PEAKING, 8445, 1.61, 3.3, .rate = 48000 },
+		{ BQ_PEAKING, 522, 1.02, 0.7, .rate = 48000 },
+		{ BQ_PEAKING, 1298, 2.14, -1.2, .rate = 48000 },
+		{ BQ_HIGHSHELF, 10000, 0.70, -3.1, .rate = 48000 },
+		{ BQ_PEAKING, 3158, 3.67, -1.8, .rate = 48000 },
+		{ BQ_PEAKING, 2166, 3.32, 0.9, .rate = 48000 },
+		{ BQ_PEAKING, 6639, 5.82, 2.2, .rate = 48000 },
+		{ BQ_PEAKING, 5434, 5.70, -1.2, .rate = 48000 },
+	};
+	static const double freqs[] = { 30, 105, 600, 2166, 5434, 12000 };
+	char path[PATH_MAX], json[PATH_MAX + 200];
+	struct block *b = block_from_text(
+		"{\"type\": \"peq\", \"name\": \"eq\", \"preamp_db\": -6, \"bands\": ["
+		" {\"kind\": \"peaking\", \"freq\": 250, \"q\": 1.5, \"gain_db\": -3}]}",
+		48000, 1);
+	const struct shape pk = { BQ_PEAKING, 250, 1.5, -3.0, .rate = 48000 };
+
+	for (size_t k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++)
+		expect_response(measure(b->fx, freqs[k], 48000, 0.5),
+		                analytic(&pk, freqs[k]) * pow(10, -6 / 20.0),
+		                freqs[k], "peq preamp", DB_TOL, DEG_TOL);
+	block_free(b);
+	assert_non_null(realpath("tests/data/eq/Sennheiser HD 600 "
+	                         "ParametricEQ.txt", path));
+	snprintf(json, sizeof(json), "{\"type\": \"peq\", \"name\": \"eq\", "
+	         "\"file\": \"%s\", \"preamp_db\": 1}", path);
+	b = block_from_text(json, 48000, 1);
+	for (size_t k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++) {
+		cplx want = pow(10, (-6.3 + 1) / 20.0);
+
+		for (size_t i = 0; i < sizeof(hd600) / sizeof(hd600[0]); i++)
+			want *= analytic(&hd600[i], freqs[k]);
+		expect_response(measure(b->fx, freqs[k], 48000, 0.5), want,
+		                freqs[k], "peq file", DB_TOL, DEG_TOL);
+	}
+	block_free(b);
+}
+
+/* A file with a Preamp and no filter is that gain; a bad line names the
+ * file and the line. */
+static void test_peq_file_preamp_only_and_errors(void **state)
+{
+	char dir[] = "/tmp/test-peq-XXXXXX", path[64], json[256];
+	FILE *f;
+	struct block *b;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/eq.txt", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("Preamp: -3 dB\nFilter 1: OFF PK Fc 100 Hz Gain 3 dB Q 1\n", f);
+	fclose(f);
+	snprintf(json, sizeof(json), "{\"type\": \"peq\", \"name\": \"eq\", "
+	         "\"file\": \"%s\"}", path);
+	b = block_from_text(json, 48000, 1);
+	assert_true(fabs(db(measure(b->fx, 1000, 48000, 0.5)) + 3) < 1e-4);
+	block_free(b);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("Preamp: -3 dB\r\nFilter 1: ON XY Fc 100 Hz Gain 3 dB Q 1\r\n", f);
+	fclose(f);
+	expect_create_error(json, 48000, "line 2: unknown filter type 'XY'");
+	expect_create_error(json, 48000, "block \"eq\": EQ file \"/tmp/test-peq-");
+	unlink(path);
+	expect_create_errno(json, 48000, -ENOENT, "No such file or directory");
+	rmdir(dir);
+	expect_create_error("{\"type\": \"peq\", \"name\": \"eq\"}", 48000,
+	                    "block \"eq\": give \"bands\" (1..32) or an EQ "
+	                    "\"file\"");
 }
 
 static void test_constructor_errors(void **state)
@@ -548,6 +635,8 @@ int main(void)
 		cmocka_unit_test(test_crossover_blocks_from_config),
 		cmocka_unit_test(test_20hz_highpass_at_192k),
 		cmocka_unit_test(test_peq_from_config),
+		cmocka_unit_test(test_peq_preamp_and_file),
+		cmocka_unit_test(test_peq_file_preamp_only_and_errors),
 		cmocka_unit_test(test_geq_from_config),
 		cmocka_unit_test(test_constructor_errors),
 		cmocka_unit_test(test_geq_skips_silent_bands_above_nyquist),
