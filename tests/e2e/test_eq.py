@@ -263,6 +263,7 @@ def test_eq_import_autoeq_matches_equalizerapo():
         up = render_db(d.dir, b0, FREQS[:5])
         check(np.all(np.abs(up - got[:5] - 6.3) < 0.01), "preamp not applied: %s vs %s" % (up, got[:5]))
         check(d.ctl("status")["state"] == "running", "not running")
+        d.stop()
     finally:
         d.cleanup()
 
@@ -293,6 +294,7 @@ def test_eq_rew_every_kind_replaces_bands():
         err = np.max(np.abs(got - want))
         print("    REW every kind: max |error| %.5f dB" % err)
         check(err < 0.05, "max error %.4f dB at %.0f Hz" % (err, FREQS[np.argmax(np.abs(got - want))]))
+        d.stop()
     finally:
         d.cleanup()
 
@@ -329,6 +331,7 @@ def test_eq_export_round_trip():
             {"kind": "lowshelf1", "freq": 100, "gain_db": 3}]}), json_out=False)
         p = d.ctl("eq", "export", "--block", "first", json_out=False, expect_rc=2)
         check("band 1 (lowshelf1): no EqualizerAPO form" in p.stderr, p.stderr)
+        d.stop()
     finally:
         d.cleanup()
 
@@ -367,6 +370,7 @@ def test_peq_file_key_in_config():
                   "bands": [{"kind": "peaking", "freq": 1000, "gain_db": 1}]}),
                   json_out=False, expect_rc=5)
         check("either \"bands\" or \"file\"" in p.stderr, p.stderr)
+        d.stop()
     finally:
         d.cleanup()
         shutil.rmtree(outside, ignore_errors=True)
@@ -374,8 +378,8 @@ def test_peq_file_key_in_config():
 
 def test_eq_malformed_files_refused_pipeline_kept():
     """Malformed files: `eq import` names the file and the line and sends
-    nothing; a config.load whose peq "file" is malformed is refused as a
-    whole naming the file and the line; the running pipeline (and its
+    nothing; a config.load, an effect.add and a reload whose peq "file" is
+    malformed are refused as a whole naming the file and the line; the running pipeline (and its
     configuration's sha256) is kept and the audio keeps flowing."""
     d = Daemon("eq-bad")
     try:
@@ -397,6 +401,18 @@ def test_eq_malformed_files_refused_pipeline_kept():
                                 json.dumps({"config": cfg})], capture_output=True, text=True)
             check(p.returncode != 0 and path in p.stderr + p.stdout and want in p.stderr + p.stdout,
                   "config.load: %s %s" % (p.stdout, p.stderr))
+            # the same file through effect.add, and through a reload of
+            # the daemon's own file
+            p = d.ctl("effect", "add", json.dumps({"type": "peq", "name": "eq", "file": path}),
+                      json_out=False, expect_rc=5)
+            check(path in p.stderr and want in p.stderr, "effect.add: %s" % p.stderr)
+            with open(d.config_path) as f:
+                good = f.read()
+            d.write_config(cfg)
+            p = d.ctl("config", "reload", json_out=False, expect_rc=5)
+            check(path in p.stderr and want in p.stderr, "reload: %s" % p.stderr)
+            with open(d.config_path, "w") as f:
+                f.write(good)
         st0 = d.ctl("status")
         check(d.ctl("config", "show")["sha256"] == before, "the configuration changed")
         check(running_block(d, "g")["db"] == -1, "pipeline changed")
@@ -404,6 +420,7 @@ def test_eq_malformed_files_refused_pipeline_kept():
         st1 = d.ctl("status")
         check(st1["state"] == "running" and st1["frames"]["played"] > st0["frames"]["played"],
               "audio stopped: %s" % st1["frames"])
+        d.stop()
     finally:
         d.cleanup()
 
@@ -469,5 +486,6 @@ def test_eq_import_graphic_as_min_phase_fir():
         d.ctl("eq", "import", PARAMETRIC, "--block", "p", json_out=False)
         p = d.ctl("eq", "import", GRAPHIC, "--block", "p", json_out=False, expect_rc=2)
         check("is a peq block, not a fir" in p.stderr, p.stderr)
+        d.stop()
     finally:
         d.cleanup()
