@@ -297,6 +297,14 @@ int ctl_change_finish(struct ctl_context *ctx, struct ctl_next_config *next,
 	return 0;
 }
 
+static bool reads_eq_files(const struct dspd_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_blocks; i++)
+		if (cfg->blocks[i].type == CFG_BLOCK_PEQ && cfg->blocks[i].u.peq.file[0])
+			return true;
+	return false;
+}
+
 int ctl_change_begin(struct ctl_context *ctx, struct ctl_next_config *next,
                      const struct ctl_origin *by, struct dspd_config *old,
                      bool *trusted, struct cfg_errors *errs,
@@ -330,6 +338,12 @@ int ctl_change_begin(struct ctl_context *ctx, struct ctl_next_config *next,
 		r = ctl_ir_policy_check(ctx, strcmp(next->source, "file") == 0 ?
 		                        next->path : NULL, &next->cfg, origin, errs);
 	res->changes = r < 0 ? 0 : config_diff(old, &next->cfg);
+	/* a peq block's EQ file is read when the pipeline is built: a load
+	 * or reload of a file reads it again, even when the configuration
+	 * itself is the same (the EQ file may have been edited) */
+	if (r == 0 && !res->changes && strcmp(next->source, "file") == 0 &&
+	    reads_eq_files(&next->cfg))
+		res->changes = CFG_CHANGE_PARAMETERS;
 	return r;
 }
 

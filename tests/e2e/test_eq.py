@@ -338,8 +338,9 @@ def test_eq_export_round_trip():
 
 def test_peq_file_key_in_config():
     """A peq block's "file" in the config file, relative to its directory:
-    the daemon starts with it and renders it as EqualizerAPO defines it;
-    `dspd --render` of that config file does too.  Over the socket a file
+    the daemon starts with it, renders it as EqualizerAPO defines it, and
+    reads it again at each reload of the same configuration (a broken
+    edit of the EQ file refuses the reload).  Over the socket a file
     outside the allowed directories is refused before it is read; one in
     the config's directory is taken."""
     if np is None:
@@ -358,6 +359,13 @@ def test_peq_file_key_in_config():
             want = eapo_db(f.read(), FREQS)
         err = np.max(np.abs(got - want))
         check(err < 0.05, "file key: max error %.4f dB" % err)
+        # a reload of the same file reads the EQ file again
+        r = d.ctl("config", "reload")
+        check(r["changed"] and r["class"] == "parameters", "reload: %s" % r)
+        write(os.path.join(d.dir, "hd600.txt"), "Preamp: -20 dB\nFilter 1: XX\n")
+        p = d.ctl("config", "reload", json_out=False, expect_rc=5)
+        check("hd600.txt\": line 2: ON or OFF expected" in p.stderr, p.stderr)
+        shutil.copy(PARAMETRIC, os.path.join(d.dir, "hd600.txt"))
         shutil.copy(PARAMETRIC, os.path.join(outside, "x.txt"))
         p = d.ctl("effect", "add", json.dumps({"type": "peq", "name": "o",
                   "file": os.path.join(outside, "x.txt")}), json_out=False, expect_rc=5)
