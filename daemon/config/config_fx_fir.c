@@ -133,7 +133,7 @@ static int parse_path(struct parser *p, struct json_object *val,
 {
 	struct cfg_fir *fir = fir_of(dst, offsetof(struct cfg_fir, path));
 
-	if (fir->n_geq_points > 0) {
+	if (fir->n_geq_points > 0 || fir->geq_file[0]) {
 		cfg_error_here(p, "give one of \"path\", \"values\" and "
 		               "\"graphic_eq\"");
 		return -EINVAL;
@@ -177,7 +177,7 @@ static int parse_values(struct parser *p, struct json_object *val,
 		cfg_error_here(p, "give either \"path\" or \"values\", not both");
 		return -EINVAL;
 	}
-	if (fir->n_geq_points) {
+	if (fir->n_geq_points || fir->geq_file[0]) {
 		cfg_error_here(p, "give one of \"path\", \"values\" and "
 		               "\"graphic_eq\"");
 		return -EINVAL;
@@ -254,9 +254,11 @@ static int parse_graphic_eq(struct parser *p, struct json_object *val,
 		               "\"graphic_eq\"");
 		return -EINVAL;
 	}
+	if (json_object_is_type(val, json_type_string))
+		return cfg_get_path(p, val, sizeof(fir->geq_file), fir->geq_file);
 	if (!json_object_is_type(val, json_type_array)) {
 		cfg_error_here(p, "must be an array of [frequency, gain_db] "
-		               "points (an EqualizerAPO GraphicEQ), got %s",
+		               "points or the path of a GraphicEQ file, got %s",
 		               cfg_kind_name(val));
 		return -EINVAL;
 	}

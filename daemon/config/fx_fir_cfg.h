@@ -53,6 +53,9 @@ struct cfg_fir {
 	 * curve: a minimum-phase FIR designed at the rate (dsp/min_phase.c) */
 	unsigned n_geq_points;
 	float geq_points[CFG_FIR_MAX_GEQ_POINTS][2];
+	/* "graphic_eq" as a string: a GraphicEQ text file (absolute, resolved
+	 * like "path"), read when the block is built (fx/eq_file.c) */
+	char geq_file[CFG_FIR_PATH_MAX];
 };
 
 #endif

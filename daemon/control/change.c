@@ -300,7 +300,8 @@ int ctl_change_finish(struct ctl_context *ctx, struct ctl_next_config *next,
 static bool reads_eq_files(const struct dspd_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->n_blocks; i++)
-		if (cfg->blocks[i].type == CFG_BLOCK_PEQ && cfg->blocks[i].u.peq.file[0])
+		if ((cfg->blocks[i].type == CFG_BLOCK_PEQ && cfg->blocks[i].u.peq.file[0]) ||
+		    (cfg->blocks[i].type == CFG_BLOCK_FIR && cfg->blocks[i].u.fir.geq_file[0]))
 			return true;
 	return false;
 }
@@ -338,7 +339,8 @@ int ctl_change_begin(struct ctl_context *ctx, struct ctl_next_config *next,
 		r = ctl_ir_policy_check(ctx, strcmp(next->source, "file") == 0 ?
 		                        next->path : NULL, &next->cfg, origin, errs);
 	res->changes = r < 0 ? 0 : config_diff(old, &next->cfg);
-	/* a peq block's EQ file is read when the pipeline is built: a load
+	/* EQ text files (peq "file", fir "graphic_eq") are read when the
+	 * pipeline is built: a load
 	 * or reload of a file reads it again, even when the configuration
 	 * itself is the same (the EQ file may have been edited) */
 	if (r == 0 && !res->changes && strcmp(next->source, "file") == 0 &&

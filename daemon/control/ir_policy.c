@@ -51,6 +51,8 @@ static bool named_by_file(const struct dspd_config *t, const char *path)
 			return true;
 		if (t->blocks[i].type != CFG_BLOCK_FIR)
 			continue;
+		if (strcmp(f->geq_file, path) == 0)
+			return true;
 		if (f->path[0] && strcmp(f->path, path) == 0)
 			return true;
 		for (unsigned k = 0; k < f->n_rate_paths; k++)
@@ -137,16 +139,17 @@ static void check_path(const struct ctl_ir_policy *pol, const struct cfg_block *
 	refuse(errs, origin, where, what);
 }
 
-/* A peq block's EQ text file: the same rule as an IR file. */
-static void check_peq(const struct ctl_ir_policy *pol, const struct cfg_block *b,
-                      unsigned index, const char *origin, struct cfg_errors *errs)
+/* An EQ text file (a peq block's "file", a fir block's "graphic_eq"):
+ * the same rule as an IR file. */
+static void check_eq_file(const struct ctl_ir_policy *pol, const struct cfg_block *b,
+                          unsigned index, const char *file, const char *key,
+                          const char *origin, struct cfg_errors *errs)
 {
 	char where[48], what[400];
-	const char *file = b->u.peq.file;
 
 	if (named_by_file(&pol->trusted, file) || allowed(pol, file))
 		return;
-	snprintf(where, sizeof(where), "/pipeline/%u/file", index);
+	snprintf(where, sizeof(where), "/pipeline/%u/%s", index, key);
 	snprintf(what, sizeof(what), "block \"%s\": EQ file \"%.120s\" is not in a "
 	         "directory allowed over the socket (control.ir_dirs)", b->name, file);
 	refuse(errs, origin, where, what);
@@ -161,6 +164,8 @@ static void check_block(const struct ctl_ir_policy *pol, const struct dspd_confi
 	char file[CFG_FIR_PATH_MAX];
 	unsigned before = errs->count;
 
+	if (f->geq_file[0])
+		check_eq_file(pol, b, index, f->geq_file, "graphic_eq", origin, errs);
 	for (unsigned k = 0; k < f->n_rate_paths; k++)
 		check_path(pol, b, index, f->rate_paths[k].path, f->rate_paths[k].path,
 		           origin, errs);
@@ -210,6 +215,7 @@ int ctl_ir_policy_check(const struct ctl_context *ctx, const char *file,
 			check_block(pol, cfg, i, origin, errs);
 		else if (cfg->blocks[i].type == CFG_BLOCK_PEQ &&
 		         cfg->blocks[i].u.peq.file[0])
-			check_peq(pol, &cfg->blocks[i], i, origin, errs);
+			check_eq_file(pol, &cfg->blocks[i], i, cfg->blocks[i].u.peq.file,
+			              "file", origin, errs);
 	return errs->count ? -EPERM : 0;
 }

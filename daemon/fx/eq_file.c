@@ -1,6 +1,7 @@
-/* eq_file.c - a peq block's EQ text file (see eq_file.h): read whole
- * (regular files only, non-blocking, bounded), parsed by lib/eq_text.c,
- * each filter resolved to dspd's band parameters at the block's rate.
+/* eq_file.c - EQ text files of blocks (see eq_file.h): read whole
+ * (regular files only, non-blocking, bounded), parsed by lib/eq_text.c;
+ * a peq's filters resolved to dspd's band parameters at the block's rate,
+ * a fir's GraphicEQ points handed to the design.
  * Control thread or the builder thread. */
 #include "eq_file.h"
 
@@ -82,8 +83,8 @@ static int convert(const struct eq_text *t, double rate, struct cfg_peq *ret,
 	struct eq_band b;
 
 	if (t->graphic_line) {
-		snprintf(why, why_len, "line %u: a GraphicEQ is not a peq (dspctl "
-		         "eq import makes it a fir block's \"graphic_eq\")",
+		snprintf(why, why_len, "line %u: a GraphicEQ is not a peq (give "
+		         "the file to a fir block's \"graphic_eq\")",
 		         t->graphic_line);
 		return -EINVAL;
 	}
@@ -100,8 +101,9 @@ static int convert(const struct eq_text *t, double rate, struct cfg_peq *ret,
 	return 0;
 }
 
-int eq_file_load(const char *path, double rate, struct cfg_peq *ret,
-                 double *ret_preamp_db, char *err, size_t err_len)
+/* path read and parsed into *ret (allocated), or an error in err */
+static int load_text(const char *path, const char *what, struct eq_text **ret,
+                     char *err, size_t err_len)
 {
 	struct eq_text *t = malloc(sizeof(*t));
 	char why[EQ_TEXT_ERR_MAX];
@@ -112,20 +114,59 @@ int eq_file_load(const char *path, double rate, struct cfg_peq *ret,
 	if (!t)
 		return -ENOMEM;
 	if ((r = read_text(path, &text, &len)) < 0) {
-		snprintf(err, err_len, "EQ file \"%s\": %s", path,
+		snprintf(err, err_len, "%s \"%s\": %s", what, path,
 		         r == -EINVAL ? "not a regular file" :
 		         r == -E2BIG ? "larger than 256 KiB" : strerror(-r));
 		free(t);
 		return r;
 	}
 	r = eq_text_parse(text, len, t, why, sizeof(why));
-	if (r == 0)
-		r = convert(t, rate, ret, why, sizeof(why));
+	free(text);
+	if (r < 0) {
+		snprintf(err, err_len, "%s \"%s\": %s", what, path, why);
+		free(t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}
+
+int eq_file_points(const char *path, struct eq_point *pts, unsigned *ret_n,
+                   double *ret_preamp_db, char *err, size_t err_len)
+{
+	struct eq_text *t;
+	int r = load_text(path, "GraphicEQ file", &t, err, err_len);
+
+	if (r < 0)
+		return r;
+	if (t->n_filters || !t->n_points) {
+		snprintf(err, err_len, "GraphicEQ file \"%s\": %s", path,
+		         t->n_filters ? "has Filter lines: a peq block's \"file\" "
+		                        "takes them" : "has no GraphicEQ line");
+		r = -EINVAL;
+	} else {
+		memcpy(pts, t->points, t->n_points * sizeof(*pts));
+		*ret_n = t->n_points;
+		*ret_preamp_db = t->preamp_db;
+	}
+	free(t);
+	return r;
+}
+
+int eq_file_load(const char *path, double rate, struct cfg_peq *ret,
+                 double *ret_preamp_db, char *err, size_t err_len)
+{
+	char why[EQ_TEXT_ERR_MAX];
+	struct eq_text *t;
+	int r = load_text(path, "EQ file", &t, err, err_len);
+
+	if (r < 0)
+		return r;
+	r = convert(t, rate, ret, why, sizeof(why));
 	if (r == 0)
 		*ret_preamp_db = t->preamp_db;
 	else
 		snprintf(err, err_len, "EQ file \"%s\": %s", path, why);
-	free(text);
 	free(t);
 	return r;
 }

@@ -4,6 +4,7 @@
  * "path" names for the rate (config_fir_path(): "{rate}" or a map).
  * Control thread only. */
 #include "ir_load.h"
+#include "eq_file.h"
 #include "min_phase.h"
 
 #include "config.h"
@@ -310,21 +311,33 @@ static int design_graphic_eq(const struct cfg_fir *cfg, unsigned rate,
                              float **ret_taps, size_t *ret_n, char *err,
                              size_t err_len)
 {
-	struct eq_point pts[CFG_FIR_MAX_GEQ_POINTS];
-	unsigned n = min_phase_taps(rate);
-	float *taps;
+	struct eq_point *pts = malloc(EQ_TEXT_MAX_POINTS * sizeof(*pts));
+	unsigned n = min_phase_taps(rate), n_pts = cfg->n_geq_points;
+	double preamp_db = 0.0;
+	float *taps = NULL;
+	int r;
 
-	if (n > cfg->max_taps)
+	if (n > cfg->max_taps) {
+		free(pts);
 		return fail(-EFBIG, err, err_len, "\"graphic_eq\" needs %u taps at "
 		            "%u Hz, more than max_taps %u", n, rate, cfg->max_taps);
-	for (unsigned i = 0; i < cfg->n_geq_points; i++)
+	}
+	if (!pts || !(taps = malloc(n * sizeof(float)))) {
+		free(pts);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n_pts; i++)
 		pts[i] = (struct eq_point){ cfg->geq_points[i][0],
 		                            cfg->geq_points[i][1] };
-	if (!(taps = malloc(n * sizeof(float))))
-		return -ENOMEM;
-	if (min_phase_design(pts, cfg->n_geq_points, rate, taps, n) < 0) {
+	r = cfg->geq_file[0] ? eq_file_points(cfg->geq_file, pts, &n_pts,
+	                                      &preamp_db, err, err_len) : 0;
+	if (r == 0 && (r = min_phase_design(pts, n_pts, rate, taps, n)) == 0)
+		for (unsigned i = 0; i < n; i++)        /* the file's Preamp */
+			taps[i] *= (float)pow(10.0, preamp_db / 20.0);
+	free(pts);
+	if (r < 0) {
 		free(taps);
-		return -ENOMEM;
+		return r;
 	}
 	*ret_taps = taps;
 	*ret_n = n;
@@ -358,7 +371,7 @@ int ir_probe(const struct cfg_fir *cfg, unsigned rate, size_t *ret_n,
 		*ret_n = cfg->n_values;
 		return 0;
 	}
-	if (cfg->n_geq_points > 0) {
+	if (cfg->n_geq_points > 0 || cfg->geq_file[0]) {
 		*ret_n = min_phase_taps(rate);
 		return 0;
 	}
@@ -393,7 +406,7 @@ int ir_load(const struct cfg_fir *cfg, unsigned rate, float **ret_taps,
 	if (cfg->n_values > 0) {
 		r = copy_values(cfg, &taps, &n, err, err_len);
 		snprintf(path, sizeof(path), "values");
-	} else if (cfg->n_geq_points > 0) {
+	} else if (cfg->n_geq_points > 0 || cfg->geq_file[0]) {
 		r = design_graphic_eq(cfg, rate, &taps, &n, err, err_len);
 		snprintf(path, sizeof(path), "graphic_eq");
 	} else if (!cfg->path[0] && !cfg->n_rate_paths) {

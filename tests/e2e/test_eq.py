@@ -497,3 +497,41 @@ def test_eq_import_graphic_as_min_phase_fir():
         d.stop()
     finally:
         d.cleanup()
+
+
+def test_fir_graphic_eq_file_key():
+    """A fir block's "graphic_eq" naming a GraphicEQ file (relative to the
+    config's directory): the daemon starts with it; rendered, it meets the
+    points within 0.2 dB, and the file's Preamp is applied.  Over the
+    socket a file outside the allowed directories is refused (at
+    /pipeline/N/graphic_eq) before it is read; a file with Filter lines is
+    refused naming it."""
+    if np is None:
+        return skip_without_numpy()
+    d = Daemon("eq-geq-file")
+    outside = tempfile.mkdtemp(prefix="dspd-e2e-eq-outside-")
+    try:
+        with open(GRAPHIC) as f:
+            text = f.read()
+        write(os.path.join(d.dir, "geq.txt"), "Preamp: -3 dB\n" + text)
+        d.cfg["pipeline"] = [{"type": "fir", "name": "geq", "graphic_eq": "geq.txt"}]
+        d.write_config(d.cfg)
+        d.start()
+        check(running_block(d, "geq")["graphic_eq"].endswith("geq.txt"), "block")
+        pts = [p for p in graphic_points(GRAPHIC) if p[0] < RATE / 2]
+        got = render_db(d.dir, {"type": "fir", "name": "geq", "graphic_eq": "geq.txt"},
+                        np.array([p[0] for p in pts]), frames=1 << 15)
+        err = got - np.array([p[1] for p in pts]) + 3.0
+        check(np.max(np.abs(err)) < 0.2, "file: max error %.3f dB" % np.max(np.abs(err)))
+        write(os.path.join(outside, "g.txt"), text)
+        p = d.ctl("effect", "add", json.dumps({"type": "fir", "name": "o",
+                  "graphic_eq": os.path.join(outside, "g.txt")}), json_out=False, expect_rc=5)
+        check("/graphic_eq" in p.stderr and "not in a directory allowed" in p.stderr, p.stderr)
+        write(os.path.join(d.dir, "mixed.txt"), text + "Filter 1: ON PK Fc 1 Hz Gain 1 dB Q 1\n")
+        p = d.ctl("effect", "add", json.dumps({"type": "fir", "name": "m",
+                  "graphic_eq": os.path.join(d.dir, "mixed.txt")}), json_out=False, expect_rc=5)
+        check("mixed.txt\": has Filter lines" in p.stderr, p.stderr)
+        d.stop()
+    finally:
+        d.cleanup()
+        shutil.rmtree(outside, ignore_errors=True)

@@ -69,6 +69,11 @@ static void test_accepted(void **state)
 	assert_true(cfg.blocks[0].u.fir.geq_points[1][0] == 1000.5f);
 	assert_true(cfg.blocks[0].u.fir.geq_points[2][1] == -16.6f);
 	assert_int_equal(load_block(
+		"{\"type\": \"fir\", \"name\": \"g\", \"graphic_eq\": "
+		"\"/etc/dspd/geq.txt\"}"), 0);
+	assert_string_equal(cfg.blocks[0].u.fir.geq_file, "/etc/dspd/geq.txt");
+	assert_int_equal(cfg.blocks[0].u.fir.n_geq_points, 0);
+	assert_int_equal(load_block(
 		"{\"type\": \"geq\", \"name\": \"g\", \"bands\": "
 		"[1, 2, 3, 4, 5, -5, -4, -3, -2, -1.5]}"), 0);
 	assert_int_equal(cfg.blocks[0].u.geq.resolution, GEQ_OCTAVE);
@@ -164,6 +169,13 @@ static const struct error_case error_cases[] = {
 	{ "{\"type\": \"fir\", \"name\": \"f\", "
 	  "\"graphic_eq\": [[20, 0], [30, -101]]}",
 	  { "/pipeline/0/graphic_eq/1: gain -101 dB must be between -100 and 40" } },
+	{ "{\"type\": \"fir\", \"name\": \"f\", \"graphic_eq\": \"/g.txt\", "
+	  "\"path\": \"/x.wav\"}",
+	  { "/pipeline/0/path: give one of \"path\", \"values\" and "
+	    "\"graphic_eq\"" } },
+	{ "{\"type\": \"fir\", \"name\": \"f\", \"graphic_eq\": 5}",
+	  { "/pipeline/0/graphic_eq: must be an array of [frequency, gain_db] "
+	    "points or the path of a GraphicEQ file, got" } },
 	{ "{\"type\": \"fir\", \"name\": \"f\", \"graphic_eq\": [[20, 0]]}",
 	  { "/pipeline/0/graphic_eq: has 1 points, 2 to 512 are allowed" } },
 	{ "{\"type\": \"geq\", \"name\": \"g\", \"bands\": [0, 0, 0]}",
