@@ -401,6 +401,10 @@ static void test_peq_file_preamp_only_and_errors(void **state)
 	fclose(f);
 	expect_create_error(json, 48000, "line 2: unknown filter type 'XY'");
 	expect_create_error(json, 48000, "block \"eq\": EQ file \"/tmp/test-peq-");
+	assert_non_null(f = fopen(path, "w"));
+	fputs("GraphicEQ: 20 0; 30 1\n", f);
+	fclose(f);
+	expect_create_error(json, 48000, "line 1: a GraphicEQ is not a peq");
 	unlink(path);
 	expect_create_errno(json, 48000, -ENOENT, "No such file or directory");
 	rmdir(dir);
