@@ -24,8 +24,19 @@
 #define DEFAULT_BLOCK "eq"
 #define EXPORT_MAX (64 * 1024)
 
-/* The running configuration document (config.get's "config"), to put. */
-static int get_config(const struct options *o, json_object **ret)
+static double config_rate(json_object *cfg)
+{
+	double rate;
+
+	return jv_number(jv_field(cfg, "rate"), &rate) && rate > 0 ? rate
+	                                                           : 48000.0;
+}
+
+/* The running configuration document (config.get's "config"), to put,
+ * and the rate the pipeline runs at (status; that of the configuration
+ * when status has none), for ret_rate when not NULL. */
+static int get_config(const struct options *o, json_object **ret,
+                      double *ret_rate)
 {
 	struct rpc_conn conn;
 	struct rpc_reply reply;
@@ -33,12 +44,24 @@ static int get_config(const struct options *o, json_object **ret)
 
 	if (r != EXIT_OK)
 		return r;
+	if (ret_rate) {
+		r = ctl_call(o, &conn, PROTO_METHOD_STATUS, NULL, &reply);
+		if (r != EXIT_OK) {
+			rpc_close(&conn);
+			return r;
+		}
+		if (!jv_number(jv_field(reply.result, "rate"), ret_rate))
+			*ret_rate = 0;
+		rpc_reply_free(&reply);
+	}
 	r = ctl_call(o, &conn, PROTO_METHOD_CONFIG_GET, NULL, &reply);
 	if (r == EXIT_OK) {
 		json_object *cfg = jv_field(reply.result, "config");
 
 		if (json_object_is_type(cfg, json_type_object)) {
 			*ret = json_object_get(cfg);
+			if (ret_rate && !(*ret_rate > 0))
+				*ret_rate = config_rate(cfg);
 		} else {
 			fprintf(stderr, "dspctl: config.get: no \"config\" in the "
 			        "answer\n");
@@ -66,14 +89,6 @@ static int find_block(json_object *cfg, const char *name, json_object **ret)
 		}
 	}
 	return -1;
-}
-
-static double config_rate(json_object *cfg)
-{
-	double rate;
-
-	return jv_number(jv_field(cfg, "rate"), &rate) && rate > 0 ? rate
-	                                                           : 48000.0;
 }
 
 /* ---- import ------------------------------------------------------------- */
@@ -220,7 +235,7 @@ static json_object *add_params(const char *name, const char *type,
 /* The change that puts t into block name of cfg. */
 static int import_change(const struct options *o, const char *path,
                          const char *name, const struct eq_text *t,
-                         json_object *cfg)
+                         json_object *cfg, double rate)
 {
 	static const char *const peq_drop[] = { "file", NULL };
 	static const char *const fir_drop[] = { "path", "values", "format",
@@ -244,7 +259,7 @@ static int import_change(const struct options *o, const char *path,
 		set[n_set++] = (struct member){ "gain_db",
 		        json_object_new_double(t->preamp_db) };
 	} else {
-		if ((r = bands_json(path, t, config_rate(cfg), &first)) != EXIT_OK)
+		if ((r = bands_json(path, t, rate, &first)) != EXIT_OK)
 			return r;
 		set[n_set++] = (struct member){ "bands", first };
 		set[n_set++] = (struct member){ "preamp_db",
@@ -278,6 +293,7 @@ int cmd_eq_import(const struct options *o, int argc, char **argv)
 	const char *name;
 	struct eq_text *t;
 	json_object *cfg = NULL;
+	double rate = 0;
 	size_t n;
 	int r = parse_args("eq import", argc, argv, opts, 1, words, 1, &n);
 
@@ -292,9 +308,9 @@ int cmd_eq_import(const struct options *o, int argc, char **argv)
 		return usage_error("eq import: out of memory");
 	r = read_eq_file(words[0], t);
 	if (r == EXIT_OK)
-		r = get_config(o, &cfg);
+		r = get_config(o, &cfg, &rate);
 	if (r == EXIT_OK)
-		r = import_change(o, words[0], name, t, cfg);
+		r = import_change(o, words[0], name, t, cfg, rate);
 	json_object_put(cfg);
 	free(t);
 	return r;
@@ -432,7 +448,7 @@ int cmd_eq_export(const struct options *o, int argc, char **argv)
 		return r;
 	if (!(buf = malloc(EXPORT_MAX)))
 		return usage_error("eq export: out of memory");
-	r = get_config(o, &cfg);
+	r = get_config(o, &cfg, NULL);
 	if (r == EXIT_OK)
 		r = export_block(cfg, opts[0].seen ? opts[0].value : NULL, &block);
 	if (r == EXIT_OK)
