@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_effect_args.sh [DSPCTL] - the argument checks of dspctl's changing
-# commands (effect add|remove|bypass|set|list, batch, config load|patch):
+# commands (effect add|remove|bypass|set|list, batch, config load|patch,
+# eq import|export):
 # every bad argument and every bad batch line is a usage error (exit 2, a
 # message naming the problem, and the line for batch files) raised before
 # the socket is touched; good arguments get as far as connecting.  The
@@ -162,6 +163,21 @@ effect bypass g off\neffect remove old\n\
 config patch add /pipeline/- '{\"type\":\"gain\",\"name\":\"g3\"}'\n"
 accepted -- batch "$work/batch"
 accepted "$work/batch" -- batch
+
+# eq import|export: the file is read and parsed before the socket is touched
+usage "eq import: missing FILE" -- eq import
+usage "eq import: --block: the name is empty" -- eq import x.txt --block ""
+usage 'unexpected argument "b"' -- eq import a b
+usage "eq import: $work/missing.txt: No such file or directory" -- eq import "$work/missing.txt"
+printf 'Preamp: -1 dB\r\nFilter 1: ON PK Fc 100 Hz Gain 1 dB Q 1\r\nFilter 2: ON XY Fc 1 Hz\r\n' > "$work/eq.txt"
+usage "eq import: $work/eq.txt: line 3: unknown filter type 'XY'" -- eq import "$work/eq.txt"
+printf 'Filter 1: ON PK Fc 100 Hz Q 1\n' > "$work/eq.txt"
+usage "line 1: Gain expected" -- eq import "$work/eq.txt" --block x
+printf 'Preamp: -1 dB\nFilter 1: OFF PK Fc 100 Hz Gain 1 dB Q 1\n' > "$work/eq.txt"
+accepted -- eq import "$work/eq.txt"
+usage 'eq export: unknown option "--bogus"' -- eq export --bogus
+usage "eq export: --output needs a value" -- eq export -o
+accepted -- eq export -o "$work/out.txt" --block eq
 
 [ "$fails" -eq 0 ] && echo "test_effect_args: ok"
 exit "$fails"
