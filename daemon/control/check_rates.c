@@ -100,7 +100,8 @@ static uint64_t check_files(const struct dspd_config *cfg, unsigned rate,
 
 /* Where a build error points: the block its message names ("block
  * \"NAME\": ..." or "block \"NAME\" (kind): ..."; names are unique), and
- * that block's "path" when the message is about its IR file. */
+ * that block's "path" when the message is about its IR file ("file" or
+ * "graphic_eq" for an EQ text file). */
 static void locate(const struct dspd_config *cfg, const char *err,
                    char *where, size_t size)
 {
@@ -117,7 +118,11 @@ static void locate(const struct dspd_config *cfg, const char *err,
 			continue;
 		snprintf(where, size, "/pipeline/%u%s", i,
 		         b->type == CFG_BLOCK_FIR &&
-		         strncmp(err + 10 + n, "IR ", 3) == 0 ? "/path" : "");
+		         strncmp(err + 10 + n, "IR ", 3) == 0 ? "/path" :
+		         b->type == CFG_BLOCK_FIR &&
+		         strncmp(err + 10 + n, "GraphicEQ file ", 15) == 0 ? "/graphic_eq" :
+		         b->type == CFG_BLOCK_PEQ &&
+		         strncmp(err + 10 + n, "EQ file ", 8) == 0 ? "/file" : "");
 		return;
 	}
 }
