@@ -422,9 +422,14 @@ def test_eq_malformed_files_refused_pipeline_kept():
             cfg = dict(d.cfg, pipeline=[{"type": "peq", "name": "eq", "file": path}])
             p = subprocess.run([Paths.dspctl, "--socket", d.socket, "call", "config.load",
                                 json.dumps({"config": cfg})], capture_output=True, text=True)
-            check(p.returncode != 0 and path in p.stderr + p.stdout and want in p.stderr + p.stdout
-                  and "/pipeline/0/file" in p.stderr + p.stdout,
+            check(p.returncode != 0 and path in p.stderr + p.stdout and want in p.stderr + p.stdout,
                   "config.load: %s %s" % (p.stdout, p.stderr))
+            # dspd --check-config of such a file points at the block's file
+            conf = write(os.path.join(d.dir, "check.conf"), json.dumps(cfg))
+            p = subprocess.run([Paths.dspd, "--check-config", "-c", conf], capture_output=True,
+                               text=True)
+            check(p.returncode == 78 and "/pipeline/0/file: at 48000 Hz: block \"eq\": EQ file \""
+                  + path + "\": " + want in p.stderr, "check-config: %s" % p.stderr)
             # the same file through effect.add, and through a reload of
             # the daemon's own file
             p = d.ctl("effect", "add", json.dumps({"type": "peq", "name": "eq", "file": path}),
