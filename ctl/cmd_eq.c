@@ -117,6 +117,17 @@ static int read_eq_file(const char *path, struct eq_text *t)
 		fprintf(stderr, "dspctl: eq import: %s: %s\n", path, err);
 		return EXIT_USAGE;
 	}
+	if (t->n_points && t->n_filters) {
+		fprintf(stderr, "dspctl: eq import: %s: has both a GraphicEQ (line "
+		        "%u) and filters: import them from two files\n", path,
+		        t->graphic_line);
+		return EXIT_USAGE;
+	}
+	if (!t->n_points && !t->n_filters) {
+		fprintf(stderr, "dspctl: eq import: %s: no filter is ON (a peq "
+		        "block needs at least one band)\n", path);
+		return EXIT_USAGE;
+	}
 	return EXIT_OK;
 }
 
@@ -248,12 +259,6 @@ static int import_change(const struct options *o, const char *path,
 	int index, r;
 	const char *have;
 
-	if (graphic && t->n_filters) {
-		fprintf(stderr, "dspctl: eq import: %s: has both a GraphicEQ (line "
-		        "%u) and filters: import them from two files\n", path,
-		        t->graphic_line);
-		return EXIT_USAGE;
-	}
 	if (graphic) {
 		set[n_set++] = (struct member){ "graphic_eq", points_json(t) };
 		set[n_set++] = (struct member){ "gain_db",

@@ -401,6 +401,8 @@ int eq_text_parse(const char *text, size_t len, struct eq_text *ret,
 {
 	struct scan s = { .err = err, .err_len = err_len };
 	size_t pos = 0;
+	char *buf;
+	int r = 0;
 
 	memset(ret, 0, sizeof(*ret));
 	if (len > EQ_TEXT_MAX_BYTES) {
@@ -408,16 +410,17 @@ int eq_text_parse(const char *text, size_t len, struct eq_text *ret,
 		         "read", len, EQ_TEXT_MAX_BYTES);
 		return -E2BIG;
 	}
-	while (pos < len) {
+	if (!(buf = malloc(EQ_TEXT_MAX_LINE + 1)))
+		return -ENOMEM;
+	while (pos < len && r == 0) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		char *buf;
 
 		s.line++;
-		if (n > EQ_TEXT_MAX_LINE)
-			return fail(&s, "longer than %d bytes", EQ_TEXT_MAX_LINE);
-		if (!(buf = malloc(n + 1)))
-			return -ENOMEM;
+		if (n > EQ_TEXT_MAX_LINE) {
+			r = fail(&s, "longer than %d bytes", EQ_TEXT_MAX_LINE);
+			break;
+		}
 		memcpy(buf, text + pos, n);
 		buf[n] = '\0';
 		if (n && buf[n - 1] == '\r')
@@ -431,17 +434,15 @@ int eq_text_parse(const char *text, size_t len, struct eq_text *ret,
 		if (pos == 0 && strncmp(buf, "\xef\xbb\xbf", 3) == 0)
 			memset(buf, ' ', 3);    /* a UTF-8 byte order mark */
 		s.p = buf;
-		if (memchr(text + pos, '\0', n)) {
-			free(buf);
-			return fail(&s, "holds a NUL byte: not a text file");
-		}
-		if (parse_line(&s, ret) < 0) {
-			free(buf);
-			return -EINVAL;
-		}
-		free(buf);
+		if (memchr(text + pos, '\0', n))
+			r = fail(&s, "holds a NUL byte: not a text file");
+		else
+			r = parse_line(&s, ret);
 		pos += n + (nl != NULL);
 	}
+	free(buf);
+	if (r < 0)
+		return r;
 	if (!ret->n_filters && !ret->n_points && !ret->preamp_db && !ret->n_off) {
 		snprintf(err, err_len, "no Preamp, Filter or GraphicEQ line");
 		return -EINVAL;

@@ -174,6 +174,10 @@ usage "eq import: $work/eq.txt: line 3: unknown filter type 'XY'" -- eq import "
 printf 'Filter 1: ON PK Fc 100 Hz Q 1\n' > "$work/eq.txt"
 usage "line 1: Gain expected" -- eq import "$work/eq.txt" --block x
 printf 'Preamp: -1 dB\nFilter 1: OFF PK Fc 100 Hz Gain 1 dB Q 1\n' > "$work/eq.txt"
+usage "eq import: $work/eq.txt: no filter is ON" -- eq import "$work/eq.txt"
+printf 'GraphicEQ: 20 0; 30 1\nFilter 1: ON PK Fc 100 Hz Gain 1 dB Q 1\n' > "$work/eq.txt"
+usage "has both a GraphicEQ (line 1) and filters" -- eq import "$work/eq.txt"
+printf 'Preamp: -1 dB\nFilter 1: ON PK Fc 100 Hz Gain 1 dB Q 1\n' > "$work/eq.txt"
 accepted -- eq import "$work/eq.txt"
 usage 'eq export: unknown option "--bogus"' -- eq export --bogus
 usage "eq export: --output needs a value" -- eq export -o
