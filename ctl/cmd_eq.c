@@ -253,7 +253,7 @@ static int import_change(const struct options *o, const char *path,
 	                                        "channel", NULL };
 	bool graphic = t->n_points > 0;
 	const char *type = graphic ? "fir" : "peq";
-	json_object *block = NULL, *params, *first = NULL;
+	json_object *block = NULL, *params, *bands = NULL;
 	struct member set[2];
 	size_t n_set = 0;
 	int index, r;
@@ -264,9 +264,9 @@ static int import_change(const struct options *o, const char *path,
 		set[n_set++] = (struct member){ "gain_db",
 		        json_object_new_double(t->preamp_db) };
 	} else {
-		if ((r = bands_json(path, t, rate, &first)) != EXIT_OK)
+		if ((r = bands_json(path, t, rate, &bands)) != EXIT_OK)
 			return r;
-		set[n_set++] = (struct member){ "bands", first };
+		set[n_set++] = (struct member){ "bands", bands };
 		set[n_set++] = (struct member){ "preamp_db",
 		        json_object_new_double(t->preamp_db) };
 	}
