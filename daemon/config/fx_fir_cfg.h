@@ -10,7 +10,7 @@
 #define CFG_FIR_MAX_TAPS_LIMIT (1u << 24)
 #define CFG_FIR_MAX_RATE_PATHS 16       /* entries of a "path" map (rate -> file) */
 #define CFG_FIR_RATE_PLACEHOLDER "{rate}"
-#define CFG_FIR_MAX_GEQ_POINTS 512       /* "graphic_eq" points */
+#define CFG_FIR_MAX_GEQ_POINTS 256       /* "graphic_eq" points */
 
 /* "format" of the IR file: auto = any format libsndfile recognises (WAV,
  * FLAC, AIFF, ...); the others are headerless little-endian mono files. */

@@ -177,7 +177,7 @@ static const struct error_case error_cases[] = {
 	  { "/pipeline/0/graphic_eq: must be an array of [frequency, gain_db] "
 	    "points or the path of a GraphicEQ file, got" } },
 	{ "{\"type\": \"fir\", \"name\": \"f\", \"graphic_eq\": [[20, 0]]}",
-	  { "/pipeline/0/graphic_eq: has 1 points, 2 to 512 are allowed" } },
+	  { "/pipeline/0/graphic_eq: has 1 points, 2 to 256 are allowed" } },
 	{ "{\"type\": \"geq\", \"name\": \"g\", \"bands\": [0, 0, 0]}",
 	  { "/pipeline/0/bands: has 3 gains, must have 31" } },
 	{ "{\"type\": \"geq\", \"name\": \"g\", \"resolution\": \"octave\", "
