@@ -10,6 +10,7 @@ BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/dspd
+WEBDIR    ?= $(PREFIX)/share/dspd/web
 SYSCONFDIR ?= /etc
 # systemd's directories: with PREFIX=/usr (a distribution package) where
 # pkg-config's systemd.pc says; with any other PREFIX $(PREFIX)/lib/..., which
@@ -28,7 +29,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 BASE_CFLAGS := -std=gnu11 -g -pthread $(WARN) -D_GNU_SOURCE -DDSPD_VERSION=\"$(VERSION)\" \
-               $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+               -DDSPD_WEB_DIR=\"$(WEBDIR)\" $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LIBS      := $(PKG_LIBS) -lm -pthread $(LDFLAGS)
 CTL_LIBS  := $(shell pkg-config --libs json-c 2>/dev/null) -lm $(LDFLAGS)
 

@@ -45,6 +45,10 @@ struct ctl_session {
 	uint64_t levels_notify_since;     /* cursor of levels notifications */
 	uint64_t levels_seq;
 	struct ctl_record *record;        /* NULL unless recording */
+	/* Not a socket client (an HTTP request, http_rpc.c): its answer
+	 * line (owned) goes here instead (ctl_session_send()); NULL for
+	 * the sockets' clients. */
+	void (*deliver)(struct ctl_session *s, char *line);
 };
 
 struct ctl_config_identity {
