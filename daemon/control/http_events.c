@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "clock.h"
 #include "log.h"
@@ -186,6 +187,7 @@ int http_events_init(struct ctl_http *h)
 void http_events_start(struct ctl_http *h, struct evhttp_request *req)
 {
 	const struct timeval every = { 0, HTTP_LEVELS_MS * 1000 };
+	const int sndbuf = HTTP_STREAM_SNDBUF;
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	struct http_stream *s;
 	char msg[160], *text;
@@ -208,6 +210,11 @@ void http_events_start(struct ctl_http *h, struct evhttp_request *req)
 	s->conn = evhttp_request_get_connection(req);
 	s->out = bufferevent_get_output(evhttp_connection_get_bufferevent(s->conn));
 	s->cb = evbuffer_add_cb(s->out, on_output_change, s);
+	/* what the kernel holds for a client that does not read is bounded
+	 * too (no autotuning up to megabytes): such a client passes
+	 * HTTP_STREAM_BACKLOG within seconds */
+	setsockopt(bufferevent_getfd(evhttp_connection_get_bufferevent(s->conn)),
+	           SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	s->next = h->streams;
 	h->streams = s;
 	h->busy++;

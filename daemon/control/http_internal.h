@@ -17,7 +17,7 @@
 #define HTTP_LEVELS_MS 40               /* 25 level events a second */
 #define HTTP_STATUS_MS 1000             /* a status event a second */
 #define HTTP_STREAM_BACKLOG (64u << 10) /* unsent bytes that skip level events */
-#define HTTP_STREAM_MEMORY (2u << 10)   /* a stream's own structures */
+#define HTTP_STREAM_SNDBUF (32 << 10)   /* a stream socket's kernel buffer */
 
 /* One file of the page, read once at start (http_static.c). */
 struct http_file {
@@ -42,7 +42,8 @@ struct ctl_http {
 	bool check_host;                  /* a loopback bind: Host must name it */
 	bool has_token;
 	char token_sha256[65];            /* of the token, compared in constant time */
-	unsigned max_clients;             /* streams + deferred answers */
+	unsigned max_clients;             /* streams refused past it, counting
+	                                     the deferred answers */
 	unsigned busy;                    /* streams + deferred answers now */
 	struct http_file files[HTTP_FILES];
 	/* the event streams (http_events.c) */

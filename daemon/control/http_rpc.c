@@ -6,7 +6,10 @@
  * (METHOD_DEFERRED: a large pipeline built off the loop) gets the reply
  * out when it is done, through the session's deliver hook.  What needs a
  * connection that stays (subscribe, unsubscribe, record) and batch arrays
- * are refused: live data is GET /events.  The session has no uid of the
+ * are refused: live data is GET /events.  A request is answered within
+ * its callback, so it holds nothing after; one whose answer comes later
+ * counts against http.max_clients (and build.c builds one change at a
+ * time, so there is at most one).  The session has no uid of the
  * caller: files it names must be readable by anyone (client_files.c).
  * Control thread only. */
 #include "http_internal.h"
@@ -140,7 +143,7 @@ void http_rpc_handle(struct ctl_http *h, struct evhttp_request *req,
 	size_t len = evbuffer_get_length(in);
 	struct rpc_request rr;
 	struct rpc_error err;
-	char *body, *line, msg[160];
+	char *body, *line;
 	size_t i;
 
 	if (!json_type_ok(req)) {
@@ -151,13 +154,6 @@ void http_rpc_handle(struct ctl_http *h, struct evhttp_request *req,
 	if (len > PROTO_MAX_LINE) {       /* evhttp's limit says 413 first */
 		http_send_rpc_error(req, 413, "Payload Too Large", RPC_INVALID_REQUEST,
 		                    "request too large (limit 65536 bytes)");
-		return;
-	}
-	if (h->busy >= h->max_clients) {
-		h->refused++;
-		snprintf(msg, sizeof(msg), "too many HTTP clients (http.max_clients %u)",
-		         h->max_clients);
-		http_send_rpc_error(req, 503, "Service Unavailable", RPC_SERVER_ERROR, msg);
 		return;
 	}
 	body = malloc(len + 1);
