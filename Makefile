@@ -204,7 +204,10 @@ install: all
 	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/dspd/|$(SYSCONFDIR)/dspd/|g' \
 		units/dspd.service > build/units/dspd.service
 	install -m 0644 build/units/dspd.service $(DESTDIR)$(UNITDIR)/dspd.service
-	install -m 0644 units/dspd.socket units/dspd-monitor.socket $(DESTDIR)$(UNITDIR)/
+	install -m 0644 units/dspd.socket units/dspd-monitor.socket units/dspd-http.socket \
+		$(DESTDIR)$(UNITDIR)/
+	install -d $(DESTDIR)$(WEBDIR)
+	install -m 0644 web/index.html web/app.js web/app.css $(DESTDIR)$(WEBDIR)/
 	install -m 0644 units/dspd.sysusers $(DESTDIR)$(SYSUSERSDIR)/dspd.conf
 	install -m 0644 units/dspd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/dspd.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/dspd/dspd.conf || \

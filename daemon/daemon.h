@@ -21,7 +21,6 @@ struct daemon {
 	struct dspd_config cfg;
 	struct state_file state;          /* cfg.state_file: volume, edits */
 	struct event *tick, *sig_term, *sig_int, *sig_hup;
-	struct ctl_http *http;            /* the web page, NULL when off */
 };
 
 /* Read, hash and validate path into *cfg and *id (the identity's json is

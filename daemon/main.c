@@ -287,7 +287,7 @@ static int open_http(struct daemon *d, int fd)
 			            "has no \"http\" section: the web page stays off");
 		return 0;
 	}
-	if ((r = ctl_http_open(&d->http, d->base, &d->ctx, &d->cfg, fd, err,
+	if ((r = ctl_http_open(&d->ctx.http, d->base, &d->ctx, &d->cfg, fd, err,
 	                       sizeof(err))) < 0)
 		log_err("%s", err);
 	return r;
@@ -395,7 +395,8 @@ static void log_final_counters(struct engine *e)
 static void teardown(struct daemon *d)
 {
 	ctl_build_free(&d->ctx);    /* a build in progress ends (and answers) */
-	ctl_http_close(d->http);
+	ctl_http_close(d->ctx.http);
+	d->ctx.http = NULL;
 	ctl_server_close(d->ctx.servers[0]);
 	ctl_server_close(d->ctx.servers[1]);
 	volume_link_stop(&d->ctx);

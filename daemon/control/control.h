@@ -21,6 +21,7 @@ struct ctl_context;
 struct ctl_ir_policy;
 struct ctl_build;
 struct ctl_server;
+struct ctl_http;
 struct loudness;
 struct volume_link;
 
@@ -165,6 +166,7 @@ struct ctl_context {
 	struct volume_link *volume_link;  /* volume_link.c; NULL before start */
 	struct ctl_ir_policy *ir_policy;  /* ir_policy.c: the trusted file */
 	struct ctl_build *build;          /* build.c: the graph being built, or NULL */
+	struct ctl_http *http;            /* http_server.c: the web page, or NULL */
 };
 
 #endif

@@ -20,6 +20,10 @@ struct ctl_http;
 int ctl_http_open(struct ctl_http **ret, struct event_base *base,
                   struct ctl_context *ctx, const struct dspd_config *cfg, int fd,
                   char *err, size_t err_len);
+/* status.http: {"listen", "token", "streams", "max_clients",
+ * "streams_refused", "streams_closed", "levels_interval_ms"} (http_view.c);
+ * null when h is NULL. */
+json_object *http_json(const struct ctl_http *h);
 /* Close every stream and connection, answer nothing more. */
 void ctl_http_close(struct ctl_http *h);
 

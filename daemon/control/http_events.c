@@ -55,6 +55,7 @@ static void stream_free(struct http_stream *s)
 			break;
 		}
 	h->busy--;
+	h->n_streams--;
 	h->ctx->limits.buffered -= s->held;
 	if (s->cb)
 		evbuffer_remove_cb_entry(s->out, s->cb);
@@ -81,7 +82,6 @@ static void stream_drop(struct http_stream *s, const char *why)
 {
 	struct evhttp_connection *conn = s->conn;
 
-	s->http->dropped_slow++;
 	log_debug("http: event stream closed: %s", why);
 	stream_free(s);
 	evhttp_connection_free(conn);         /* frees its request */
@@ -95,10 +95,12 @@ static bool stream_send(struct http_stream *s, const char *event, size_t len)
 	size_t share = l->output_budget / (l->clients + 1);
 
 	if (unsent + len > HTTP_STREAM_BACKLOG) {
+		s->http->dropped_slow++;
 		stream_drop(s, "its client reads too slowly");
 		return false;
 	}
 	if (l->buffered + len > l->output_budget && s->held + len > share) {
+		s->http->dropped_slow++;
 		stream_drop(s, "the output budget of all clients is spent");
 		return false;
 	}
@@ -218,6 +220,7 @@ void http_events_start(struct ctl_http *h, struct evhttp_request *req)
 	s->next = h->streams;
 	h->streams = s;
 	h->busy++;
+	h->n_streams++;
 	evhttp_connection_set_closecb(s->conn, on_close, s);
 	http_security_headers(req);
 	evhttp_add_header(out, "Content-Type", "text/event-stream");

@@ -48,10 +48,11 @@ struct ctl_http {
 	struct http_file files[HTTP_FILES];
 	/* the event streams (http_events.c) */
 	struct http_stream *streams;
+	unsigned n_streams;
 	struct event *timer;
 	uint64_t levels_since;            /* cursor of engine_levels() */
 	uint64_t levels_seq, next_status_ns;
-	uint64_t levels_skipped, dropped_slow;
+	uint64_t dropped_slow;             /* streams closed over a limit */
 	/* answers a method gives later (METHOD_DEFERRED, http_rpc.c) */
 	struct http_pending *pending;
 	uint64_t refused;                 /* requests over max_clients */

@@ -393,6 +393,9 @@ def test_web_event_stream_limits():
         check(" 200 " in line, "the second stream: %s" % line)
         s3, line = open_stream(d.port)
         check(" 503 " in line, "a third stream over max_clients 2: %s" % line)
+        h = d.ctl("status")["http"]
+        check(h["streams"] == 2 and h["max_clients"] == 2 and h["listen"] == "127.0.0.1:%d" % d.port
+              and h["token"] is True, "status.http: %s" % h)
         s3.close()
         status, a = rpc(d.port, "status")
         check(status == 200, "a request while the streams are full: %d" % status)
@@ -427,7 +430,10 @@ def test_web_event_stream_limits():
         slow.close()
         check(closed, "a stream that never reads was not closed within 60 s")
         print("    a stream that never reads closed after about %.0f s" % waited)
-        check(d.ctl("status")["state"] == "running", "dspd after the slow client")
+        st = d.ctl("status")
+        check(st["state"] == "running", "dspd after the slow client")
+        check(st["http"]["streams_closed_slow"] >= 1 and st["http"]["streams_refused"] >= 1,
+              "status.http: %s" % st["http"])
         d.stop()
     finally:
         for s in streams:
@@ -478,4 +484,57 @@ def test_web_config():
         log = d.read_log()
         check(rc != 0 and "http.root" in log, "a missing root: rc %d, %s" % (rc, log[-500:]))
     finally:
+        d.cleanup()
+
+
+def test_web_socket_activation():
+    """The socket of units/dspd-http.socket as systemd-socket-activate
+    passes it (FileDescriptorName=http): dspd serves the page on it, binds
+    nothing for http.listen, and keeps the Host check of a loopback
+    address."""
+    import shutil
+    import signal
+    if not shutil.which("systemd-socket-activate"):
+        return "skipped: systemd-socket-activate not installed"
+    import configparser
+    cp = configparser.ConfigParser(interpolation=None, strict=False)
+    cp.optionxform = str
+    cp.read(os.path.join(ROOT, "units", "dspd-http.socket"))
+    unit = cp["Socket"]
+    check(unit["ListenStream"] == "127.0.0.1:8080" and unit["FileDescriptorName"] == "http"
+          and unit["Service"] == "dspd.service", "dspd-http.socket: %s" % dict(unit))
+    d = web_daemon("web-activation")
+    port = webdriver.free_port()
+    proc = None
+    try:
+        cmd = ["systemd-socket-activate", "-l", "127.0.0.1:%d" % port,
+               "--fdname=" + unit["FileDescriptorName"],
+               "-E", "ALSA_CONFIG_PATH=" + d.env()["ALSA_CONFIG_PATH"],
+               Paths.dspd, "-c", d.config_path]
+        log = open(os.path.join(d.dir, "dspd.log"), "w")
+        proc = subprocess.Popen(cmd, stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        status = None
+        while status != 200 and time.monotonic() < deadline:   # the first connection starts dspd
+            try:
+                status, _, _ = request(port, "GET", "/", timeout=30)
+            except OSError:
+                time.sleep(0.1)
+        check(status == 200, "GET / on the passed socket: %s" % status)
+        status, a = rpc(port, "hello", token=TOKEN)
+        check(status == 200 and a["result"]["read_only"] is False, "hello: %s" % a)
+        status, _, _ = request(port, "GET", "/", host="evil.example:%d" % port)
+        check(status == 421, "the Host check on the passed socket: %d" % status)
+        try:
+            request(d.port, "GET", "/", timeout=2)
+            check(False, "dspd also bound http.listen")
+        except ConnectionRefusedError:
+            pass
+        proc.send_signal(signal.SIGTERM)
+        check(proc.wait(timeout=15) == 0, "dspd exit status %s" % proc.returncode)
+        proc = None
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
         d.cleanup()

@@ -1,0 +1,23 @@
+/* http_view.c - status.http: what the web page's server is doing (its
+ * address, whether a token grants changes, its streams and what its limits
+ * refused or closed).  Reads the server's state, calls nothing.  Control
+ * thread only. */
+#include "http_internal.h"
+
+json_object *http_json(const struct ctl_http *h)
+{
+	json_object *o;
+
+	if (!h)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "listen", json_object_new_string(h->listen));
+	json_object_object_add(o, "token", json_object_new_boolean(h->has_token));
+	json_object_object_add(o, "streams", json_object_new_int((int)h->n_streams));
+	json_object_object_add(o, "max_clients", json_object_new_int((int)h->max_clients));
+	json_object_object_add(o, "streams_refused", json_object_new_int64((int64_t)h->refused));
+	json_object_object_add(o, "streams_closed_slow",
+	                       json_object_new_int64((int64_t)h->dropped_slow));
+	json_object_object_add(o, "levels_interval_ms", json_object_new_int(HTTP_LEVELS_MS));
+	return o;
+}
