@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 
-from harness import (ROOT, Daemon, Failure, Paths, check, device, raw_request)
+from harness import (ROOT, Daemon, Failure, Paths, check, device, lane_fir, raw_request)
 import webdriver
 
 TOKEN = "s3cret-token-0123456789abcdef"
@@ -537,4 +537,48 @@ def test_web_socket_activation():
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
+        d.cleanup()
+
+
+def test_web_deferred_answer():
+    """A change whose pipeline is built off the loop (FIR taps past
+    CTL_BUILD_ASYNC_TAPS) answers its POST /rpc when the build is done; a
+    client that leaves before that does not stop it, and dspd goes on."""
+    d = web_daemon("web-deferred")
+    try:
+        d.start()
+        port = d.port
+        cfg = json.loads(json.dumps(d.cfg))
+        del cfg["http"]                          # the file's stays
+        cfg["pipeline"] = d.cfg["pipeline"] + [lane_fir(d, 0, 40000, 0.001)]
+        t0 = time.monotonic()
+        status, a = rpc(port, "config.load", {"config": cfg}, token=TOKEN)
+        check(status == 200 and "result" in a and a["id"] == 1, "config.load over HTTP: %d %s" % (status, a))
+        names = [b["name"] for b in socket_rpc(d, "pipeline.list")["result"]["blocks"]]
+        check("lane0" in names, "the FIR block is not running: %s" % names)
+        check("building the pipeline off the event loop" in d.read_log(),
+              "the change was not built off the loop (no deferred answer):\n" + d.read_log()[-800:])
+        print("    config.load with 40000 taps answered over HTTP in %.2f s" % (time.monotonic() - t0))
+        # the same change again, and the client gone before the answer
+        cfg["pipeline"] = d.cfg["pipeline"] + [lane_fir(d, 1, 40000, 0.001)]
+        body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "config.load",
+                           "params": {"config": cfg}}).encode()
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
+                  % (port, TOKEN.encode(), len(body), body))
+        s.close()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            names = [b["name"] for b in socket_rpc(d, "pipeline.list")["result"]["blocks"]]
+            if "lane1" in names:
+                break
+            time.sleep(0.2)
+        check("lane1" in names, "the change of a client that left did not apply: %s" % names)
+        check(d.read_log().count("building the pipeline off the event loop") == 2,
+              "the second change was not built off the loop")
+        status, a = rpc(port, "status")
+        check(status == 200 and a["result"]["http"]["streams"] == 0, "after: %s" % a)
+        d.stop()
+    finally:
         d.cleanup()
