@@ -10,6 +10,8 @@ BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/dspd
+# the web page's files; compiled in as http.root's default: give make and
+# make install the same PREFIX (or WEBDIR)
 WEBDIR    ?= $(PREFIX)/share/dspd/web
 SYSCONFDIR ?= /etc
 # systemd's directories: with PREFIX=/usr (a distribution package) where
