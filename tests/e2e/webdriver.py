@@ -42,7 +42,7 @@ class WebDriverError(Exception):
 class Browser:
     """One chromedriver and one headless Chromium session."""
 
-    def __init__(self, workdir, width=1200, height=1100):
+    def __init__(self, workdir, width=1200, height=1500):
         self.port = free_port()
         self.log_path = os.path.join(workdir, "chromedriver.log")
         self.log = open(self.log_path, "w")
