@@ -24,24 +24,9 @@
 struct http_stream {
 	struct ctl_http *http;
 	struct evhttp_request *req;
-	struct evhttp_connection *conn;
-	struct evbuffer *out;             /* the connection's output */
-	struct evbuffer_cb_entry *cb;
-	size_t held;                      /* its bytes in limits.buffered */
+	struct http_conn *conn;
 	struct http_stream *next;
 };
-
-static void on_output_change(struct evbuffer *buf, const struct evbuffer_cb_info *info,
-                             void *arg)
-{
-	struct http_stream *s = arg;
-	struct ctl_limits *l = &s->http->ctx->limits;
-
-	s->held = s->held + info->n_added - info->n_deleted;
-	l->buffered = l->buffered + info->n_added - info->n_deleted;
-	if (l->buffered > l->buffered_peak)
-		l->buffered_peak = l->buffered;
-}
 
 /* Unlinked and uncounted; the request and connection are libevent's. */
 static void stream_free(struct http_stream *s)
@@ -56,10 +41,6 @@ static void stream_free(struct http_stream *s)
 		}
 	h->busy--;
 	h->n_streams--;
-	h->ctx->limits.buffered -= s->held;
-	if (s->cb)
-		evbuffer_remove_cb_entry(s->out, s->cb);
-	evhttp_connection_set_closecb(s->conn, NULL, NULL);
 	free(s);
 	if (!h->streams)
 		evtimer_del(h->timer);
@@ -67,7 +48,7 @@ static void stream_free(struct http_stream *s)
 
 /* The client went away (or timed out): libevent frees the connection; a
  * request it let go of is ours to end. */
-static void on_close(struct evhttp_connection *conn, void *arg)
+static void stream_closed(void *arg)
 {
 	struct http_stream *s = arg;
 	struct evhttp_request *req = s->req;
@@ -80,18 +61,18 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 /* Close a stream from our side. */
 static void stream_drop(struct http_stream *s, const char *why)
 {
-	struct evhttp_connection *conn = s->conn;
+	struct http_conn *conn = s->conn;
 
 	log_debug("http: event stream closed: %s", why);
 	stream_free(s);
-	evhttp_connection_free(conn);         /* frees its request */
+	http_conn_drop(conn);                 /* frees its request */
 }
 
 static bool stream_send(struct http_stream *s, const char *event, size_t len)
 {
 	struct ctl_limits *l = &s->http->ctx->limits;
 	struct evbuffer *buf;
-	size_t unsent = evbuffer_get_length(s->out);
+	size_t unsent = http_conn_unsent(s->conn);
 	size_t share = l->output_budget / (l->clients + 1);
 
 	if (unsent + len > HTTP_STREAM_BACKLOG) {
@@ -99,7 +80,7 @@ static bool stream_send(struct http_stream *s, const char *event, size_t len)
 		stream_drop(s, "its client reads too slowly");
 		return false;
 	}
-	if (l->buffered + len > l->output_budget && s->held + len > share) {
+	if (l->buffered + len > l->output_budget && http_conn_held(s->conn) + len > share) {
 		s->http->dropped_slow++;
 		stream_drop(s, "the output budget of all clients is spent");
 		return false;
@@ -186,7 +167,8 @@ int http_events_init(struct ctl_http *h)
 	return h->timer ? 0 : -ENOMEM;
 }
 
-void http_events_start(struct ctl_http *h, struct evhttp_request *req)
+void http_events_start(struct ctl_http *h, struct http_conn *c,
+                       struct evhttp_request *req)
 {
 	const struct timeval every = { 0, HTTP_LEVELS_MS * 1000 };
 	const int sndbuf = HTTP_STREAM_SNDBUF;
@@ -209,19 +191,18 @@ void http_events_start(struct ctl_http *h, struct evhttp_request *req)
 	}
 	s->http = h;
 	s->req = req;
-	s->conn = evhttp_request_get_connection(req);
-	s->out = bufferevent_get_output(evhttp_connection_get_bufferevent(s->conn));
-	s->cb = evbuffer_add_cb(s->out, on_output_change, s);
+	s->conn = c;
 	/* what the kernel holds for a client that does not read is bounded
 	 * too (no autotuning up to megabytes): such a client passes
 	 * HTTP_STREAM_BACKLOG within seconds */
-	setsockopt(bufferevent_getfd(evhttp_connection_get_bufferevent(s->conn)),
+	setsockopt(bufferevent_getfd(evhttp_connection_get_bufferevent(
+	           evhttp_request_get_connection(req))),
 	           SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	s->next = h->streams;
 	h->streams = s;
 	h->busy++;
 	h->n_streams++;
-	evhttp_connection_set_closecb(s->conn, on_close, s);
+	http_conn_own(c, stream_closed, s);
 	http_security_headers(req);
 	evhttp_add_header(out, "Content-Type", "text/event-stream");
 	evhttp_add_header(out, "Cache-Control", "no-store");

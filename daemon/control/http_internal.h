@@ -18,6 +18,8 @@
 #define HTTP_STATUS_MS 1000             /* a status event a second */
 #define HTTP_STREAM_BACKLOG (64u << 10) /* unsent bytes that skip level events */
 #define HTTP_STREAM_SNDBUF (32 << 10)   /* a stream socket's kernel buffer */
+/* connections that sent a request, at once */
+#define HTTP_MAX_CONNECTIONS(max_clients) (4 * (max_clients) + 16)
 
 /* One file of the page, read once at start (http_static.c). */
 struct http_file {
@@ -30,6 +32,7 @@ struct http_file {
 
 #define HTTP_FILES 3
 
+struct http_conn;                       /* http_conn.c */
 struct http_stream;                     /* http_events.c */
 struct http_pending;                    /* http_rpc.c */
 
@@ -45,6 +48,10 @@ struct ctl_http {
 	unsigned max_clients;             /* streams refused past it, counting
 	                                     the deferred answers */
 	unsigned busy;                    /* streams + deferred answers now */
+	struct http_conn *conns;          /* connections that sent a request */
+	unsigned n_conns;
+	uint64_t conns_refused;           /* over HTTP_MAX_CONNECTIONS */
+	uint64_t budget_refused;          /* requests while the budget was spent */
 	struct http_file files[HTTP_FILES];
 	/* the event streams (http_events.c) */
 	struct http_stream *streams;
@@ -70,6 +77,18 @@ void http_send_json(struct evhttp_request *req, int code, const char *reason,
 void http_send_rpc_error(struct evhttp_request *req, int http_code,
                          const char *reason, int rpc_code, const char *message);
 
+/* http_conn.c: the connection of req, tracked from its first request;
+ * NULL when HTTP_MAX_CONNECTIONS are (or out of memory). */
+struct http_conn *http_conn_of(struct ctl_http *h, struct evhttp_request *req);
+/* What runs on c (a stream, an answer to come) is told when c closes;
+ * NULL: nothing. */
+void http_conn_own(struct http_conn *c, void (*closed)(void *owner), void *owner);
+size_t http_conn_unsent(const struct http_conn *c);  /* its output, now */
+size_t http_conn_held(const struct http_conn *c);    /* counted in the budget */
+/* Close c from our side (its owner is not told), with its request. */
+void http_conn_drop(struct http_conn *c);
+void http_conn_close_all(struct ctl_http *h);
+
 /* http_static.c */
 int http_static_load(struct ctl_http *h, const char *root, char *err,
                      size_t err_len);
@@ -78,14 +97,15 @@ void http_static_free(struct ctl_http *h);
 void http_static_serve(struct ctl_http *h, struct evhttp_request *req,
                        const char *path);
 
-/* http_rpc.c: POST /rpc with the role decided by the caller. */
-void http_rpc_handle(struct ctl_http *h, struct evhttp_request *req,
-                     bool control_role);
+/* http_rpc.c: POST /rpc on c, with the role decided by the caller. */
+void http_rpc_handle(struct ctl_http *h, struct http_conn *c,
+                     struct evhttp_request *req, bool control_role);
 void http_rpc_close_all(struct ctl_http *h);
 
 /* http_events.c: GET /events. */
 int http_events_init(struct ctl_http *h);
-void http_events_start(struct ctl_http *h, struct evhttp_request *req);
+void http_events_start(struct ctl_http *h, struct http_conn *c,
+                       struct evhttp_request *req);
 void http_events_close_all(struct ctl_http *h);
 
 #endif

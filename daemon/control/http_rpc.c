@@ -32,7 +32,7 @@ struct http_pending {
 	struct ctl_session session;       /* first: deliver() finds us from it */
 	struct ctl_http *http;
 	struct evhttp_request *req;       /* NULL once its connection closed */
-	struct evhttp_connection *conn;
+	struct http_conn *conn;           /* NULL until deferred, and once closed */
 	struct http_pending *next;
 };
 
@@ -51,7 +51,7 @@ static void pending_unlink(struct http_pending *p)
 static void pending_free(struct http_pending *p)
 {
 	if (p->conn)
-		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+		http_conn_own(p->conn, NULL, NULL);
 	pending_unlink(p);
 	free(p);
 }
@@ -61,6 +61,10 @@ static void deliver(struct ctl_session *s, char *line)
 {
 	struct http_pending *p = (struct http_pending *)s;
 
+	if (p->conn) {                    /* answered: its close is libevent's */
+		http_conn_own(p->conn, NULL, NULL);
+		p->conn = NULL;
+	}
 	if (p->req && line)
 		http_send_json(p->req, 200, "OK", line);
 	else if (p->req)
@@ -70,7 +74,7 @@ static void deliver(struct ctl_session *s, char *line)
 }
 
 /* The client went away before the answer: the change still applies. */
-static void pending_closed(struct evhttp_connection *conn, void *arg)
+static void pending_closed(void *arg)
 {
 	struct http_pending *p = arg;
 
@@ -100,7 +104,7 @@ static bool needs_stream(const char *method)
 }
 
 /* Run req in a pending session: the answer now (sent here), or later. */
-static void run(struct ctl_http *h, struct evhttp_request *req,
+static void run(struct ctl_http *h, struct http_conn *c, struct evhttp_request *req,
                 const struct rpc_request *rr, bool control_role)
 {
 	struct http_pending *p = calloc(1, sizeof(*p));
@@ -132,12 +136,12 @@ static void run(struct ctl_http *h, struct evhttp_request *req,
 		return;
 	}
 	/* METHOD_DEFERRED: deliver() answers */
-	p->conn = evhttp_request_get_connection(req);
-	evhttp_connection_set_closecb(p->conn, pending_closed, p);
+	p->conn = c;
+	http_conn_own(c, pending_closed, p);
 }
 
-void http_rpc_handle(struct ctl_http *h, struct evhttp_request *req,
-                     bool control_role)
+void http_rpc_handle(struct ctl_http *h, struct http_conn *c,
+                     struct evhttp_request *req, bool control_role)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
@@ -149,6 +153,13 @@ void http_rpc_handle(struct ctl_http *h, struct evhttp_request *req,
 	if (!json_type_ok(req)) {
 		http_send_rpc_error(req, 415, "Unsupported Media Type", RPC_INVALID_REQUEST,
 		                    "POST /rpc takes Content-Type: application/json");
+		return;
+	}
+	if (h->ctx->limits.buffered > h->ctx->limits.output_budget) {
+		h->budget_refused++;
+		http_send_rpc_error(req, 503, "Service Unavailable", RPC_SERVER_ERROR,
+		                    "the output budget of all clients "
+		                    "(control.output_budget) is spent; try again");
 		return;
 	}
 	if (len > PROTO_MAX_LINE) {       /* evhttp's limit says 413 first */
@@ -196,7 +207,7 @@ void http_rpc_handle(struct ctl_http *h, struct evhttp_request *req,
 			http_send_text(req, 500, "Internal Server Error", "out of memory\n");
 		free(line);
 	} else {
-		run(h, req, &rr, control_role);
+		run(h, c, req, &rr, control_role);
 	}
 	json_object_put(rr.root);
 }

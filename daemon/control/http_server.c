@@ -126,11 +126,21 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct http_conn *c;
+	char msg[160];
 	int role;
 
 	if (!host_ok(h, req)) {
 		http_send_text(req, 421, "Misdirected Request",
 		               "the Host header must name this loopback address\n");
+		return;
+	}
+	if (!(c = http_conn_of(h, req))) {
+		h->conns_refused++;
+		snprintf(msg, sizeof(msg), "too many HTTP connections (%u: 4 x "
+		         "http.max_clients + 16)\n", HTTP_MAX_CONNECTIONS(h->max_clients));
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		http_send_text(req, 503, "Service Unavailable", msg);
 		return;
 	}
 	if (!path || !path[0])
@@ -147,7 +157,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 			                    "read-only role)");
 			return;
 		}
-		http_rpc_handle(h, req, role == 1);
+		http_rpc_handle(h, c, req, role == 1);
 		return;
 	}
 	if (cmd != EVHTTP_REQ_GET) {
@@ -155,7 +165,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/events") == 0)
-		http_events_start(h, req);
+		http_events_start(h, c, req);
 	else
 		http_static_serve(h, req, path);
 }
@@ -253,6 +263,7 @@ void ctl_http_close(struct ctl_http *h)
 		return;
 	http_rpc_close_all(h);
 	http_events_close_all(h);
+	http_conn_close_all(h);
 	if (h->http)
 		evhttp_free(h->http);
 	http_static_free(h);

@@ -364,6 +364,12 @@ def test_web_protocol_limits():
         # still serving, nothing lost
         status, a = rpc(port, "status")
         check(status == 200 and a["result"]["state"] == "running", "after the abuse: %s" % a)
+        # every connection closed by its client is forgotten
+        deadline = time.monotonic() + 5
+        while d.ctl("status")["http"]["connections"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(d.ctl("status")["http"]["connections"] == 0,
+              "connections left after their clients closed: %s" % d.ctl("status")["http"])
         d.stop()
     finally:
         d.cleanup()
@@ -412,6 +418,27 @@ def test_web_event_stream_limits():
         for s in streams:
             s.close()
         streams = []
+        # at most 4 x max_clients + 16 connections that sent a request
+        cap = d.ctl("status")["http"]["max_connections"]
+        check(cap == 4 * 2 + 16, "max_connections %d" % cap)
+        for i in range(cap + 1):
+            c = socket.create_connection(("127.0.0.1", d.port))
+            c.settimeout(5)
+            streams.append(c)
+            c.sendall(b"GET /app.css HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % d.port)
+            line = c.recv(64).split(b"\r\n")[0]
+            if i < cap:
+                check(b" 200 " in line, "connection %d: %r" % (i, line))
+        check(b" 503 " in line, "connection %d over the cap: %r" % (cap + 1, line))
+        check(d.ctl("status")["http"]["connections_refused"] == 1, "connections_refused")
+        for s in streams:
+            s.close()
+        streams = []
+        deadline = time.monotonic() + 5
+        while d.ctl("status")["http"]["connections"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(d.ctl("status")["http"]["connections"] == 0,
+              "connections left after their clients closed: %s" % d.ctl("status")["http"])
         # a client that never reads: closed by the daemon
         time.sleep(0.5)
         slow, line = open_stream(d.port, rcvbuf=4096)
@@ -434,6 +461,10 @@ def test_web_event_stream_limits():
         check(st["state"] == "running", "dspd after the slow client")
         check(st["http"]["streams_closed_slow"] >= 1 and st["http"]["streams_refused"] >= 1,
               "status.http: %s" % st["http"])
+        deadline = time.monotonic() + 15          # the probes' idle ones time out
+        while d.ctl("status")["http"]["connections"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        check(d.ctl("status")["http"]["connections"] == 0, "connections left: %s" % d.ctl("status")["http"])
         d.stop()
     finally:
         for s in streams:
