@@ -18,6 +18,8 @@
 #define HTTP_STATUS_MS 1000             /* a status event a second */
 #define HTTP_STREAM_BACKLOG (64u << 10) /* unsent bytes that skip level events */
 #define HTTP_STREAM_SNDBUF (32 << 10)   /* a stream socket's kernel buffer */
+#define HTTP_CONN_MEMORY (8u << 10)     /* a connection's or a stream's own
+                                           structures (libevent's and ours) */
 /* connections that sent a request, at once */
 #define HTTP_MAX_CONNECTIONS(max_clients) (4 * (max_clients) + 16)
 

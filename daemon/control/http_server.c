@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -33,6 +34,7 @@ static int read_token(struct ctl_http *h, const char *path, char *err, size_t er
 {
 	char buf[TOKEN_MAX + 2], *t;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 	ssize_t n;
 	size_t len;
 
@@ -40,6 +42,9 @@ static int read_token(struct ctl_http *h, const char *path, char *err, size_t er
 		snprintf(err, err_len, "http.token_file %s: %s", path, strerror(errno));
 		return -errno;
 	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & S_IROTH))
+		log_warning("http.token_file %s is readable by every user: anyone "
+		            "local may change dspd over HTTP (chmod o-r)", path);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0) {

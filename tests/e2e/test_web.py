@@ -506,6 +506,7 @@ def test_web_config():
         check("result" in a, "config.load without the http section keeps it: %s" % a)
         status, _, _ = request(d.port, "GET", "/")
         check(status == 200, "the page after config.load: %d" % status)
+        check("readable by every user" not in d.read_log(), "a warning for a 0600 token")
         d.stop()
         d.cfg["http"]["root"] = os.path.join(d.dir, "no-such-dir")
         d.write_config(d.cfg)
@@ -514,6 +515,15 @@ def test_web_config():
         d.proc = None
         log = d.read_log()
         check(rc != 0 and "http.root" in log, "a missing root: rc %d, %s" % (rc, log[-500:]))
+        # a token anyone may read: dspd says so, and runs
+        d.cfg["http"]["root"] = WEB_ROOT
+        d.write_config(d.cfg)
+        os.chmod(d.cfg["http"]["token_file"], 0o644)
+        d.start()
+        check("readable by every user" in d.read_log(), "no warning of a world-readable token")
+        h = d.ctl("status")["http"]
+        check(h["memory_bound_bytes"] >= h["max_connections"] * (8192 + 65536), "status.http %s" % h)
+        d.stop()
     finally:
         d.cleanup()
 
