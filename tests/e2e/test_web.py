@@ -507,6 +507,19 @@ def test_web_config():
         status, _, _ = request(d.port, "GET", "/")
         check(status == 200, "the page after config.load: %d" % status)
         check("readable by every user" not in d.read_log(), "a warning for a 0600 token")
+        # SIGHUP with another http section: applies when dspd restarts
+        import signal
+        d.cfg["http"]["max_clients"] = 5
+        d.write_config(d.cfg)
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "http: changes only when dspd restarts" not in d.read_log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check("http: changes only when dspd restarts" in d.read_log(), "SIGHUP with a new http:\n"
+              + d.read_log()[-600:])
+        check(d.ctl("status")["http"]["max_clients"] == 16, "http changed by SIGHUP")
+        status, _, _ = request(d.port, "GET", "/")
+        check(status == 200, "the page after SIGHUP: %d" % status)
         d.stop()
         d.cfg["http"]["root"] = os.path.join(d.dir, "no-such-dir")
         d.write_config(d.cfg)
