@@ -566,7 +566,7 @@ int main(int argc, char **argv)
 	/* the sockets first: a second dspd must fail on the socket it cannot
 	 * have, not on a busy sound card */
 	if (setup_loop(&d) < 0) {
-		sd_notify(0, "STATUS=cannot listen on the control socket");
+		sd_notify(0, "STATUS=cannot listen on the control socket or the http port");
 		status = 1;
 		goto out;
 	}

@@ -528,6 +528,20 @@ def test_web_config():
         d.proc = None
         log = d.read_log()
         check(rc != 0 and "http.root" in log, "a missing root: rc %d, %s" % (rc, log[-500:]))
+        # a port already taken: dspd stops, naming http.listen
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        d.cfg["http"]["root"] = WEB_ROOT
+        d.cfg["http"]["listen"] = "127.0.0.1:%d" % taken.getsockname()[1]
+        d.write_config(d.cfg)
+        d.start(wait=False)
+        rc = d.proc.wait(timeout=20)
+        d.proc = None
+        taken.close()
+        log = d.read_log()
+        check(rc != 0 and "http.listen" in log and "in use" in log, "a port in use: rc %d, %s" % (rc, log[-500:]))
+        d.cfg["http"]["listen"] = "127.0.0.1:%d" % d.port
         # a token anyone may read: dspd says so, and runs
         d.cfg["http"]["root"] = WEB_ROOT
         d.write_config(d.cfg)
