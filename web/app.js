@@ -142,6 +142,7 @@ function setupControls() {
     enableControls();
     say('token kept for this tab');
   });
+  $('show-phase').addEventListener('change', () => drawResponse(dspd.plotData));
   $('forget').addEventListener('click', () => {
     sessionStorage.removeItem('dspd-token');
     enableControls();
@@ -276,7 +277,8 @@ async function loadResponse() {
     curves = b ? b.channels : [];
   }
   const data = { block: selected, rate: r.rate, freqs: r.freqs,
-                 channels: curves.map((c) => ({ channel: c.channel, db: c.db })) };
+                 channels: curves.map((c) => ({ channel: c.channel, db: c.db,
+                                                phase_deg: c.phase_deg })) };
   const ld = r.level_dependent || [];
   $('response-note').textContent = ld.length ? 'shown at small signal: ' + ld.join(', ') : '';
   drawResponse(data);
@@ -285,7 +287,7 @@ async function loadResponse() {
 function drawResponse(data) {
   const c = $('response');
   const g = c.getContext('2d');
-  const L = 52, R = 16, T = 12, B = 30, W = c.width - L - R, H = c.height - T - B;
+  const L = 52, R = 44, T = 12, B = 30, W = c.width - L - R, H = c.height - T - B;
   g.fillStyle = '#101215';
   g.fillRect(0, 0, c.width, c.height);
   dspd.plotData = data;
@@ -326,6 +328,7 @@ function drawResponse(data) {
         g.fillText(f >= 1000 ? f / 1000 + 'k' : String(f), X(f) - 8, T + H + 16);
       }
     }
+  if ($('show-phase').checked) drawPhase(g, data, X, T, H, L + W);
   data.channels.forEach((ch, i) => {
     g.strokeStyle = COLORS[i % COLORS.length];
     g.lineWidth = 2;
@@ -342,6 +345,29 @@ function drawResponse(data) {
     g.fillText('ch ' + ch.channel, L + W - 50, T + 14 + 14 * i);
   });
   return data;
+}
+// Phase in degrees, -180..180 on the right axis, dashed; a wrap is not
+// joined.
+function drawPhase(g, data, X, T, H, right) {
+  const Y = (deg) => T + H * (180 - deg) / 360;
+  g.fillStyle = '#8a9099';
+  for (let deg = -180; deg <= 180; deg += 90) g.fillText(deg + '°', right + 4, Y(deg) + 4);
+  g.setLineDash([4, 3]);
+  g.lineWidth = 1;
+  data.channels.forEach((ch, i) => {
+    if (!ch.phase_deg) return;
+    g.strokeStyle = COLORS[i % COLORS.length];
+    g.beginPath();
+    let last = null;
+    ch.phase_deg.forEach((v, k) => {
+      if (v === null || !isFinite(v)) { last = null; return; }
+      const x = X(data.freqs[k]), y = Y(v);
+      if (last !== null && Math.abs(v - last) < 180) g.lineTo(x, y); else g.moveTo(x, y);
+      last = v;
+    });
+    g.stroke();
+  });
+  g.setLineDash([]);
 }
 dspd.drawResponse = drawResponse;
 
