@@ -10,6 +10,9 @@ BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/dspd
+# the web page's files; compiled in as http.root's default: give make and
+# make install the same PREFIX (or WEBDIR)
+WEBDIR    ?= $(PREFIX)/share/dspd/web
 SYSCONFDIR ?= /etc
 # systemd's directories: with PREFIX=/usr (a distribution package) where
 # pkg-config's systemd.pc says; with any other PREFIX $(PREFIX)/lib/..., which
@@ -28,7 +31,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 BASE_CFLAGS := -std=gnu11 -g -pthread $(WARN) -D_GNU_SOURCE -DDSPD_VERSION=\"$(VERSION)\" \
-               $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+               -DDSPD_WEB_DIR=\"$(WEBDIR)\" $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LIBS      := $(PKG_LIBS) -lm -pthread $(LDFLAGS)
 CTL_LIBS  := $(shell pkg-config --libs json-c 2>/dev/null) -lm $(LDFLAGS)
 
@@ -203,7 +206,10 @@ install: all
 	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/dspd/|$(SYSCONFDIR)/dspd/|g' \
 		units/dspd.service > build/units/dspd.service
 	install -m 0644 build/units/dspd.service $(DESTDIR)$(UNITDIR)/dspd.service
-	install -m 0644 units/dspd.socket units/dspd-monitor.socket $(DESTDIR)$(UNITDIR)/
+	install -m 0644 units/dspd.socket units/dspd-monitor.socket units/dspd-http.socket \
+		$(DESTDIR)$(UNITDIR)/
+	install -d $(DESTDIR)$(WEBDIR)
+	install -m 0644 web/index.html web/app.js web/app.css $(DESTDIR)$(WEBDIR)/
 	install -m 0644 units/dspd.sysusers $(DESTDIR)$(SYSUSERSDIR)/dspd.conf
 	install -m 0644 units/dspd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/dspd.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/dspd/dspd.conf || \

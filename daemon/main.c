@@ -33,6 +33,7 @@
 #include "device_wait.h"
 #include "volume_link.h"
 #include "dispatch.h"
+#include "http.h"
 #include "silence.h"
 #include "source.h"
 #include "subscriptions.h"
@@ -244,18 +245,24 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
-/* Sockets passed by systemd (socket activation): "monitor" by name, any
- * other is the control socket.  Returns how many were taken. */
-static int inherited_sockets(int *control_fd, int *monitor_fd)
+/* Sockets passed by systemd (socket activation): "monitor" and "http"
+ * (a TCP socket, dspd-http.socket) by name, any other is the control
+ * socket.  Returns how many were taken. */
+static int inherited_sockets(int *control_fd, int *monitor_fd, int *http_fd)
 {
 	char **names = NULL;
 	int n = sd_listen_fds_with_names(1, &names);
 
-	*control_fd = *monitor_fd = -1;
+	*control_fd = *monitor_fd = *http_fd = -1;
 	for (int i = 0; i < n; i++) {
 		int fd = SD_LISTEN_FDS_START + i;
 
-		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
+		if (names && names[i] && strcmp(names[i], "http") == 0) {
+			if (sd_is_socket_inet(fd, 0, SOCK_STREAM, 1, 0) <= 0)
+				log_warning("inherited fd %d named http is not a listening TCP socket; ignored", fd);
+			else
+				*http_fd = fd;
+		} else if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
 			log_warning("inherited fd %d is not a listening Unix stream socket; ignored", fd);
 		else if (names && names[i] && strcmp(names[i], "monitor") == 0)
 			*monitor_fd = fd;
@@ -266,6 +273,24 @@ static int inherited_sockets(int *control_fd, int *monitor_fd)
 		free(names[i]);
 	free(names);
 	return n < 0 ? 0 : n;
+}
+
+/* The web page: the "http" section, or a socket systemd passes. */
+static int open_http(struct daemon *d, int fd)
+{
+	char err[512];
+	int r;
+
+	if (!d->cfg.http.enabled) {
+		if (fd >= 0)
+			log_warning("systemd passed an http socket but the configuration "
+			            "has no \"http\" section: the web page stays off");
+		return 0;
+	}
+	if ((r = ctl_http_open(&d->ctx.http, d->base, &d->ctx, &d->cfg, fd, err,
+	                       sizeof(err))) < 0)
+		log_err("%s", err);
+	return r;
 }
 
 static int open_servers(struct daemon *d)
@@ -280,9 +305,9 @@ static int open_servers(struct daemon *d)
 	};
 	struct ctl_server_handler handler = dispatch_handler(&d->ctx);
 	char err[256];
-	int r;
+	int r, http_fd;
 
-	if (inherited_sockets(&control.fd, &monitor.fd) > 0)
+	if (inherited_sockets(&control.fd, &monitor.fd, &http_fd) > 0)
 		log_info("using sockets passed by systemd");
 	ctl_limits_init(&d->ctx.limits, &d->cfg,
 	                monitor.fd >= 0 || monitor.path[0] ? 2 : 1);
@@ -293,6 +318,8 @@ static int open_servers(struct daemon *d)
 		log_err("%s", err);
 		return r;
 	}
+	if ((r = open_http(d, http_fd)) < 0)
+		return r;
 	if (monitor.fd < 0 && !monitor.path[0])
 		return 0;
 	if (monitor.fd >= 0)
@@ -368,6 +395,8 @@ static void log_final_counters(struct engine *e)
 static void teardown(struct daemon *d)
 {
 	ctl_build_free(&d->ctx);    /* a build in progress ends (and answers) */
+	ctl_http_close(d->ctx.http);
+	d->ctx.http = NULL;
 	ctl_server_close(d->ctx.servers[0]);
 	ctl_server_close(d->ctx.servers[1]);
 	volume_link_stop(&d->ctx);
@@ -537,7 +566,7 @@ int main(int argc, char **argv)
 	/* the sockets first: a second dspd must fail on the socket it cannot
 	 * have, not on a busy sound card */
 	if (setup_loop(&d) < 0) {
-		sd_notify(0, "STATUS=cannot listen on the control socket");
+		sd_notify(0, "STATUS=cannot listen on the control socket or the http port");
 		status = 1;
 		goto out;
 	}

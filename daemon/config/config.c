@@ -73,6 +73,10 @@ void config_defaults(struct dspd_config *cfg)
 	cfg->output_budget = 16u << 20;
 	cfg->max_client_output = 1u << 20;
 	cfg->monitor_record = false;
+	cfg->http.enabled = false;
+	snprintf(cfg->http.listen, sizeof(cfg->http.listen), "127.0.0.1:8080");
+	snprintf(cfg->http.root, sizeof(cfg->http.root), "%s", DSPD_WEB_DIR);
+	cfg->http.max_clients = 16;
 	cfg->realtime.enabled = true;
 	cfg->realtime.priority = 70;
 	cfg->realtime.mlock = true;

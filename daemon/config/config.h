@@ -18,6 +18,11 @@
 #define CFG_NAME_MAX 64
 #define CFG_DEVICE_MAX 256
 #define CFG_PATH_MAX 108               /* sizeof(sun_path) */
+#define CFG_HTTP_LISTEN_MAX 64
+#define CFG_HTTP_PATH_MAX 256
+#ifndef DSPD_WEB_DIR
+#define DSPD_WEB_DIR "/usr/share/dspd/web"   /* http.root's default */
+#endif
 #define CFG_MAX_RATES 16               /* source.rates */
 #define CFG_ELEMENT_NAME_MAX 44        /* an ALSA control element's name, with
                                           its NUL (SNDRV_CTL_ELEM_ID_NAME_MAXLEN) */
@@ -170,6 +175,18 @@ struct dspd_config {
 	                                   unread bytes: 64 KiB..64 MiB, default 1 MiB */
 	bool monitor_record;            /* control.monitor_record: `record` allowed
 	                                   on the monitor socket, default false */
+	/* "http": the web page and JSON-RPC over HTTP (config_http.c); off
+	 * when the section is absent.  Only the file's value counts. */
+	struct {
+		bool enabled;           /* the section is present */
+		char listen[CFG_HTTP_LISTEN_MAX];   /* "host:port", default
+		                                       127.0.0.1:8080; IPv6 "[::1]:8080" */
+		char token_file[CFG_HTTP_PATH_MAX]; /* "" = read-only for everyone */
+		char root[CFG_HTTP_PATH_MAX];       /* the page's files, default
+		                                       DSPD_WEB_DIR */
+		unsigned max_clients;   /* event streams + requests in flight,
+		                           1..256, default 16 */
+	} http;
 	struct {
 		bool enabled;           /* realtime.enabled, default true */
 		int priority;           /* realtime.priority 1..99, default 70 */
@@ -318,5 +335,12 @@ const char *config_default_dir(void);
 /* The absolute directory of the file path into out (size bytes), symbolic
  * links resolved when the file exists.  0 or -ENAMETOOLONG/-errno. */
 int config_dir_of(const char *path, char *out, size_t size);
+
+/* http.listen's "host:port" split (config_http.c): host an IPv4 or IPv6
+ * literal (IPv6 in brackets) or "localhost", port 1..65535.  Returns 0
+ * or -EINVAL; host gets the literal ("localhost" becomes 127.0.0.1),
+ * loopback whether it is one. */
+int cfg_http_split_listen(const char *listen, char *host, size_t host_size,
+                          unsigned *port, bool *loopback);
 
 #endif

@@ -69,6 +69,8 @@ void config_socket_keys(const struct dspd_config *old,
 		append(out, size, &len, "control.output_budget");
 	if (!SAME(max_client_output))
 		append(out, size, &len, "control.max_client_output");
+	if (!SAME(http))
+		append(out, size, &len, "http");
 }
 
 /* The keys only the configuration file sets: who may connect and what
@@ -91,6 +93,7 @@ static const struct file_only {
 	{ MEMBER(output_budget), 0, 0, false },
 	{ MEMBER(max_client_output), 0, 0, false },
 	{ MEMBER(monitor_record), 0, 0, false },
+	{ MEMBER(http), 0, 0, false },
 	{ MEMBER(ir_dirs), MEMBER(n_ir_dirs), false },
 	{ MEMBER(limits), 0, 0, false },
 	{ MEMBER(state_file), 0, 0, true },
@@ -100,7 +103,7 @@ const char *const config_file_only_pointers[] = {
 	"/capture/device", "/playback/device", "/control/socket",
 	"/control/monitor_socket", "/control/group", "/control/max_clients",
 	"/control/max_clients_per_uid", "/control/output_budget",
-	"/control/max_client_output", "/control/monitor_record",
+	"/control/max_client_output", "/control/monitor_record", "/http",
 	"/control/ir_dirs", "/limits", "/state_file", "/fftw_wisdom", NULL
 };
 _Static_assert(sizeof(file_only) / sizeof(file_only[0]) ==

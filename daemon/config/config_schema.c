@@ -9,6 +9,7 @@
 #include "config_fields.h"
 #include "config_source.h"
 #include "config_volume.h"
+#include "config_http.h"
 #include "format.h"
 
 #include <errno.h>
@@ -342,6 +343,7 @@ static const struct field top_fields[] = {
 	{ .key = "rate_adjust", .parse = parse_object, .fields = rate_adjust_fields },
 	{ .key = "resampler", .parse = parse_object, .fields = resampler_fields },
 	{ .key = "control", .parse = parse_object, .fields = control_fields },
+	{ .key = "http", .parse = cfg_parse_http },
 	{ .key = "realtime", .parse = parse_object, .fields = realtime_fields },
 	{ .key = "limits", .parse = parse_object, .fields = limits_fields },
 	{ .key = "volume", .parse = parse_object, .fields = cfg_volume_fields },

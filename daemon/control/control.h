@@ -21,6 +21,7 @@ struct ctl_context;
 struct ctl_ir_policy;
 struct ctl_build;
 struct ctl_server;
+struct ctl_http;
 struct loudness;
 struct volume_link;
 
@@ -45,6 +46,10 @@ struct ctl_session {
 	uint64_t levels_notify_since;     /* cursor of levels notifications */
 	uint64_t levels_seq;
 	struct ctl_record *record;        /* NULL unless recording */
+	/* Not a socket client (an HTTP request, http_rpc.c): its answer
+	 * line (owned) goes here instead (ctl_session_send()); NULL for
+	 * the sockets' clients. */
+	void (*deliver)(struct ctl_session *s, char *line);
 };
 
 struct ctl_config_identity {
@@ -161,6 +166,7 @@ struct ctl_context {
 	struct volume_link *volume_link;  /* volume_link.c; NULL before start */
 	struct ctl_ir_policy *ir_policy;  /* ir_policy.c: the trusted file */
 	struct ctl_build *build;          /* build.c: the graph being built, or NULL */
+	struct ctl_http *http;            /* http_server.c: the web page, or NULL */
 };
 
 #endif

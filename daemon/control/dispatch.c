@@ -152,8 +152,11 @@ char *methods_dispatch(struct ctl_context *ctx, struct ctl_session *session,
 		r = -EINVAL;
 	} else if (m->changes && session->read_only) {
 		rpc_error_set(&err, RPC_PERMISSION_DENIED, "method",
-		              "%s changes the daemon; this is the read-only monitor "
-		              "socket (use the control socket)", m->name);
+		              "%s changes the daemon; %s", m->name, session->deliver ?
+		              "this HTTP client has the read-only role (send "
+		              "Authorization: Bearer TOKEN, the http.token_file's)" :
+		              "this is the read-only monitor socket (use the control "
+		              "socket)");
 		r = -EPERM;
 	} else if ((r = proto_params_only(req->params, m->params, &err)) == 0) {
 		r = m->handler(ctx, session, req, &result, &err);

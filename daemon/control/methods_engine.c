@@ -3,6 +3,7 @@
  * validates its params, asks the engine, builds the result.
  * Control thread only. */
 #include "methods.h"
+#include "http.h"
 #include "clock_trim.h"
 #include "device_wait.h"
 #include "silence.h"
@@ -231,6 +232,7 @@ int handle_status(struct ctl_context *ctx, struct ctl_session *session,
 	if (ctl_silence_idle(ctx) && st.state == ENG_RUNNING)
 		json_object_object_add(o, "state", json_object_new_string("idle"));
 	json_object_object_add(o, "volume_link", volume_link_json(ctx));
+	json_object_object_add(o, "http", http_json(ctx->http));
 	add_limits(ctx, o);
 	*ret = o;
 	return 0;

@@ -317,10 +317,16 @@ static void client_maybe_done(struct ctl_client *c)
 void ctl_session_send(struct ctl_session *session, char *line)
 {
 	struct ctl_client *c = session->client;
-	struct ctl_limits *l = c->server->limits;
-	size_t len, unread = evbuffer_get_length(bufferevent_get_output(c->bev));
+	struct ctl_limits *l;
+	size_t len, unread;
 	char reason[160];
 
+	if (session->deliver) {            /* not ours: an HTTP request */
+		session->deliver(session, line);
+		return;
+	}
+	l = c->server->limits;
+	unread = evbuffer_get_length(bufferevent_get_output(c->bev));
 	if (!line || c->closing) {
 		free(line);
 		return;
@@ -348,12 +354,13 @@ void ctl_session_send(struct ctl_session *session, char *line)
 int ctl_session_offer(struct ctl_session *session, char *line, size_t backlog)
 {
 	struct ctl_client *c = session->client;
-	size_t len, unread = evbuffer_get_length(bufferevent_get_output(c->bev));
+	size_t len, unread;
 
-	if (!line || c->closing) {
+	if (!line || session->deliver || c->closing) {
 		free(line);
-		return -EAGAIN;
+		return -EAGAIN;           /* an HTTP request takes one answer */
 	}
+	unread = evbuffer_get_length(bufferevent_get_output(c->bev));
 	len = strlen(line);
 	if (unread > backlog || unread + len > c->server->limits->max_client_output ||
 	    over_share(c, len, false)) {
@@ -368,7 +375,7 @@ bool ctl_session_paused(struct ctl_session *session, size_t backlog)
 {
 	struct ctl_client *c = session->client;
 
-	return c->closing || evbuffer_get_length(bufferevent_get_output(c->bev)) > backlog ||
+	return session->deliver || c->closing || evbuffer_get_length(bufferevent_get_output(c->bev)) > backlog ||
 	       over_share(c, 0, false);
 }
 

@@ -36,7 +36,7 @@ from test_methods import Conn, Err, verify
 
 WATCHDOG_USEC = 1000000
 MAX_EXPOSURE = 2.5
-UNITS = ("dspd.service", "dspd.socket", "dspd-monitor.socket")
+UNITS = ("dspd.service", "dspd.socket", "dspd-monitor.socket", "dspd-http.socket")
 
 
 def monotonic_usec():

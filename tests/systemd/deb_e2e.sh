@@ -52,6 +52,8 @@ say "package: $(basename "$DEB")"
 contents=$(dpkg-deb -c "$DEB" | awk '{ print $6 }' | sed 's|^\./|/|')
 for f in /usr/sbin/dspd /usr/bin/dspctl /lib/systemd/system/dspd.service \
 	/lib/systemd/system/dspd.socket /lib/systemd/system/dspd-monitor.socket \
+	/lib/systemd/system/dspd-http.socket /usr/share/dspd/web/index.html \
+	/usr/share/dspd/web/app.js /usr/share/dspd/web/app.css \
 	/usr/lib/sysusers.d/dspd.conf /usr/lib/tmpfiles.d/dspd.conf /etc/dspd/dspd.conf \
 	/usr/share/man/man8/dspd.8.gz /usr/share/man/man1/dspctl.1.gz /usr/share/man/man5/dspd.conf.5.gz \
 	/usr/share/man/man7/dspd-protocol.7.gz /usr/share/bash-completion/completions/dspctl \

@@ -17,6 +17,8 @@
 #   - a hung audio thread (the device's `stall`): WatchdogSec restarts the
 #     service, the socket survives;
 #   - a bad configuration at start: failed with 78, not restarted.
+#   - the web page through dspd-http.socket (the service itself has no
+#     network): the page, the token's control role, read-only without it.
 #
 # Run from the tree root as root after `make all plugin`.
 # Exit status: 0 passed, 1 failed, 77 cannot run here (the reason on stderr).
@@ -42,7 +44,7 @@ on_failure() {
 make -s -o all install DESTDIR="$STAGE" PREFIX=/usr/local >/dev/null
 for f in sbin/dspd bin/dspctl lib/systemd/system/dspd.service lib/systemd/system/dspd.socket \
 	lib/systemd/system/dspd-monitor.socket lib/sysusers.d/dspd.conf lib/tmpfiles.d/dspd.conf \
-	share/man/man8/dspd.8; do
+	lib/systemd/system/dspd-http.socket share/dspd/web/index.html share/man/man8/dspd.8; do
 	[ -f "$STAGE/usr/local/$f" ] || { echo "FAIL: make install did not install /usr/local/$f"; exit 1; }
 done
 [ -f "$STAGE/etc/dspd/dspd.conf" ] || { echo "FAIL: make install did not install /etc/dspd/dspd.conf"; exit 1; }
@@ -59,12 +61,15 @@ write_config() {        # PERIOD_FRAMES
 		             "channels": 2, "format": "S32_LE" },
 		"playback": { "device": "dspdtest:REPORT=\"/run/dspd/report.json\"",
 		              "channels": 2, "format": "S32_LE" },
-		"control": { "socket": "/run/dspd/control.sock" }
+		"control": { "socket": "/run/dspd/control.sock" },
+		"http": { "token_file": "/etc/dspd/http-token" }
 	}
 	EOF
 	mv "$STAGE/etc/dspd/dspd.conf.tmp" "$STAGE/etc/dspd/dspd.conf"
 }
 write_config 1024
+HTTP_TOKEN=nspawn-test-token-0123456789
+echo "$HTTP_TOKEN" > "$STAGE/etc/dspd/http-token"
 
 # ---- boot ------------------------------------------------------------------
 container_boot --bind-ro="$STAGE/usr/local:/usr/local" --bind="$STAGE/etc/dspd:/etc/dspd"
@@ -94,11 +99,14 @@ ct systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/dspd.conf
 ct getent passwd dspd >/dev/null || fail "systemd-sysusers did not create the user dspd"
 expect "/run/dspd owner" "$(ct stat -c '%U:%G %a' /run/dspd)" "dspd:dspd 755"
 ct sh -c "mkdir -p /etc/systemd/system/dspd.service.d && printf '[Service]\nEnvironment=ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$TESTLIB/tests.conf\n' > /etc/systemd/system/dspd.service.d/test-device.conf"
+ct chown root:dspd /etc/dspd/http-token
+ct chmod 0640 /etc/dspd/http-token
 ct systemctl daemon-reload
-say "provisioned: user dspd, /run/dspd, drop-in for the test device"
+say "provisioned: user dspd, /run/dspd, drop-in for the test device, the web page's token"
 
 # ---- start ---------------------------------------------------------------------
 ct systemctl start dspd-monitor.socket
+ct systemctl start dspd-http.socket
 t=$(date +%s.%N)
 ct systemctl start dspd || fail "systemctl start dspd"
 say "systemctl start dspd returned (READY=1) after $(since "$t") s"
@@ -140,6 +148,19 @@ expect "monitor socket, anyone" \
 rc=0; ct $OUTSIDER /usr/local/bin/dspctl --socket /run/dspd/monitor.sock set gain -6 >/dev/null 2>&1 || rc=$?
 expect "set gain on the monitor socket: exit" "$rc" 4
 say "dspctl status: audio member yes, others no (4); monitor socket read-only; $rt_note"
+
+# ---- the web page through dspd-http.socket ----------------------------------------
+ct journalctl -u dspd --no-pager | grep -q "http: the web page on (socket activation)" ||
+	fail "dspd did not take the socket of dspd-http.socket"
+page=$(ct curl -sf http://127.0.0.1:8080/) || fail "GET / through dspd-http.socket"
+echo "$page" | grep -q "<title>dspd</title>" || fail "GET / is not the page: $page"
+answer=$(ct curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer $HTTP_TOKEN" \
+	-d '{"jsonrpc":"2.0","id":1,"method":"hello"}' http://127.0.0.1:8080/rpc)
+echo "$answer" | grep -q '"read_only":false' || fail "hello with the token: $answer"
+answer=$(ct curl -s -H 'Content-Type: application/json' \
+	-d '{"jsonrpc":"2.0","id":1,"method":"gain.set","params":{"db":-6}}' http://127.0.0.1:8080/rpc)
+echo "$answer" | grep -q '"code":-32001' || fail "gain.set without the token: $answer"
+say "web page: served through dspd-http.socket; the token grants changes, none without it"
 
 # ---- an xrun, with its journal fields ------------------------------------------
 device_command "stall 300"
