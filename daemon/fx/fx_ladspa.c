@@ -25,6 +25,8 @@
 
 #include "fx.h"
 #include "fx_align.h"
+#include "fx_response.h"
+#include "response.h"
 #include "ladspa_host.h"
 
 #define WARMUP_SECONDS 0.2              /* plugins' state is unknown to us */
@@ -111,11 +113,26 @@ static void ladspa_destroy(struct fx *fx)
 	free(l);
 }
 
+/* Any thread: the plugin's code is not run for it; it is shown as the
+ * delay it reports (its "latency" port), each channel on its own. */
+static bool ladspa_response(const struct fx *fx, unsigned out, unsigned in,
+                            const double *w, size_t n, double complex *h,
+                            double complex *dh)
+{
+	enum fx_path path = fx_response_path(fx, out, in, n, h, dh);
+
+	if (path == FX_PATH_OWN && fx->latency_frames)
+		resp_delay(fx->latency_frames, w, n, h, dh);
+	return path != FX_PATH_NONE;
+}
+
 static const struct fx_ops ladspa_ops = {
 	.type = "ladspa",
 	.process = ladspa_process,
 	.reset = ladspa_reset,
 	.destroy = ladspa_destroy,
+	.response = ladspa_response,
+	.level_dependent = true,
 };
 
 /* ---- checks of the plugin against the block ---------------------------- */
