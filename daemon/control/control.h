@@ -161,6 +161,8 @@ struct ctl_context {
 	struct volume_link *volume_link;  /* volume_link.c; NULL before start */
 	struct ctl_ir_policy *ir_policy;  /* ir_policy.c: the trusted file */
 	struct ctl_build *build;          /* build.c: the graph being built, or NULL */
+	struct ctl_response_job *response;  /* response_job.c: a pipeline.response
+	                                     being computed off the loop, or NULL */
 };
 
 #endif

@@ -1,0 +1,98 @@
+/* response_job.h - pipeline.response: what a request asks (struct resp_query,
+ * parsed on the control thread), its computation on a built pipeline
+ * (resp_compute(): any thread, nothing shared touched), the JSON of the
+ * result (control thread), and the job that runs a large one off the
+ * event loop (response_job.c: one at a time, answered from the tick).
+ * Wire format and rules: docs/protocol.md, "pipeline.response". */
+#ifndef DSPD_RESPONSE_JOB_H
+#define DSPD_RESPONSE_JOB_H
+
+#include <complex.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control.h"
+#include "fx.h"
+#include "jsonrpc.h"
+#include "proto.h"
+
+struct pipeline;
+
+/* Work done on the event loop at most (complex multiply-adds: a FIR's taps
+ * x channels x frequencies); more goes to the job's thread.  About 2 ms
+ * here (resp_fir() does 0.7-1.4 G/s on this machine). */
+#define RESP_LOOP_WORK 2000000ull
+/* Work of one request at most (about 3 s on the job's thread). */
+#define RESP_MAX_WORK 3000000000ull
+/* Bytes of answer a curve point takes at most (3 numbers of %.7g). */
+#define RESP_BYTES_PER_POINT 45
+
+struct resp_query {
+	unsigned rate;
+	size_t n;                               /* frequencies */
+	double freqs[PROTO_RESPONSE_MAX_POINTS];  /* Hz, 0 < f <= rate / 2 */
+	int channel;                            /* -1: every output */
+	int input;                              /* -1: all inputs alike */
+	char block[CFG_NAME_MAX];               /* "": the whole pipeline */
+	bool blocks;                            /* each block's own too */
+	unsigned sum[FX_MAX_CHANNELS], n_sum;   /* outputs summed, n_sum 0: none */
+	size_t max_points;                      /* curves x n in the answer, at most */
+};
+
+/* One curve: a channel's (or a sum's) response; h NULL: no path. */
+struct resp_curve {
+	unsigned channel;
+	uint32_t inputs;                        /* bit i: input i reaches it */
+	double complex *h, *dh;                 /* n each */
+};
+
+struct resp_block {
+	char name[CFG_NAME_MAX];
+	const char *type;                       /* static (fx_ops.type) */
+	bool level_dependent;
+	unsigned n_curves;
+	struct resp_curve curves[FX_MAX_CHANNELS];
+};
+
+struct resp_result {
+	unsigned n_channels;
+	struct resp_curve channels[FX_MAX_CHANNELS];
+	bool has_sum;
+	struct resp_curve sum;
+	unsigned n_blocks;
+	struct resp_block *blocks;              /* n_blocks */
+	unsigned n_level_dependent;
+	char (*level_dependent)[CFG_NAME_MAX];  /* names */
+};
+
+/* Compute q on p (any thread).  0, or -errno with err filled
+ * (RPC_INVALID_PARAMS naming the field: a channel, input, sum or block
+ * the pipeline does not have, an answer too large; RPC_SERVER_ERROR for
+ * memory).  The result is freed with resp_result_free() either way. */
+int resp_compute(const struct pipeline *p, const struct resp_query *q,
+                 struct resp_result *res, struct rpc_error *err);
+void resp_result_free(struct resp_result *res);
+/* The work resp_compute() would do on p (complex multiply-adds). */
+uint64_t resp_work(const struct pipeline *p, const struct resp_query *q);
+/* The answer's JSON (control thread). */
+json_object *resp_json(const struct resp_query *q, const struct resp_result *res);
+
+/* ---- response_job.c: a request computed off the event loop ---- */
+
+struct ctl_response_job;
+
+/* Start q on the job's thread, on the pipeline of cfg built there (a
+ * proposed configuration, or the running one for a large computation),
+ * answering id on session when done.  METHOD_DEFERRED, or -EBUSY (one
+ * runs already) / -errno with err filled. */
+int ctl_response_start(struct ctl_context *ctx, struct ctl_session *session,
+                       json_object *id, const struct dspd_config *cfg,
+                       const struct resp_query *q, struct rpc_error *err);
+/* A finished job answered (from the daemon's tick). */
+void ctl_response_tick(struct ctl_context *ctx);
+/* The session closes: its answer is dropped. */
+void ctl_response_forget_session(struct ctl_context *ctx, const struct ctl_session *s);
+/* At exit: wait for a job and free it. */
+void ctl_response_free(struct ctl_context *ctx);
+
+#endif
