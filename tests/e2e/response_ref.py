@@ -136,6 +136,7 @@ def main():
         print(json.dumps(curves(h, gd, rate)))
     elif job["kind"] == "render":
         x = np.fromfile(job["file"], dtype="<f4").reshape(-1, job["channels"]).astype(float)
+        x = x[job.get("skip", 0):]
         print(json.dumps([curves(*dtft(x[:, c], freqs, rate), rate) for c in range(job["channels"])]))
     elif job["kind"] == "fir":
         taps = np.array(job["taps"], dtype=np.float32).astype(float)

@@ -39,6 +39,9 @@ FLOOR_RENDER_BELOW_PEAK_DB = 70.0
 GD_FLOOR_RENDER_BELOW_PEAK_DB = 50.0
 IMPULSE = 0.01            # -40 dBFS: dynamics stay in their small-signal range
 RENDER_FRAMES = 131072
+PREROLL = 9600            # 0.2 s of silence first: a plugin settles its
+                          # coefficients in its first runs, as the daemon's
+                          # blocks have before they are heard
 
 
 def skip_reason():
@@ -81,7 +84,8 @@ class Errors:
             print("    %-28s max %.2e dB  %.2e deg  %.2e samples" % (what, db, deg, gd))
 
 
-def compare(got, want, what, freqs, rate, floor_db, offset_db=0.0, gd_floor_db=None):
+def compare(got, want, what, freqs, rate, floor_db, offset_db=0.0, gd_floor_db=None,
+            db_tol=DB_TOL, deg_tol=DEG_TOL, gd_tol=GD_TOL_SAMPLES):
     """got (the daemon's curve) against want (the reference) where want is
     above floor_db (the group delay above gd_floor_db, default the same);
     offset_db is added to got (the master volume, which is not part of the
@@ -101,10 +105,10 @@ def compare(got, want, what, freqs, rate, floor_db, offset_db=0.0, gd_floor_db=N
         if w_db < gd_floor_db:
             dgd = 0.0             # the derivative's noise floor is higher
         worst = [max(worst[0], ddb), max(worst[1], dph), max(worst[2], dgd)]
-        check(ddb <= DB_TOL, "%s at %.1f Hz: %.4f dB, reference %.4f dB" % (what, f, g_db + offset_db, w_db))
-        check(dph <= DEG_TOL, "%s at %.1f Hz: phase %.3f, reference %.3f degrees"
+        check(ddb <= db_tol, "%s at %.1f Hz: %.4f dB, reference %.4f dB" % (what, f, g_db + offset_db, w_db))
+        check(dph <= deg_tol, "%s at %.1f Hz: phase %.3f, reference %.3f degrees"
               % (what, f, got["phase_deg"][i], want["phase_deg"][i]))
-        tol = GD_TOL_SAMPLES + 1e-4 * abs(want["group_delay_ms"][i]) * rate / 1000.0
+        tol = gd_tol + 1e-4 * abs(want["group_delay_ms"][i]) * rate / 1000.0
         check(dgd <= tol, "%s at %.1f Hz: group delay %.5f ms, reference %.5f ms"
               % (what, f, got["group_delay_ms"][i], want["group_delay_ms"][i]))
         compared += 1
@@ -129,9 +133,9 @@ def render_curves(cfg, freqs, inputs=None, drop=()):
         cfg["volume"] = {k: v for k, v in cfg["volume"].items() if k in ("db",)}
     inputs = range(n_in) if inputs is None else inputs
     import array
-    raw = array.array("f", [0.0] * (RENDER_FRAMES * n_in))
+    raw = array.array("f", [0.0] * ((PREROLL + RENDER_FRAMES) * n_in))
     for c in inputs:
-        raw[c] = IMPULSE
+        raw[PREROLL * n_in + c] = IMPULSE
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "render.conf")
         with open(path, "w") as f:
@@ -142,7 +146,7 @@ def render_curves(cfg, freqs, inputs=None, drop=()):
                                stdout=f, stderr=subprocess.PIPE, timeout=300)
         check(p.returncode == 0, "render failed: %s" % p.stderr.decode())
         curves = ref({"kind": "render", "file": out, "channels": n_out, "rate": cfg["rate"],
-                      "freqs": freqs})
+                      "freqs": freqs, "skip": PREROLL})
     for c in curves:
         c["db"] = [None if v is None else v - 20 * math.log10(IMPULSE) for v in c["db"]]
     return curves
@@ -153,9 +157,9 @@ def render_floor(curve, below=None):
     return peak - (FLOOR_RENDER_BELOW_PEAK_DB if below is None else below)
 
 
-def compare_render(got, want, what, freqs, rate, offset_db=0.0):
+def compare_render(got, want, what, freqs, rate, offset_db=0.0, **tol):
     compare(got, want, what, freqs, rate, render_floor(want), offset_db,
-            gd_floor_db=render_floor(want, GD_FLOOR_RENDER_BELOW_PEAK_DB))
+            gd_floor_db=render_floor(want, GD_FLOOR_RENDER_BELOW_PEAK_DB), **tol)
 
 
 # ---- every block type --------------------------------------------------------
@@ -374,14 +378,15 @@ def test_examples_against_render():
             volume = d.cfg.get("volume", {}).get("db", 0.0)
             ladspa = [b["name"] for b in ex["pipeline"] if b["type"] == "ladspa"]
             check(set(ladspa) <= set(got["level_dependent"]), "%s: %s" % (name, got["level_dependent"]))
-            if ladspa:
-                # a plugin's code is not run for its response: shown as
-                # its reported delay alone, marked level-dependent
-                print("    %s: LADSPA blocks %s marked level-dependent, not compared" % (name, ladspa))
-                continue
             want = render_curves(d.cfg, freqs, drop=("dither", "gate"))
+            # a LADSPA plugin is measured (an impulse through an instance
+            # of its own); swh's float IIR filters round by about 1 % of
+            # the signal near a 25 Hz corner (poles that close to z = 1),
+            # so two measurements of the same plugin (this one and the
+            # render's) differ by up to 0.3 dB there
+            tol = dict(db_tol=0.3, deg_tol=3.0, gd_tol=1.0) if ladspa else {}
             for ch, c in enumerate(got["channels"]):
-                compare_render(c, want[ch], "example " + name, freqs, rate, offset_db=volume)
+                compare_render(c, want[ch], "example " + name, freqs, rate, offset_db=volume, **tol)
             st = d.ctl("status")
             check(st["xruns"]["capture"] == 0 and st["xruns"]["playback"] == 0,
                   "%s: xruns %s" % (name, st["xruns"]))
