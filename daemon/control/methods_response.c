@@ -16,6 +16,7 @@
 #include "change.h"
 #include "engine.h"
 #include "ir_policy.h"
+#include "log.h"
 #include "pipeline.h"
 
 static int int_param(json_object *params, const char *key, int min, int max,
@@ -193,12 +194,15 @@ static int off_loop(struct ctl_context *ctx, struct ctl_session *session,
 static int on_loop(const struct pipeline *p, const struct resp_query *q,
                    json_object **ret, struct rpc_error *err)
 {
+	uint64_t t0 = monotonic_ns(), work = resp_work(p, q);
 	struct resp_result res;
 	int r = resp_compute(p, q, &res, err);
 
 	if (r == 0)
 		*ret = resp_json(q, &res);
 	resp_result_free(&res);
+	log_debug("pipeline.response: %zu points, work %llu, on the loop in %.2f ms",
+	          q->n, (unsigned long long)work, (monotonic_ns() - t0) / 1e6);
 	return r;
 }
 

@@ -48,17 +48,30 @@ static unsigned count_block_curves(const struct fx *fx, const struct resp_query 
 	return n;
 }
 
+/* The curves of the answer: outputs (or a block's), the sum, blocks. */
+static size_t count_curves(const struct pipeline *p, const struct fx *block,
+                           const struct resp_query *q)
+{
+	size_t curves = !!q->n_sum;
+
+	if (block)
+		return curves + 2 * count_block_curves(block, q);
+	curves += q->channel >= 0 ? 1 : p->channels_out;
+	for (unsigned i = 0; q->blocks && i < p->n_fx; i++)
+		curves += count_block_curves(p->fx[i], q);
+	return curves;
+}
+
 uint64_t resp_work(const struct pipeline *p, const struct resp_query *q)
 {
+	const struct fx *fx = q->block[0] ? find_block(p, q->block) : NULL;
+	uint64_t json = (uint64_t)RESP_JSON_WORK * count_curves(p, fx, q) * q->n;
 	uint64_t whole = pipeline_response_work(p, q->n);
 
-	if (q->block[0]) {
-		const struct fx *fx = find_block(p, q->block);
-
-		return fx ? (uint64_t)fx_response_cost(fx) * FX_MAX_CHANNELS * q->n : 0;
-	}
+	if (q->block[0])
+		return fx ? (uint64_t)fx_response_cost(fx) * FX_MAX_CHANNELS * q->n + json : 0;
 	/* each block's own curves cost what the whole does, about */
-	return q->blocks ? 2 * whole : whole;
+	return (q->blocks ? 2 * whole : whole) + json;
 }
 
 static int check_query(const struct pipeline *p, const struct resp_query *q,
@@ -100,15 +113,8 @@ static int check_query(const struct pipeline *p, const struct resp_query *q,
 static int check_size(const struct pipeline *p, const struct fx *block,
                       const struct resp_query *q, struct rpc_error *err)
 {
-	size_t curves = !!q->n_sum;
+	size_t curves = count_curves(p, block, q);
 
-	if (block) {
-		curves += 2 * count_block_curves(block, q);
-	} else {
-		curves += q->channel >= 0 ? 1 : p->channels_out;
-		for (unsigned i = 0; q->blocks && i < p->n_fx; i++)
-			curves += count_block_curves(p->fx[i], q);
-	}
 	if (curves * q->n <= q->max_points)
 		return 0;
 	rpc_error_set(err, RPC_INVALID_PARAMS, "points", "%zu curves of %zu points "

@@ -3,9 +3,11 @@
  * one, or the running one again: its graph may be retired and freed by
  * the control thread at any time, so the job never reads it) and measured
  * on a thread of its own; one job at a time.  The thread reads the job's
- * input and writes only its result, then sets `done` (release); the
- * control thread reads the result after seeing `done` (acquire), joins
- * the thread and answers from the tick.
+ * input and writes only its result - the answer's line, JSON made there
+ * too (a large answer takes tens of ms to write) - then sets `done`
+ * (release); the control thread reads the line after seeing `done`
+ * (acquire), joins the thread and sends it from the tick.  The request's
+ * id is referenced by the job alone while the thread runs.
  * Control thread, except run(): the job's thread. */
 #include "response_job.h"
 #include "methods.h"
@@ -31,9 +33,8 @@ struct ctl_response_job {
 	const _Atomic float *master;
 	struct resp_query q;
 	/* result, written by run() */
+	char *line;                        /* the answer, NULL: out of memory */
 	int r;
-	struct rpc_error err;
-	struct resp_result res;
 	/* control thread only */
 	struct ctl_session *session;       /* NULL once closed */
 	json_object *id;                   /* referenced */
@@ -43,17 +44,22 @@ struct ctl_response_job {
 static void *run(void *arg)
 {
 	struct ctl_response_job *j = arg;
+	struct rpc_error err = { .data = NULL };
+	struct resp_result res = { 0 };
 	struct pipeline *p = NULL;
 	char why[256];
 
 	j->r = pipeline_build_for(&j->cfg, j->master, &p, why, sizeof(why));
 	if (j->r < 0) {
-		rpc_error_set(&j->err, RPC_INVALID_PARAMS, "config", "the pipeline "
+		rpc_error_set(&err, RPC_INVALID_PARAMS, "config", "the pipeline "
 		              "cannot be built: %s", why);
 	} else {
-		j->r = resp_compute(p, &j->q, &j->res, &j->err);
+		j->r = resp_compute(p, &j->q, &res, &err);
 		pipeline_free(p);
 	}
+	j->line = j->r < 0 ? proto_error_line(j->id, &err)
+	                   : proto_result_line(j->id, resp_json(&j->q, &res));
+	resp_result_free(&res);
 	atomic_store_explicit(&j->done, true, memory_order_release);
 	return NULL;
 }
@@ -98,15 +104,12 @@ static void finish(struct ctl_context *ctx, struct ctl_response_job *j)
 {
 	pthread_join(j->thread, NULL);
 	ctx->response = NULL;
-	if (j->session) {
-		char *line = j->r < 0 ? proto_error_line(j->id, &j->err)
-		                      : proto_result_line(j->id, resp_json(&j->q, &j->res));
-
-		ctl_session_send(j->session, line);
-	}
+	if (j->session)
+		ctl_session_send(j->session, j->line);   /* takes it */
+	else
+		free(j->line);
 	log_debug("pipeline.response: %zu points computed off the loop in %.0f ms",
 	          j->q.n, (monotonic_ns() - j->started_ns) / 1e6);
-	resp_result_free(&j->res);
 	json_object_put(j->id);
 	free(j);
 }

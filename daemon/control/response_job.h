@@ -18,10 +18,13 @@
 
 struct pipeline;
 
-/* Work done on the event loop at most (complex multiply-adds: a FIR's taps
- * x channels x frequencies); more goes to the job's thread.  About 2 ms
- * here (resp_fir() does 0.7-1.4 G/s on this machine). */
-#define RESP_LOOP_WORK 2000000ull
+/* Work done on the event loop at most, in complex multiply-adds of a
+ * FIR's DTFT (taps x channels x frequencies; about 0.75 ns each here,
+ * tests/unit/dsp/test_response_kernels.c prints the rate), the answer's
+ * JSON counted too (RESP_JSON_WORK a curve point, about 1 us); more goes
+ * to the job's thread.  About 2 ms. */
+#define RESP_LOOP_WORK 2500000ull
+#define RESP_JSON_WORK 1300
 /* Work of one request at most (about 3 s on the job's thread). */
 #define RESP_MAX_WORK 3000000000ull
 /* Bytes of answer a curve point takes at most (3 numbers of %.7g). */

@@ -74,7 +74,7 @@ struct fx_ops {
 	                 const double *w, size_t n, double _Complex *h,
 	                 double _Complex *dh);
 	/* Optional: response()'s work per frequency and path, in complex
-	 * multiply-adds (NULL: 1). */
+	 * multiply-adds of a FIR's DTFT (about 0.75 ns each here; NULL: 1). */
 	size_t (*response_cost)(const struct fx *fx);
 	/* The response depends on the signal's level (dynamics, plugins):
 	 * response() gives it at small signal. */

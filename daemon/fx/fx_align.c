@@ -73,6 +73,12 @@ static bool align_response(const struct fx *fx, unsigned out, unsigned in,
 	return path != FX_PATH_NONE;
 }
 
+static size_t align_response_cost(const struct fx *fx)
+{
+	(void)fx;
+	return 32;                        /* cos/sin of each frequency */
+}
+
 static const struct fx_ops align_ops = {
 	.type = "align",
 	.process = align_process,
@@ -80,6 +86,7 @@ static const struct fx_ops align_ops = {
 	.reset = align_reset,
 	.destroy = align_destroy,
 	.response = align_response,
+	.response_cost = align_response_cost,
 };
 
 bool fx_is_align(const struct fx *fx)

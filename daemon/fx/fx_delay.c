@@ -217,7 +217,8 @@ static bool delay_response(const struct fx *fx, unsigned out, unsigned in,
 
 static size_t delay_response_cost(const struct fx *fx)
 {
-	return ((const struct fx_delay *)fx)->fractional ? FX_DELAY_FRAC_TAPS : 1;
+	/* cos/sin of each frequency (about 25 ns), then the taps */
+	return 32 + (((const struct fx_delay *)fx)->fractional ? FX_DELAY_FRAC_TAPS : 0);
 }
 
 static const struct fx_ops delay_ops = {

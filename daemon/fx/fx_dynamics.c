@@ -374,12 +374,19 @@ static bool limiter_response(const struct fx *fx, unsigned out, unsigned in,
 	return path != FX_PATH_NONE;
 }
 
+static size_t limiter_response_cost(const struct fx *fx)
+{
+	(void)fx;
+	return 32;                        /* cos/sin of each frequency */
+}
+
 static const struct fx_ops limiter_ops = {
 	.type = "limiter",
 	.process = limiter_process,
 	.reset = limiter_reset,
 	.destroy = limiter_destroy,
 	.response = limiter_response,
+	.response_cost = limiter_response_cost,
 	.level_dependent = true,
 };
 

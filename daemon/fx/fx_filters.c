@@ -96,7 +96,9 @@ static bool filter_response(const struct fx *fx, unsigned out, unsigned in,
 
 static size_t filter_response_cost(const struct fx *fx)
 {
-	return 1 + ((const struct fx_filter *)fx)->n_sections;
+	/* cos/sin of each frequency, then a complex division a section:
+	 * about 20 + 17 ns, in the units of a FIR tap (0.75 ns) */
+	return 25 + 22 * ((const struct fx_filter *)fx)->n_sections;
 }
 
 #define FILTER_OPS(name_) { .type = name_, .process = filter_process,\

@@ -130,6 +130,12 @@ static bool loudcomp_response(const struct fx *fx, unsigned out, unsigned in,
 	return true;
 }
 
+static size_t loudcomp_response_cost(const struct fx *fx)
+{
+	(void)fx;
+	return 80;                        /* two sections, designed per call */
+}
+
 static const struct fx_ops loudcomp_ops = {
 	.type = "loudness_comp",
 	.process = loudcomp_process,
@@ -137,6 +143,7 @@ static const struct fx_ops loudcomp_ops = {
 	.destroy = loudcomp_destroy,
 	.adopt = loudcomp_adopt,
 	.response = loudcomp_response,
+	.response_cost = loudcomp_response_cost,
 };
 
 int fx_loudcomp_create(const struct cfg_block *cfg, const struct fx_env *env,
