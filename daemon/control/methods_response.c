@@ -228,6 +228,7 @@ int handle_pipeline_response(struct ctl_context *ctx, struct ctl_session *sessio
 	if (!doc)
 		cfg = *ctx->running;
 	q.rate = cfg.rate;
+	q.capture_channels = cfg.capture.channels;
 	q.max_points = ctx->limits.max_client_output / RESP_BYTES_PER_POINT;
 	if ((r = frequencies(req->params, &q, err)) < 0)
 		return r;

@@ -74,6 +74,14 @@ uint64_t resp_work(const struct pipeline *p, const struct resp_query *q)
 	return (q->blocks ? 2 * whole : whole) + json;
 }
 
+/* The input channels that carry a signal: the captured ones (a pipeline
+ * without a mixer runs on the larger of capture and playback). */
+static unsigned captured(const struct pipeline *p, const struct resp_query *q)
+{
+	return q->capture_channels && q->capture_channels < p->channels_in
+	       ? q->capture_channels : p->channels_in;
+}
+
 static int check_query(const struct pipeline *p, const struct resp_query *q,
                        const struct fx **ret_block, struct rpc_error *err)
 {
@@ -93,10 +101,10 @@ static int check_query(const struct pipeline *p, const struct resp_query *q,
 		              *ret_block ? "the block" : "the pipeline", outs, outs - 1);
 		return -EINVAL;
 	}
-	if (q->input >= 0 && (unsigned)q->input >= p->channels_in) {
+	if (q->input >= 0 && (unsigned)q->input >= captured(p, q)) {
 		rpc_error_set(err, RPC_INVALID_PARAMS, "input", "input %d: the pipeline "
-		              "has %u input channels (0..%u)", q->input, p->channels_in,
-		              p->channels_in - 1);
+		              "has %u input channels (0..%u)", q->input, captured(p, q),
+		              captured(p, q) - 1);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < q->n_sum; i++)
@@ -182,7 +190,10 @@ static int pipeline_curves(const struct pipeline *p, const struct resp_query *q,
 	struct pipeline_response pr;
 	int r = 0;
 
-	if ((r = pipeline_response(p, w, q->n, q->input, &pr)) < 0)
+	uint32_t inputs = q->input >= 0 ? 1u << q->input
+	                  : captured(p, q) >= 32 ? UINT32_MAX : (1u << captured(p, q)) - 1;
+
+	if ((r = pipeline_response(p, w, q->n, inputs, &pr)) < 0)
 		return r;
 	for (unsigned ch = 0; ch < pr.channels && r == 0; ch++) {
 		struct resp_curve *c = &res->channels[res->n_channels];

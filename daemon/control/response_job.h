@@ -36,6 +36,7 @@ struct resp_query {
 	double freqs[PROTO_RESPONSE_MAX_POINTS];  /* Hz, 0 < f <= rate / 2 */
 	int channel;                            /* -1: every output */
 	int input;                              /* -1: all inputs alike */
+	unsigned capture_channels;              /* the inputs that get signal */
 	char block[CFG_NAME_MAX];               /* "": the whole pipeline */
 	bool blocks;                            /* each block's own too */
 	unsigned sum[FX_MAX_CHANNELS], n_sum;   /* outputs summed, n_sum 0: none */

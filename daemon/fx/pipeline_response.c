@@ -57,7 +57,7 @@ static void through_block(const struct fx *fx, const double *w, size_t n,
 }
 
 int pipeline_response(const struct pipeline *p, const double *w, size_t n,
-                      int input, struct pipeline_response *ret)
+                      uint32_t inputs, struct pipeline_response *ret)
 {
 	unsigned width = widest(p);
 	size_t row = n * sizeof(double complex);
@@ -66,8 +66,9 @@ int pipeline_response(const struct pipeline *p, const double *w, size_t n,
 	uint32_t reach[FX_MAX_CHANNELS] = { 0 }, nreach[FX_MAX_CHANNELS];
 
 	memset(ret, 0, sizeof(*ret));
-	if (input != PIPELINE_RESPONSE_ALL_INPUTS &&
-	    (input < 0 || (unsigned)input >= p->channels_in))
+	if (p->channels_in < 32)
+		inputs &= (1u << p->channels_in) - 1;
+	if (!inputs)
 		return -EINVAL;
 	cur = calloc(width, row);
 	dcur = calloc(width, row);
@@ -80,7 +81,7 @@ int pipeline_response(const struct pipeline *p, const double *w, size_t n,
 		return -ENOMEM;
 	}
 	for (unsigned ch = 0; ch < p->channels_in && ch < width; ch++) {
-		if (input != PIPELINE_RESPONSE_ALL_INPUTS && (int)ch != input)
+		if (!(inputs & (1u << ch)))
 			continue;
 		for (size_t i = 0; i < n; i++)
 			cur[ch * n + i] = 1.0;

@@ -17,8 +17,8 @@
 
 #include "pipeline.h"
 
-/* input: every input channel gets the same signal (their paths add). */
-#define PIPELINE_RESPONSE_ALL_INPUTS (-1)
+/* inputs: every input channel gets the same signal (their paths add). */
+#define PIPELINE_RESPONSE_ALL_INPUTS UINT32_MAX
 
 struct pipeline_response {
 	size_t n;                          /* frequencies */
@@ -27,11 +27,13 @@ struct pipeline_response {
 	uint32_t inputs[FX_MAX_CHANNELS];  /* bit i: a path from input i */
 };
 
-/* The response of p's outputs to input channel `input` (or all of them)
- * at the n angular frequencies w (radians per sample, 0..pi).  0, -EINVAL
- * (input out of range) or -ENOMEM. */
+/* The response of p's outputs to the same signal on the input channels
+ * of the mask `inputs` (bit i: channel i; a pipeline without a mixer runs
+ * on more channels than are captured, and those get silence) at the n
+ * angular frequencies w (radians per sample, 0..pi).  0, -EINVAL (no
+ * input channel of p in the mask) or -ENOMEM. */
 int pipeline_response(const struct pipeline *p, const double *w, size_t n,
-                      int input, struct pipeline_response *ret);
+                      uint32_t inputs, struct pipeline_response *ret);
 void pipeline_response_free(struct pipeline_response *r);
 
 /* One block alone: output `out`'s response to the same signal on every

@@ -155,11 +155,44 @@ static void test_answer(void **state)
 	resp_result_free(&res);
 }
 
+/* Without a mixer the pipeline runs on the larger of capture and playback:
+ * a playback channel no capture channel feeds has no path. */
+static void test_uncaptured_channels_carry_nothing(void **state)
+{
+	struct pipeline *p2 = NULL;
+	struct resp_result res;
+	struct rpc_error err = { 0 };
+	char why[256] = "";
+
+	(void)state;
+	if (bt_load(48000, 1, 2, "{\"type\":\"gain\",\"name\":\"g\",\"db\":-2}") != 0)
+		bt_dump_errors();
+	assert_int_equal(errs.count, 0);
+	if (pipeline_build_for(&cfg, NULL, &p2, why, sizeof(why)) != 0)
+		fail_msg("%s", why);
+	assert_int_equal(p2->channels_in, 2);
+	reset_query();
+	q.capture_channels = 1;
+	assert_int_equal(resp_compute(p2, &q, &res, &err), 0);
+	assert_int_equal(res.n_channels, 2);
+	assert_int_equal(res.channels[0].inputs, 1);
+	assert_non_null(res.channels[0].h);
+	assert_int_equal(res.channels[1].inputs, 0);
+	assert_null(res.channels[1].h);
+	resp_result_free(&res);
+	q.input = 1;                      /* not captured */
+	assert_int_equal(resp_compute(p2, &q, &res, &err), -EINVAL);
+	assert_string_equal(err.field, "input");
+	resp_result_free(&res);
+	pipeline_free(p2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_answer),
+		cmocka_unit_test(test_uncaptured_channels_carry_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

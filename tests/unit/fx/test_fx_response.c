@@ -418,11 +418,11 @@ static void test_crossover_sum_is_allpass(void **state)
 	}
 	pipeline_response_free(&r);
 	/* one input alone: only its way */
-	assert_int_equal(pipeline_response(p, w, N, 1, &r), 0);
+	assert_int_equal(pipeline_response(p, w, N, 1u << 1, &r), 0);
 	assert_int_equal(r.inputs[0], 2);
 	assert_true(db(r.h[0]) < -100);                 /* the high way at 10 Hz */
 	pipeline_response_free(&r);
-	assert_int_equal(pipeline_response(p, w, N, 2, &r), -EINVAL);
+	assert_int_equal(pipeline_response(p, w, N, 1u << 2, &r), -EINVAL);
 	pipeline_free(p);
 }
 
