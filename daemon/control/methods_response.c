@@ -239,7 +239,8 @@ int handle_pipeline_response(struct ctl_context *ctx, struct ctl_session *sessio
 	if (!doc || has_fir(&cfg) || cfg.rate_follow)
 		return off_loop(ctx, session, req, &cfg, &q, err);
 	/* a proposed pipeline without files: built here, as config.validate does */
-	if ((r = pipeline_build_for(&cfg, NULL, &p, why, sizeof(why))) < 0) {
+	if ((r = pipeline_build_for(&cfg, ctx->engine ? engine_master_linear(ctx->engine) : NULL,
+	                            &p, why, sizeof(why))) < 0) {
 		rpc_error_set(err, RPC_INVALID_PARAMS, "config", "the pipeline cannot "
 		              "be built: %s", why);
 		return r;

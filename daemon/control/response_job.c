@@ -30,7 +30,9 @@ struct ctl_response_job {
 	atomic_bool done;
 	/* input, read by run() */
 	struct dspd_config cfg;
-	const _Atomic float *master;
+	/* the master volume when asked (loudness_comp follows it): a copy,
+	 * since the engine may be restarted (and freed) meanwhile */
+	_Atomic float master;
 	struct resp_query q;
 	/* result, written by run() */
 	char *line;                        /* the answer, NULL: out of memory */
@@ -49,7 +51,7 @@ static void *run(void *arg)
 	struct pipeline *p = NULL;
 	char why[256];
 
-	j->r = pipeline_build_for(&j->cfg, j->master, &p, why, sizeof(why));
+	j->r = pipeline_build_for(&j->cfg, &j->master, &p, why, sizeof(why));
 	if (j->r < 0) {
 		rpc_error_set(&err, RPC_INVALID_PARAMS, "config", "the pipeline "
 		              "cannot be built: %s", why);
@@ -83,7 +85,7 @@ int ctl_response_start(struct ctl_context *ctx, struct ctl_session *session,
 		return -ENOMEM;
 	}
 	j->cfg = *cfg;
-	j->master = ctx->engine ? engine_master_linear(ctx->engine) : NULL;
+	atomic_init(&j->master, ctx->engine ? atomic_load(engine_master_linear(ctx->engine)) : 1.0f);
 	j->q = *q;
 	j->session = session;
 	j->id = json_object_get(id);
