@@ -1,8 +1,9 @@
 /* methods_response.c - pipeline.response: the request's parameters, the
  * pipeline it is computed on (the running graph, or one built from a
  * proposed "config" without touching anything running), and where the
- * work is done: on the event loop when it is small (RESP_LOOP_WORK), else
- * on the job's thread (response_job.c).  Read-only: allowed on the
+ * work is done: on the event loop when it is small (RESP_LOOP_WORK) and
+ * runs no plugin's code (a LADSPA block is measured), else on the job's
+ * thread (response_job.c).  Read-only: allowed on the
  * monitor socket.  Control thread only. */
 #include "methods.h"
 #include "response_job.h"
@@ -234,7 +235,8 @@ int handle_pipeline_response(struct ctl_context *ctx, struct ctl_session *sessio
 		return r;
 	if (!req->has_id)
 		return 0;                 /* a notification: nothing to answer */
-	if (!doc && running && resp_work(running, &q) <= RESP_LOOP_WORK)
+	if (!doc && running && resp_work(running, &q) <= RESP_LOOP_WORK &&
+	    !resp_runs_plugins(running, &q))
 		return on_loop(running, &q, ret, err);
 	if (!doc || has_fir(&cfg) || cfg.rate_follow)
 		return off_loop(ctx, session, req, &cfg, &q, err);
@@ -245,7 +247,7 @@ int handle_pipeline_response(struct ctl_context *ctx, struct ctl_session *sessio
 		              "be built: %s", why);
 		return r;
 	}
-	if (resp_work(p, &q) > RESP_LOOP_WORK) {
+	if (resp_work(p, &q) > RESP_LOOP_WORK || resp_runs_plugins(p, &q)) {
 		pipeline_free(p);
 		return off_loop(ctx, session, req, &cfg, &q, err);
 	}

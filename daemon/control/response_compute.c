@@ -117,6 +117,15 @@ static int check_query(const struct pipeline *p, const struct resp_query *q,
 	return 0;
 }
 
+bool resp_runs_plugins(const struct pipeline *p, const struct resp_query *q)
+{
+	for (unsigned i = 0; i < p->n_fx; i++)
+		if (strcmp(p->fx[i]->ops->type, "ladspa") == 0 && !p->fx[i]->bypass &&
+		    (!q->block[0] || strcmp(p->fx[i]->name, q->block) == 0))
+			return true;
+	return false;
+}
+
 /* Curves in the answer, to hold it under the client's output limit. */
 static int check_size(const struct pipeline *p, const struct fx *block,
                       const struct resp_query *q, struct rpc_error *err)

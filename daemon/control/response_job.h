@@ -78,6 +78,9 @@ int resp_compute(const struct pipeline *p, const struct resp_query *q,
 void resp_result_free(struct resp_result *res);
 /* The work resp_compute() would do on p (complex multiply-adds). */
 uint64_t resp_work(const struct pipeline *p, const struct resp_query *q);
+/* Whether computing q on p runs a plugin's code (a LADSPA block is
+ * measured): never done on the event loop. */
+bool resp_runs_plugins(const struct pipeline *p, const struct resp_query *q);
 /* The answer's JSON (control thread). */
 json_object *resp_json(const struct resp_query *q, const struct resp_result *res);
 
