@@ -15,12 +15,14 @@
  * at creation and becomes the block's latency_frames, which the pipeline
  * adds to its latency and aligns the other channels to (fx_align.h).
  * Its frequency response (fx_ops.response) is measured: an impulse of
- * -20 dBFS (below where dynamics plugins act, far above the float
- * rounding of IIR plugins, which made -60 dBFS read 0.2 dB off at 10 Hz)
- * through an instance of its own with the block's controls,
- * after 0.2 s of silence, each path until it has decayed (at most
- * 131072 samples) (the plugin's delay included), marked
- * level-dependent since the plugin may not be linear.
+ * -20 dBFS (below where most dynamics act, well above the floor of
+ * float rounding) through an instance of its own with the block's
+ * controls, after 0.2 s of silence, each path until it has decayed (at
+ * most 131072 samples; the plugin's delay is in it), marked
+ * level-dependent since the plugin may not be linear.  A plugin's float
+ * IIR filters round by about 1 % of the signal near a low corner (swh's
+ * butthigh_iir at 25 Hz: two measurements differ by up to 0.25 dB at
+ * 10 Hz, whatever the level).
  *
  * create/destroy: control thread; process and reset: RT thread. */
 #include <errno.h>
