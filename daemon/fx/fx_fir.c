@@ -166,7 +166,9 @@ int fx_fir_cost(const struct cfg_block *cfg, const struct fx_env *env,
 		return r;
 	}
 	ret->channels = block_channels(cfg, env);
-	ret->bytes = filter_bytes + ret->channels * state_bytes;
+	/* the taps themselves are kept too, for the response */
+	ret->bytes = filter_bytes + ret->channels * state_bytes +
+	             ret->taps * sizeof(float);
 	return 0;
 }
 
