@@ -194,6 +194,13 @@ static void x_axis(FILE *out, json_object *freqs, size_t points)
 	fprintf(out, "\n%8s  %s  (Hz)\n", "", line);
 }
 
+static void mark(char grid[PLOT_HEIGHT][PLOT_WIDTH + 1], int row, int col, char m)
+{
+	char *cell = &grid[row][col];
+
+	*cell = *cell == ' ' || *cell == m ? m : '*';
+}
+
 static void show_plot(FILE *out, json_object *result)
 {
 	struct curve c[MAX_LIST + 1];
@@ -210,22 +217,29 @@ static void show_plot(FILE *out, json_object *result)
 	plot_range(c, n, points, &top, &bottom);
 	step = (top - bottom) / (PLOT_HEIGHT - 1);
 	memset(grid, ' ', sizeof(grid));
-	for (int k = 0; k < n; k++)
+	for (int k = 0; k < n; k++) {
+		int prev = -1;
+
 		for (size_t i = 0; i < points; i++) {
 			double v = at(c[k].db, i);
 			int col = (int)lround((double)i / (points - 1) * (PLOT_WIDTH - 1));
-			int row;
+			int row, from, to;
 
-			if (isnan(v))
+			if (isnan(v)) {
+				prev = -1;
 				continue;
+			}
 			row = (int)lround((top - v) / step);
-			if (row < 0)
-				row = 0;
-			if (row >= PLOT_HEIGHT)
-				continue;             /* below the floor: left out */
-			grid[row][col] = grid[row][col] == ' ' || grid[row][col] == c[k].mark
-			                 ? c[k].mark : '*';
+			row = row < 0 ? 0 : row > PLOT_HEIGHT ? PLOT_HEIGHT : row;
+			/* a steep step is drawn down (or up) the column */
+			from = prev < 0 ? row : prev < row ? prev + 1 : row;
+			to = prev < 0 ? row : prev > row ? prev - 1 : row;
+			for (int y = from; y <= to; y++)
+				if (y < PLOT_HEIGHT)       /* PLOT_HEIGHT: below the floor */
+					mark(grid, y, col, c[k].mark);
+			prev = row;
 		}
+	}
 	fprintf(out, "%8s\n", "dB");
 	for (int row = 0; row < PLOT_HEIGHT; row++) {
 		double level = top - row * step;
