@@ -389,7 +389,8 @@ static void curve_values(json_object *o, const struct resp_curve *c,
 		}
 		json_object_array_add(db, number(m, "%.7g"));
 		json_object_array_add(ph, number(a, "%.7g"));
-		json_object_array_add(gd, number(g * 1000.0 / q->rate, "%.7g"));
+		/* 9 digits: a 10 s delay to 1/200 of a sample */
+		json_object_array_add(gd, number(g * 1000.0 / q->rate, "%.9g"));
 	}
 	json_object_object_add(o, "db", db);
 	json_object_object_add(o, "phase_deg", ph);

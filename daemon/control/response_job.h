@@ -27,8 +27,9 @@ struct pipeline;
 #define RESP_JSON_WORK 1300
 /* Work of one request at most (about 3 s on the job's thread). */
 #define RESP_MAX_WORK 3000000000ull
-/* Bytes of answer a curve point takes at most (3 numbers of %.7g). */
-#define RESP_BYTES_PER_POINT 45
+/* Bytes of answer a curve point takes at most (numbers of %.7g, %.7g and
+ * %.9g with their commas). */
+#define RESP_BYTES_PER_POINT 48
 
 struct resp_query {
 	unsigned rate;
