@@ -24,6 +24,9 @@ int cmd_adjust_gain(const struct options *o, int argc, char **argv);
 int cmd_set_mute(const struct options *o, int argc, char **argv);
 int cmd_call(const struct options *o, int argc, char **argv);
 
+/* cmd_response.c */
+int cmd_response(const struct options *o, int argc, char **argv);
+
 /* cmd_config.c */
 int cmd_config_check(const struct options *o, int argc, char **argv);
 int cmd_config_reload(const struct options *o, int argc, char **argv);

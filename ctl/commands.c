@@ -22,6 +22,13 @@ const struct command ctl_commands[] = {
 	  "LABEL, that plugin's ports, ranges, defaults", "", cmd_plugins },
 	{ "pipeline", "", "the DSP blocks, their channels and settings", "",
 	  cmd_pipeline },
+	{ "response", "[--block NAME] [--channel N] [--input N] [--points N | --freqs F,F,..] "
+	  "[--sum C,C,..] [--csv | --json | --plot]", "the frequency response of the pipeline\n"
+	  "(or of block NAME) from its coefficients: dB, phase, group\n"
+	  "delay per output channel; --sum: the complex sum of those\n"
+	  "outputs (a crossover's); --plot: magnitude in the terminal",
+	  "--block --channel --input --points --freqs --sum --csv --json --plot",
+	  cmd_response },
 	{ "effect add", "TYPE NAME [KEY=VALUE...] [POS]", "add a block: gain g db=-3;"
 	  " VALUE is JSON or\ntext; POS: --before NAME, --after NAME or\n"
 	  "--index N (default: the end)", "--before=none --after=none "
@@ -83,7 +90,7 @@ const struct command ctl_commands[] = {
 	{ "call", "METHOD [PARAMS]", "send any JSON-RPC request (PARAMS: a JSON\n"
 	  "object or array) and print its result", "hello status stats gain.get "
 	  "gain.set gain.adjust mute.get mute.set mute.toggle levels xruns "
-	  "pipeline.list loudness loudness.reset config.get config.validate "
+	  "pipeline.list pipeline.response loudness loudness.reset config.get config.validate "
 	  "config.reload config.load config.patch effect.add effect.remove "
 	  "effect.bypass effect.set batch", cmd_call },
 };

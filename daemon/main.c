@@ -41,6 +41,7 @@
 #include "fftw_wisdom.h"
 #include "ir_policy.h"
 #include "build.h"
+#include "response_job.h"
 #include "render.h"
 #include "loudness.h"
 
@@ -211,6 +212,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	engine_poll(d->engine, on_xrun, &d->ctx);
 	ctl_build_tick(&d->ctx);    /* a pipeline built off the loop */
+	ctl_response_tick(&d->ctx); /* a pipeline.response computed off the loop */
 	ctl_tick(&d->ctx);
 	ctl_device_tick(&d->ctx);
 	ctl_source_tick(&d->ctx);
@@ -397,6 +399,7 @@ static void teardown(struct daemon *d)
 	ctl_build_free(&d->ctx);    /* a build in progress ends (and answers) */
 	ctl_http_close(d->ctx.http);
 	d->ctx.http = NULL;
+	ctl_response_free(&d->ctx);
 	ctl_server_close(d->ctx.servers[0]);
 	ctl_server_close(d->ctx.servers[1]);
 	volume_link_stop(&d->ctx);

@@ -17,6 +17,8 @@
 #define PROTO_MAX_DEPTH 32               /* JSON nesting of a request */
 #define PROTO_BATCH_MAX_CHANGES 64       /* changes in one "batch" method call */
 #define PROTO_MAX_BATCH 64               /* requests in one JSON-RPC batch array */
+#define PROTO_RESPONSE_MAX_POINTS 2000   /* frequencies of a pipeline.response */
+#define PROTO_RESPONSE_POINTS 256        /* ... when not given */
 
 /* ---- methods (docs/protocol.md): the daemon's table (dispatch.c) and
  * dspctl's requests use these names ---- */
@@ -32,6 +34,7 @@
 #define PROTO_METHOD_LEVELS            "levels"
 #define PROTO_METHOD_XRUNS             "xruns"
 #define PROTO_METHOD_PIPELINE_LIST     "pipeline.list"
+#define PROTO_METHOD_PIPELINE_RESPONSE "pipeline.response"
 #define PROTO_METHOD_LOUDNESS          "loudness"
 #define PROTO_METHOD_LOUDNESS_RESET    "loudness.reset"
 #define PROTO_METHOD_CONFIG_GET        "config.get"

@@ -167,6 +167,8 @@ struct ctl_context {
 	struct ctl_ir_policy *ir_policy;  /* ir_policy.c: the trusted file */
 	struct ctl_build *build;          /* build.c: the graph being built, or NULL */
 	struct ctl_http *http;            /* http_server.c: the web page, or NULL */
+	struct ctl_response_job *response;  /* response_job.c: a pipeline.response
+	                                     being computed off the loop, or NULL */
 };
 
 #endif

@@ -4,6 +4,7 @@
  * Control thread only. */
 #include "dispatch.h"
 #include "build.h"
+#include "response_job.h"
 #include "methods.h"
 
 #include <errno.h>
@@ -25,6 +26,8 @@ static int handle_hello(struct ctl_context *, struct ctl_session *,
 
 static const char *const none[] = { NULL };
 static const char *const p_gain_get[] = { "block", NULL };
+static const char *const p_response[] = { "points", "fmin", "fmax", "freqs", "channel",
+	"input", "block", "blocks", "sum", "config", NULL };
 static const char *const p_gain_set[] = { "db", "mute", "ramp_ms", "block", NULL };
 static const char *const p_gain_adjust[] = { "db", "ramp_ms", NULL };
 static const char *const p_mute_set[] = { "mute", "ramp_ms", NULL };
@@ -57,6 +60,7 @@ static const struct method method_table[] = {
 	{ PROTO_METHOD_LEVELS,             handle_levels,          false, p_levels },
 	{ PROTO_METHOD_XRUNS,              handle_xruns,           false, none },
 	{ PROTO_METHOD_PIPELINE_LIST,      handle_pipeline_list,   false, none },
+	{ PROTO_METHOD_PIPELINE_RESPONSE,  handle_pipeline_response, false, p_response },
 	{ PROTO_METHOD_LOUDNESS,           handle_loudness,        false, none },
 	{ PROTO_METHOD_LOUDNESS_RESET,     handle_loudness_reset,  true,  none },
 	{ PROTO_METHOD_CONFIG_GET,         handle_config_get,      false, none },
@@ -310,6 +314,7 @@ static char *request(void *ctx, struct ctl_session *s, const char *line, size_t 
 static void closed(void *ctx, struct ctl_session *s)
 {
 	ctl_build_forget_session(ctx, s);   /* a change being built still applies */
+	ctl_response_forget_session(ctx, s);
 	ctl_session_release(ctx, s);
 }
 

@@ -27,6 +27,8 @@ int handle_loudness(struct ctl_context *, struct ctl_session *, const struct rpc
 int handle_loudness_reset(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 int handle_test_stall(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 int handle_pipeline_list(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
+/* methods_response.c */
+int handle_pipeline_response(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);
 
 /* methods_config.c */
 int handle_config_get(struct ctl_context *, struct ctl_session *, const struct rpc_request *, json_object **, struct rpc_error *);

@@ -62,6 +62,23 @@ struct fx_ops {
 	 * and channels fits): does old's state fit (section count, delay
 	 * length, the same FIR taps...)? */
 	bool (*can_adopt)(const struct fx *fx, const struct fx *old);
+	/* Any thread, optional (NULL: every channel passes unchanged): the
+	 * exact response of the path from input channel `in` to output
+	 * channel `out` at the n angular frequencies w[] (radians per sample,
+	 * 0..pi), from what the constructor set: H(e^jw) into h[], dH/dw into
+	 * dh[].  Returns false when no path joins them.  Only the audio's
+	 * real delay is in it (a FIR's taps as they are, a lookahead).  Called
+	 * through fx_response() (fx_response.h), which answers for bypassed
+	 * blocks. */
+	bool (*response)(const struct fx *fx, unsigned out, unsigned in,
+	                 const double *w, size_t n, double _Complex *h,
+	                 double _Complex *dh);
+	/* Optional: response()'s work per frequency and path, in complex
+	 * multiply-adds of a FIR's DTFT (about 0.75 ns each here; NULL: 1). */
+	size_t (*response_cost)(const struct fx *fx);
+	/* The response depends on the signal's level (dynamics, plugins):
+	 * response() gives it at small signal. */
+	bool level_dependent;
 };
 
 struct fx {

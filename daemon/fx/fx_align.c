@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fx_response.h"
+#include "response.h"
+
 struct fx_align {
 	struct fx fx;
 	unsigned delay[FX_MAX_CHANNELS];
@@ -57,12 +60,33 @@ static void align_destroy(struct fx *fx)
 	free(a);
 }
 
+/* Any thread: each channel's whole-sample delay. */
+static bool align_response(const struct fx *fx, unsigned out, unsigned in,
+                           const double *w, size_t n, double complex *h,
+                           double complex *dh)
+{
+	const struct fx_align *a = (const struct fx_align *)fx;
+	enum fx_path path = fx_response_path(fx, out, in, n, h, dh);
+
+	if (path == FX_PATH_OWN && a->delay[in])
+		resp_delay(a->delay[in], w, n, h, dh);
+	return path != FX_PATH_NONE;
+}
+
+static size_t align_response_cost(const struct fx *fx)
+{
+	(void)fx;
+	return 32;                        /* cos/sin of each frequency */
+}
+
 static const struct fx_ops align_ops = {
 	.type = "align",
 	.process = align_process,
 	.process_channel = align_channel,
 	.reset = align_reset,
 	.destroy = align_destroy,
+	.response = align_response,
+	.response_cost = align_response_cost,
 };
 
 bool fx_is_align(const struct fx *fx)

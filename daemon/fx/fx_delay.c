@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fx_response.h"
+#include "response.h"
+
 #define HISTORY (FX_DELAY_FRAC_TAPS - 1)
 
 struct delay_line {
@@ -191,6 +194,33 @@ static void delay_adopt(struct fx *fx, const struct fx *old_fx)
 	}
 }
 
+/* Any thread: the ring's whole samples, then the interpolator's float
+ * taps (its bulk delay is what the ring left out). */
+static bool delay_response(const struct fx *fx, unsigned out, unsigned in,
+                           const double *w, size_t n, double complex *h,
+                           double complex *dh)
+{
+	const struct fx_delay *d = (const struct fx_delay *)fx;
+	enum fx_path path = fx_response_path(fx, out, in, n, h, dh);
+	float taps[FX_DELAY_FRAC_TAPS];
+
+	if (path != FX_PATH_OWN)
+		return path != FX_PATH_NONE;
+	resp_delay(d->ring_len, w, n, h, dh);
+	if (d->fractional) {
+		for (int k = 0; k < FX_DELAY_FRAC_TAPS; k++)
+			taps[k] = d->taps_reversed[FX_DELAY_FRAC_TAPS - 1 - k];
+		resp_fir(taps, FX_DELAY_FRAC_TAPS, w, n, h, dh);
+	}
+	return true;
+}
+
+static size_t delay_response_cost(const struct fx *fx)
+{
+	/* cos/sin of each frequency (about 25 ns), then the taps */
+	return 32 + (((const struct fx_delay *)fx)->fractional ? FX_DELAY_FRAC_TAPS : 0);
+}
+
 static const struct fx_ops delay_ops = {
 	.type = "delay",
 	.process = delay_process,
@@ -199,6 +229,8 @@ static const struct fx_ops delay_ops = {
 	.destroy = delay_destroy,
 	.adopt = delay_adopt,
 	.can_adopt = delay_can_adopt,
+	.response = delay_response,
+	.response_cost = delay_response_cost,
 };
 
 /* Zeroed memory whose pages are already touched. */

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fx_response.h"
+#include "response.h"
+
 #define LEVEL_FLOOR 1e-30               /* keeps log10() finite */
 /* The limiter aims this fraction below its ceiling: float rounding of the
  * gain and of gain x sample is far smaller. */
@@ -177,12 +180,29 @@ static void compressor_adopt(struct fx *fx, const struct fx *old_fx)
 			k->gain_db[0] = fmin(k->gain_db[0], old->gain_db[ch]);
 }
 
+/* Any thread: below the threshold (and its knee) the gain is the makeup
+ * alone, as the float the samples are multiplied by. */
+static bool compressor_response(const struct fx *fx, unsigned out, unsigned in,
+                                const double *w, size_t n, double complex *h,
+                                double complex *dh)
+{
+	const struct fx_compressor *k = (const struct fx_compressor *)fx;
+	enum fx_path path = fx_response_path(fx, out, in, n, h, dh);
+
+	(void)w;
+	if (path == FX_PATH_OWN)
+		resp_gain((float)db_to_gain(k->makeup_db), n, h, dh);
+	return path != FX_PATH_NONE;
+}
+
 static const struct fx_ops compressor_ops = {
 	.type = "compressor",
 	.process = compressor_process,
 	.reset = compressor_reset,
 	.destroy = common_destroy,
 	.adopt = compressor_adopt,
+	.response = compressor_response,
+	.level_dependent = true,
 };
 
 /* Frames for an envelope of time constant ms to settle (7 time constants:
@@ -341,11 +361,33 @@ static void limiter_destroy(struct fx *fx)
 	free(l);
 }
 
+/* Any thread: below the ceiling the audio passes unchanged, delayed by
+ * the lookahead. */
+static bool limiter_response(const struct fx *fx, unsigned out, unsigned in,
+                             const double *w, size_t n, double complex *h,
+                             double complex *dh)
+{
+	enum fx_path path = fx_response_path(fx, out, in, n, h, dh);
+
+	if (path == FX_PATH_OWN)
+		resp_delay(((const struct fx_limiter *)fx)->lookahead, w, n, h, dh);
+	return path != FX_PATH_NONE;
+}
+
+static size_t limiter_response_cost(const struct fx *fx)
+{
+	(void)fx;
+	return 32;                        /* cos/sin of each frequency */
+}
+
 static const struct fx_ops limiter_ops = {
 	.type = "limiter",
 	.process = limiter_process,
 	.reset = limiter_reset,
 	.destroy = limiter_destroy,
+	.response = limiter_response,
+	.response_cost = limiter_response_cost,
+	.level_dependent = true,
 };
 
 static int limiter_alloc(struct fx_limiter *l)
@@ -459,6 +501,8 @@ static const struct fx_ops gate_ops = {
 	.reset = gate_reset,
 	.destroy = common_destroy,
 	.adopt = gate_adopt,
+	/* no response: open, it passes the audio unchanged */
+	.level_dependent = true,
 };
 
 int fx_gate_create(const struct cfg_block *cfg, const struct fx_env *env,

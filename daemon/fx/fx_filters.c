@@ -15,6 +15,8 @@
 #include "fx.h"
 #include "biquad.h"
 #include "eq_file.h"
+#include "fx_response.h"
+#include "response.h"
 
 struct fx_filter {
 	struct fx fx;
@@ -81,11 +83,33 @@ static void filter_adopt(struct fx *fx, const struct fx *old_fx)
 	       (size_t)f->n_sections * fx->channels_in * sizeof(*f->state));
 }
 
+/* Any thread: the designed sections, in double as they run. */
+static bool filter_response(const struct fx *fx, unsigned out, unsigned in,
+                            const double *w, size_t n, double complex *h,
+                            double complex *dh)
+{
+	const struct fx_filter *f = (const struct fx_filter *)fx;
+	enum fx_path path = fx_response_path(fx, out, in, n, h, dh);
+
+	if (path == FX_PATH_OWN)
+		resp_biquads(f->coef, f->n_sections, w, n, h, dh);
+	return path != FX_PATH_NONE;
+}
+
+static size_t filter_response_cost(const struct fx *fx)
+{
+	/* cos/sin of each frequency, then a complex division a section:
+	 * about 20 + 17 ns, in the units of a FIR tap (0.75 ns) */
+	return 25 + 22 * ((const struct fx_filter *)fx)->n_sections;
+}
+
 #define FILTER_OPS(name_) { .type = name_, .process = filter_process,\
                             .process_channel = filter_channel,         \
                             .reset = filter_reset, .destroy = filter_destroy, \
                             .adopt = filter_adopt,                     \
-                            .can_adopt = filter_can_adopt }
+                            .can_adopt = filter_can_adopt,     \
+                            .response = filter_response,       \
+                            .response_cost = filter_response_cost }
 
 static const struct fx_ops biquad_ops = FILTER_OPS("biquad");
 static const struct fx_ops butterworth_ops = FILTER_OPS("butterworth");

@@ -12,11 +12,15 @@
 #include <string.h>
 
 #include "conv_filter.h"
+#include "fx_response.h"
 #include "ir_load.h"
+#include "response.h"
 
 struct fx_fir {
 	struct fx fx;
 	uint64_t ir_hash;                 /* of the taps as convolved */
+	float *taps;                      /* as convolved, for the response */
+	size_t n_taps;
 	struct conv_filter *filter;
 	struct conv_state *state[FX_MAX_CHANNELS];  /* NULL: not processed */
 };
@@ -52,6 +56,7 @@ static void fir_destroy(struct fx *fx)
 	for (unsigned ch = 0; ch < FX_MAX_CHANNELS; ch++)
 		conv_state_free(b->state[ch]);
 	conv_filter_free(b->filter);
+	free(b->taps);
 	free(b);
 }
 
@@ -81,6 +86,25 @@ static void fir_adopt(struct fx *fx, const struct fx *old_fx)
 			conv_state_copy(b->filter, b->state[ch], old->state[ch]);
 }
 
+/* Any thread: the DTFT of the taps as they are convolved.  The output is
+ * the convolution up to its last sample (no latency): tap k delays by k. */
+static bool fir_response(const struct fx *fx, unsigned out, unsigned in,
+                         const double *w, size_t n, double complex *h,
+                         double complex *dh)
+{
+	const struct fx_fir *b = (const struct fx_fir *)fx;
+	enum fx_path path = fx_response_path(fx, out, in, n, h, dh);
+
+	if (path == FX_PATH_OWN)
+		resp_fir(b->taps, b->n_taps, w, n, h, dh);
+	return path != FX_PATH_NONE;
+}
+
+static size_t fir_response_cost(const struct fx *fx)
+{
+	return ((const struct fx_fir *)fx)->n_taps;
+}
+
 static const struct fx_ops fir_ops = {
 	.type = "fir",
 	.process = fir_process,
@@ -89,6 +113,8 @@ static const struct fx_ops fir_ops = {
 	.destroy = fir_destroy,
 	.adopt = fir_adopt,
 	.can_adopt = fir_can_adopt,
+	.response = fir_response,
+	.response_cost = fir_response_cost,
 };
 
 /* The taps' bits, hashed 32 bits at a time (FNV-1a over words, with a
@@ -140,7 +166,9 @@ int fx_fir_cost(const struct cfg_block *cfg, const struct fx_env *env,
 		return r;
 	}
 	ret->channels = block_channels(cfg, env);
-	ret->bytes = filter_bytes + ret->channels * state_bytes;
+	/* the taps themselves are kept too, for the response */
+	ret->bytes = filter_bytes + ret->channels * state_bytes +
+	             ret->taps * sizeof(float);
 	return 0;
 }
 
@@ -173,7 +201,8 @@ static int make_filter(struct fx_fir *b, const struct cfg_block *cfg,
 	b->ir_hash = hash_taps(taps, n);
 	r = conv_filter_create(taps, n, partition,
 	                       c->partitioning == CFG_FIR_UNIFORM, &b->filter);
-	free(taps);
+	b->taps = taps;                   /* kept for the response */
+	b->n_taps = n;
 	if (r < 0)
 		snprintf(err, err_len, "block \"%s\": cannot prepare a %zu-tap "
 		         "convolution with %u-frame partitions: %s", cfg->name, n,

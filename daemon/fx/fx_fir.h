@@ -13,7 +13,8 @@
 struct fx_fir_cost {
 	size_t taps;                    /* of the IR */
 	unsigned channels;              /* convolved (the block's channels) */
-	size_t bytes;                   /* spectra + every channel's state */
+	size_t bytes;                   /* spectra + every channel's state +
+	                                   the taps (kept for the response) */
 };
 
 /* The cost of the fir block cfg in env.  0, or -errno with err filled

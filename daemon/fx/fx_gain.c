@@ -5,7 +5,9 @@
 #include <stdlib.h>
 
 #include "fx.h"
+#include "fx_response.h"
 #include "gain.h"
+#include "response.h"
 
 struct fx_gain {
 	struct fx fx;
@@ -29,11 +31,27 @@ static void gain_destroy(struct fx *fx)
 	free(fx);
 }
 
+/* Any thread: the level it was made with (mute 0, inverted negative), as
+ * the float the samples are multiplied by. */
+static bool gain_response(const struct fx *fx, unsigned out, unsigned in,
+                          const double *w, size_t n, double complex *h,
+                          double complex *dh)
+{
+	const struct fx_gain *g = (const struct fx_gain *)fx;
+	enum fx_path path = fx_response_path(fx, out, in, n, h, dh);
+
+	(void)w;
+	if (path == FX_PATH_OWN)
+		resp_gain(g->ramp.target, n, h, dh);
+	return path != FX_PATH_NONE;
+}
+
 static const struct fx_ops gain_ops = {
 	.type = "gain",
 	.process = gain_process,
 	.reset = gain_reset,
 	.destroy = gain_destroy,
+	.response = gain_response,
 };
 
 int fx_gain_create(const struct cfg_block *cfg, const struct fx_env *env,

@@ -15,7 +15,9 @@
 
 #include "fx.h"
 #include "biquad.h"
+#include "fx_response.h"
 #include "gain.h"
+#include "response.h"
 
 #define LOW_SHELF_HZ 70.0
 #define HIGH_SHELF_HZ 3500.0
@@ -100,12 +102,48 @@ static void loudcomp_adopt(struct fx *fx, const struct fx *old_fx)
 		design(l, old->fraction);
 }
 
+/* Any thread: the shelves for the master volume now (where the RT thread
+ * takes them within 20 periods); the RT thread's own coefficients are
+ * not read while it may redesign them. */
+static bool loudcomp_response(const struct fx *fx, unsigned out, unsigned in,
+                              const double *w, size_t n, double complex *h,
+                              double complex *dh)
+{
+	const struct fx_loudcomp *block = (const struct fx_loudcomp *)fx;
+	enum fx_path path = fx_response_path(fx, out, in, n, h, dh);
+	static const struct fx_loudcomp zero;
+	struct fx_loudcomp l = zero;      /* the settings only, no state */
+	double fraction;
+
+	if (path != FX_PATH_OWN)
+		return path != FX_PATH_NONE;
+	l.master = block->master;
+	l.rate = block->rate;
+	l.reference_db = block->reference_db;
+	l.low_boost_db = block->low_boost_db;
+	l.high_boost_db = block->high_boost_db;
+	fraction = target_fraction(&l);
+	if (fraction > 0.0) {
+		design(&l, fraction);
+		resp_biquads(l.coef, 2, w, n, h, dh);
+	}
+	return true;
+}
+
+static size_t loudcomp_response_cost(const struct fx *fx)
+{
+	(void)fx;
+	return 80;                        /* two sections, designed per call */
+}
+
 static const struct fx_ops loudcomp_ops = {
 	.type = "loudness_comp",
 	.process = loudcomp_process,
 	.reset = loudcomp_reset,
 	.destroy = loudcomp_destroy,
 	.adopt = loudcomp_adopt,
+	.response = loudcomp_response,
+	.response_cost = loudcomp_response_cost,
 };
 
 int fx_loudcomp_create(const struct cfg_block *cfg, const struct fx_env *env,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gain.h"
+#include "response.h"
 
 struct mixer_route {
 	unsigned out, in;
@@ -73,11 +74,32 @@ static void mixer_destroy(struct fx *fx)
 	free(m);
 }
 
+/* Any thread: the sum of the routes from in to out (their float gains). */
+static bool mixer_response(const struct fx *fx, unsigned out, unsigned in,
+                           const double *w, size_t n, double complex *h,
+                           double complex *dh)
+{
+	const struct fx_mixer *m = (const struct fx_mixer *)fx;
+	bool path = false;
+	double g = 0.0;
+
+	(void)w;
+	for (unsigned r = 0; r < m->n_routes; r++)
+		if (m->routes[r].out == out && m->routes[r].in == in) {
+			g += m->routes[r].gain;
+			path = true;
+		}
+	if (path)
+		resp_constant(g, n, h, dh);
+	return path;
+}
+
 static const struct fx_ops mixer_ops = {
 	.type = "mixer",
 	.process = mixer_process,
 	.reset = mixer_reset,
 	.destroy = mixer_destroy,
+	.response = mixer_response,
 };
 
 static int compare_routes(const void *a, const void *b)

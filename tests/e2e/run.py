@@ -15,7 +15,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-MODULES = ["test_engine", "test_eq", "test_filters", "test_control", "test_hostile", "test_hostile_requests", "test_subscriptions", "test_load", "test_methods", "test_permissions", "test_render", "test_loudness", "test_rt_alloc", "test_rt_syscalls", "test_live", "test_faults", "test_ladspa", "test_clocks", "test_source", "test_volume_link", "test_smoke", "test_systemd", "test_monitoring", "test_parallel", "test_example_crossover", "test_parallel_late", "test_web"]
+MODULES = ["test_engine", "test_eq", "test_filters", "test_control", "test_hostile", "test_hostile_requests", "test_subscriptions", "test_load", "test_methods", "test_permissions", "test_render", "test_loudness", "test_rt_alloc", "test_rt_syscalls", "test_live", "test_faults", "test_ladspa", "test_clocks", "test_source", "test_volume_link", "test_smoke", "test_systemd", "test_monitoring", "test_parallel", "test_example_crossover", "test_parallel_late", "test_web", "test_response"]
 
 
 def main():
