@@ -9,6 +9,8 @@
  * separate real and imaginary arrays, which the compiler vectorises. */
 #include "response.h"
 
+#include "cpu.h"
+
 #include <errno.h>
 #include <math.h>
 
@@ -73,15 +75,15 @@ void resp_biquads(const struct biquad_coef *coef, unsigned n_sections,
 	}
 }
 
-/* Lanes [0, lanes) of the frequencies w: their sums over the taps.  On
- * x86-64 a second copy for AVX and FMA is picked at load time when the
- * CPU has them (1.4 times as fast here: tests/unit/dsp/test_response.c
- * prints the rate). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("default", "fma")))
-#endif
-static void fir_lanes(const float *taps, size_t n_taps, const double *w,
-                      unsigned lanes, double complex *hs, double complex *dhs)
+/* Lanes [0, lanes) of the frequencies w: their sums over the taps.  The
+ * body is compiled twice, plain and on x86-64 for AVX2 and FMA, picked at
+ * run time through cpu.h (1.4 times as fast here:
+ * tests/unit/dsp/test_response_kernels.c prints the rate).  Not an ifunc:
+ * its resolver runs before the sanitizers' runtimes are up, and a TSan
+ * build crashed in it at load. */
+static inline __attribute__((always_inline)) void
+fir_lanes_body(const float *taps, size_t n_taps, const double *w,
+               unsigned lanes, double complex *hs, double complex *dhs)
 {
 	double pr[RESP_FIR_LANES], pi[RESP_FIR_LANES];
 	double rr[RESP_FIR_LANES], ri[RESP_FIR_LANES];
@@ -123,6 +125,33 @@ static void fir_lanes(const float *taps, size_t n_taps, const double *w,
 		/* d/dw of t e^-jwk is -jk t e^-jwk */
 		dhs[l] = bi[l] - I * br[l];
 	}
+}
+
+static void fir_lanes_plain(const float *taps, size_t n_taps, const double *w,
+                            unsigned lanes, double complex *hs, double complex *dhs)
+{
+	fir_lanes_body(taps, n_taps, w, lanes, hs, dhs);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2,fma")))
+static void fir_lanes_fma(const float *taps, size_t n_taps, const double *w,
+                          unsigned lanes, double complex *hs, double complex *dhs)
+{
+	fir_lanes_body(taps, n_taps, w, lanes, hs, dhs);
+}
+#endif
+
+static void fir_lanes(const float *taps, size_t n_taps, const double *w,
+                      unsigned lanes, double complex *hs, double complex *dhs)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (cpu_has(CPU_AVX2 | CPU_FMA)) {
+		fir_lanes_fma(taps, n_taps, w, lanes, hs, dhs);
+		return;
+	}
+#endif
+	fir_lanes_plain(taps, n_taps, w, lanes, hs, dhs);
 }
 
 void resp_fir(const float *taps, size_t n_taps, const double *w, size_t n,
