@@ -388,7 +388,9 @@ def test_examples_against_render():
             for ch, c in enumerate(got["channels"]):
                 compare_render(c, want[ch], "example " + name, freqs, rate, offset_db=volume, **tol)
             st = d.ctl("status")
-            check(st["xruns"]["capture"] == 0 and st["xruns"]["playback"] == 0,
+            # a sanitizer build (--quick) may not keep up with the larger
+            # examples' FIRs at all; the release run holds the line
+            check(Paths.quick or st["xruns"]["capture"] == 0 and st["xruns"]["playback"] == 0,
                   "%s: xruns %s" % (name, st["xruns"]))
         finally:
             d.stop()
