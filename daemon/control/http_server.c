@@ -4,7 +4,8 @@
  * the page's files, POST /rpc, GET /events; nothing else (405 for other
  * methods, 404 for other paths).  Limits: headers HTTP_MAX_HEADERS, a
  * body PROTO_MAX_LINE (413), a request read or answer written within
- * HTTP_TIMEOUT_S.  Roles: read-only unless "Authorization: Bearer TOKEN"
+ * HTTP_TIMEOUT_S, a whole request within HTTP_REQUEST_S and at most
+ * HTTP_MAX_CONNECTIONS sockets (http_accept.c).  Roles: read-only unless "Authorization: Bearer TOKEN"
  * matches http.token_file's content (compared as SHA-256 digests in
  * constant time); a wrong token is 401.  On a loopback bind the Host
  * header must name the loopback address (DNS rebinding).  Control thread
@@ -242,7 +243,7 @@ int ctl_http_open(struct ctl_http **ret, struct event_base *base,
 		return r;
 	}
 	h->http = evhttp_new(base);
-	if (!h->http || http_events_init(h) < 0) {
+	if (!h->http || http_events_init(h) < 0 || http_accept_init(h) < 0) {
 		ctl_http_close(h);
 		return -ENOMEM;
 	}
@@ -271,6 +272,7 @@ void ctl_http_close(struct ctl_http *h)
 	http_conn_close_all(h);
 	if (h->http)
 		evhttp_free(h->http);
+	http_accept_close(h);
 	http_static_free(h);
 	explicit_bzero(h->token_sha256, sizeof(h->token_sha256));
 	free(h);
