@@ -69,7 +69,6 @@ struct http_conn *http_conn_of(struct ctl_http *h, struct evhttp_request *req)
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct http_conn *c;
 
-	http_accept_request(h, evhttp_connection_get_bufferevent(evcon));
 	for (c = h->conns; c; c = c->next)
 		if (c->evcon == evcon)
 			return c;

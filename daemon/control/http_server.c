@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		               "the Host header must name this loopback address\n");
 		return;
 	}
+	http_accept_request(h, evhttp_connection_get_bufferevent(
+	                        evhttp_request_get_connection(req)));
 	if (!(c = http_conn_of(h, req))) {
 		h->conns_refused++;
 		snprintf(msg, sizeof(msg), "too many HTTP connections (%u: 4 x "
