@@ -10,7 +10,8 @@
  *   with every byte, so a client sending a header line every few seconds
  *   ("slowloris") would otherwise keep its socket for hours.  A
  *   connection with an event stream or an answer to come, or with bytes
- *   still to send, is exempt (those have their own limits).
+ *   still to send, is exempt (those have their own limits), and its time
+ *   starts again when that ends.
  * evhttp frees a connection's bufferevent itself and tells nobody when it
  * never sent a request: each socket's bufferevent holds a reference of
  * ours, and a freed one (no callbacks left) is released by the sweep,
@@ -89,7 +90,9 @@ static void sweep(evutil_socket_t fd, short what, void *arg)
 			excess--;
 			h->conns_refused++;
 			shut(s);
-		} else if (now - s->since_ns > late && !exempt(h, s)) {
+		} else if (exempt(h, s)) {
+			s->since_ns = now;    /* its time runs from when it is done */
+		} else if (now - s->since_ns > late) {
 			h->slow_closed++;
 			shut(s);
 		}
