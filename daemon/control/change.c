@@ -338,6 +338,8 @@ int ctl_change_begin(struct ctl_context *ctx, struct ctl_next_config *next,
 	if (!*trusted)
 		r = ctl_ir_policy_check(ctx, strcmp(next->source, "file") == 0 ?
 		                        next->path : NULL, &next->cfg, origin, errs);
+	if (!*trusted && r == 0)
+		r = ctl_ir_policy_check_eq_reader(ctx, by->session, &next->cfg, origin, errs);
 	res->changes = r < 0 ? 0 : config_diff(old, &next->cfg);
 	/* EQ text files (peq "file", fir "graphic_eq") are read when the
 	 * pipeline is built: a load

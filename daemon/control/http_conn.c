@@ -3,7 +3,7 @@
  * closed), each one's unsent bytes counted in the sockets' output budget
  * (control.output_budget, limits.buffered), and its close handed to what
  * runs on it (an event stream, an answer to come).  A connection that never
- * sends a request is closed by evhttp's timeout (HTTP_TIMEOUT_S).  Control
+ * sends a whole request is closed by http_accept.c.  Control
  * thread only. */
 #include "http_internal.h"
 
@@ -100,6 +100,21 @@ size_t http_conn_unsent(const struct http_conn *c)
 size_t http_conn_held(const struct http_conn *c)
 {
 	return c->held;
+}
+
+bool http_conn_owned(const struct http_conn *c)
+{
+	return c->closed != NULL;
+}
+
+struct bufferevent *http_conn_bufferevent(const struct http_conn *c)
+{
+	return evhttp_connection_get_bufferevent(c->evcon);
+}
+
+struct http_conn *http_conn_next(const struct http_conn *c)
+{
+	return c->next;
 }
 
 void http_conn_drop(struct http_conn *c)

@@ -14,6 +14,8 @@
 #define HTTP_MAX_FILE (256u << 10)      /* one file of the page */
 #define HTTP_MAX_HEADERS (8u << 10)     /* a request's headers */
 #define HTTP_TIMEOUT_S 10               /* a request read, an answer written */
+#define HTTP_REQUEST_S 20               /* a whole request, from the accept
+                                           or the connection's previous one */
 #define HTTP_LEVELS_MS 40               /* 25 level events a second */
 #define HTTP_STATUS_MS 1000             /* a status event a second */
 #define HTTP_STREAM_BACKLOG (64u << 10) /* unsent bytes that skip level events */
@@ -37,6 +39,8 @@ struct http_file {
 struct http_conn;                       /* http_conn.c */
 struct http_stream;                     /* http_events.c */
 struct http_pending;                    /* http_rpc.c */
+struct http_sock;                       /* http_accept.c */
+struct bufferevent;
 
 struct ctl_http {
 	struct event_base *base;
@@ -53,6 +57,11 @@ struct ctl_http {
 	struct http_conn *conns;          /* connections that sent a request */
 	unsigned n_conns;
 	uint64_t conns_refused;           /* over HTTP_MAX_CONNECTIONS */
+	/* every accepted socket (http_accept.c) */
+	struct http_sock *socks;
+	unsigned n_socks;
+	struct event *sweep;
+	uint64_t slow_closed;             /* no whole request in HTTP_REQUEST_S */
 	uint64_t budget_refused;          /* requests while the budget was spent */
 	struct http_file files[HTTP_FILES];
 	/* the event streams (http_events.c) */
@@ -79,6 +88,13 @@ void http_send_json(struct evhttp_request *req, int code, const char *reason,
 void http_send_rpc_error(struct evhttp_request *req, int http_code,
                          const char *reason, int rpc_code, const char *message);
 
+/* http_accept.c: every accepted socket, bounded in number and in the
+ * time it takes to send a request. */
+int http_accept_init(struct ctl_http *h);
+/* A request arrived whole on the connection of bev. */
+void http_accept_request(struct ctl_http *h, struct bufferevent *bev);
+void http_accept_close(struct ctl_http *h);
+
 /* http_conn.c: the connection of req, tracked from its first request;
  * NULL when HTTP_MAX_CONNECTIONS are (or out of memory). */
 struct http_conn *http_conn_of(struct ctl_http *h, struct evhttp_request *req);
@@ -87,6 +103,9 @@ struct http_conn *http_conn_of(struct ctl_http *h, struct evhttp_request *req);
 void http_conn_own(struct http_conn *c, void (*closed)(void *owner), void *owner);
 size_t http_conn_unsent(const struct http_conn *c);  /* its output, now */
 size_t http_conn_held(const struct http_conn *c);    /* counted in the budget */
+bool http_conn_owned(const struct http_conn *c);     /* a stream, an answer to come */
+struct bufferevent *http_conn_bufferevent(const struct http_conn *c);
+struct http_conn *http_conn_next(const struct http_conn *c);
 /* Close c from our side (its owner is not told), with its request. */
 void http_conn_drop(struct http_conn *c);
 void http_conn_close_all(struct ctl_http *h);

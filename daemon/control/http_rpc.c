@@ -25,6 +25,7 @@
 #include "dispatch.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "response_job.h"
 #include "subscriptions.h"
 
 /* A request whose answer comes later. */
@@ -73,12 +74,20 @@ static void deliver(struct ctl_session *s, char *line)
 	pending_free(p);
 }
 
-/* The client went away before the answer: the change still applies. */
+/* Nothing answers p's session any more: a change being built still
+ * applies, a pipeline.response being computed is dropped when done. */
+static void pending_forget(struct http_pending *p)
+{
+	ctl_build_forget_session(p->http->ctx, &p->session);
+	ctl_response_forget_session(p->http->ctx, &p->session);
+}
+
+/* The client went away before the answer. */
 static void pending_closed(void *arg)
 {
 	struct http_pending *p = arg;
 
-	ctl_build_forget_session(p->http->ctx, &p->session);
+	pending_forget(p);
 	ctl_session_release(p->http->ctx, &p->session);
 	p->req = NULL;
 	p->conn = NULL;
@@ -217,7 +226,7 @@ void http_rpc_close_all(struct ctl_http *h)
 	while (h->pending) {
 		struct http_pending *p = h->pending;
 
-		ctl_build_forget_session(h->ctx, &p->session);
+		pending_forget(p);
 		p->req = NULL;
 		pending_free(p);
 	}

@@ -4,7 +4,8 @@
  * the page's files, POST /rpc, GET /events; nothing else (405 for other
  * methods, 404 for other paths).  Limits: headers HTTP_MAX_HEADERS, a
  * body PROTO_MAX_LINE (413), a request read or answer written within
- * HTTP_TIMEOUT_S.  Roles: read-only unless "Authorization: Bearer TOKEN"
+ * HTTP_TIMEOUT_S, a whole request within HTTP_REQUEST_S and at most
+ * HTTP_MAX_CONNECTIONS sockets (http_accept.c).  Roles: read-only unless "Authorization: Bearer TOKEN"
  * matches http.token_file's content (compared as SHA-256 digests in
  * constant time); a wrong token is 401.  On a loopback bind the Host
  * header must name the loopback address (DNS rebinding).  Control thread
@@ -15,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +142,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		               "the Host header must name this loopback address\n");
 		return;
 	}
+	http_accept_request(h, evhttp_connection_get_bufferevent(
+	                        evhttp_request_get_connection(req)));
 	if (!(c = http_conn_of(h, req))) {
 		h->conns_refused++;
 		snprintf(msg, sizeof(msg), "too many HTTP connections (%u: 4 x "
@@ -242,7 +246,7 @@ int ctl_http_open(struct ctl_http **ret, struct event_base *base,
 		return r;
 	}
 	h->http = evhttp_new(base);
-	if (!h->http || http_events_init(h) < 0) {
+	if (!h->http || http_events_init(h) < 0 || http_accept_init(h) < 0) {
 		ctl_http_close(h);
 		return -ENOMEM;
 	}
@@ -271,6 +275,7 @@ void ctl_http_close(struct ctl_http *h)
 	http_conn_close_all(h);
 	if (h->http)
 		evhttp_free(h->http);
+	http_accept_close(h);
 	http_static_free(h);
 	explicit_bzero(h->token_sha256, sizeof(h->token_sha256));
 	free(h);

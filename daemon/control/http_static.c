@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_read.h"
 #include "sha256.h"
 
 static const struct {
@@ -24,52 +25,6 @@ static const struct {
 	{ "app.js", "text/javascript; charset=utf-8" },
 	{ "app.css", "text/css; charset=utf-8" },
 };
-
-/* The whole of a regular file of at most HTTP_MAX_FILE bytes. */
-static int read_file(int dir, const char *name, char **ret, size_t *ret_size)
-{
-	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	struct stat st;
-	char *data;
-	size_t got = 0;
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	if (st.st_size > HTTP_MAX_FILE) {
-		close(fd);
-		return -EFBIG;
-	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	if (r < 0) {
-		free(data);
-		return r;
-	}
-	data[got] = '\0';
-	*ret = data;
-	*ret_size = got;
-	return 0;
-}
 
 int http_static_load(struct ctl_http *h, const char *root, char *err,
                      size_t err_len)
@@ -88,11 +43,12 @@ int http_static_load(struct ctl_http *h, const char *root, char *err,
 
 		f->name = page[i].name;
 		f->type = page[i].type;
-		r = read_file(dir, f->name, &f->data, &f->size);
+		r = file_read_whole(dir, f->name, HTTP_MAX_FILE, 1, &f->data, &f->size);
 		if (r < 0) {
 			snprintf(err, err_len, "http.root %s: %s: %s", root, f->name,
 			         r == -EFBIG ? "larger than 256 KiB" :
-			         r == -EINVAL ? "not a regular file" : strerror(-r));
+			         r == -EINVAL || r == -EISDIR ? "not a regular file" :
+			         strerror(-r));
 			break;
 		}
 		sha256_hex(f->data, f->size, hex);

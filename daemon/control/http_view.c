@@ -36,6 +36,9 @@ json_object *http_json(const struct ctl_http *h)
 	json_object_object_add(o, "max_connections",
 	                       json_object_new_int((int)HTTP_MAX_CONNECTIONS(h->max_clients)));
 	json_object_object_add(o, "connections_refused", json_object_new_int64((int64_t)h->conns_refused));
+	json_object_object_add(o, "sockets", json_object_new_int((int)h->n_socks));
+	json_object_object_add(o, "connections_closed_slow",
+	                       json_object_new_int64((int64_t)h->slow_closed));
 	json_object_object_add(o, "budget_refused", json_object_new_int64((int64_t)h->budget_refused));
 	json_object_object_add(o, "levels_interval_ms", json_object_new_int(HTTP_LEVELS_MS));
 	json_object_object_add(o, "memory_bound_bytes",

@@ -1,12 +1,14 @@
 /* ir_policy.c - the IR files (and peq EQ files) a configuration that did not come from the
  * daemon's own file may name (see ir_policy.h).  Control thread only. */
 #include "ir_policy.h"
+#include "client_files.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct ctl_ir_policy {
 	char file[PATH_MAX];            /* the daemon's config file, absolute */
@@ -218,4 +220,44 @@ int ctl_ir_policy_check(const struct ctl_context *ctx, const char *file,
 			check_eq_file(pol, &cfg->blocks[i], i, cfg->blocks[i].u.peq.file,
 			              "file", origin, errs);
 	return errs->count ? -EPERM : 0;
+}
+
+/* One client-named EQ file: refused unless the client could read it. */
+static void check_eq_reader(const struct ctl_ir_policy *pol, const struct ctl_session *s,
+                            const struct cfg_block *b, unsigned index, const char *file,
+                            const char *key, const char *origin, struct cfg_errors *errs)
+{
+	char where[48], what[400];
+	struct stat st;
+
+	if (named_by_file(&pol->trusted, file) || stat(file, &st) < 0 ||
+	    ctl_client_may_read(s, file))
+		return;                   /* a missing one: the build says so */
+	snprintf(where, sizeof(where), "/pipeline/%u/%s", index, key);
+	snprintf(what, sizeof(what), "block \"%s\": EQ file \"%.120s\" is not "
+	         "readable by this client (an EQ file's lines are quoted in "
+	         "errors: only files the client may read itself)", b->name, file);
+	refuse(errs, origin, where, what);
+}
+
+int ctl_ir_policy_check_eq_reader(const struct ctl_context *ctx,
+                                  const struct ctl_session *s,
+                                  const struct dspd_config *cfg, const char *origin,
+                                  struct cfg_errors *errs)
+{
+	const struct ctl_ir_policy *pol = ctx->ir_policy;
+	unsigned before = errs->count;
+
+	if (!pol || !s)
+		return 0;
+	for (unsigned i = 0; i < cfg->n_blocks; i++) {
+		const struct cfg_block *b = &cfg->blocks[i];
+
+		if (b->type == CFG_BLOCK_PEQ && b->u.peq.file[0])
+			check_eq_reader(pol, s, b, i, b->u.peq.file, "file", origin, errs);
+		else if (b->type == CFG_BLOCK_FIR && b->u.fir.geq_file[0])
+			check_eq_reader(pol, s, b, i, b->u.fir.geq_file, "graphic_eq",
+			                origin, errs);
+	}
+	return errs->count > before ? -EPERM : 0;
 }

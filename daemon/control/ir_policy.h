@@ -33,6 +33,17 @@ bool ctl_ir_policy_is_trusted_file(const struct ctl_context *ctx,
 int ctl_ir_policy_check(const struct ctl_context *ctx, const char *file,
                         struct dspd_config *cfg, const char *origin,
                         struct cfg_errors *errs);
+/* After ctl_ir_policy_check() of a configuration client s sent: the
+ * EQ text files it names (peq "file", fir "graphic_eq") that the trusted
+ * file does not must be ones s could read itself (client_files.h), since
+ * a file's lines are quoted in errors (a root-only file in an allowed
+ * directory, such as http.token_file beside the config file, would
+ * otherwise be read out to a read-only client).  Refusals are added to
+ * errs; -EPERM, or 0.  s NULL (a signal) or no policy: 0. */
+int ctl_ir_policy_check_eq_reader(const struct ctl_context *ctx,
+                                  const struct ctl_session *s,
+                                  const struct dspd_config *cfg, const char *origin,
+                                  struct cfg_errors *errs);
 void ctl_ir_policy_free(struct ctl_context *ctx);
 
 #endif

@@ -182,6 +182,8 @@ int handle_config_validate(struct ctl_context *ctx, struct ctl_session *session,
 	 * only files a client may name (ir_policy.h) */
 	if (r == 0)
 		r = ctl_ir_policy_check(ctx, path, &scratch, origin, &errs);
+	if (r == 0 && !ctl_ir_policy_is_trusted_file(ctx, path))
+		r = ctl_ir_policy_check_eq_reader(ctx, session, &scratch, origin, &errs);
 	if (r == 0)
 		r = ctl_check_pipeline(&scratch, origin, &errs);
 	o = json_object_new_object();

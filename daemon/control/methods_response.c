@@ -149,8 +149,8 @@ static int query_params(json_object *params, struct resp_query *q, struct rpc_er
 }
 
 /* A proposed configuration, checked as config.validate checks one. */
-static int proposed(struct ctl_context *ctx, json_object *doc, struct dspd_config *cfg,
-                    struct rpc_error *err)
+static int proposed(struct ctl_context *ctx, const struct ctl_session *session,
+                    json_object *doc, struct dspd_config *cfg, struct rpc_error *err)
 {
 	static struct cfg_errors errs;
 	const char *t;
@@ -167,6 +167,8 @@ static int proposed(struct ctl_context *ctx, json_object *doc, struct dspd_confi
 	/* the blocks read files (FIR): only files a client may name */
 	if (r == 0)
 		r = ctl_ir_policy_check(ctx, NULL, cfg, "config", &errs);
+	if (r == 0)
+		r = ctl_ir_policy_check_eq_reader(ctx, session, cfg, "config", &errs);
 	return r < 0 ? config_rejected(ctx, &errs, r, NULL, err) : 0;
 }
 
@@ -224,7 +226,7 @@ int handle_pipeline_response(struct ctl_context *ctx, struct ctl_session *sessio
 		return r;
 	if (req->params)
 		json_object_object_get_ex(req->params, "config", &doc);
-	if (doc && (r = proposed(ctx, doc, &cfg, err)) < 0)
+	if (doc && (r = proposed(ctx, session, doc, &cfg, err)) < 0)
 		return r;
 	if (!doc)
 		cfg = *ctx->running;

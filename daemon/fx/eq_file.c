@@ -1,5 +1,5 @@
 /* eq_file.c - EQ text files of blocks (see eq_file.h): read whole
- * (regular files only, non-blocking, bounded), parsed by lib/eq_text.c;
+ * (regular files only, non-blocking, bounded: lib/file_read.c), parsed by lib/eq_text.c;
  * a peq's filters resolved to dspd's band parameters at the block's rate,
  * a fir's GraphicEQ points handed to the design.
  * Control thread or the builder thread. */
@@ -11,42 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "biquad_design.h"
 #include "eq_text.h"
-
-static int read_text(const char *path, char **ret, size_t *ret_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	struct stat st;
-	size_t len = 0;
-	char *buf;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	if (st.st_size > EQ_TEXT_MAX_BYTES) {
-		close(fd);
-		return -E2BIG;
-	}
-	if (!(buf = malloc((size_t)st.st_size + 1))) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (len < (size_t)st.st_size &&
-	       (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
+#include "file_read.h"
 
 static int kind_index(const char *name)
 {
@@ -113,10 +81,10 @@ static int load_text(const char *path, const char *what, struct eq_text **ret,
 
 	if (!t)
 		return -ENOMEM;
-	if ((r = read_text(path, &text, &len)) < 0) {
+	if ((r = file_read_whole(AT_FDCWD, path, EQ_TEXT_MAX_BYTES, 0, &text, &len)) < 0) {
 		snprintf(err, err_len, "%s \"%s\": %s", what, path,
-		         r == -EINVAL ? "not a regular file" :
-		         r == -E2BIG ? "larger than 256 KiB" : strerror(-r));
+		         r == -EINVAL || r == -EISDIR ? "not a regular file" :
+		         r == -EFBIG ? "larger than 256 KiB" : strerror(-r));
 		free(t);
 		return r;
 	}

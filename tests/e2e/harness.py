@@ -237,6 +237,33 @@ def raw_request(sock_path, payload, read_lines=1, timeout=5.0):
     return [json.loads(l) for l in buf.split(b"\n") if l.strip()]
 
 
+
+def load_jsonc(path):
+    """A JSON file with // and /* */ comments (dspd's parser accepts them,
+    Python's json does not) as a dict."""
+    text = open(path).read()
+    out, i, in_str = [], 0, False
+    while i < len(text):
+        c = text[i]
+        if in_str:
+            out.append(c)
+            if c == "\\":
+                out.append(text[i + 1])
+                i += 1
+            elif c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+            out.append(c)
+        elif text.startswith("//", i):
+            i = text.index("\n", i) - 1
+        elif text.startswith("/*", i):
+            i = text.index("*/", i) + 1
+        else:
+            out.append(c)
+        i += 1
+    return json.loads("".join(out))
+
 def lane_fir(d, ch, taps, scale):
     """A "fir" block on channel ch alone, with an IR of `taps` random taps
     fading to 0 (seeded by ch, written to d.dir as raw f32le)."""

@@ -16,7 +16,7 @@ import re
 import subprocess
 import tempfile
 
-from harness import ROOT, Paths, check
+from harness import ROOT, Paths, check, load_jsonc
 
 EXAMPLES = os.path.join(ROOT, "etc", "examples")
 CONF = os.path.join(EXAMPLES, "four-way-crossover.conf")
@@ -32,30 +32,8 @@ def script():
 
 
 def load_example():
-    """The example as a dict: its // and /* */ comments stripped (dspd's
-    parser accepts them, Python's json does not)."""
-    text = open(CONF).read()
-    out, i, in_str = [], 0, False
-    while i < len(text):
-        c = text[i]
-        if in_str:
-            out.append(c)
-            if c == "\\":
-                out.append(text[i + 1])
-                i += 1
-            elif c == '"':
-                in_str = False
-        elif c == '"':
-            in_str = True
-            out.append(c)
-        elif text.startswith("//", i):
-            i = text.index("\n", i) - 1
-        elif text.startswith("/*", i):
-            i = text.index("*/", i) + 1
-        else:
-            out.append(c)
-        i += 1
-    return json.loads("".join(out))
+    """The example as a dict (its comments stripped)."""
+    return load_jsonc(CONF)
 
 
 def read_wav_f32(path):

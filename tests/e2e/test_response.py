@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import ROOT, Daemon, Paths, check, raw_request
+from harness import ROOT, Daemon, Paths, check, load_jsonc, raw_request
 
 PY = "/usr/bin/python3"
 REF = os.path.join(ROOT, "tests", "e2e", "response_ref.py")
@@ -310,28 +310,7 @@ def test_whole_pipeline_against_render():
 
 def load_example(name):
     """The example as a dict, comments stripped."""
-    text = open(os.path.join(EXAMPLES, name)).read()
-    out, i, in_str = [], 0, False
-    while i < len(text):
-        c = text[i]
-        if in_str:
-            out.append(c)
-            if c == "\\":
-                out.append(text[i + 1])
-                i += 1
-            elif c == '"':
-                in_str = False
-        elif c == '"':
-            in_str = True
-            out.append(c)
-        elif text.startswith("//", i):
-            i = text.index("\n", i) - 1
-        elif text.startswith("/*", i):
-            i = text.index("*/", i) + 1
-        else:
-            out.append(c)
-        i += 1
-    return json.loads("".join(out))
+    return load_jsonc(os.path.join(EXAMPLES, name))
 
 
 def example_daemon(name):
